@@ -1,0 +1,221 @@
+import { Cron } from 'croner';
+import { z } from 'zod';
+
+import { parseWith } from './settings';
+
+/**
+ * The one config file of a deployment (see `config/example.yaml`). The CDK app parses all of it;
+ * each function receives only its slice (see `settings.ts`).
+ */
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'use 2-32 lowercase letters, digits and dashes, starting with a letter');
+
+/** An instance user name as useradd accepts it. */
+const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Linux user name');
+
+const version = z.string().regex(/^\d+\.\d+\.\d+$/, 'use an exact version such as 1.2.3');
+
+/** Five-field cron (minute hour day-of-month month day-of-week), as the runner's own `periods`. */
+export const cronExpression = z.string().refine(
+  (expr) => {
+    if (expr.trim().split(/\s+/).length !== 5) return false;
+    try {
+      new Cron(expr, { paused: true });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a valid 5-field cron expression such as "0 2 * * *"' },
+);
+
+export const timeZone = z
+  .string()
+  .refine((tz) => tz === 'UTC' || Intl.supportedValuesOf('timeZone').includes(tz), {
+    message: 'must be an IANA time zone such as "Europe/Berlin" or "UTC"',
+  });
+
+export const BakeSchedule = z.strictObject({
+  cron: cronExpression.default('0 2 * * *'),
+  timeZone: timeZone.default('UTC'),
+  enabled: z.boolean().default(true),
+});
+
+/** Where a secret lives: a SecureString parameter or a Secrets Manager secret. */
+export const SecretRef = z.union([
+  z.strictObject({ parameter: z.string().regex(/^\/[\w./-]+$/, 'must be a parameter path such as /a/b') }),
+  z.strictObject({ secretsManager: z.string().min(1) }),
+]);
+export type SecretRef = z.infer<typeof SecretRef>;
+
+const Kubeconfig = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('none') }),
+  /** Fetched at boot by a small unit, so no credential sits in the AMI's snapshots. */
+  z.strictObject({ mode: z.literal('boot'), parameter: z.string().regex(/^\/[\w./-]+$/) }),
+  /** Read at bake time and written into the image: every snapshot then holds the credential. */
+  z.strictObject({
+    mode: z.literal('baked'),
+    parameter: z.string().regex(/^\/[\w./-]+$/),
+    acceptCredentialInSnapshots: z.literal(true, {
+      message: 'baking a kubeconfig puts a credential in every AMI snapshot: set it to true to accept that',
+    }),
+  }),
+]);
+
+const imageRef = z
+  .string()
+  .regex(/^[a-z0-9][\w./:@-]*$/i, 'must be an image reference such as docker.io/library/alpine:3.22');
+
+const PipelineBase = {
+  name,
+  description: z.string().default(''),
+  /** Ubuntu LTS release the image starts from; resolved through Canonical's public SSM parameters. */
+  base: z.enum(['ubuntu-24.04', 'ubuntu-22.04']).default('ubuntu-24.04'),
+  architecture: z.enum(['x86_64', 'arm64']).default('x86_64'),
+  instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/)).min(1),
+  rootVolumeGiB: z.number().int().min(8).max(16384).default(50),
+  schedule: BakeSchedule.prefault({}),
+  /** Subnet for build and test instances; the account's default VPC when unset. */
+  subnetId: z.string().regex(/^subnet-[0-9a-f]+$/).optional(),
+  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).default([]),
+};
+
+export const JobsPipeline = z.strictObject({
+  ...PipelineBase,
+  kind: z.literal('jobs'),
+  /** The user the fleeting plugin connects as (`connector_config.username`). */
+  connectorUser: unixUser.default('ubuntu'),
+  tools: z
+    .strictObject({
+      kubectl: version.default('1.34.2'),
+      helm: version.default('3.19.2'),
+      terraform: version.default('1.14.0'),
+    })
+    .prefault({}),
+  prePullImages: z.array(imageRef).default([]),
+  kubeconfig: Kubeconfig.default({ mode: 'none' }),
+});
+
+export const ManagerPipeline = z.strictObject({
+  ...PipelineBase,
+  kind: z.literal('manager'),
+  fleetingPluginVersion: version,
+});
+
+export const Pipeline = z.discriminatedUnion('kind', [JobsPipeline, ManagerPipeline]);
+export type Pipeline = z.infer<typeof Pipeline>;
+export type JobsPipeline = z.infer<typeof JobsPipeline>;
+export type ManagerPipeline = z.infer<typeof ManagerPipeline>;
+
+/** Glob over refs or paths: `*` stays within one path segment, `**` crosses them. */
+const glob = z.string().min(1).max(256);
+
+export const WebhookRule = z.strictObject({
+  name,
+  /** `path_with_namespace` of the GitLab project, e.g. `platform/runner-images`. */
+  project: z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'must be a project path such as group/project'),
+  branches: z.array(glob).default([]),
+  tags: z.array(glob).default([]),
+  /** Changed paths that trigger a bake; empty means any change. */
+  paths: z.array(glob).default([]),
+  pipelines: z.array(name).min(1),
+});
+export type WebhookRule = z.infer<typeof WebhookRule>;
+
+export const Webhook = z.strictObject({
+  secret: SecretRef,
+  /** GitLab's own limit for a push payload is far larger; the runner-images repo needs little. */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(6 * 1024 * 1024)
+    .default(1024 * 1024),
+  rules: z.array(WebhookRule).min(1),
+});
+
+export const Fleet = z.strictObject({
+  name,
+  role: z.enum(['manager', 'jobs']),
+  autoScalingGroup: z.string().min(1),
+  launchTemplate: z.string().min(1),
+  /** The image pipeline that feeds this fleet's launch template. */
+  pipeline: name,
+  /** For a jobs fleet: the manager fleet whose runner scales it. */
+  manager: name.optional(),
+});
+export type Fleet = z.infer<typeof Fleet>;
+
+export const SuiteConfig = z
+  .strictObject({
+    deployment: name,
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-2'),
+    account: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
+    gitlab: z.strictObject({
+      url: z.url({ protocol: /^https$/, message: 'must be an https URL' }),
+      /** Baked into job images and the manager image: the two must match. */
+      runnerVersion: version,
+      webhook: Webhook.optional(),
+    }),
+    pipelines: z.array(Pipeline).min(1),
+    fleets: z.array(Fleet).default([]),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  })
+  .superRefine((cfg, ctx) => {
+    const pipelines = new Set<string>();
+    cfg.pipelines.forEach((p, i) => {
+      if (pipelines.has(p.name))
+        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'name'], message: `duplicate pipeline "${p.name}"` });
+      pipelines.add(p.name);
+    });
+    cfg.gitlab.webhook?.rules.forEach((rule, i) =>
+      rule.pipelines.forEach((p, j) => {
+        if (!pipelines.has(p))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['gitlab', 'webhook', 'rules', i, 'pipelines', j],
+            message: `unknown pipeline "${p}"; configured: ${[...pipelines].join(', ')}`,
+          });
+      }),
+    );
+    const fleets = new Map(cfg.fleets.map((f) => [f.name, f]));
+    cfg.fleets.forEach((f, i) => {
+      if (!pipelines.has(f.pipeline))
+        ctx.addIssue({ code: 'custom', path: ['fleets', i, 'pipeline'], message: `unknown pipeline "${f.pipeline}"` });
+      const kind = cfg.pipelines.find((p) => p.name === f.pipeline)?.kind;
+      if (kind && kind !== f.role)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', i, 'pipeline'],
+          message: `a ${f.role} fleet needs a ${f.role} image, but pipeline "${f.pipeline}" bakes ${kind} images`,
+        });
+      if (f.role === 'jobs' && fleets.get(f.manager ?? '')?.role !== 'manager')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', i, 'manager'],
+          message: 'a jobs fleet must name its manager fleet (a fleet with role manager)',
+        });
+      if (f.role === 'manager' && f.manager)
+        ctx.addIssue({ code: 'custom', path: ['fleets', i, 'manager'], message: 'only a jobs fleet names a manager' });
+    });
+    const groups = new Map<string, string>();
+    cfg.fleets.forEach((f, i) => {
+      const other = groups.get(f.autoScalingGroup);
+      if (other)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', i, 'autoScalingGroup'],
+          message: `group "${f.autoScalingGroup}" is already fleet "${other}": two fleets on one group fight over it`,
+        });
+      groups.set(f.autoScalingGroup, f.name);
+    });
+  });
+export type SuiteConfig = z.infer<typeof SuiteConfig>;
+
+export const parseSuiteConfig = (value: unknown, source = 'config'): SuiteConfig =>
+  parseWith(SuiteConfig, value, source);

@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
+  // middy is ESM-only and exports only an `import` condition: map it to its file and let swc
+  // transform it (DESIGN.md, toolchain facts).
+  moduleNameMapper: { '^@middy/(.*)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  transformIgnorePatterns: ['node_modules/(?!@middy/)'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+  clearMocks: true,
+  restoreMocks: true,
+};
