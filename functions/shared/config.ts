@@ -1,7 +1,10 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 
+import { SecretRef, WebhookRule, WebhookSettings } from '../gitlab-webhook/settings';
 import { parseWith } from './settings';
+
+export { SecretRef, WebhookRule };
 
 /**
  * The one config file of a deployment (see `config/example.yaml`). The CDK app parses all of it;
@@ -10,7 +13,10 @@ import { parseWith } from './settings';
 
 const name = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'use 2-32 lowercase letters, digits and dashes, starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
+    'use 2-32 lowercase letters, digits and dashes, starting with a letter',
+  );
 
 /** An instance user name as useradd accepts it. */
 const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Linux user name');
@@ -43,13 +49,6 @@ export const BakeSchedule = z.strictObject({
   enabled: z.boolean().default(true),
 });
 
-/** Where a secret lives: a SecureString parameter or a Secrets Manager secret. */
-export const SecretRef = z.union([
-  z.strictObject({ parameter: z.string().regex(/^\/[\w./-]+$/, 'must be a parameter path such as /a/b') }),
-  z.strictObject({ secretsManager: z.string().min(1) }),
-]);
-export type SecretRef = z.infer<typeof SecretRef>;
-
 const Kubeconfig = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('none') }),
   /** Fetched at boot by a small unit, so no credential sits in the AMI's snapshots. */
@@ -78,7 +77,10 @@ const PipelineBase = {
   rootVolumeGiB: z.number().int().min(8).max(16384).default(50),
   schedule: BakeSchedule.prefault({}),
   /** Subnet for build and test instances; the account's default VPC when unset. */
-  subnetId: z.string().regex(/^subnet-[0-9a-f]+$/).optional(),
+  subnetId: z
+    .string()
+    .regex(/^subnet-[0-9a-f]+$/)
+    .optional(),
   securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).default([]),
 };
 
@@ -109,33 +111,6 @@ export type Pipeline = z.infer<typeof Pipeline>;
 export type JobsPipeline = z.infer<typeof JobsPipeline>;
 export type ManagerPipeline = z.infer<typeof ManagerPipeline>;
 
-/** Glob over refs or paths: `*` stays within one path segment, `**` crosses them. */
-const glob = z.string().min(1).max(256);
-
-export const WebhookRule = z.strictObject({
-  name,
-  /** `path_with_namespace` of the GitLab project, e.g. `platform/runner-images`. */
-  project: z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'must be a project path such as group/project'),
-  branches: z.array(glob).default([]),
-  tags: z.array(glob).default([]),
-  /** Changed paths that trigger a bake; empty means any change. */
-  paths: z.array(glob).default([]),
-  pipelines: z.array(name).min(1),
-});
-export type WebhookRule = z.infer<typeof WebhookRule>;
-
-export const Webhook = z.strictObject({
-  secret: SecretRef,
-  /** GitLab's own limit for a push payload is far larger; the runner-images repo needs little. */
-  maxBodyBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .max(6 * 1024 * 1024)
-    .default(1024 * 1024),
-  rules: z.array(WebhookRule).min(1),
-});
-
 export const Fleet = z.strictObject({
   name,
   role: z.enum(['manager', 'jobs']),
@@ -160,7 +135,8 @@ export const SuiteConfig = z
       url: z.url({ protocol: /^https$/, message: 'must be an https URL' }),
       /** Baked into job images and the manager image: the two must match. */
       runnerVersion: version,
-      webhook: Webhook.optional(),
+      /** The stack adds the bus name when it hands the webhook its slice. */
+      webhook: WebhookSettings.omit({ eventBusName: true }).optional(),
     }),
     pipelines: z.array(Pipeline).min(1),
     fleets: z.array(Fleet).default([]),
@@ -170,7 +146,11 @@ export const SuiteConfig = z
     const pipelines = new Set<string>();
     cfg.pipelines.forEach((p, i) => {
       if (pipelines.has(p.name))
-        ctx.addIssue({ code: 'custom', path: ['pipelines', i, 'name'], message: `duplicate pipeline "${p.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pipelines', i, 'name'],
+          message: `duplicate pipeline "${p.name}"`,
+        });
       pipelines.add(p.name);
     });
     cfg.gitlab.webhook?.rules.forEach((rule, i) =>
@@ -186,7 +166,11 @@ export const SuiteConfig = z
     const fleets = new Map(cfg.fleets.map((f) => [f.name, f]));
     cfg.fleets.forEach((f, i) => {
       if (!pipelines.has(f.pipeline))
-        ctx.addIssue({ code: 'custom', path: ['fleets', i, 'pipeline'], message: `unknown pipeline "${f.pipeline}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', i, 'pipeline'],
+          message: `unknown pipeline "${f.pipeline}"`,
+        });
       const kind = cfg.pipelines.find((p) => p.name === f.pipeline)?.kind;
       if (kind && kind !== f.role)
         ctx.addIssue({
@@ -201,7 +185,11 @@ export const SuiteConfig = z
           message: 'a jobs fleet must name its manager fleet (a fleet with role manager)',
         });
       if (f.role === 'manager' && f.manager)
-        ctx.addIssue({ code: 'custom', path: ['fleets', i, 'manager'], message: 'only a jobs fleet names a manager' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', i, 'manager'],
+          message: 'only a jobs fleet names a manager',
+        });
     });
     const groups = new Map<string, string>();
     cfg.fleets.forEach((f, i) => {

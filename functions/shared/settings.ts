@@ -17,7 +17,8 @@ export const formatIssues = (issues: readonly z.core.$ZodIssue[]): string =>
 
 export const parseWith = <S extends z.ZodType>(schema: S, value: unknown, source: string): z.infer<S> => {
   const result = schema.safeParse(value);
-  if (!result.success) throw new ConfigError(`invalid config in ${source}:\n${formatIssues(result.error.issues)}`);
+  if (!result.success)
+    throw new ConfigError(`invalid config in ${source}:\n${formatIssues(result.error.issues)}`);
   return result.data;
 };
 
@@ -27,7 +28,8 @@ export const readConfigSlice = <S extends z.ZodType>(
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<S> => {
   const raw = env[CONFIG_ENV];
-  if (!raw) throw new ConfigError(`${CONFIG_ENV} is not set: the stack passes each function its config slice`);
+  if (!raw)
+    throw new ConfigError(`${CONFIG_ENV} is not set: the stack passes each function its config slice`);
   let value: unknown;
   try {
     value = JSON.parse(raw);

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/** The webhook's slice of the suite config (see `functions/shared/settings.ts`). */
+
+const pipelineName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
+    'use 2-32 lowercase letters, digits and dashes, starting with a letter',
+  );
+
+/** Where a secret lives: a SecureString parameter or a Secrets Manager secret. */
+export const SecretRef = z.union([
+  z.strictObject({ parameter: z.string().regex(/^\/[\w./-]+$/, 'must be a parameter path such as /a/b') }),
+  z.strictObject({ secretsManager: z.string().min(1) }),
+]);
+export type SecretRef = z.infer<typeof SecretRef>;
+
+/** Glob over refs or paths: `*` stays within one path segment, `**` crosses them. */
+const glob = z.string().min(1).max(256);
+
+export const WebhookRule = z.strictObject({
+  name: pipelineName,
+  /** `path_with_namespace` of the GitLab project, e.g. `platform/runner-images`. */
+  project: z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'must be a project path such as group/project'),
+  /** Branch names (not refs) that trigger; empty with `tags` empty means any branch. */
+  branches: z.array(glob).default([]),
+  tags: z.array(glob).default([]),
+  /** Changed paths that trigger a bake; empty means any change. */
+  paths: z.array(glob).default([]),
+  pipelines: z.array(pipelineName).min(1),
+});
+export type WebhookRule = z.infer<typeof WebhookRule>;
+
+export const WebhookSettings = z.strictObject({
+  eventBusName: z.string().min(1),
+  secret: SecretRef,
+  /** Bodies above this are refused with 413 before parsing; a push of 20 commits is far smaller. */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(6 * 1024 * 1024)
+    .default(1024 * 1024),
+  rules: z.array(WebhookRule).min(1),
+});
+export type WebhookSettings = z.infer<typeof WebhookSettings>;

@@ -1,0 +1,56 @@
+import {
+  GetImageCommand,
+  type Image,
+  ImagebuilderClient,
+  type ImageStatus,
+  type ImageSummary,
+  paginateListImagePipelineImages,
+  StartImagePipelineExecutionCommand,
+} from '@aws-sdk/client-imagebuilder';
+
+import { clientConfig } from './client-config';
+
+let client: ImagebuilderClient | undefined;
+const imageBuilder = (): ImagebuilderClient => (client ??= new ImagebuilderClient(clientConfig));
+export const resetImageBuilderClient = (): void => {
+  client = undefined;
+};
+
+/** States after which a build no longer runs. */
+const SETTLED: ReadonlySet<ImageStatus> = new Set<ImageStatus>([
+  'AVAILABLE',
+  'CANCELLED',
+  'FAILED',
+  'DELETED',
+  'DEPRECATED',
+  'DISABLED',
+]);
+
+export const isSettled = (status: ImageStatus | undefined): boolean =>
+  status !== undefined && SETTLED.has(status);
+
+/** Starts a build; Image Builder answers a repeated client token with the first build, not a new one. */
+export const startPipelineExecution = async (
+  imagePipelineArn: string,
+  clientToken: string,
+): Promise<{ imageBuildVersionArn: string | undefined }> => {
+  const out = await imageBuilder().send(
+    new StartImagePipelineExecutionCommand({ imagePipelineArn, clientToken }),
+  );
+  return { imageBuildVersionArn: out.imageBuildVersionArn };
+};
+
+/** Every image of the pipeline that is still being built, tested or distributed (all pages). */
+export const listUnsettledImages = async (imagePipelineArn: string): Promise<ImageSummary[]> => {
+  const unsettled: ImageSummary[] = [];
+  for await (const page of paginateListImagePipelineImages(
+    { client: imageBuilder() },
+    { imagePipelineArn },
+  )) {
+    unsettled.push(...(page.imageSummaryList ?? []).filter((i) => !isSettled(i.state?.status)));
+  }
+  return unsettled;
+};
+
+export const getImage = async (imageBuildVersionArn: string): Promise<Image | undefined> =>
+  (await imageBuilder().send(new GetImageCommand({ imageBuildVersionArn }))).image;

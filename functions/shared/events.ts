@@ -1,0 +1,88 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+
+/**
+ * The event catalogue of our custom bus. Every step can be started by hand or by a test by putting
+ * one of these events; producers validate a detail against its schema before putting it.
+ */
+export const EVENT_SOURCE = 'runner-autopilot';
+
+export const DetailType = {
+  BakeRequested: 'Bake Requested',
+  BakeFailed: 'Bake Failed',
+  ImageReady: 'Image Ready',
+} as const;
+export type DetailType = (typeof DetailType)[keyof typeof DetailType];
+
+const pipelineName = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/);
+
+export const BakeRequestedDetail = z.object({
+  pipeline: pipelineName,
+  /** Same on every retry of the same origin (GitLab delivery, CLI call): the build's client token derives from it. */
+  idempotencyKey: z.string().min(1).max(256),
+  /** Human-readable origin, e.g. "push to platform/runner-images main (1a2b3c4) matched rule runner-images". */
+  reason: z.string().max(1024).default('requested'),
+});
+export type BakeRequestedDetail = z.infer<typeof BakeRequestedDetail>;
+
+export const BakeFailedDetail = z.object({
+  pipeline: pipelineName,
+  pipelineArn: z.string(),
+  imageArn: z.string(),
+  status: z.enum(['FAILED', 'CANCELLED']),
+  reason: z.string(),
+});
+export type BakeFailedDetail = z.infer<typeof BakeFailedDetail>;
+
+export const ImageReadyDetail = z.object({
+  pipeline: pipelineName,
+  pipelineArn: z.string(),
+  imageArn: z.string(),
+  imageVersion: z.string(),
+  amis: z
+    .array(
+      z.object({
+        region: z.string(),
+        imageId: z.string().regex(/^ami-[0-9a-f]+$/),
+        accountId: z.string().optional(),
+      }),
+    )
+    .min(1),
+});
+export type ImageReadyDetail = z.infer<typeof ImageReadyDetail>;
+
+export const DetailSchemas = {
+  [DetailType.BakeRequested]: BakeRequestedDetail,
+  [DetailType.BakeFailed]: BakeFailedDetail,
+  [DetailType.ImageReady]: ImageReadyDetail,
+} satisfies Record<DetailType, z.ZodType>;
+
+/** A whole event of our bus as a consumer receives it. */
+export const busEvent = <T extends DetailType>(type: T) =>
+  EventBridgeSchema.extend({
+    source: z.literal(EVENT_SOURCE),
+    'detail-type': z.literal(type),
+    detail: DetailSchemas[type],
+  });
+
+export interface BusEntry {
+  readonly Source: string;
+  readonly DetailType: string;
+  readonly Detail: string;
+  readonly EventBusName: string;
+  readonly Resources?: string[];
+}
+
+/** Builds a PutEvents entry, validating the detail so no producer can emit a malformed event. */
+export const busEntry = <T extends DetailType>(
+  type: T,
+  detail: z.input<(typeof DetailSchemas)[T]>,
+  eventBusName: string,
+  resources: string[] = [],
+): BusEntry => ({
+  Source: EVENT_SOURCE,
+  DetailType: type,
+  Detail: JSON.stringify(DetailSchemas[type].parse(detail)),
+  EventBusName: eventBusName,
+  ...(resources.length ? { Resources: resources } : {}),
+});

@@ -1,0 +1,146 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+
+import { PermanentError } from './errors';
+import { makeLogger, makeMetrics } from './observability';
+
+/** What a function's `run` returns: `outcome` names the decision, the rest are its counts and ids. */
+export interface Outcome {
+  readonly outcome: string;
+  readonly [key: string]: unknown;
+}
+
+export interface HttpOutcome extends Outcome {
+  readonly statusCode: number;
+}
+
+/** What a run for an event resolves with when its input is refused for good. */
+export interface Rejected extends Outcome {
+  readonly outcome: 'rejected';
+  readonly reason: string;
+}
+
+export interface FunctionUrlResult {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface RunTools {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly context: Context;
+  /** The clock, injected so decisions never read it themselves. */
+  readonly now: () => Date;
+}
+
+export interface HandlerSpec<S extends z.ZodType, R extends Outcome> {
+  /** Service name in logs and metrics: the function's folder name. */
+  readonly name: string;
+  readonly schema: S;
+  /** JMESPath of the correlation id in the raw event (Powertools `correlationPaths`). */
+  readonly correlationIdPath?: string;
+  /** The raw event holds a secret (a webhook token header): never log it, whatever POWERTOOLS_LOGGER_LOG_EVENT says. */
+  readonly sensitiveInput?: boolean;
+  readonly run: (input: z.infer<S>, tools: RunTools) => Promise<R>;
+}
+
+type Parsed<T> = { success: true; data: T } | { success: false; error: Error };
+
+interface Responder<R extends Outcome, Out> {
+  readonly ok: (outcome: R) => Out;
+  readonly rejected: (error: PermanentError) => Out;
+  readonly failed: (error: unknown) => Out;
+}
+
+/** Paths and messages only: a value can hold a secret, so it never reaches a log line. */
+const describeIssues = (error: Error): string => {
+  const issues = Array.isArray(error.cause) ? (error.cause as { path?: unknown[]; message: string }[]) : [];
+  if (issues.length === 0) return error.message;
+  return issues
+    .slice(0, 10)
+    .map((i) => {
+      const path = (i.path ?? []).map((p) => (typeof p === 'object' && p !== null && 'key' in p ? p.key : p));
+      return `${path.length ? path.join('.') : '(root)'}: ${i.message}`;
+    })
+    .join('; ');
+};
+
+const build = <S extends z.ZodType, R extends Outcome, Out>(
+  spec: HandlerSpec<S, R>,
+  respond: Responder<R, Out>,
+): MiddyfiedHandler<unknown, Out> => {
+  const logger = makeLogger(spec.name);
+  const metrics = makeMetrics(spec.name);
+
+  const reject = (error: PermanentError): Out => {
+    logger.error('rejected', { error, errorKind: 'permanent' });
+    metrics.addMetric('PermanentFailure', MetricUnit.Count, 1);
+    return respond.rejected(error);
+  };
+
+  const body = async (parsed: Parsed<z.infer<S>>, context: Context): Promise<Out> => {
+    if (!parsed.success) {
+      return reject(new PermanentError(`input does not match its schema: ${describeIssues(parsed.error)}`));
+    }
+    try {
+      const outcome = await spec.run(parsed.data, { logger, metrics, context, now: () => new Date() });
+      logger.info(outcome.outcome, { ...outcome });
+      return respond.ok(outcome);
+    } catch (error) {
+      if (error instanceof PermanentError) return reject(error);
+      logger.error('failed', { error, errorKind: 'transient' });
+      metrics.addMetric('TransientFailure', MetricUnit.Count, 1);
+      return respond.failed(error);
+    }
+  };
+
+  return middy<unknown, Out>()
+    .use(
+      injectLambdaContext(logger, {
+        resetKeys: true,
+        ...(spec.sensitiveInput ? { logEvent: false } : {}),
+        ...(spec.correlationIdPath ? { correlationIdPath: spec.correlationIdPath } : {}),
+      }),
+    )
+    .use(logMetrics(metrics))
+    .use(parser({ schema: spec.schema, safeParse: true }) as middy.MiddlewareObj)
+    .handler(body as unknown as (event: unknown, context: Context) => Promise<Out>);
+};
+
+/**
+ * Builds every event-driven function (EventBridge rule, Scheduler, direct invoke). A permanent
+ * error resolves with {@link Rejected} so Lambda does not retry it; anything else is rethrown so
+ * Lambda's async retries and then the failure destination take over.
+ */
+export const makeHandler = <S extends z.ZodType, R extends Outcome>(spec: HandlerSpec<S, R>) =>
+  build<S, R, R | Rejected>(spec, {
+    ok: (outcome) => outcome,
+    rejected: (error) => ({ outcome: 'rejected', reason: error.message }),
+    failed: (error) => {
+      throw error;
+    },
+  });
+
+const json = (statusCode: number, body: object): FunctionUrlResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+/**
+ * Builds an HTTP function behind a Function URL: permanent errors answer with their 4xx status,
+ * transient ones with 503 so the caller retries; nothing is thrown.
+ */
+export const makeHttpHandler = <S extends z.ZodType, R extends HttpOutcome>(spec: HandlerSpec<S, R>) =>
+  build<S, R, FunctionUrlResult>(spec, {
+    ok: ({ statusCode, ...body }) => json(statusCode, body),
+    rejected: (error) => json(error.statusCode, { outcome: 'rejected', reason: error.message }),
+    failed: () => json(503, { outcome: 'failed', reason: 'temporary failure, retry later' }),
+  });
