@@ -31,7 +31,7 @@ export const jsonLines = (): Record<string, unknown>[] =>
   lines.flatMap((l) => {
     try {
       const v: unknown = JSON.parse(l);
-      return typeof v === 'object' && v !== null ? [v as Record<string, unknown>] : [];
+      return typeof v === 'object' && v !== null ? [v] : [];
     } catch {
       return [];
     }
