@@ -30,7 +30,7 @@ export const output = (): string => lines.join('\n');
 export const jsonLines = (): Record<string, unknown>[] =>
   lines.flatMap((l) => {
     try {
-      const v: unknown = JSON.parse(l);
+      const v = JSON.parse(l) as Record<string, unknown> | null;
       return typeof v === 'object' && v !== null ? [v] : [];
     } catch {
       return [];
