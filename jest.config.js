@@ -9,6 +9,7 @@ module.exports = {
   moduleNameMapper: { '^@middy/(.*)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   transformIgnorePatterns: ['node_modules/(?!@middy/)'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+  reporters: ['default', '<rootDir>/scripts/count-reporter.js'],
   clearMocks: true,
   restoreMocks: true,
 };

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # Ubuntu AMIs ship the SSM agent as a snap; make sure it is there and starts at boot, since the
 # canary check, the sweeper and the drain all reach instances through SSM.
 set -euo pipefail

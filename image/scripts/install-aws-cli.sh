@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # AWS CLI v2 (the kubeconfig boot unit calls `aws ssm get-parameter`). AWS signs the zip with PGP
 # only (no sha256 list); the download is over TLS from AWS's own domain.
 set -euo pipefail

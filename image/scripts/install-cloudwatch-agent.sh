@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # The CloudWatch agent package from AWS's download bucket (there is no Ubuntu archive package).
 set -euo pipefail
 [ "$(type -t download)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # The gitlab-runner binary at exactly the manager's version, checked against the release's sha256 list.
 set -euo pipefail
 [ "$(type -t download)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # kubectl, helm and terraform at pinned versions, each checked against its published checksum.
 set -euo pipefail
 [ "$(type -t download)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

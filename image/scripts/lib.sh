@@ -39,3 +39,21 @@ fleeting_config() {
     plugin = "aws:${FLEETING_PLUGIN_VERSION:?}"
 TOML
 }
+
+# In-image tests: `check <what> <command...>` records a failure instead of stopping, so one run
+# reports every missing piece (stderr stays visible in the log); `finish_checks` then fails the step.
+failures=0
+check() {
+  local what=$1
+  shift
+  if "$@" >/dev/null; then
+    log "ok: $what"
+  else
+    log "FAIL: $what"
+    failures=$((failures + 1))
+  fi
+}
+finish_checks() {
+  [ "$failures" -eq 0 ] || die "$failures check(s) failed"
+  log "all checks passed"
+}

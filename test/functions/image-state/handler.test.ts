@@ -149,12 +149,10 @@ describe('image-state handler', () => {
         outputResources: { amis: [{ region: 'us-east-2', image: 'ami-0123456789abcdef0' }] },
       },
     });
-    eventBridge
-      .on(PutEventsCommand)
-      .resolves({
-        FailedEntryCount: 1,
-        Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }],
-      });
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }],
+    });
 
     await expect(handler(fixture('imagebuilder/image-state.available.json'), context())).rejects.toThrow(
       'ThrottlingException',

@@ -1,0 +1,140 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { LambdaFunctionUrlSchema } from '@aws-lambda-powertools/parser/schemas/lambda';
+import type { z } from 'zod';
+
+import { putEvents } from '../shared/aws/eventbridge';
+import { PermanentError } from '../shared/errors';
+import { busEntry, DetailType } from '../shared/events';
+import type { RunTools } from '../shared/make-handler';
+import { readConfigSlice } from '../shared/settings';
+import { decideWebhook } from './decide';
+import { PushPayload } from './payload';
+import { verifyToken } from './secret';
+import { WebhookSettings } from './settings';
+
+/**
+ * One GitLab delivery: authenticate, bound and parse the body, decide, put one `Bake Requested`
+ * event per pipeline. Order matters: the token is checked before any other work, and PutEvents,
+ * the only side effect, comes last so its failure is a 503 that GitLab retries.
+ */
+
+export type FunctionUrlEvent = z.infer<typeof LambdaFunctionUrlSchema>;
+
+export type WebhookOutcome =
+  | { statusCode: 401; outcome: 'unauthorized'; reason: string }
+  | { statusCode: 202; outcome: 'ignored' | 'no-match'; reason: string }
+  | {
+      statusCode: 200;
+      outcome: 'queued';
+      reason: string;
+      pipelines: string[];
+      rules: string[];
+      eventIds: string[];
+      itemCount: number;
+    };
+
+const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook']);
+
+/** Our keys add a prefix and a pipeline name; the detail allows 256 characters in all. */
+const DELIVERY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+let settings: WebhookSettings | undefined;
+
+/** Read on first use, not at import, so a config error is an answered 503 rather than an init crash. */
+const webhookSettings = (): WebhookSettings => (settings ??= readConfigSlice(WebhookSettings));
+
+/** Tests change the config between cases. */
+export const resetSettings = (): void => {
+  settings = undefined;
+};
+
+/** Function URLs lowercase header names; a hand-made or proxied event may not. */
+const lowerCaseKeys = (headers: Record<string, string>): Partial<Record<string, string>> =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+
+/** For messages: a header value an authenticated sender chose, cut short. */
+const shown = (value: string | undefined): string =>
+  value === undefined ? '(none)' : JSON.stringify(value.slice(0, 64));
+
+const describeIssues = (issues: readonly z.core.$ZodIssue[]): string =>
+  issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+
+/** Decoded size, computed without decoding: a Function URL base64-encodes non-text bodies. */
+const checkSize = (event: FunctionUrlEvent, maxBytes: number): void => {
+  const size = Buffer.byteLength(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  if (size > maxBytes)
+    throw new PermanentError(`body of ${size} bytes exceeds maxBodyBytes (${maxBytes})`, { statusCode: 413 });
+};
+
+const parseJson = (event: FunctionUrlEvent): unknown => {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PermanentError('body is not JSON: GitLab sends push hooks as application/json');
+  }
+};
+
+export const receiveWebhook = async (
+  event: FunctionUrlEvent,
+  { logger, metrics, now }: RunTools,
+): Promise<WebhookOutcome> => {
+  const cfg = webhookSettings();
+  const headers = lowerCaseKeys(event.headers);
+
+  if (!(await verifyToken(headers['x-gitlab-token'], cfg.secret, now().getTime()))) {
+    // Counted rather than thrown: a probe of a public URL is not our failure, but a GitLab hook
+    // left with an old token is, and this metric is what shows it.
+    metrics.addMetric('Unauthorized', MetricUnit.Count, 1);
+    return { statusCode: 401, outcome: 'unauthorized', reason: 'missing or wrong X-Gitlab-Token' };
+  }
+  const gitlabEvent = headers['x-gitlab-event'];
+  // Idempotency-Key (GitLab 17.4+) is kept on retries; the event UUID is the older fallback.
+  const deliveryKey = headers['idempotency-key'] || headers['x-gitlab-event-uuid'];
+  logger.appendKeys({ gitlabEvent, deliveryKey, webhookUuid: headers['x-gitlab-webhook-uuid'] });
+
+  checkSize(event, cfg.maxBodyBytes);
+  // Anything but a push is answered 2xx: GitLab disables a hook whose deliveries keep failing.
+  if (!gitlabEvent || !PUSH_EVENTS.has(gitlabEvent))
+    return {
+      statusCode: 202,
+      outcome: 'ignored',
+      reason: `X-Gitlab-Event ${shown(gitlabEvent)} is not a push`,
+    };
+  if (!deliveryKey || !DELIVERY_KEY.test(deliveryKey))
+    throw new PermanentError(
+      `no usable delivery id: Idempotency-Key or X-Gitlab-Event-UUID must be 1-200 printable characters, got ${shown(deliveryKey)}`,
+    );
+
+  const parsed = PushPayload.safeParse(parseJson(event));
+  if (!parsed.success)
+    throw new PermanentError(`body is not a push payload: ${describeIssues(parsed.error.issues)}`);
+
+  const decision = decideWebhook(parsed.data, cfg.rules);
+  if (decision.kind === 'ignore') return { statusCode: 202, outcome: 'ignored', reason: decision.reason };
+  logger.debug('rule verdicts', { verdicts: decision.verdicts });
+  if (decision.kind === 'no-match') return { statusCode: 202, outcome: 'no-match', reason: decision.reason };
+
+  const entries = decision.requests.map((r) =>
+    busEntry(
+      DetailType.BakeRequested,
+      // Per pipeline, so two pipelines of one delivery never share a key (nor a build client token).
+      { pipeline: r.pipeline, idempotencyKey: `gitlab:${deliveryKey}:${r.pipeline}`, reason: r.reason },
+      cfg.eventBusName,
+    ),
+  );
+  const eventIds = await putEvents(entries);
+  return {
+    statusCode: 200,
+    outcome: 'queued',
+    reason: decision.reason,
+    pipelines: decision.requests.map((r) => r.pipeline),
+    rules: [...new Set(decision.requests.flatMap((r) => r.rules))],
+    eventIds,
+    itemCount: entries.length,
+  };
+};

@@ -1,0 +1,68 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import type { SecretRef } from './settings';
+
+/**
+ * The webhook's shared secret, read through Powertools parameters and cached across invocations,
+ * and the constant-time check of the `X-Gitlab-Token` against it.
+ */
+
+/** Seconds a read secret is trusted: a rotation is picked up within this, or at once (below). */
+export const SECRET_MAX_AGE_S = 300;
+
+/** A wrong token forces a fresh read (the secret may have been rotated) at most this often. */
+export const REFETCH_INTERVAL_MS = 60_000;
+
+/** When this container last read the secret from the store for sure (cold start or forced read). */
+let lastFreshReadAt: number | undefined;
+
+/** Forgets the re-read limiter; tests pair it with Powertools' `clearCaches()`. */
+export const resetSecretState = (): void => {
+  lastFreshReadAt = undefined;
+};
+
+const readSecret = async (ref: SecretRef, forceFetch: boolean): Promise<string> => {
+  // Imported on first use so a cold start evaluates only the provider this deployment uses:
+  // GitLab times the hook, and the SDK client is the bulk of the cold start.
+  let value: string | Uint8Array | undefined;
+  let where: string;
+  if ('parameter' in ref) {
+    const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
+    value = await getParameter(ref.parameter, { decrypt: true, maxAge: SECRET_MAX_AGE_S, forceFetch });
+    where = `parameter ${ref.parameter}`;
+  } else {
+    const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
+    value = await getSecret(ref.secretsManager, { maxAge: SECRET_MAX_AGE_S, forceFetch });
+    where = `secret ${ref.secretsManager}`;
+  }
+  const text = value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value;
+  // An empty secret would let an empty token in: refuse to run rather than accept everyone.
+  if (!text) throw new Error(`${where} is empty: store the webhook's secret token in it`);
+  return text;
+};
+
+const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/** Constant time over fixed-length digests, so neither the content nor the length of the secret leaks. */
+export const tokenMatches = (presented: string, secret: string): boolean =>
+  timingSafeEqual(digest(presented), digest(secret));
+
+/**
+ * True when `presented` is the current secret. A mismatch re-reads the secret (bypassing the cache)
+ * at most once per {@link REFETCH_INTERVAL_MS}, so a rotation is honoured at once while a stream of
+ * bad requests cannot hammer SSM or Secrets Manager. A store failure is thrown (a 503 upstream).
+ */
+export const verifyToken = async (
+  presented: string | undefined,
+  ref: SecretRef,
+  nowMs: number,
+): Promise<boolean> => {
+  if (!presented) return false;
+  const coldRead = lastFreshReadAt === undefined;
+  const secret = await readSecret(ref, false);
+  if (coldRead) lastFreshReadAt = nowMs;
+  if (tokenMatches(presented, secret)) return true;
+  if (lastFreshReadAt !== undefined && nowMs - lastFreshReadAt < REFETCH_INTERVAL_MS) return false;
+  lastFreshReadAt = nowMs;
+  return tokenMatches(presented, await readSecret(ref, true));
+};

@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Architecture, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+import { METRICS_NAMESPACE } from '../functions/shared/observability';
+import { CONFIG_ENV } from '../functions/shared/settings';
+
+export const REPO_ROOT = join(__dirname, '..');
+
+/** Lambda's ESM output has no `require`; some bundled CJS dependencies still call it. */
+const REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+export interface AutopilotFunctionProps {
+  /** Folder under `functions/` whose `handler.ts` exports `handler`. */
+  readonly name: string;
+  /** This function's slice of the suite config, passed as JSON in AUTOPILOT_CONFIG. */
+  readonly settings: object;
+  readonly description: string;
+  /** @default - 30 seconds */
+  readonly timeout?: Duration;
+  /** @default - 256 MiB */
+  readonly memorySize?: number;
+  /**
+   * Invoked asynchronously (EventBridge, Scheduler): Lambda retries errors twice, then sends the
+   * event to a failure destination queue.
+   * @default true
+   */
+  readonly asyncInvoke?: boolean;
+  /** @default 'INFO' */
+  readonly logLevel?: string;
+}
+
+/**
+ * Every runner-autopilot function: Node.js 24 on arm64, bundled locally by esbuild (never Docker)
+ * with the SDK clients inside (they load faster bundled than from the runtime), its own log group,
+ * and for async functions a failure destination.
+ */
+export class AutopilotFunction extends Construct {
+  readonly function: NodejsFunction;
+  /** Failure destination of an async function; `undefined` for a synchronous one. */
+  readonly failureQueue?: Queue;
+
+  constructor(scope: Construct, id: string, props: AutopilotFunctionProps) {
+    super(scope, id);
+    if (!/^[a-z][a-z0-9-]*$/.test(props.name)) {
+      throw new Error(
+        `function name "${props.name}" must be the kebab-case name of a folder under functions/`,
+      );
+    }
+    const asyncInvoke = props.asyncInvoke ?? true;
+
+    if (asyncInvoke) {
+      this.failureQueue = new Queue(this, 'FailureQueue', {
+        retentionPeriod: Duration.days(14),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      Validations.of(this.failureQueue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the failure destination (DLQ) of the function; its depth is alarmed.',
+      });
+    }
+
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: props.description,
+      entry: join(REPO_ROOT, 'functions', props.name, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      logGroup,
+      environment: {
+        [CONFIG_ENV]: Stack.of(this).toJsonString(props.settings),
+        POWERTOOLS_SERVICE_NAME: props.name,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      ...(asyncInvoke && this.failureQueue
+        ? {
+            onFailure: new SqsDestination(this.failureQueue),
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+          }
+        : {}),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        bundleAwsSDK: true,
+        mainFields: ['module', 'main'],
+        banner: REQUIRE_BANNER,
+        forceDockerBundling: false,
+      },
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'AWSLambdaBasicExecutionRole only lets the function write its own logs; CDK attaches it to every function.',
+    });
+  }
+
+  get handler(): IFunction {
+    return this.function;
+  }
+}

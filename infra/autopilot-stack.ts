@@ -1,0 +1,215 @@
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { ArnFormat, CfnOutput, TimeZone } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+
+import type { SuiteConfig } from '../functions/shared/config';
+import { DetailType, EVENT_SOURCE } from '../functions/shared/events';
+import type { WebhookSettings } from '../functions/gitlab-webhook/settings';
+import type { ImageStateSettings } from '../functions/image-state/settings';
+import type { StartBakeSettings } from '../functions/start-bake/settings';
+import { AutopilotFunction } from './autopilot-function';
+import { acknowledgeWildcardResources } from './nag';
+import { toSchedulerCron } from './schedule';
+
+/** What the functions need to know of one image pipeline; names are plain strings, never tokens. */
+export interface PipelineRef {
+  readonly name: string;
+  readonly pipelineName: string;
+  readonly recipeName: string;
+}
+
+export interface AutopilotStackProps extends StackProps {
+  readonly config: SuiteConfig;
+  readonly pipelines: readonly PipelineRef[];
+}
+
+/** The settled states the image-state function acts on. */
+export const SETTLED_IMAGE_STATES = ['AVAILABLE', 'FAILED', 'CANCELLED'];
+
+/**
+ * The event-driven part: our bus, the functions, the rules that route AWS service events (on the
+ * default bus, the only one they reach) and our own events, and the nightly bake schedules.
+ */
+export class AutopilotStack extends Stack {
+  readonly bus: EventBus;
+  readonly functions: AutopilotFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: AutopilotStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const pipelineArn = (p: PipelineRef) =>
+      this.formatArn({ service: 'imagebuilder', resource: 'image-pipeline', resourceName: p.pipelineName });
+    const imageArnPrefix = (p: PipelineRef) =>
+      this.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${p.recipeName}/` });
+
+    this.bus = new EventBus(this, 'Bus', { eventBusName: `${config.deployment}-autopilot` });
+
+    // Delivery failures of rule and schedule targets (the function's own errors go to its failure queue).
+    const deliveryFailures = new Queue(this, 'DeliveryFailures', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(deliveryFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of rule and schedule targets; its depth is alarmed.',
+    });
+    const targetOptions = {
+      deadLetterQueue: deliveryFailures,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(6),
+    };
+
+    const startBakeSettings: StartBakeSettings = {
+      pipelines: Object.fromEntries(props.pipelines.map((p) => [p.name, { arn: pipelineArn(p) }])),
+    };
+    const startBake = this.addFunction({
+      name: 'start-bake',
+      description: 'Starts an Image Builder pipeline: one build per trigger, none while one runs',
+      settings: startBakeSettings,
+      logLevel: config.logLevel,
+    });
+    startBake.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['imagebuilder:StartImagePipelineExecution', 'imagebuilder:ListImagePipelineImages'],
+        resources: props.pipelines.map(pipelineArn),
+      }),
+    );
+
+    new Rule(this, 'BakeRequestedRule', {
+      description: 'Bake Requested (webhook, CLI) -> start-bake',
+      eventBus: this.bus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [DetailType.BakeRequested] },
+      targets: [new LambdaFunction(startBake.function, targetOptions)],
+    });
+
+    acknowledgeWildcardResources(
+      this,
+      [`${startBake.function.functionArn}:*`],
+      "The schedules' role may invoke start-bake and its versions; that is the grant LambdaInvoke makes",
+    );
+    for (const p of config.pipelines) {
+      new Schedule(this, `BakeSchedule-${p.name}`, {
+        description: `Nightly bake of pipeline ${p.name}`,
+        schedule: ScheduleExpression.expression(
+          toSchedulerCron(p.schedule.cron),
+          TimeZone.of(p.schedule.timeZone),
+        ),
+        enabled: p.schedule.enabled,
+        target: new LambdaInvoke(startBake.function, {
+          // The scheduled time is the same on every retry of one run: the build's client token.
+          input: ScheduleTargetInput.fromObject({
+            pipeline: p.name,
+            scheduledTime: ContextAttribute.scheduledTime,
+          }),
+          ...targetOptions,
+        }),
+      });
+    }
+
+    const imageStateSettings: ImageStateSettings = {
+      eventBusName: this.bus.eventBusName,
+      pipelines: props.pipelines.map((p) => ({ name: p.name, arn: pipelineArn(p) })),
+    };
+    const imageState = this.addFunction({
+      name: 'image-state',
+      description: 'Turns settled Image Builder images into Image Ready / Bake Failed events',
+      settings: imageStateSettings,
+      logLevel: config.logLevel,
+    });
+    const ourImages = props.pipelines.map((p) => `${imageArnPrefix(p)}*`);
+    imageState.function.addToRolePolicy(
+      new PolicyStatement({ actions: ['imagebuilder:GetImage'], resources: ourImages }),
+    );
+    acknowledgeWildcardResources(
+      imageState.function,
+      ourImages,
+      'GetImage is scoped to the build versions of our own recipes (image/<recipe>/*), whose versions are not known in advance',
+    );
+    this.bus.grantPutEventsTo(imageState.function);
+
+    // AWS service events reach only the default bus. Scoped to our recipes' images, so another
+    // team's pipeline (or a recipe whose name merely starts like ours) never reaches the function.
+    new Rule(this, 'ImageStateRule', {
+      description: 'Settled images of our recipes -> image-state',
+      eventPattern: {
+        source: ['aws.imagebuilder'],
+        detailType: ['EC2 Image Builder Image State Change'],
+        resources: props.pipelines.map((p) => ({ prefix: imageArnPrefix(p) })) as unknown as string[],
+        detail: { state: { status: SETTLED_IMAGE_STATES } },
+      },
+      targets: [new LambdaFunction(imageState.function, targetOptions)],
+    });
+
+    if (config.gitlab.webhook) this.addWebhook(config);
+  }
+
+  private addFunction(props: ConstructorParameters<typeof AutopilotFunction>[2]): AutopilotFunction {
+    const fn = new AutopilotFunction(this, props.name, props);
+    this.functions.push(fn);
+    return fn;
+  }
+
+  private addWebhook(config: SuiteConfig): void {
+    const webhook = config.gitlab.webhook;
+    if (!webhook) return;
+    const settings: WebhookSettings = { ...webhook, eventBusName: this.bus.eventBusName };
+    const fn = this.addFunction({
+      name: 'gitlab-webhook',
+      description: 'GitLab push / tag push webhook: verifies the token, puts Bake Requested',
+      settings,
+      logLevel: config.logLevel,
+      // Answers synchronously over its Function URL: no async retries or failure queue.
+      asyncInvoke: false,
+      timeout: Duration.seconds(10),
+    });
+    this.bus.grantPutEventsTo(fn.function);
+    if ('parameter' in webhook.secret) {
+      fn.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['ssm:GetParameter'],
+          resources: [
+            this.formatArn({
+              service: 'ssm',
+              resource: 'parameter',
+              resourceName: webhook.secret.parameter.slice(1),
+            }),
+          ],
+        }),
+      );
+    } else {
+      fn.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          // Secrets Manager appends 6 random characters to a secret's ARN.
+          resources: [
+            this.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: `${webhook.secret.secretsManager}-??????`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+    }
+    // No reserved concurrency: GitLab disables hooks whose deliveries fail, throttling included.
+    const url = fn.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    new CfnOutput(this, 'WebhookUrl', {
+      value: url.url,
+      description: 'GitLab webhook URL (push and tag push events)',
+    });
+  }
+}

@@ -1,0 +1,218 @@
+import { join } from 'node:path';
+
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+
+import { buildApp } from '../../infra/app';
+import { matchesPattern, resolveIntrinsics } from '../helpers/event-pattern';
+import { fixture } from '../helpers/fixtures';
+
+const EXAMPLE = join(__dirname, '..', '..', 'config', 'example.yaml');
+
+const synthExample = () => {
+  // Skipping bundling keeps these tests fast; the synth test below bundles for real.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stacks = buildApp(app, EXAMPLE);
+  return { app, ...stacks, template: Template.fromStack(stacks.autopilot) };
+};
+
+type Resource = { Properties: Record<string, unknown> };
+const rules = (template: Template) =>
+  Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
+const ruleTargeting = (template: Template, functionId: string): Resource => {
+  const match = rules(template).find((r) => JSON.stringify(r.Properties.Targets).includes(functionId));
+  if (!match) throw new Error(`no rule targets ${functionId}`);
+  return match;
+};
+const logicalId = (template: Template, pathPart: string): string => {
+  const found = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+    id.startsWith(pathPart),
+  );
+  if (!found) throw new Error(`no function ${pathPart}`);
+  return found[0];
+};
+const patternOf = (rule: Resource) => resolveIntrinsics(rule.Properties.EventPattern);
+
+describe('AutopilotStack', () => {
+  const { app, autopilot, images, template } = synthExample();
+
+  it('passes cdk-nag AwsSolutions with every finding acknowledged, and has no warnings', () => {
+    expect(() => app.synth()).not.toThrow();
+    expect(Annotations.fromStack(autopilot).findWarning('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(images).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('runs every function on Node.js 24', () => {
+    const runtimes = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f) => (f as Resource).Properties.Runtime,
+    );
+    expect(runtimes.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(runtimes)).toEqual(new Set(['nodejs24.x']));
+  });
+
+  describe('nightly bake schedules', () => {
+    it.each([
+      ['jobs', 'cron(0 2 * * ? *)'],
+      ['manager', 'cron(30 2 ? * SUN *)'],
+    ])('schedules pipeline %s at %s UTC with the scheduled time as trigger', (pipeline, cron) => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: cron,
+        ScheduleExpressionTimezone: 'UTC',
+        State: 'ENABLED',
+        Target: Match.objectLike({
+          Input: JSON.stringify({ pipeline, scheduledTime: '<aws.scheduler.scheduled-time>' }),
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 8 }),
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        }),
+      });
+    });
+  });
+
+  describe('image state rule', () => {
+    const rule = ruleTargeting(template, logicalId(template, 'imagestate'));
+
+    it('sits on the default bus, where AWS service events arrive', () => {
+      expect(rule.Properties.EventBusName).toBeUndefined();
+    });
+
+    it.each(['available', 'failed', 'cancelled'])('matches the %s sample', (kind) => {
+      expect(matchesPattern(patternOf(rule), fixture(`imagebuilder/image-state.${kind}.json`))).toBe(true);
+    });
+
+    it('does not match a build still in progress', () => {
+      expect(matchesPattern(patternOf(rule), fixture('imagebuilder/image-state.building.json'))).toBe(false);
+    });
+
+    it('does not match a neighbour recipe whose name starts like ours', () => {
+      expect(matchesPattern(patternOf(rule), fixture('imagebuilder/image-state.other-recipe.json'))).toBe(
+        false,
+      );
+    });
+
+    it('retries delivery and keeps undeliverable events in a dead-letter queue', () => {
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          RetryPolicy: expect.objectContaining({ MaximumRetryAttempts: 8 }),
+          DeadLetterConfig: expect.anything(),
+        }),
+      ]);
+    });
+  });
+
+  describe('Bake Requested rule', () => {
+    const rule = ruleTargeting(template, logicalId(template, 'startbake'));
+
+    it('sits on our custom bus', () => {
+      expect(rule.Properties.EventBusName).toEqual({ Ref: expect.stringMatching(/^Bus/) });
+    });
+
+    it('matches the bus sample and not another detail type', () => {
+      const sample = fixture('runner-autopilot/bake-requested.json');
+
+      expect(matchesPattern(patternOf(rule), sample)).toBe(true);
+      expect(matchesPattern(patternOf(rule), { ...sample, 'detail-type': 'Image Ready' })).toBe(false);
+      expect(matchesPattern(patternOf(rule), { ...sample, source: 'someone-else' })).toBe(false);
+    });
+  });
+
+  describe('least privilege', () => {
+    const statements = () =>
+      Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+        (p) =>
+          (
+            (p as Resource).Properties.PolicyDocument as {
+              Statement: { Action: string | string[]; Resource: unknown }[];
+            }
+          ).Statement,
+      );
+    const actions = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+    it('scopes every Image Builder action to our pipelines and recipes', () => {
+      const imageBuilder = statements().filter((s) => actions(s).some((a) => a.startsWith('imagebuilder:')));
+      const resources = imageBuilder.flatMap((s): unknown[] =>
+        Array.isArray(s.Resource) ? s.Resource : [s.Resource],
+      );
+
+      expect(imageBuilder.length).toBeGreaterThan(0);
+      const resolved = resources.map((r) => resolveIntrinsics(r) as string).sort();
+      expect(resolved).toEqual(
+        [
+          'arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-jobs',
+          'arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-manager',
+          'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-jobs/*',
+          'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-manager/*',
+        ].sort(),
+      );
+    });
+
+    it('lets the webhook read exactly its secret parameter', () => {
+      const ssm = statements().filter((s) => actions(s).some((a) => a.startsWith('ssm:')));
+
+      expect(ssm.map((s) => [actions(s), resolveIntrinsics(s.Resource)])).toEqual([
+        [
+          ['ssm:GetParameter'],
+          'arn:aws:ssm:us-east-2:123456789012:parameter/runner-autopilot/gitlab-webhook-token',
+        ],
+      ]);
+    });
+
+    it('has no statement on every resource', () => {
+      expect(statements().filter((s) => s.Resource === '*')).toEqual([]);
+    });
+  });
+
+  describe('GitLab webhook', () => {
+    const webhook = logicalId(template, 'gitlabwebhook');
+
+    it('has a public Function URL', () => {
+      template.hasResourceProperties('AWS::Lambda::Url', {
+        AuthType: 'NONE',
+        TargetFunctionArn: { 'Fn::GetAtt': [webhook, 'Arn'] },
+      });
+    });
+
+    it.each(['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'])(
+      'lets anyone %s, as public URLs now need both',
+      (action) => {
+        template.hasResourceProperties('AWS::Lambda::Permission', {
+          Action: action,
+          Principal: '*',
+          FunctionName: { 'Fn::GetAtt': [webhook, 'Arn'] },
+        });
+      },
+    );
+
+    it('is never throttled by a concurrency limit of its own', () => {
+      const fn = template.findResources('AWS::Lambda::Function')[webhook] as Resource;
+
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    });
+  });
+
+  it('gives every asynchronously invoked function a failure destination', () => {
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')) as Resource[];
+    const withDestination = configs.filter((c) =>
+      JSON.stringify(c.Properties.DestinationConfig).includes('OnFailure'),
+    );
+
+    expect(withDestination.map((c) => JSON.stringify(c.Properties.FunctionName))).toEqual(
+      expect.arrayContaining([expect.stringContaining('startbake'), expect.stringContaining('imagestate')]),
+    );
+    expect(configs.every((c) => (c.Properties.MaximumRetryAttempts as number) === 2)).toBe(true);
+  });
+
+  it('hands each function only its own config slice', () => {
+    const env = (id: string) =>
+      (
+        (template.findResources('AWS::Lambda::Function')[logicalId(template, id)] as Resource).Properties
+          .Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables.AUTOPILOT_CONFIG;
+
+    expect(JSON.stringify(env('startbake'))).not.toContain('gitlab-webhook-token');
+    expect(JSON.stringify(env('imagestate'))).not.toContain('gitlab-webhook-token');
+    expect(JSON.stringify(env('gitlabwebhook'))).toContain('gitlab-webhook-token');
+    expect(JSON.stringify(env('gitlabwebhook'))).not.toContain('image-pipeline');
+  });
+});
