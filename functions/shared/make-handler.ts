@@ -59,6 +59,14 @@ interface Responder<R extends Outcome, Out> {
   readonly failed: (error: unknown) => Out;
 }
 
+/** `image-ready` -> `ImageReady`: one count per outcome, for dashboards and alarms. */
+export const outcomeMetric = (outcome: string): string =>
+  outcome
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+
 /** Paths and messages only: a value can hold a secret, so it never reaches a log line. */
 const describeIssues = (error: Error): string => {
   const issues = Array.isArray(error.cause) ? (error.cause as { path?: unknown[]; message: string }[]) : [];
@@ -92,6 +100,7 @@ const build = <S extends z.ZodType, R extends Outcome, Out>(
     try {
       const outcome = await spec.run(parsed.data, { logger, metrics, context, now: () => new Date() });
       logger.info(outcome.outcome, { ...outcome });
+      metrics.addMetric(outcomeMetric(outcome.outcome), MetricUnit.Count, 1);
       return respond.ok(outcome);
     } catch (error) {
       if (error instanceof PermanentError) return reject(error);

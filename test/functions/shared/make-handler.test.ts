@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { PermanentError, TransientError } from '../../../functions/shared/errors';
-import { makeHandler, makeHttpHandler } from '../../../functions/shared/make-handler';
+import { makeHandler, makeHttpHandler, outcomeMetric } from '../../../functions/shared/make-handler';
 import { context } from '../../helpers/context';
 import { logEntries, metricNames, output } from '../../helpers/output';
 
@@ -34,6 +34,14 @@ describe('makeHandler', () => {
       correlation_id: 'evt-1',
       service: 'probe',
     });
+  });
+
+  it('counts each outcome as a PascalCase metric', async () => {
+    await handler({ id: 'evt-9', kind: 'ok' }, context());
+
+    expect(metricNames()).toEqual(['Done']);
+    expect(outcomeMetric('image-ready')).toBe('ImageReady');
+    expect(outcomeMetric('no-match')).toBe('NoMatch');
   });
 
   it('resolves a schema failure as rejected, logs it as permanent and counts it', async () => {
