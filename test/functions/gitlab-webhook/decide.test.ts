@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { decideWebhook, type WebhookDecision } from '../../../functions/gitlab-webhook/decide';
 import { PushPayload } from '../../../functions/gitlab-webhook/payload';
 import { WebhookRule } from '../../../functions/gitlab-webhook/settings';
-import { push, rule, rules } from './arbitraries';
+import { push, rule, rules } from '../../arbitraries/gitlab';
 
 const SHA = 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7';
 const ZEROS = '0'.repeat(40);
