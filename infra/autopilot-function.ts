@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Architecture, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -10,12 +8,7 @@ import { Construct } from 'constructs';
 
 import { METRICS_NAMESPACE } from '../functions/shared/observability';
 import { CONFIG_ENV } from '../functions/shared/settings';
-
-export const REPO_ROOT = join(__dirname, '..');
-
-/** Lambda's ESM output has no `require`; some bundled CJS dependencies still call it. */
-const REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+import { handlerEntry, MAIN_FIELDS, NODE_TARGET, REPO_ROOT, REQUIRE_BANNER } from './bundling';
 
 export interface AutopilotFunctionProps {
   /** Folder under `functions/` whose `handler.ts` exports `handler`. */
@@ -75,10 +68,10 @@ export class AutopilotFunction extends Construct {
 
     this.function = new NodejsFunction(this, 'Function', {
       description: props.description,
-      entry: join(REPO_ROOT, 'functions', props.name, 'handler.ts'),
+      entry: handlerEntry(props.name),
       handler: 'handler',
       projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -100,11 +93,11 @@ export class AutopilotFunction extends Construct {
         : {}),
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
+        target: NODE_TARGET,
         minify: true,
         sourceMap: true,
         bundleAwsSDK: true,
-        mainFields: ['module', 'main'],
+        mainFields: MAIN_FIELDS,
         banner: REQUIRE_BANNER,
         forceDockerBundling: false,
       },

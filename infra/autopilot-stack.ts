@@ -21,6 +21,7 @@ import type { ImageStateSettings } from '../functions/image-state/settings';
 import type { StartBakeSettings } from '../functions/start-bake/settings';
 import { AutopilotFunction } from './autopilot-function';
 import { acknowledgeWildcardResources } from './nag';
+import { busName } from './naming';
 import { toSchedulerCron } from './schedule';
 
 /** What the functions need to know of one image pipeline; names are plain strings, never tokens. */
@@ -54,7 +55,7 @@ export class AutopilotStack extends Stack {
     const imageArnPrefix = (p: PipelineRef) =>
       this.formatArn({ service: 'imagebuilder', resource: 'image', resourceName: `${p.recipeName}/` });
 
-    this.bus = new EventBus(this, 'Bus', { eventBusName: `${config.deployment}-autopilot` });
+    this.bus = new EventBus(this, 'Bus', { eventBusName: busName(config.deployment) });
 
     // Delivery failures of rule and schedule targets (the function's own errors go to its failure queue).
     const deliveryFailures = new Queue(this, 'DeliveryFailures', {

@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+
+import type { BuildOptions } from 'esbuild';
+
+export const REPO_ROOT = join(__dirname, '..');
+
+/** Lambda's ESM output has no `require`; some bundled CJS dependencies still call it. */
+export const REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** `module` first: the SDK's ES builds tree-shake and load faster than its CJS ones. */
+export const MAIN_FIELDS = ['module', 'main'];
+
+export const NODE_TARGET = 'node24';
+
+export const handlerEntry = (name: string): string => join(REPO_ROOT, 'functions', name, 'handler.ts');
+
+/**
+ * The same bundle the stack deploys, for the scripts that build one outside CDK (local invoke,
+ * benchmarks, the bundle-content test). Keep in step with AutopilotFunction's `bundling`.
+ */
+export const esbuildOptions = (name: string, outfile: string): BuildOptions => ({
+  entryPoints: [handlerEntry(name)],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: NODE_TARGET,
+  minify: true,
+  mainFields: MAIN_FIELDS,
+  banner: { js: REQUIRE_BANNER },
+  metafile: true,
+  logLevel: 'silent',
+});

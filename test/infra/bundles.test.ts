@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+import { build } from 'esbuild';
+
+import { esbuildOptions } from '../../infra/bundling';
+
+/** The SDK clients each function calls: cold start is dominated by loading them (DESIGN.md). */
+const CLIENTS: Record<string, string[]> = {
+  'gitlab-webhook': ['client-eventbridge', 'client-secrets-manager', 'client-ssm'],
+  'start-bake': ['client-imagebuilder'],
+  'image-state': ['client-eventbridge', 'client-imagebuilder'],
+};
+
+const clientsIn = async (name: string): Promise<string[]> => {
+  const { metafile } = await build({ ...esbuildOptions(name, join(tmpdir(), `${name}.mjs`)), write: false });
+  const clients = Object.keys(metafile?.inputs ?? {}).flatMap((path) => {
+    const match = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(path);
+    return match?.[1] ? [match[1]] : [];
+  });
+  return [...new Set(clients)].sort();
+};
+
+describe('function bundles', () => {
+  it.each(Object.entries(CLIENTS))(
+    '%s bundles only the SDK clients it calls',
+    async (name, expected) => {
+      expect(await clientsIn(name)).toEqual(expected);
+    },
+    30_000,
+  );
+});
