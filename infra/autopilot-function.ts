@@ -4,6 +4,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 
 import { METRICS_NAMESPACE } from '../functions/shared/observability';
@@ -39,6 +40,9 @@ export class AutopilotFunction extends Construct {
   readonly function: NodejsFunction;
   /** Failure destination of an async function; `undefined` for a synchronous one. */
   readonly failureQueue?: Queue;
+  readonly permanentFailureAlarm: Alarm;
+  readonly failureQueueAlarm?: Alarm;
+  private readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: AutopilotFunctionProps) {
     super(scope, id);
@@ -48,6 +52,7 @@ export class AutopilotFunction extends Construct {
       );
     }
     const asyncInvoke = props.asyncInvoke ?? true;
+    this.serviceName = props.name;
 
     if (asyncInvoke) {
       this.failureQueue = new Queue(this, 'FailureQueue', {
@@ -102,6 +107,23 @@ export class AutopilotFunction extends Construct {
         forceDockerBundling: false,
       },
     });
+    // The error policy's promise: a permanent failure is not retried, so it must be seen.
+    this.permanentFailureAlarm = new Alarm(this, 'PermanentFailureAlarm', {
+      alarmDescription: `${props.name} refused an input for good (bad event, unknown pipeline, resource deleted). Runbook: read the ERROR lines with errorKind "permanent" in its log group; fix the sender or the config.`,
+      metric: this.metric('PermanentFailure'),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (this.failureQueue) {
+      this.failureQueueAlarm = queueDepthAlarm(
+        this,
+        'FailureQueueAlarm',
+        this.failureQueue,
+        `${props.name} failed an event after Lambda's retries. Runbook: read the message for the error, fix the cause, then redrive the queue to the function.`,
+      );
+    }
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason:
@@ -112,4 +134,29 @@ export class AutopilotFunction extends Construct {
   get handler(): IFunction {
     return this.function;
   }
+
+  /** A metric this function publishes through Powertools (dimension `service` = its name). */
+  metric(metricName: string, period = Duration.minutes(5)): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: this.serviceName },
+      statistic: 'Sum',
+      period,
+    });
+  }
 }
+
+/** Any message in a dead-letter queue is an event nobody handled. */
+export const queueDepthAlarm = (scope: Construct, id: string, queue: Queue, runbook: string): Alarm =>
+  new Alarm(scope, id, {
+    alarmDescription: runbook,
+    metric: queue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: 'Maximum',
+    }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });

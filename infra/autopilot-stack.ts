@@ -19,7 +19,8 @@ import { DetailType, EVENT_SOURCE } from '../functions/shared/events';
 import type { WebhookSettings } from '../functions/gitlab-webhook/settings';
 import type { ImageStateSettings } from '../functions/image-state/settings';
 import type { StartBakeSettings } from '../functions/start-bake/settings';
-import { AutopilotFunction } from './autopilot-function';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { AutopilotFunction, queueDepthAlarm } from './autopilot-function';
 import { acknowledgeWildcardResources } from './nag';
 import { busName } from './naming';
 import { toSchedulerCron } from './schedule';
@@ -67,6 +68,12 @@ export class AutopilotStack extends Stack {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is the dead-letter queue of rule and schedule targets; its depth is alarmed.',
     });
+    queueDepthAlarm(
+      this,
+      'DeliveryFailuresAlarm',
+      deliveryFailures,
+      'EventBridge or Scheduler could not deliver an event to a function (deleted function, missing permission, throttling past the retry window). Runbook: read the message attributes for the error, fix it, then redrive.',
+    );
     const targetOptions = {
       deadLetterQueue: deliveryFailures,
       retryAttempts: 8,
@@ -206,6 +213,15 @@ export class AutopilotStack extends Stack {
         }),
       );
     }
+    new Alarm(this, 'WebhookUnauthorizedAlarm', {
+      alarmDescription:
+        'The GitLab webhook refused deliveries with a missing or wrong X-Gitlab-Token. Runbook: if pushes no longer start bakes, the secret in GitLab and in the configured parameter differ; otherwise someone is probing the URL.',
+      metric: fn.metric('Unauthorized', Duration.hours(1)),
+      threshold: 3,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
     // No reserved concurrency: GitLab disables hooks whose deliveries fail, throttling included.
     const url = fn.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
     new CfnOutput(this, 'WebhookUrl', {

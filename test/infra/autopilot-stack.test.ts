@@ -201,6 +201,40 @@ describe('AutopilotStack', () => {
     expect(configs.every((c) => (c.Properties.MaximumRetryAttempts as number) === 2)).toBe(true);
   });
 
+  describe('alarms', () => {
+    const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
+
+    it('alarms on permanent failures of every function, by its service dimension', () => {
+      const services = alarms()
+        .filter((a) => a.Properties.MetricName === 'PermanentFailure')
+        .map(
+          (a) =>
+            (a.Properties.Dimensions as { Name: string; Value: string }[]).find((d) => d.Name === 'service')
+              ?.Value,
+        )
+        .sort();
+
+      expect(services).toEqual(['gitlab-webhook', 'image-state', 'start-bake']);
+    });
+
+    it('alarms on the depth of every dead-letter queue', () => {
+      const queues = Object.keys(template.findResources('AWS::SQS::Queue')).sort();
+      const watched = alarms()
+        .filter((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible')
+        .map(
+          (a) =>
+            (a.Properties.Dimensions as { Value: { 'Fn::GetAtt': string[] } }[])[0]?.Value['Fn::GetAtt'][0],
+        )
+        .sort();
+
+      expect(watched).toEqual(queues);
+    });
+
+    it('gives every alarm a runbook hint', () => {
+      expect(alarms().every((a) => /Runbook:/.test(a.Properties.AlarmDescription as string))).toBe(true);
+    });
+  });
+
   it('hands each function only its own config slice', () => {
     const env = (id: string) =>
       (
