@@ -11,6 +11,9 @@ import { METRICS_NAMESPACE } from '../functions/shared/observability';
 import { CONFIG_ENV } from '../functions/shared/settings';
 import { handlerEntry, MAIN_FIELDS, NODE_TARGET, REPO_ROOT, REQUIRE_BANNER } from './bundling';
 
+/** The tests run on the same Node.js major (node@24 in devDependencies); test/toolchain.test.ts checks it. */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+
 export interface AutopilotFunctionProps {
   /** Folder under `functions/` whose `handler.ts` exports `handler`. */
   readonly name: string;
@@ -77,7 +80,7 @@ export class AutopilotFunction extends Construct {
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
-      runtime: Runtime.NODEJS_24_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
