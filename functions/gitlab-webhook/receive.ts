@@ -6,7 +6,7 @@ import { putEvents } from '../shared/aws/eventbridge';
 import { PermanentError } from '../shared/errors';
 import { busEntry, DetailType } from '../shared/events';
 import type { RunTools } from '../shared/make-handler';
-import { readConfigSlice } from '../shared/settings';
+import { lazyConfigSlice } from '../shared/settings';
 import { decideWebhook } from './decide';
 import { PushPayload } from './payload';
 import { verifyToken } from './secret';
@@ -38,15 +38,9 @@ const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook']);
 /** Our keys add a prefix and a pipeline name; the detail allows 256 characters in all. */
 const DELIVERY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-let settings: WebhookSettings | undefined;
-
 /** Read on first use, not at import, so a config error is an answered 503 rather than an init crash. */
-const webhookSettings = (): WebhookSettings => (settings ??= readConfigSlice(WebhookSettings));
-
-/** Tests change the config between cases. */
-export const resetSettings = (): void => {
-  settings = undefined;
-};
+const settings = lazyConfigSlice(WebhookSettings);
+export const resetSettings = settings.reset;
 
 /** Function URLs lowercase header names; a hand-made or proxied event may not. */
 const lowerCaseKeys = (headers: Record<string, string>): Partial<Record<string, string>> =>
@@ -83,7 +77,7 @@ export const receiveWebhook = async (
   event: FunctionUrlEvent,
   { logger, metrics, now }: RunTools,
 ): Promise<WebhookOutcome> => {
-  const cfg = webhookSettings();
+  const cfg = settings.get();
   const headers = lowerCaseKeys(event.headers);
 
   if (!(await verifyToken(headers['x-gitlab-token'], cfg.secret, now().getTime()))) {

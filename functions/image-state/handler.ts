@@ -3,15 +3,13 @@ import { getImage } from '../shared/aws/imagebuilder';
 import { PermanentError } from '../shared/errors';
 import { busEntry, DetailType } from '../shared/events';
 import { makeHandler } from '../shared/make-handler';
-import { readConfigSlice } from '../shared/settings';
+import { lazyConfigSlice } from '../shared/settings';
 import { decideImage, needsImage } from './decide';
 import { ImageStateChange } from './schema';
 import { ImageStateSettings } from './settings';
 
-let settings: ImageStateSettings | undefined;
-export const resetSettings = (): void => {
-  settings = undefined;
-};
+const settings = lazyConfigSlice(ImageStateSettings);
+export const resetSettings = settings.reset;
 
 const fetchImage = async (arn: string) => {
   try {
@@ -28,13 +26,13 @@ export const handler = makeHandler({
   schema: ImageStateChange,
   correlationIdPath: 'id',
   run: async (event, { logger }) => {
-    settings ??= readConfigSlice(ImageStateSettings);
+    const cfg = settings.get();
     const imageArn = event.resources[0] as string;
     const { status, reason } = event.detail.state;
     logger.appendKeys({ imageArn, status });
 
     const image = needsImage(status) ? await fetchImage(imageArn) : undefined;
-    const decision = decideImage(imageArn, status, reason, image, settings);
+    const decision = decideImage(imageArn, status, reason, image, cfg);
 
     switch (decision.kind) {
       case 'refuse':
@@ -43,7 +41,7 @@ export const handler = makeHandler({
         return { outcome: 'ignored', reason: decision.reason };
       case 'ready': {
         const [eventId] = await putEvents([
-          busEntry(DetailType.ImageReady, decision.detail, settings.eventBusName, [imageArn]),
+          busEntry(DetailType.ImageReady, decision.detail, cfg.eventBusName, [imageArn]),
         ]);
         return {
           outcome: 'image-ready',
@@ -54,7 +52,7 @@ export const handler = makeHandler({
       }
       case 'failed': {
         const [eventId] = await putEvents([
-          busEntry(DetailType.BakeFailed, decision.detail, settings.eventBusName, [imageArn]),
+          busEntry(DetailType.BakeFailed, decision.detail, cfg.eventBusName, [imageArn]),
         ]);
         return {
           outcome: 'bake-failed',

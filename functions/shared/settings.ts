@@ -38,3 +38,17 @@ export const readConfigSlice = <S extends z.ZodType>(
   }
   return parseWith(schema, value, CONFIG_ENV);
 };
+
+/**
+ * A slice read on first use, not at import: a config error then fails an invocation (and is
+ * retried or answered) instead of crashing the init phase. `reset` is for tests.
+ */
+export const lazyConfigSlice = <S extends z.ZodType>(schema: S) => {
+  let value: z.infer<S> | undefined;
+  return {
+    get: (): z.infer<S> => (value ??= readConfigSlice(schema)),
+    reset: (): void => {
+      value = undefined;
+    },
+  };
+};

@@ -1,28 +1,26 @@
 import { listUnsettledImages, startPipelineExecution } from '../shared/aws/imagebuilder';
 import { isPermanentSdkError, PermanentError } from '../shared/errors';
 import { makeHandler } from '../shared/make-handler';
-import { readConfigSlice } from '../shared/settings';
+import { lazyConfigSlice } from '../shared/settings';
 import { decideBake } from './decide';
 import { StartBakeInput, toBakeRequest } from './schema';
 import { StartBakeSettings } from './settings';
 
-let settings: StartBakeSettings | undefined;
-export const resetSettings = (): void => {
-  settings = undefined;
-};
+const settings = lazyConfigSlice(StartBakeSettings);
+export const resetSettings = settings.reset;
 
 export const handler = makeHandler({
   name: 'start-bake',
   schema: StartBakeInput,
   correlationIdPath: 'id || scheduledTime',
   run: async (input, { logger }) => {
-    settings ??= readConfigSlice(StartBakeSettings);
+    const cfg = settings.get();
     const request = toBakeRequest(input);
     logger.appendKeys({ pipeline: request.pipeline });
 
-    const arn = settings.pipelines[request.pipeline]?.arn;
+    const arn = cfg.pipelines[request.pipeline]?.arn;
     const running = arn ? (await listUnsettledImages(arn)).flatMap((i) => (i.arn ? [i.arn] : [])) : [];
-    const decision = decideBake(request, settings, running);
+    const decision = decideBake(request, cfg, running);
 
     switch (decision.kind) {
       case 'refuse':
