@@ -35,7 +35,8 @@ const readSecret = async (ref: SecretRef, forceFetch: boolean): Promise<string> 
     value = await getSecret(ref.secretsManager, { maxAge: SECRET_MAX_AGE_S, forceFetch });
     where = `secret ${ref.secretsManager}`;
   }
-  const text = value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value;
+  // A value written from a file often ends in a newline that GitLab's token never has.
+  const text = (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value)?.trim();
   // An empty secret would let an empty token in: refuse to run rather than accept everyone.
   if (!text) throw new Error(`${where} is empty: store the webhook's secret token in it`);
   return text;

@@ -55,6 +55,12 @@ describe('verifyToken', () => {
     });
   });
 
+  it('ignores the trailing newline of a secret written from a file', async () => {
+    storeHolds(`${TOKEN}\n`);
+
+    await expect(verifyToken(TOKEN, PARAMETER, T0)).resolves.toBe(true);
+  });
+
   it('reads the secret once across invocations while it is cached', async () => {
     storeHolds(TOKEN);
 
