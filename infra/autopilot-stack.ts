@@ -95,6 +95,21 @@ export class AutopilotStack extends Stack {
         resources: props.pipelines.map(pipelineArn),
       }),
     );
+    // The first build in an account creates Image Builder's service-linked role, as the caller.
+    startBake.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: [
+          this.formatArn({
+            service: 'iam',
+            region: '',
+            resource: 'role',
+            resourceName: 'aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder',
+          }),
+        ],
+        conditions: { StringEquals: { 'iam:AWSServiceName': 'imagebuilder.amazonaws.com' } },
+      }),
+    );
 
     new Rule(this, 'BakeRequestedRule', {
       description: 'Bake Requested (webhook, CLI) -> start-bake',

@@ -156,6 +156,20 @@ describe('AutopilotStack', () => {
       ]);
     });
 
+    it("may create only Image Builder's service-linked role (a first build in an account needs it)", () => {
+      const iam = statements().filter((s) => actions(s).some((a) => a.startsWith('iam:')));
+
+      expect(iam).toEqual([
+        expect.objectContaining({
+          Action: 'iam:CreateServiceLinkedRole',
+          Condition: { StringEquals: { 'iam:AWSServiceName': 'imagebuilder.amazonaws.com' } },
+        }),
+      ]);
+      expect(resolveIntrinsics(iam[0]?.Resource)).toBe(
+        'arn:aws:iam::123456789012:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder',
+      );
+    });
+
     it('has no statement on every resource', () => {
       expect(statements().filter((s) => s.Resource === '*')).toEqual([]);
     });
