@@ -39,26 +39,17 @@ export const handler = makeHandler({
         throw new PermanentError(decision.reason);
       case 'ignore':
         return { outcome: 'ignored', reason: decision.reason };
-      case 'ready': {
-        const [eventId] = await putEvents([
-          busEntry(DetailType.ImageReady, decision.detail, cfg.eventBusName, [imageArn]),
-        ]);
-        return {
-          outcome: 'image-ready',
-          pipeline: decision.detail.pipeline,
-          amis: decision.detail.amis,
-          eventId,
-        };
-      }
+      case 'ready':
       case 'failed': {
-        const [eventId] = await putEvents([
-          busEntry(DetailType.BakeFailed, decision.detail, cfg.eventBusName, [imageArn]),
-        ]);
+        const entry =
+          decision.kind === 'ready'
+            ? busEntry(DetailType.ImageReady, decision.detail, cfg.eventBusName, [imageArn])
+            : busEntry(DetailType.BakeFailed, decision.detail, cfg.eventBusName, [imageArn]);
+        const [eventId] = await putEvents([entry]);
         return {
-          outcome: 'bake-failed',
-          pipeline: decision.detail.pipeline,
-          reason: decision.detail.reason,
+          outcome: decision.kind === 'ready' ? 'image-ready' : 'bake-failed',
           eventId,
+          ...decision.detail,
         };
       }
     }
