@@ -79,9 +79,15 @@ const PipelineBase = {
   /** Subnet for build and test instances; the account's default VPC when unset. */
   subnetId: z
     .string()
-    .regex(/^subnet-[0-9a-f]+$/)
+    .regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a subnet id such as subnet-0123456789abcdef0')
     .optional(),
-  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).default([]),
+  securityGroupIds: z
+    .array(
+      z
+        .string()
+        .regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a security group id such as sg-0123456789abcdef0'),
+    )
+    .default([]),
 };
 
 export const JobsPipeline = z.strictObject({

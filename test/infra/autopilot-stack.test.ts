@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 
-import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 
+import { testApp } from '../helpers/app';
 import { buildApp } from '../../infra/app';
 import { matchesPattern, resolveIntrinsics } from '../helpers/event-pattern';
 import { fixture } from '../helpers/fixtures';
@@ -11,7 +11,7 @@ const EXAMPLE = join(__dirname, '..', '..', 'config', 'example.yaml');
 
 const synthExample = () => {
   // Skipping bundling keeps these tests fast; the synth test below bundles for real.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const stacks = buildApp(app, EXAMPLE);
   return { app, ...stacks, template: Template.fromStack(stacks.autopilot) };
 };

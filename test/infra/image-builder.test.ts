@@ -1,10 +1,12 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parse } from 'yaml';
 
 import type { Pipeline } from '../../functions/shared/config';
 import { JobsPipeline, ManagerPipeline } from '../../functions/shared/config';
+import { testApp } from '../helpers/app';
+import { resolveIntrinsics } from '../../infra/intrinsics';
 import { RunnerImagePipeline } from '../../infra/image-builder/runner-image-pipeline';
 
 const jobs = (overrides: Record<string, unknown> = {}): Pipeline =>
@@ -27,7 +29,7 @@ const manager = (overrides: Record<string, unknown> = {}): Pipeline =>
   });
 
 const newStack = () => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const stack = new Stack(app, 'Images', { env: { account: '123456789012', region: 'us-east-2' } });
   return { app, stack };
 };
@@ -100,12 +102,14 @@ describe('RunnerImagePipeline', () => {
   });
 
   it('requires IMDSv2 and terminates failed build instances', () => {
-    const { template } = synth(jobs({ subnetId: 'subnet-0abc', securityGroupIds: ['sg-0abc'] }));
+    const { template } = synth(
+      jobs({ subnetId: 'subnet-0123456789abcdef0', securityGroupIds: ['sg-0123456789abcdef0'] }),
+    );
 
     template.hasResourceProperties('AWS::ImageBuilder::InfrastructureConfiguration', {
       InstanceTypes: ['c7a.4xlarge'],
-      SubnetId: 'subnet-0abc',
-      SecurityGroupIds: ['sg-0abc'],
+      SubnetId: 'subnet-0123456789abcdef0',
+      SecurityGroupIds: ['sg-0123456789abcdef0'],
       TerminateInstanceOnFailure: true,
       InstanceMetadataOptions: { HttpTokens: 'required' },
     });
@@ -195,16 +199,7 @@ describe('RunnerImagePipeline', () => {
           {
             Action: 'ssm:GetParameter',
             Effect: 'Allow',
-            Resource: {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':ssm:us-east-2:123456789012:parameter/runner-autopilot/kubeconfig',
-                ],
-              ],
-            },
+            Resource: 'arn:aws:ssm:us-east-2:123456789012:parameter/runner-autopilot/kubeconfig',
           },
         ],
       },
@@ -251,16 +246,9 @@ describe('RunnerImagePipeline', () => {
   it('exposes an image ARN prefix scoped to its recipe', () => {
     const { stack, construct } = synth(jobs());
 
-    expect(stack.resolve(construct.imageArnPattern)).toEqual({
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':imagebuilder:us-east-2:123456789012:image/gitlab-runners-jobs/',
-        ],
-      ],
-    });
+    expect(resolveIntrinsics(stack.resolve(construct.imageArnPattern))).toBe(
+      'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-jobs/',
+    );
     expect(stack.resolve(construct.pipelineArn)).toEqual({
       'Fn::GetAtt': [expect.stringMatching(/^JobsPipeline/), 'Arn'],
     });

@@ -2,8 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { App } from 'aws-cdk-lib';
-
+import { testApp } from '../helpers/app';
 import { buildApp } from '../../infra/app';
 
 const EXAMPLE = join(__dirname, '..', '..', 'config', 'example.yaml');
@@ -24,7 +23,7 @@ describe('synth of the example config', () => {
   });
 
   it('bundles every function with esbuild, without Docker, as ESM', () => {
-    const app = new App({ outdir });
+    const app = testApp({ outdir, bundle: true });
     buildApp(app, EXAMPLE);
 
     app.synth();

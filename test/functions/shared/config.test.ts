@@ -1,0 +1,125 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- these tests break a parsed config one field at a time */
+import { join } from 'node:path';
+
+import { loadConfig } from '../../../infra/load-config';
+import { ConfigError } from '../../../functions/shared/settings';
+import { parseSuiteConfig, type SuiteConfig } from '../../../functions/shared/config';
+
+const EXAMPLE = join(__dirname, '..', '..', '..', 'config', 'example.yaml');
+
+/** The example as plain data, to break one field at a time. */
+const example = (): Record<string, any> =>
+  JSON.parse(JSON.stringify(loadConfig(EXAMPLE))) as Record<string, any>;
+
+const errorOf = (value: unknown): string => {
+  try {
+    parseSuiteConfig(value, 'test.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('config was accepted');
+};
+
+describe('suite config', () => {
+  it('accepts the shipped example, with the fleet of the article', () => {
+    const config: SuiteConfig = loadConfig(EXAMPLE);
+
+    expect(config.region).toBe('us-east-2');
+    expect(config.fleets.map((f) => f.autoScalingGroup)).toEqual(
+      expect.arrayContaining(['gitlab-runner-ao-group', 'gitlab-runner-ao-group-docker']),
+    );
+    expect(new Set(config.fleets.filter((f) => f.role === 'jobs').map((f) => f.launchTemplate))).toEqual(
+      new Set(['gitlab-runner-autoscaler']),
+    );
+    expect(config.pipelines.find((p) => p.name === 'jobs')?.instanceTypes).toEqual(['c7a.4xlarge']);
+  });
+
+  it('fills defaults: a nightly schedule in UTC and no kubeconfig', () => {
+    const raw = example();
+    const jobs = raw.pipelines[0];
+    delete jobs.schedule;
+    delete jobs.kubeconfig;
+
+    const config = parseSuiteConfig(raw);
+
+    expect(config.pipelines[0]).toMatchObject({
+      schedule: { cron: '0 2 * * *', timeZone: 'UTC', enabled: true },
+      kubeconfig: { mode: 'none' },
+    });
+  });
+
+  it.each<[string, (c: Record<string, any>) => void, string]>([
+    [
+      'a bad cron',
+      (c) => (c.pipelines[0].schedule.cron = '0 2 * *'),
+      'pipelines.0.schedule.cron: must be a valid 5-field cron',
+    ],
+    [
+      'an unknown time zone',
+      (c) => (c.pipelines[0].schedule.timeZone = 'Mars/Olympus'),
+      'pipelines.0.schedule.timeZone',
+    ],
+    [
+      'a misspelled key',
+      (c) => (c.pipelines[0].instanceType = ['c7a.large']),
+      'Unrecognized key: "instanceType"',
+    ],
+    [
+      'a non-https GitLab',
+      (c) => (c.gitlab.url = 'http://gitlab.example.com'),
+      'gitlab.url: must be an https URL',
+    ],
+    ['a loose runner version', (c) => (c.gitlab.runnerVersion = '18.x'), 'gitlab.runnerVersion'],
+    [
+      'a rule naming an unknown pipeline',
+      (c) => (c.gitlab.webhook.rules[0].pipelines = ['windows']),
+      'gitlab.webhook.rules.0.pipelines.0: unknown pipeline "windows"',
+    ],
+    [
+      'a baked kubeconfig without consent',
+      (c) => (c.pipelines[0].kubeconfig = { mode: 'baked', parameter: '/k' }),
+      'acceptCredentialInSnapshots',
+    ],
+    [
+      'a malformed subnet',
+      (c) => (c.pipelines[0].subnetId = 'subnet-xyz'),
+      'pipelines.0.subnetId: must be a subnet id',
+    ],
+    [
+      'a jobs fleet without its manager',
+      (c) => delete c.fleets[1].manager,
+      'fleets.1.manager: a jobs fleet must name its manager fleet',
+    ],
+    [
+      'a fleet fed by the wrong image kind',
+      (c) => (c.fleets[0].pipeline = 'jobs'),
+      'fleets.0.pipeline: a manager fleet needs a manager image',
+    ],
+    [
+      'two fleets on one group',
+      (c) => (c.fleets[2].autoScalingGroup = c.fleets[1].autoScalingGroup),
+      'fleets.2.autoScalingGroup',
+    ],
+    ['duplicate pipelines', (c) => (c.pipelines[1].name = 'jobs'), 'duplicate pipeline "jobs"'],
+  ])('names the field of %s', (_, breakIt, message) => {
+    const raw = example();
+    breakIt(raw);
+
+    expect(errorOf(raw)).toContain(message);
+  });
+
+  it('lists every mistake at once, each on its own line', () => {
+    const raw = example();
+    raw.region = 'ohio';
+    raw.pipelines[0].schedule.cron = 'nightly';
+
+    const lines = errorOf(raw).split('\n');
+
+    expect(lines[0]).toBe('invalid config in test.yaml:');
+    expect(lines.slice(1)).toEqual([
+      expect.stringContaining('region:'),
+      expect.stringContaining('pipelines.0.schedule.cron:'),
+    ]);
+  });
+});
