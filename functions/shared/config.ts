@@ -1,7 +1,16 @@
-import { Cron } from 'croner';
 import { z } from 'zod';
 
 import { SecretRef, WebhookRule, WebhookSettings } from '../gitlab-webhook/settings';
+import { Fleet } from './fleet';
+import {
+  cronExpression,
+  name,
+  securityGroupId,
+  subnetId,
+  timeZone,
+  unixUser,
+  version,
+} from './schema-primitives';
 import { parseWith } from './settings';
 
 export { SecretRef, WebhookRule };
@@ -10,38 +19,6 @@ export { SecretRef, WebhookRule };
  * The one config file of a deployment (see `config/example.yaml`). The CDK app parses all of it;
  * each function receives only its slice (see `settings.ts`).
  */
-
-const name = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
-    'use 2-32 lowercase letters, digits and dashes, starting with a letter',
-  );
-
-/** An instance user name as useradd accepts it. */
-const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Linux user name');
-
-const version = z.string().regex(/^\d+\.\d+\.\d+$/, 'use an exact version such as 1.2.3');
-
-/** Five-field cron (minute hour day-of-month month day-of-week), as the runner's own `periods`. */
-export const cronExpression = z.string().refine(
-  (expr) => {
-    if (expr.trim().split(/\s+/).length !== 5) return false;
-    try {
-      new Cron(expr, { paused: true });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be a valid 5-field cron expression such as "0 2 * * *"' },
-);
-
-export const timeZone = z
-  .string()
-  .refine((tz) => tz === 'UTC' || Intl.supportedValuesOf('timeZone').includes(tz), {
-    message: 'must be an IANA time zone such as "Europe/Berlin" or "UTC"',
-  });
 
 export const BakeSchedule = z.strictObject({
   cron: cronExpression.default('0 2 * * *'),
@@ -77,17 +54,8 @@ const PipelineBase = {
   rootVolumeGiB: z.number().int().min(8).max(16384).default(50),
   schedule: BakeSchedule.prefault({}),
   /** Subnet for build and test instances; the account's default VPC when unset. */
-  subnetId: z
-    .string()
-    .regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a subnet id such as subnet-0123456789abcdef0')
-    .optional(),
-  securityGroupIds: z
-    .array(
-      z
-        .string()
-        .regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a security group id such as sg-0123456789abcdef0'),
-    )
-    .default([]),
+  subnetId: subnetId.optional(),
+  securityGroupIds: z.array(securityGroupId).default([]),
 };
 
 export const JobsPipeline = z.strictObject({
@@ -117,17 +85,7 @@ export type Pipeline = z.infer<typeof Pipeline>;
 export type JobsPipeline = z.infer<typeof JobsPipeline>;
 export type ManagerPipeline = z.infer<typeof ManagerPipeline>;
 
-export const Fleet = z.strictObject({
-  name,
-  role: z.enum(['manager', 'jobs']),
-  autoScalingGroup: z.string().min(1),
-  launchTemplate: z.string().min(1),
-  /** The image pipeline that feeds this fleet's launch template. */
-  pipeline: name,
-  /** For a jobs fleet: the manager fleet whose runner scales it. */
-  manager: name.optional(),
-});
-export type Fleet = z.infer<typeof Fleet>;
+export { Fleet };
 
 export const SuiteConfig = z
   .strictObject({
@@ -146,6 +104,16 @@ export const SuiteConfig = z
     }),
     pipelines: z.array(Pipeline).min(1),
     fleets: z.array(Fleet).default([]),
+    housekeeping: z
+      .strictObject({
+        /** Launch template versions kept per template, besides the default and previous default. */
+        keepVersions: z.number().int().min(2).max(1000).default(10),
+        /** Our AMIs that nothing references are deregistered (with their snapshots) after this. */
+        amiRetentionDays: z.number().int().min(1).max(3650).default(30),
+        /** Report what would be deleted without deleting it. Safe by default: turn it off to act. */
+        dryRun: z.boolean().default(true),
+      })
+      .prefault({}),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   })
   .superRefine((cfg, ctx) => {
@@ -195,6 +163,18 @@ export const SuiteConfig = z
           code: 'custom',
           path: ['fleets', i, 'manager'],
           message: 'only a jobs fleet names a manager',
+        });
+      if (f.rollout === 'recycle' && f.role !== 'jobs')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', i, 'rollout'],
+          message: 'only a jobs fleet can be recycled',
+        });
+      if (f.rollout === 'recycle' && fleets.get(f.manager ?? '')?.runnerStateStorage)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', i, 'rollout'],
+          message: `manager fleet "${f.manager}" keeps its instances across restarts (runnerStateStorage), so a restart would not replace them: use rollout "natural"`,
         });
     });
     const groups = new Map<string, string>();

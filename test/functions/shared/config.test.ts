@@ -101,6 +101,24 @@ describe('suite config', () => {
       (c) => (c.fleets[2].autoScalingGroup = c.fleets[1].autoScalingGroup),
       'fleets.2.autoScalingGroup',
     ],
+    [
+      'recycle on a manager fleet',
+      (c) => (c.fleets[0].rollout = 'recycle'),
+      'fleets.0.rollout: only a jobs fleet',
+    ],
+    [
+      'recycle while the runner keeps its instances',
+      (c) => {
+        c.fleets[0].runnerStateStorage = true;
+        c.fleets[1].rollout = 'recycle';
+      },
+      'fleets.1.rollout: manager fleet "manager" keeps its instances',
+    ],
+    [
+      'a freeze window with a bad period',
+      (c) => (c.fleets[1].freezeWindows = [{ periods: ['* 9-17 * *'] }]),
+      'fleets.1.freezeWindows.0.periods.0',
+    ],
     ['duplicate pipelines', (c) => (c.pipelines[1].name = 'jobs'), 'duplicate pipeline "jobs"'],
   ])('names the field of %s', (_, breakIt, message) => {
     const raw = example();

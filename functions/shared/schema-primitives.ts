@@ -1,0 +1,44 @@
+import { Cron } from 'croner';
+import { z } from 'zod';
+
+/** Zod building blocks shared by the suite config and the function slices that reuse its parts. */
+
+export const name = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
+    'use 2-32 lowercase letters, digits and dashes, starting with a letter',
+  );
+
+/** An instance user name as useradd accepts it. */
+export const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Linux user name');
+
+export const version = z.string().regex(/^\d+\.\d+\.\d+$/, 'use an exact version such as 1.2.3');
+
+/** Five-field cron (minute hour day-of-month month day-of-week), as the runner's own `periods`. */
+export const cronExpression = z.string().refine(
+  (expr) => {
+    if (expr.trim().split(/\s+/).length !== 5) return false;
+    try {
+      new Cron(expr, { paused: true });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a valid 5-field cron expression such as "0 2 * * *"' },
+);
+
+export const timeZone = z
+  .string()
+  .refine((tz) => tz === 'UTC' || Intl.supportedValuesOf('timeZone').includes(tz), {
+    message: 'must be an IANA time zone such as "Europe/Berlin" or "UTC"',
+  });
+
+export const subnetId = z
+  .string()
+  .regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a subnet id such as subnet-0123456789abcdef0');
+
+export const securityGroupId = z
+  .string()
+  .regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a security group id such as sg-0123456789abcdef0');
