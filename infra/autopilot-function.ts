@@ -32,6 +32,8 @@ export interface AutopilotFunctionProps {
   readonly asyncInvoke?: boolean;
   /** @default 'INFO' */
   readonly logLevel?: string;
+  /** A fixed name, for a function whose ARN must be known before it exists. @default - generated */
+  readonly functionName?: string;
 }
 
 /**
@@ -76,6 +78,7 @@ export class AutopilotFunction extends Construct {
 
     this.function = new NodejsFunction(this, 'Function', {
       description: props.description,
+      ...(props.functionName ? { functionName: props.functionName } : {}),
       entry: handlerEntry(props.name),
       handler: 'handler',
       projectRoot: REPO_ROOT,

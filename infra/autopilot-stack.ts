@@ -23,6 +23,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { AutopilotFunction, queueDepthAlarm } from './autopilot-function';
 import { acknowledgeWildcardResources } from './nag';
 import { busName } from './naming';
+import { Rollout } from './rollout/rollout';
 import { toSchedulerCron } from './schedule';
 
 /** What the functions need to know of one image pipeline; names are plain strings, never tokens. */
@@ -177,6 +178,14 @@ export class AutopilotStack extends Stack {
     });
 
     if (config.gitlab.webhook) this.addWebhook(config);
+    if (config.fleets.length > 0) {
+      new Rollout(this, 'Rollout', {
+        config,
+        bus: this.bus,
+        deliveryFailures,
+        addFunction: (fn) => this.addFunction(fn),
+      });
+    }
   }
 
   private addFunction(props: ConstructorParameters<typeof AutopilotFunction>[2]): AutopilotFunction {

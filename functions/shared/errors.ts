@@ -29,7 +29,10 @@ const PERMANENT_SDK_ERRORS = new Set([
   'InvalidParameterValueException',
   'ValidationException',
   'IdempotentParameterMismatchException',
+  // EC2 and Auto Scaling name their errors differently.
+  'IdempotentParameterMismatch',
+  'ValidationError',
 ]);
 
 export const isPermanentSdkError = (error: unknown): boolean =>
-  error instanceof Error && PERMANENT_SDK_ERRORS.has(error.name);
+  error instanceof Error && (PERMANENT_SDK_ERRORS.has(error.name) || /\.Malformed$/.test(error.name));

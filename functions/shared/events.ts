@@ -11,6 +11,10 @@ export const DetailType = {
   BakeRequested: 'Bake Requested',
   BakeFailed: 'Bake Failed',
   ImageReady: 'Image Ready',
+  CandidatePromoted: 'Candidate Promoted',
+  RolloutFailed: 'Rollout Failed',
+  RollbackRequested: 'Rollback Requested',
+  ManagerRestartRequested: 'Manager Restart Requested',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -51,10 +55,56 @@ export const ImageReadyDetail = z.object({
 });
 export type ImageReadyDetail = z.infer<typeof ImageReadyDetail>;
 
+const fleetName = pipelineName;
+
+export const CandidatePromotedDetail = z.object({
+  fleet: fleetName,
+  fleets: z.array(fleetName),
+  candidateId: z.string(),
+  imageArn: z.string(),
+  amiId: z.string(),
+  launchTemplateId: z.string(),
+  version: z.number().int(),
+  previousVersion: z.number().int(),
+});
+export type CandidatePromotedDetail = z.infer<typeof CandidatePromotedDetail>;
+
+export const RolloutFailedDetail = z.object({
+  fleet: fleetName,
+  candidateId: z.string(),
+  imageArn: z.string().optional(),
+  /** The state the rollout was in when it failed, e.g. `canary-testing`. */
+  stage: z.string(),
+  /** What happened to the fleet: `refused`, `rejected`, `rolled-back`, `failed`. */
+  outcome: z.string(),
+  reason: z.string(),
+  excerpt: z.string().max(4000).optional(),
+});
+export type RolloutFailedDetail = z.infer<typeof RolloutFailedDetail>;
+
+export const RollbackRequestedDetail = z.object({
+  fleet: fleetName,
+  reason: z.string().max(1024).default('requested'),
+  idempotencyKey: z.string().min(1).max(256),
+});
+export type RollbackRequestedDetail = z.infer<typeof RollbackRequestedDetail>;
+
+export const ManagerRestartRequestedDetail = z.object({
+  /** The manager fleet to restart gracefully. */
+  fleet: fleetName,
+  reason: z.string().max(1024),
+  idempotencyKey: z.string().min(1).max(256),
+});
+export type ManagerRestartRequestedDetail = z.infer<typeof ManagerRestartRequestedDetail>;
+
 export const DetailSchemas = {
   [DetailType.BakeRequested]: BakeRequestedDetail,
   [DetailType.BakeFailed]: BakeFailedDetail,
   [DetailType.ImageReady]: ImageReadyDetail,
+  [DetailType.CandidatePromoted]: CandidatePromotedDetail,
+  [DetailType.RolloutFailed]: RolloutFailedDetail,
+  [DetailType.RollbackRequested]: RollbackRequestedDetail,
+  [DetailType.ManagerRestartRequested]: ManagerRestartRequestedDetail,
 } satisfies Record<DetailType, z.ZodType>;
 
 /** A whole event of our bus as a consumer receives it. */

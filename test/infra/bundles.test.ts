@@ -10,6 +10,23 @@ const CLIENTS: Record<string, string[]> = {
   'gitlab-webhook': ['client-eventbridge', 'client-secrets-manager', 'client-ssm'],
   'start-bake': ['client-imagebuilder'],
   'image-state': ['client-eventbridge', 'client-imagebuilder'],
+  // The rollout steps share one module that talks to every service of the rollout.
+  ...Object.fromEntries(
+    ['stage-candidate', 'rollout-step', 'command-status', 'rollback', 'manager-restart', 'reconciler'].map(
+      (name) => [
+        name,
+        [
+          'client-auto-scaling',
+          'client-cloudwatch',
+          'client-dynamodb',
+          'client-ec2',
+          'client-eventbridge',
+          'client-scheduler',
+          'client-ssm',
+        ],
+      ],
+    ),
+  ),
 };
 
 const clientsIn = async (name: string): Promise<string[]> => {

@@ -1,0 +1,20 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+
+/**
+ * `EC2 Command Status-change Notification`: the command's status with its parameters echoed
+ * (so our documents carry the rollout's Fleet and CandidateId, never a secret).
+ */
+export const CommandStatusChange = EventBridgeSchema.extend({
+  source: z.literal('aws.ssm'),
+  'detail-type': z.literal('EC2 Command Status-change Notification'),
+  detail: z.looseObject({
+    'command-id': z.string(),
+    'document-name': z.string(),
+    status: z.string(),
+    parameters: z.looseObject({
+      Fleet: z.array(z.string()).min(1),
+      CandidateId: z.array(z.string()).min(1),
+    }),
+  }),
+});

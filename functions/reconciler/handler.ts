@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+import { listWaitingRollouts } from '../shared/ledger';
+import { makeHandler } from '../shared/make-handler';
+import { RolloutSettings } from '../shared/rollout/settings';
+import { advance, type StepResult } from '../shared/rollout/steps';
+import { lazyConfigSlice } from '../shared/settings';
+
+const settings = lazyConfigSlice(RolloutSettings);
+export const resetSettings = settings.reset;
+
+/** Items that waited longer than this for their event are asked about directly. */
+const STALE_MINUTES = 10;
+
+/**
+ * Events from Image Builder, Auto Scaling and SSM are best-effort: every few minutes, each live
+ * rollout that has waited too long is advanced from what AWS says now. One item's failure does
+ * not stop the others; it is reported and the run fails so the alarm sees it.
+ */
+export const handler = makeHandler({
+  name: 'reconciler',
+  schema: z.looseObject({}),
+  run: async (_input, { now, logger }) => {
+    const cfg = settings.get();
+    const at = now();
+    const stale = await listWaitingRollouts(cfg.ledgerTable, new Date(at.getTime() - STALE_MINUTES * 60_000));
+    const results: StepResult[] = [];
+    const errors: string[] = [];
+    for (const item of stale) {
+      try {
+        results.push(
+          await advance(item.fleet, item.candidateId, { kind: 'reconcile' }, { settings: cfg, now: at }),
+        );
+      } catch (error) {
+        logger.error('reconcile failed', { error, fleet: item.fleet, candidateId: item.candidateId });
+        errors.push(`${item.fleet}/${item.candidateId}`);
+      }
+    }
+    if (errors.length) throw new Error(`reconcile failed for ${errors.join(', ')}`);
+    return {
+      outcome: 'reconciled',
+      itemCount: stale.length,
+      advanced: results.filter((r) => r.from !== r.to),
+    };
+  },
+});

@@ -1,0 +1,16 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+
+import { busEvent, DetailType } from '../shared/events';
+
+export const AlarmStateChange = EventBridgeSchema.extend({
+  source: z.literal('aws.cloudwatch'),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  detail: z.looseObject({
+    alarmName: z.string(),
+    state: z.looseObject({ value: z.string(), reason: z.string().optional() }),
+  }),
+});
+
+export const RollbackInput = z.union([AlarmStateChange, busEvent(DetailType.RollbackRequested)]);
+export type RollbackInput = z.infer<typeof RollbackInput>;

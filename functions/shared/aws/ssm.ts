@@ -1,0 +1,205 @@
+import {
+  GetCommandInvocationCommand,
+  paginateDescribeInstanceInformation,
+  paginateListCommands,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+
+import { TransientError } from '../errors';
+import { clientConfig } from './client-config';
+
+let client: SSMClient | undefined;
+const ssm = (): SSMClient => (client ??= new SSMClient(clientConfig));
+export const resetSsmClient = (): void => {
+  client = undefined;
+};
+
+/** SendCommand takes up to 50 InstanceIds. */
+export const SEND_COMMAND_MAX_INSTANCES = 50;
+/** SendCommand `TimeoutSeconds` (delivery timeout) is 30-2,592,000 seconds. */
+const TIMEOUT_MIN = 30;
+const TIMEOUT_MAX = 2_592_000;
+/** SendCommand `Comment` is at most 100 characters. */
+const COMMENT_MAX = 100;
+/** An `InstanceIds` filter of DescribeInstanceInformation takes 1-100 values. */
+const INFORMATION_FILTER_BATCH = 100;
+/** DescribeInstanceInformation accepts MaxResults 5-50 when filtering. */
+const INFORMATION_PAGE = 50;
+
+const isNamed = (error: unknown, ...names: string[]): boolean =>
+  error instanceof Error && names.includes(error.name);
+
+const chunk = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+const onlineAmong = async (instanceIds: string[]): Promise<string[]> => {
+  const online: string[] = [];
+  for await (const page of paginateDescribeInstanceInformation(
+    { client: ssm(), pageSize: INFORMATION_PAGE },
+    {
+      Filters: [
+        { Key: 'InstanceIds', Values: instanceIds },
+        { Key: 'PingStatus', Values: ['Online'] },
+      ],
+    },
+  )) {
+    for (const info of page.InstanceInformationList ?? []) {
+      if (info.InstanceId !== undefined && info.PingStatus === 'Online') online.push(info.InstanceId);
+    }
+  }
+  return online;
+};
+
+/**
+ * The instances among `instanceIds` whose SSM agent is `Online` (DescribeInstanceInformation with
+ * `InstanceIds` and `PingStatus` filters, 100 ids per call, all pages). Unregistered instances are
+ * simply absent. Should SSM reject a batch with `InvalidInstanceId`, the batch is asked id by id
+ * and the ids SSM rejects count as not online: one bad id must not hide the others.
+ */
+export const onlineInstances = async (instanceIds: string[]): Promise<Set<string>> => {
+  const online = new Set<string>();
+  for (const batch of chunk([...new Set(instanceIds)], INFORMATION_FILTER_BATCH)) {
+    try {
+      for (const id of await onlineAmong(batch)) online.add(id);
+    } catch (error) {
+      if (!isNamed(error, 'InvalidInstanceId')) throw error;
+      if (batch.length === 1) continue;
+      for (const id of batch) {
+        try {
+          for (const found of await onlineAmong([id])) online.add(found);
+        } catch (single) {
+          if (!isNamed(single, 'InvalidInstanceId')) throw single;
+        }
+      }
+    }
+  }
+  return online;
+};
+
+/**
+ * Sends a command to 1-50 instances (SendCommand's limit for `InstanceIds`; more throws before any
+ * call). `timeoutSeconds` is the **delivery** timeout (`TimeoutSeconds`, 30-2,592,000: a command not
+ * started by then never runs); the comment is at most 100 characters; how long it may run is the document's own `executionTimeout` parameter, which
+ * the caller puts in `parameters` when the document declares it (AWS-RunShellScript: default 3600,
+ * at most 172800 seconds). Parameters are echoed in command history and events: no secrets.
+ *
+ * SendCommand has **no idempotency token**: a retried call sends a second command. Callers record
+ * the command id once sent and, before sending again, look for one already sent with
+ * {@link findCommands} (a `comment` carrying the idempotency key makes it recognisable).
+ */
+export const sendCommand = async (input: {
+  documentName: string;
+  instanceIds: string[];
+  parameters: Record<string, string[]>;
+  timeoutSeconds: number;
+  comment: string;
+  clientToken?: never;
+}): Promise<{ commandId: string }> => {
+  const instanceIds = [...new Set(input.instanceIds)];
+  if (instanceIds.length === 0 || instanceIds.length > SEND_COMMAND_MAX_INSTANCES) {
+    throw new Error(
+      `sendCommand got ${instanceIds.length} instance ids: SendCommand takes 1-${SEND_COMMAND_MAX_INSTANCES}, split the list`,
+    );
+  }
+  if (
+    !Number.isInteger(input.timeoutSeconds) ||
+    input.timeoutSeconds < TIMEOUT_MIN ||
+    input.timeoutSeconds > TIMEOUT_MAX
+  ) {
+    throw new Error(
+      `timeoutSeconds ${input.timeoutSeconds} is not valid: SendCommand takes ${TIMEOUT_MIN}-${TIMEOUT_MAX} whole seconds`,
+    );
+  }
+  if (input.comment.length > COMMENT_MAX) {
+    throw new Error(
+      `comment is ${input.comment.length} characters: SendCommand takes at most ${COMMENT_MAX}, shorten it (a hash of the key will do)`,
+    );
+  }
+  const out = await ssm().send(
+    new SendCommandCommand({
+      DocumentName: input.documentName,
+      InstanceIds: instanceIds,
+      Parameters: input.parameters,
+      TimeoutSeconds: input.timeoutSeconds,
+      Comment: input.comment,
+    }),
+  );
+  const commandId = out.Command?.CommandId;
+  if (commandId === undefined) {
+    throw new TransientError(`SendCommand ${input.documentName} returned no command id`);
+  }
+  return { commandId };
+};
+
+/**
+ * Commands of one document sent to one instance (ListCommands with `InstanceId` and the
+ * `DocumentName` filter, plus `InvokedAfter` when `after` is given), all pages, newest first as
+ * SSM returns them. SSM keeps command history for 30 days. Use it to find a command already sent
+ * before sending it again (SendCommand has no idempotency token).
+ */
+export const findCommands = async (input: {
+  instanceId: string;
+  documentName: string;
+  after?: Date;
+}): Promise<{ commandId: string; status: string; requestedAt?: Date; comment?: string }[]> => {
+  const found: { commandId: string; status: string; requestedAt?: Date; comment?: string }[] = [];
+  for await (const page of paginateListCommands(
+    { client: ssm() },
+    {
+      InstanceId: input.instanceId,
+      Filters: [
+        { key: 'DocumentName', value: input.documentName },
+        ...(input.after === undefined
+          ? []
+          : [{ key: 'InvokedAfter' as const, value: input.after.toISOString().replace(/\.\d{3}Z$/, 'Z') }]),
+      ],
+    },
+  )) {
+    for (const c of page.Commands ?? []) {
+      if (c.CommandId === undefined) continue;
+      found.push({
+        commandId: c.CommandId,
+        status: c.Status ?? 'unknown',
+        requestedAt: c.RequestedDateTime,
+        comment: c.Comment,
+      });
+    }
+  }
+  return found;
+};
+
+/**
+ * One instance's result of a command (GetCommandInvocation), or `undefined` on
+ * `InvocationDoesNotExist`, which also happens for a few seconds right after SendCommand: treat
+ * it as "not yet", not as "never". stdout and stderr hold only the **first 24,000 characters**
+ * and stay empty until the command finishes. Documents with several steps need a step name
+ * (PluginName), which this does not pass: use one-step documents.
+ */
+export const getInvocation = async (
+  commandId: string,
+  instanceId: string,
+): Promise<
+  | { status: string; statusDetails?: string; responseCode?: number; stdout: string; stderr: string }
+  | undefined
+> => {
+  try {
+    const out = await ssm().send(
+      new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
+    );
+    return {
+      // ResponseCode is -1 while the command has not run on the instance.
+      status: out.Status ?? 'unknown',
+      statusDetails: out.StatusDetails,
+      responseCode: out.ResponseCode,
+      stdout: out.StandardOutputContent ?? '',
+      stderr: out.StandardErrorContent ?? '',
+    };
+  } catch (error) {
+    if (isNamed(error, 'InvocationDoesNotExist')) return undefined;
+    throw error;
+  }
+};

@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+
+import type { Group } from '../aws/autoscaling';
+import type { Fleet } from '../fleet';
+import { isInside, nextWindowStart, windowEnd } from '../windows';
+import type { HistoryEntry, Rollout, RolloutState } from './model';
+
+/** Pure rules of the rollout: no SDK, no clock, no logging. */
+
+/** Stable per launch template and image: one candidate serves every fleet on that template. */
+export const candidateIdFor = (launchTemplate: string, imageArn: string): string =>
+  createHash('sha256').update(`${launchTemplate}\n${imageArn}`).digest('hex').slice(0, 20);
+
+/** Fleets sharing one launch template roll out together; the first by name leads. */
+export const fleetsOnTemplate = (fleets: readonly Fleet[], launchTemplate: string): Fleet[] =>
+  fleets.filter((f) => f.launchTemplate === launchTemplate).sort((a, b) => a.name.localeCompare(b.name));
+
+/**
+ * Why a group may not receive a candidate, or nothing. A group on `$Latest` would launch the
+ * untested candidate the moment it is staged; a manager group must never hold two managers.
+ */
+export const groupProblems = (
+  fleet: Fleet,
+  group: Group | undefined,
+  warmPool: { configured: boolean },
+  launchTemplateId: string,
+): string[] => {
+  if (!group) return [`group ${fleet.autoScalingGroup} does not exist`];
+  const problems: string[] = [];
+  const spec = group.launchTemplate ?? group.mixedInstancesLaunchTemplate;
+  if (!spec || (spec.id !== launchTemplateId && spec.name !== fleet.launchTemplate)) {
+    problems.push(`group ${group.name} does not launch from launch template ${fleet.launchTemplate}`);
+  } else if (spec.version !== '$Default') {
+    problems.push(
+      `group ${group.name} launches version "${spec.version ?? '(none)'}", not $Default: it would take a candidate before its canary passed; set the group to $Default`,
+    );
+  }
+  if (fleet.role === 'manager') {
+    if (group.maxSize > 1)
+      problems.push(
+        `manager group ${group.name} has max size ${group.maxSize}: two managers delete each other's job instances; set it to 1`,
+      );
+    if (!group.suspendedProcesses.includes('AZRebalance'))
+      problems.push(
+        `manager group ${group.name} does not suspend AZRebalance, which launches a second manager before terminating one`,
+      );
+    if (warmPool.configured) problems.push(`manager group ${group.name} has a warm pool: remove it`);
+  }
+  return problems;
+};
+
+/**
+ * The drain bound given to systemd (`TimeoutStopSec`): the longest job plus slack, so a job that
+ * ends at its maximum timeout is never cut short; beyond it systemd kills and we alert.
+ */
+export const DRAIN_SLACK_SECONDS = 900;
+export const drainBoundSeconds = (manager: Pick<Fleet, 'maxJobMinutes'>): number =>
+  manager.maxJobMinutes * 60 + DRAIN_SLACK_SECONDS;
+
+/** A drain (or restart, which also waits for health) command outlasts the drain bound. */
+export const drainCommandSeconds = (
+  manager: Pick<Fleet, 'maxJobMinutes'>,
+  kind: 'rollout' | 'restart',
+): number => drainBoundSeconds(manager) + (kind === 'restart' ? 900 : 600);
+
+export type Verdict = { kind: 'pass' } | { kind: 'fail'; reason: string } | { kind: 'pending' };
+
+const FAILED = new Set([
+  'Failed',
+  'TimedOut',
+  'Cancelled',
+  'Cancelling',
+  'DeliveryTimedOut',
+  'ExecutionTimedOut',
+  'Undeliverable',
+  'Terminated',
+]);
+
+/** All commands must succeed; any failure decides at once; otherwise the verdict waits. */
+export const verdictOf = (
+  invocations: readonly { commandId: string; status: string | undefined }[],
+): Verdict => {
+  const failed = invocations.find((i) => i.status && FAILED.has(i.status));
+  if (failed) return { kind: 'fail', reason: `command ${failed.commandId} ended ${failed.status}` };
+  if (invocations.length > 0 && invocations.every((i) => i.status === 'Success')) return { kind: 'pass' };
+  return { kind: 'pending' };
+};
+
+export type Timing = { kind: 'now' } | { kind: 'wait'; until: Date } | { kind: 'never' };
+
+/** Nothing is promoted inside a freeze window: the step waits for its end. */
+export const promotionTiming = (fleets: readonly Fleet[], now: Date): Timing => {
+  const windows = fleets.flatMap((f) => f.freezeWindows);
+  if (!isInside(windows, now)) return { kind: 'now' };
+  const end = windowEnd(windows, now);
+  return end ? { kind: 'wait', until: end } : { kind: 'never' };
+};
+
+/** A manager is drained, replaced or restarted only inside one of its maintenance windows. */
+export const maintenanceTiming = (manager: Fleet, now: Date): Timing => {
+  const start = nextWindowStart(manager.maintenanceWindows, now);
+  if (!start) return { kind: 'never' };
+  return start.getTime() <= now.getTime() ? { kind: 'now' } : { kind: 'wait', until: start };
+};
+
+/** The last lines of a command's output: enough to see why, small enough for an event. */
+export const excerptOf = (stdout: string, stderr: string, maxChars = 2000): string => {
+  const lines = `${stdout}\n${stderr}`.split('\n').filter((l) => l.trim());
+  return lines.slice(-20).join('\n').slice(-maxChars);
+};
+
+export const MAX_HISTORY = 100;
+
+/** The item in its next state, with the step recorded in its history. */
+export const transition = (
+  item: Rollout,
+  state: RolloutState,
+  note: string,
+  now: Date,
+  patch: Partial<Omit<Rollout, 'state' | 'history' | 'revision'>> = {},
+): Rollout => {
+  const entry: HistoryEntry = { at: now.toISOString(), state, note };
+  const sameState = state === item.state;
+  return {
+    ...item,
+    attempts: sameState ? item.attempts : 0,
+    ...patch,
+    state,
+    stateSince: sameState ? item.stateSince : now.toISOString(),
+    history: [...item.history, entry].slice(-MAX_HISTORY),
+  };
+};
+
+/** Which launch template versions housekeeping may delete: never the default, the previous default or one in use. */
+export const versionsToDelete = (
+  versions: readonly number[],
+  keep: {
+    defaultVersion: number;
+    previousDefaults: readonly number[];
+    inUse: readonly number[];
+    count: number;
+  },
+): number[] => {
+  const protectedVersions = new Set([keep.defaultVersion, ...keep.previousDefaults, ...keep.inUse]);
+  const newestFirst = [...versions].sort((a, b) => b - a);
+  const kept = new Set(newestFirst.slice(0, keep.count));
+  return newestFirst.filter((v) => !kept.has(v) && !protectedVersions.has(v)).sort((a, b) => a - b);
+};
+
+/** Our AMIs nothing references any more, older than the retention. */
+export const imagesToDeregister = (
+  images: readonly { imageId: string; creationDate?: string }[],
+  referenced: ReadonlySet<string>,
+  retentionDays: number,
+  now: Date,
+): string[] => {
+  const cutoff = now.getTime() - retentionDays * 24 * 3600 * 1000;
+  return images
+    .filter(
+      (i) =>
+        !referenced.has(i.imageId) && i.creationDate !== undefined && Date.parse(i.creationDate) < cutoff,
+    )
+    .map((i) => i.imageId);
+};

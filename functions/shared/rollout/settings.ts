@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+import { Fleet } from '../fleet';
+
+/** The slice every rollout function receives (see `functions/shared/settings.ts`). */
+export const RolloutSettings = z.strictObject({
+  region: z.string(),
+  ledgerTable: z.string().min(1),
+  eventBusName: z.string().min(1),
+  gitlabUrl: z.string(),
+  runnerVersion: z.string(),
+  fleets: z.array(Fleet).min(1),
+  /** Per jobs pipeline: the user the fleeting plugin connects as. */
+  connectorUsers: z.record(z.string(), z.string()),
+  /** Per manager pipeline: the pinned fleeting plugin version the smoke test expects. */
+  fleetingPluginVersions: z.record(z.string(), z.string()),
+  documents: z.strictObject({
+    smokeJobs: z.string(),
+    smokePath: z.string(),
+    smokeManager: z.string(),
+    drainManager: z.string(),
+    managerHealth: z.string(),
+    restartManager: z.string(),
+  }),
+  /** Where one-time schedules re-invoke the rollout step function. */
+  scheduler: z.strictObject({
+    targetArn: z.string(),
+    roleArn: z.string(),
+    groupName: z.string(),
+    deadLetterArn: z.string(),
+  }),
+});
+export type RolloutSettings = z.infer<typeof RolloutSettings>;

@@ -1,0 +1,24 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# Drains the live manager ON the manager: gitlab-runner stops taking jobs, running jobs finish,
+# then it exits. Only `systemctl stop` with the drain drop-in (SIGQUIT, KillMode=mixed): never
+# `restart` or a signal by hand (the unit's Restart=always would bring a killed runner back).
+# Idempotent: an already stopped runner passes at once.
+set -euo pipefail
+[ "$(type -t check)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+[ "$(type -t stop_runner)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/runner-service.sh"
+require_env DRAIN_TIMEOUT_SECONDS
+
+ensure_drain_dropin "$DRAIN_TIMEOUT_SECONDS"
+if runner_stopped; then
+  pass "gitlab-runner already stopped ($(runner_state))"
+fi
+
+require_drain_settings
+status=0
+stop_runner || status=$?
+case "$status" in
+  0) pass "drained in ${DRAIN_SECONDS}s" ;;
+  2) fail "drain overran TimeoutStopSec=${DRAIN_TIMEOUT_SECONDS}s: systemd killed gitlab-runner after ${DRAIN_SECONDS}s" ;;
+  *) fail "gitlab-runner still $(runner_state) after ${DRAIN_SECONDS}s" ;;
+esac

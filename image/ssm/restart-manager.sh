@@ -1,0 +1,28 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# Graceful restart ON the manager (the `recycle` rollout): drain with `systemctl stop` (SIGQUIT
+# through the drop-in: running jobs finish), then `systemctl start`. The new runner deletes the
+# old job instances (state storage off) and launches new ones from the launch template's default
+# version. A drain that fails or overruns does not start the runner again: it is reported.
+set -euo pipefail
+[ "$(type -t check)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+[ "$(type -t stop_runner)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/runner-service.sh"
+require_env DRAIN_TIMEOUT_SECONDS
+
+ensure_drain_dropin "$DRAIN_TIMEOUT_SECONDS"
+if runner_stopped; then
+  log "gitlab-runner already stopped ($(runner_state)): starting it"
+else
+  require_drain_settings
+  status=0
+  stop_runner || status=$?
+  case "$status" in
+    0) log "drained in ${DRAIN_SECONDS}s" ;;
+    2) fail "drain overran TimeoutStopSec=${DRAIN_TIMEOUT_SECONDS}s: systemd killed gitlab-runner after ${DRAIN_SECONDS}s; not restarted" ;;
+    *) fail "gitlab-runner still $(runner_state) after ${DRAIN_SECONDS}s; not restarted" ;;
+  esac
+fi
+
+systemctl start "$RUNNER_UNIT" || fail "systemctl start $RUNNER_UNIT failed"
+log "gitlab-runner started"
+report_health

@@ -1,0 +1,484 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Stack } from 'aws-cdk-lib';
+import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+
+import { name as deploymentName } from '../../functions/shared/schema-primitives';
+import { shellExports } from '../image-builder/shell';
+
+/** Where the scripts that SSM Run Command runs live; read at synth time. */
+export const SSM_SCRIPT_DIR = join(__dirname, '..', '..', 'image', 'ssm');
+
+/** SSM's longest execution timeout for a command (48 h); its default is 3600 s. */
+export const MAX_EXECUTION_TIMEOUT_SECONDS = 172800;
+/** What a drain or restart command gets beyond the drain bound: drop-in, reload, exit, start. */
+export const DRAIN_MARGIN_SECONDS = 600;
+/** The longest a health check may wait for a runner that just started. */
+export const MAX_HEALTH_WAIT_SECONDS = 300;
+/** SSM's size limit for a document's content. */
+export const MAX_DOCUMENT_BYTES = 64 * 1024;
+/** The shortest drain bound accepted: the drop-in's TimeoutStopSec. */
+export const MIN_DRAIN_TIMEOUT_SECONDS = 60;
+
+/** The longest drain bound a restart document (drain + health wait + margin) can still outlast. */
+export const MAX_DRAIN_TIMEOUT_SECONDS =
+  MAX_EXECUTION_TIMEOUT_SECONDS - MAX_HEALTH_WAIT_SECONDS - DRAIN_MARGIN_SECONDS;
+
+/**
+ * Alternatives of a regex matching exactly the decimal integers from `low` to `high` (digit strings
+ * of equal length, leading zeros included), using only syntax every regex flavour shares.
+ */
+const sameLengthRange = (low: string, high: string): string[] => {
+  if (low === high) return [low];
+  const digits = (a: number, b: number) => (a === b ? `${a}` : `[${a}-${b}]`);
+  if (low.length === 1) return [digits(Number(low), Number(high))];
+  const [lowHead, lowTail, highHead, highTail] = [low[0]!, low.slice(1), high[0]!, high.slice(1)];
+  if (lowHead === highHead) return sameLengthRange(lowTail, highTail).map((p) => lowHead + p);
+  const rest = low.length - 1;
+  const parts: string[] = [];
+  let from = Number(lowHead);
+  let to = Number(highHead);
+  if (!/^0*$/.test(lowTail)) {
+    parts.push(...sameLengthRange(lowTail, '9'.repeat(rest)).map((p) => lowHead + p));
+    from += 1;
+  }
+  const upper: string[] = [];
+  if (!/^9*$/.test(highTail)) {
+    upper.push(...sameLengthRange('0'.repeat(rest), highTail).map((p) => highHead + p));
+    to -= 1;
+  }
+  if (from <= to) parts.push(`${digits(from, to)}[0-9]${rest === 1 ? '' : `{${rest}}`}`);
+  return [...parts, ...upper];
+};
+
+/** An anchored regex matching exactly the integers `min`..`max` written without leading zeros. */
+export const integerRangePattern = (min: number, max: number): string => {
+  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min < 0 || min > max)
+    throw new Error(`invalid integer range ${min}..${max}: use whole numbers with 0 <= min <= max`);
+  const parts: string[] = [];
+  for (let start = min; start <= max;) {
+    const end = Math.min(max, 10 ** String(start).length - 1);
+    parts.push(...sameLengthRange(String(start), String(end)));
+    start = end + 1;
+  }
+  return `^(${parts.join('|')})$`;
+};
+
+/**
+ * Parameter values are pasted into the script inside single quotes (`export X='{{ P }}'`), so every
+ * pattern is anchored and admits no quote, backslash, newline or `{`. These are the shapes allowed.
+ */
+export const PARAMETER_PATTERNS = {
+  version: '^[0-9]{1,4}\\.[0-9]{1,4}\\.[0-9]{1,4}$',
+  optionalVersion: '^([0-9]{1,4}\\.[0-9]{1,4}\\.[0-9]{1,4})?$',
+  unixUser: '^[a-z_][a-z0-9_-]{0,31}$',
+  /** Scheme, host, optional port and path: no user info, query or fragment (no token can hide in it). */
+  httpsUrl: '^https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]{0,1024})?$',
+  instanceId: '^i-([0-9a-f]{8}|[0-9a-f]{17})$',
+  ipv4: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$',
+  /** Comma-separated Auto Scaling group names, at most 50. */
+  groupNames: '^[A-Za-z0-9._-]{1,255}(,[A-Za-z0-9._-]{1,255}){0,49}$',
+  /** A rollout candidate id: hex digits (`candidateIdFor`), or empty. */
+  optionalCandidateId: '^([0-9a-f]{1,64})?$',
+  /** A config name (fleet) as `functions/shared/schema-primitives.ts` `name`, or empty. */
+  optionalName: '^([a-z][a-z0-9-]{0,30}[a-z0-9])?$',
+  optionalRegion: '^([a-z]{2}(-[a-z]{1,16}){1,3}-[0-9]{1,2})?$',
+  optionalImageRef: '^([A-Za-z0-9][A-Za-z0-9._/:@-]{0,254})?$',
+  /** The runner's own metrics endpoint (`listen_address`) on this host only. */
+  metricsUrl: '^http://(127\\.0\\.0\\.1|localhost|\\[::1\\]):[0-9]{1,5}/[A-Za-z0-9._/-]{0,256}$',
+} as const;
+
+/** One `String` parameter of a Command document, exported to the script as `env` (all of them). */
+export interface ParameterSpec {
+  readonly description: string;
+  readonly allowedPattern: string;
+  readonly default?: string;
+  readonly env: readonly string[];
+}
+
+export interface DocumentSpec {
+  /** Name suffix: `<deployment>-autopilot-<key>`. */
+  readonly key: string;
+  /** The step's name (letters only). */
+  readonly stepName: string;
+  readonly description: string;
+  readonly scripts: readonly string[];
+  readonly parameters: Readonly<Record<string, ParameterSpec>>;
+  /** The shortest execution timeout a caller may choose: what the script may need at worst. */
+  readonly minTimeoutSeconds: number;
+  readonly defaultTimeoutSeconds: number;
+}
+
+/** The parameter of the step's timeout, as in AWS-RunShellScript. */
+export const TIMEOUT_PARAMETER = 'executionTimeout';
+
+export interface CommandParameter {
+  readonly type: 'String';
+  readonly description: string;
+  readonly allowedPattern: string;
+  readonly default?: string;
+}
+
+/** The subset of the SSM Command document schema 2.2 that we use: one `aws:runShellScript` step. */
+export interface CommandDocumentContent {
+  readonly schemaVersion: '2.2';
+  readonly description: string;
+  readonly parameters: Readonly<Record<string, CommandParameter>>;
+  readonly mainSteps: readonly [
+    {
+      readonly action: 'aws:runShellScript';
+      readonly name: string;
+      readonly precondition: { readonly StringEquals: readonly ['platformType', 'Linux'] };
+      readonly inputs: { readonly timeoutSeconds: string; readonly runCommand: readonly string[] };
+    },
+  ];
+}
+
+const readScript = (file: string): string => readFileSync(join(SSM_SCRIPT_DIR, file), 'utf8');
+
+const parameterName = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+
+/**
+ * The document of `spec`: `#!/bin/bash` (SSM's runShellScript writes the lines to a file and runs
+ * it, so the shebang picks bash), then `set -euo pipefail`, one `export NAME='{{ Parameter }}'` line
+ * per parameter, and the scripts (helpers first) inline: an instance has no copy of this repository.
+ */
+export const commandDocument = (spec: DocumentSpec): CommandDocumentContent => {
+  const exports: Record<string, string> = {};
+  const parameters: Record<string, CommandParameter> = {};
+  for (const [name, p] of Object.entries(spec.parameters)) {
+    if (!parameterName.test(name) || name === TIMEOUT_PARAMETER)
+      throw new Error(`invalid parameter name "${name}" in document ${spec.key}: use letters and digits`);
+    // Anchored, and blind to the quote that would end `export X='…'` (the tests probe every pattern).
+    if (
+      !p.allowedPattern.startsWith('^') ||
+      !p.allowedPattern.endsWith('$') ||
+      new RegExp(p.allowedPattern).test("'")
+    )
+      throw new Error(
+        `parameter ${name} of document ${spec.key} needs an anchored allowedPattern (^…$) that admits no quote`,
+      );
+    if (p.default !== undefined && !new RegExp(p.allowedPattern).test(p.default))
+      throw new Error(`default "${p.default}" of parameter ${name} does not match its own allowedPattern`);
+    parameters[name] = {
+      type: 'String',
+      description: p.description,
+      allowedPattern: p.allowedPattern,
+      ...(p.default === undefined ? {} : { default: p.default }),
+    };
+    for (const env of p.env) exports[env] = `{{ ${name} }}`;
+  }
+  if (
+    spec.minTimeoutSeconds > spec.defaultTimeoutSeconds ||
+    spec.defaultTimeoutSeconds > MAX_EXECUTION_TIMEOUT_SECONDS
+  )
+    throw new Error(
+      `document ${spec.key}: execution timeout ${spec.minTimeoutSeconds}..${spec.defaultTimeoutSeconds} s must end by ${MAX_EXECUTION_TIMEOUT_SECONDS} s`,
+    );
+  parameters[TIMEOUT_PARAMETER] = {
+    type: 'String',
+    description: `(Optional) Seconds the command may run before SSM fails it: ${spec.minTimeoutSeconds} to ${MAX_EXECUTION_TIMEOUT_SECONDS}.`,
+    allowedPattern: integerRangePattern(spec.minTimeoutSeconds, MAX_EXECUTION_TIMEOUT_SECONDS),
+    default: String(spec.defaultTimeoutSeconds),
+  };
+  const body = spec.scripts.map(readScript);
+  // SSM expands {{ … }} everywhere in the step: a literal one in a script would be mangled.
+  body.forEach((text, i) => {
+    if (text.includes('{{'))
+      throw new Error(`${spec.scripts[i]} contains "{{", which SSM would expand: rewrite it without`);
+  });
+  const script = ['#!/bin/bash', 'set -euo pipefail', shellExports(exports), ...body].join('\n');
+  return {
+    schemaVersion: '2.2',
+    description: spec.description,
+    parameters,
+    mainSteps: [
+      {
+        action: 'aws:runShellScript',
+        name: spec.stepName,
+        precondition: { StringEquals: ['platformType', 'Linux'] },
+        inputs: {
+          timeoutSeconds: `{{ ${TIMEOUT_PARAMETER} }}`,
+          runCommand: script.replace(/\n$/, '').split('\n'),
+        },
+      },
+    ],
+  };
+};
+
+/** A Command document of the rollout, as the functions that send it need it. */
+export interface RolloutDocument {
+  /** The document name, for SendCommand's `DocumentName`. */
+  readonly name: string;
+  /** The document ARN, for `ssm:SendCommand` grants. */
+  readonly arn: string;
+  /** Its parameters; every one but `executionTimeout` reaches the script as environment. */
+  readonly parameterNames: readonly string[];
+}
+
+/** `<deployment>-autopilot-<key>`, the name of a rollout document. */
+export const rolloutDocumentName = (deployment: string, key: string): string =>
+  `${deployment}-autopilot-${key}`;
+
+export interface RolloutDocumentsProps {
+  /** The deployment name (config `deployment`); the documents are named after it. */
+  readonly deployment: string;
+  /**
+   * The longest drain bound, in seconds, that a drain or restart may be asked for: the largest
+   * manager fleet `maxJobMinutes` x 60 plus the margin the caller adds. It becomes the drop-in's
+   * `TimeoutStopSec` at most, and every drain and restart command outlasts it by
+   * `DRAIN_MARGIN_SECONDS` (plus the health wait for a restart). At most `MAX_DRAIN_TIMEOUT_SECONDS`.
+   */
+  readonly drainTimeoutSeconds: number;
+}
+
+// SSM reserves these name prefixes (aws covers AWSEC2, AWSSupport, AWSConfigRemediation).
+const RESERVED_PREFIX = /^(aws|amazon|amzn)/i;
+
+/**
+ * The SSM Command documents of the rollout: canary smoke tests (job instance, manager-to-canary
+ * path, manager canary), the drain, health check and graceful restart of a live manager.
+ *
+ * Each runs one bash script from `image/ssm/` whose last stdout line is `RESULT pass[: …]` or
+ * `RESULT fail: …`. Documents keep their name across deploys; a content change makes a new version
+ * and the default (`UpdateMethod: NewVersion`). No parameter may carry a secret: command events
+ * and history echo parameters.
+ */
+export class RolloutDocuments extends Construct {
+  /** ON a job canary: docker as the connector user, tools, disk space, GitLab reachable. */
+  public readonly smokeJobs: RolloutDocument;
+  /** ON the fleet's manager: EC2 Instance Connect key, SSH to the canary, docker there. */
+  public readonly smokePath: RolloutDocument;
+  /** ON a manager canary: runner installed at the version and NOT running, plugin, groups, GitLab. */
+  public readonly smokeManager: RolloutDocument;
+  /** ON the live manager: drain drop-in, then `systemctl stop` (running jobs finish). */
+  public readonly drainManager: RolloutDocument;
+  /** ON a manager: service active, metrics answer with gitlab_runner_version_info. */
+  public readonly managerHealth: RolloutDocument;
+  /** ON the live manager: drain, `systemctl start`, then the health check. */
+  public readonly restartManager: RolloutDocument;
+
+  constructor(scope: Construct, id: string, props: RolloutDocumentsProps) {
+    super(scope, id);
+    const { deployment, drainTimeoutSeconds: drain } = props;
+    if (!deploymentName.safeParse(deployment).success)
+      throw new Error(
+        `deployment "${deployment}" is not a valid name: use 2-32 lowercase letters, digits and dashes, starting with a letter`,
+      );
+    if (RESERVED_PREFIX.test(deployment))
+      throw new Error(
+        `deployment "${deployment}" starts with a prefix SSM reserves for its own documents (aws, amazon, amzn): choose another name`,
+      );
+    if (!Number.isInteger(drain) || drain < MIN_DRAIN_TIMEOUT_SECONDS || drain > MAX_DRAIN_TIMEOUT_SECONDS)
+      throw new Error(
+        `drainTimeoutSeconds ${drain} is out of range: use a whole number from ${MIN_DRAIN_TIMEOUT_SECONDS} to ${MAX_DRAIN_TIMEOUT_SECONDS}, ` +
+          `so that a restart (drain + ${MAX_HEALTH_WAIT_SECONDS} s health wait + ${DRAIN_MARGIN_SECONDS} s margin) ends within SSM's ${MAX_EXECUTION_TIMEOUT_SECONDS} s; lower the fleets' maxJobMinutes`,
+      );
+
+    const P = PARAMETER_PATTERNS;
+    const runnerVersion: ParameterSpec = {
+      description: 'gitlab-runner version the image must hold, such as 18.6.2.',
+      allowedPattern: P.version,
+      env: ['RUNNER_VERSION'],
+    };
+    const connectorUser: ParameterSpec = {
+      description: 'The user the fleeting plugin connects as (connector_config.username).',
+      allowedPattern: P.unixUser,
+      env: ['CONNECTOR_USER'],
+    };
+    const gitlabUrl: ParameterSpec = {
+      description: 'GitLab URL the runner talks to (https, no credentials).',
+      allowedPattern: P.httpsUrl,
+      env: ['GITLAB_URL'],
+    };
+    const region: ParameterSpec = {
+      description:
+        "(Optional) AWS Region for the AWS CLI on the instance; empty: the instance's own (IMDSv2).",
+      allowedPattern: P.optionalRegion,
+      default: '',
+      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
+    };
+    // Every command of a rollout carries these, so its status event leads back to the ledger item.
+    const correlation: Record<string, ParameterSpec> = {
+      Fleet: {
+        description: '(Optional) The fleet whose rollout sent the command.',
+        allowedPattern: P.optionalName,
+        default: '',
+        env: ['AUTOPILOT_FLEET'],
+      },
+      CandidateId: {
+        description: '(Optional) The rollout candidate the command belongs to.',
+        allowedPattern: P.optionalCandidateId,
+        default: '',
+        env: ['AUTOPILOT_CANDIDATE_ID'],
+      },
+    };
+    const metricsUrl: ParameterSpec = {
+      description: "The runner's metrics endpoint on this host (listen_address).",
+      allowedPattern: P.metricsUrl,
+      default: 'http://127.0.0.1:9252/metrics',
+      env: ['METRICS_URL'],
+    };
+    const expectedVersion: ParameterSpec = {
+      description: '(Optional) gitlab-runner version the metrics must report; empty skips the comparison.',
+      allowedPattern: P.optionalVersion,
+      default: '',
+      env: ['RUNNER_VERSION'],
+    };
+    const healthWait: ParameterSpec = {
+      description: `Seconds to wait for a starting runner to become healthy: 0 to ${MAX_HEALTH_WAIT_SECONDS}.`,
+      allowedPattern: integerRangePattern(0, MAX_HEALTH_WAIT_SECONDS),
+      default: '120',
+      env: ['HEALTH_WAIT_SECONDS'],
+    };
+    const drainTimeout: ParameterSpec = {
+      description:
+        `Drain bound in seconds (TimeoutStopSec of the drain drop-in): the fleet's maxJobMinutes x 60 plus a margin, ` +
+        `so GitLab's job timeout ends a job before systemd would kill it. ${MIN_DRAIN_TIMEOUT_SECONDS} to ${drain}.`,
+      allowedPattern: integerRangePattern(MIN_DRAIN_TIMEOUT_SECONDS, drain),
+      default: String(drain),
+      env: ['DRAIN_TIMEOUT_SECONDS'],
+    };
+
+    const specs = {
+      smokeJobs: {
+        key: 'smoke-jobs',
+        stepName: 'SmokeJobs',
+        description: 'runner-autopilot: smoke test of a job canary instance.',
+        scripts: ['lib.sh', 'smoke-jobs.sh'],
+        parameters: {
+          RunnerVersion: runnerVersion,
+          ConnectorUser: connectorUser,
+          GitlabUrl: gitlabUrl,
+          SmokeImage: {
+            description:
+              '(Optional) Image to run as the connector user; empty: a pre-pulled one (busybox, alpine, debian or ubuntu first).',
+            allowedPattern: P.optionalImageRef,
+            default: '',
+            env: ['SMOKE_IMAGE'],
+          },
+          MinFreeGiB: {
+            description: 'Free GiB required on / and on docker data root: 1 to 16384.',
+            allowedPattern: integerRangePattern(1, 16384),
+            default: '10',
+            env: ['MIN_FREE_GIB'],
+          },
+        },
+        minTimeoutSeconds: 60,
+        defaultTimeoutSeconds: 900,
+      },
+      smokePath: {
+        key: 'smoke-path',
+        stepName: 'SmokePath',
+        description:
+          "runner-autopilot: from the fleet's manager, SSH to a job canary as the fleeting plugin does.",
+        scripts: ['lib.sh', 'smoke-path.sh'],
+        parameters: {
+          CanaryInstanceId: {
+            description: 'Instance id of the job canary.',
+            allowedPattern: P.instanceId,
+            env: ['CANARY_INSTANCE_ID'],
+          },
+          CanaryPrivateIp: {
+            description: 'Private IPv4 address of the job canary.',
+            allowedPattern: P.ipv4,
+            env: ['CANARY_PRIVATE_IP'],
+          },
+          ConnectorUser: connectorUser,
+          Region: region,
+        },
+        minTimeoutSeconds: 60,
+        defaultTimeoutSeconds: 300,
+      },
+      smokeManager: {
+        key: 'smoke-manager',
+        stepName: 'SmokeManager',
+        description: 'runner-autopilot: smoke test of a manager canary (the runner must not run).',
+        scripts: ['lib.sh', 'smoke-manager.sh'],
+        parameters: {
+          RunnerVersion: runnerVersion,
+          FleetingPluginVersion: {
+            description:
+              '(Optional) fleeting-plugin-aws version the image must hold; empty: any installed version.',
+            allowedPattern: P.optionalVersion,
+            default: '',
+            env: ['FLEETING_PLUGIN_VERSION'],
+          },
+          JobGroups: {
+            description: "Comma-separated names of the manager's job Auto Scaling groups (at most 50).",
+            allowedPattern: P.groupNames,
+            env: ['JOB_GROUPS'],
+          },
+          GitlabUrl: gitlabUrl,
+          Region: region,
+        },
+        minTimeoutSeconds: 60,
+        defaultTimeoutSeconds: 300,
+      },
+      drainManager: {
+        key: 'drain-manager',
+        stepName: 'DrainManager',
+        description:
+          'runner-autopilot: drain the live manager (systemctl stop with SIGQUIT: running jobs finish).',
+        scripts: ['lib.sh', 'runner-service.sh', 'drain-manager.sh'],
+        parameters: { DrainTimeoutSeconds: drainTimeout, MetricsUrl: metricsUrl },
+        minTimeoutSeconds: drain + DRAIN_MARGIN_SECONDS,
+        defaultTimeoutSeconds: drain + DRAIN_MARGIN_SECONDS,
+      },
+      managerHealth: {
+        key: 'manager-health',
+        stepName: 'ManagerHealth',
+        description: 'runner-autopilot: health of a manager (service active, metrics answer).',
+        scripts: ['lib.sh', 'runner-service.sh', 'manager-health.sh'],
+        parameters: { MetricsUrl: metricsUrl, RunnerVersion: expectedVersion, HealthWaitSeconds: healthWait },
+        minTimeoutSeconds: MAX_HEALTH_WAIT_SECONDS + 300,
+        defaultTimeoutSeconds: MAX_HEALTH_WAIT_SECONDS + 300,
+      },
+      restartManager: {
+        key: 'restart-manager',
+        stepName: 'RestartManager',
+        description: 'runner-autopilot: graceful restart of the live manager (drain, start, health).',
+        scripts: ['lib.sh', 'runner-service.sh', 'restart-manager.sh'],
+        parameters: {
+          DrainTimeoutSeconds: drainTimeout,
+          MetricsUrl: metricsUrl,
+          RunnerVersion: expectedVersion,
+          HealthWaitSeconds: healthWait,
+        },
+        minTimeoutSeconds: drain + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS,
+        defaultTimeoutSeconds: drain + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS,
+      },
+    } satisfies Record<string, DocumentSpec>;
+
+    const make = (id: string, spec: DocumentSpec): RolloutDocument => {
+      const name = rolloutDocumentName(deployment, spec.key);
+      const content = commandDocument({ ...spec, parameters: { ...correlation, ...spec.parameters } });
+      const size = Buffer.byteLength(JSON.stringify(content));
+      if (size > MAX_DOCUMENT_BYTES)
+        throw new Error(
+          `document ${name} is ${size} bytes, over SSM's ${MAX_DOCUMENT_BYTES}: shorten its scripts`,
+        );
+      new CfnDocument(this, id, {
+        name,
+        documentType: 'Command',
+        documentFormat: 'JSON',
+        targetType: '/AWS::EC2::Instance',
+        updateMethod: 'NewVersion',
+        content,
+      });
+      return {
+        name,
+        arn: Stack.of(this).formatArn({ service: 'ssm', resource: 'document', resourceName: name }),
+        parameterNames: Object.keys(content.parameters),
+      };
+    };
+    this.smokeJobs = make('SmokeJobs', specs.smokeJobs);
+    this.smokePath = make('SmokePath', specs.smokePath);
+    this.smokeManager = make('SmokeManager', specs.smokeManager);
+    this.drainManager = make('DrainManager', specs.drainManager);
+    this.managerHealth = make('ManagerHealth', specs.managerHealth);
+    this.restartManager = make('RestartManager', specs.restartManager);
+  }
+}

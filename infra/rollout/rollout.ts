@@ -1,0 +1,339 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnScheduleGroup, Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+import type { SuiteConfig } from '../../functions/shared/config';
+import { DetailType, EVENT_SOURCE } from '../../functions/shared/events';
+import { drainBoundSeconds } from '../../functions/shared/rollout/decide';
+import type { RolloutSettings } from '../../functions/shared/rollout/settings';
+import type { AutopilotFunction } from '../autopilot-function';
+import { acknowledgeWildcardResources } from '../nag';
+import { RolloutDocuments } from './documents';
+import { LedgerTable } from './ledger-table';
+
+export interface RolloutProps {
+  readonly config: SuiteConfig;
+  readonly bus: EventBus;
+  /** Dead-letter queue for rule and schedule deliveries. */
+  readonly deliveryFailures: Queue;
+  /** Registers each function with the stack (alarms, lists). */
+  readonly addFunction: (props: ConstructorParameters<typeof AutopilotFunction>[2]) => AutopilotFunction;
+}
+
+/** The rollout: ledger, documents, the step functions, their rules and schedules, and their rights. */
+export class Rollout extends Construct {
+  readonly ledger: LedgerTable;
+  readonly documents: RolloutDocuments;
+  readonly functions: AutopilotFunction[];
+
+  constructor(scope: Construct, id: string, props: RolloutProps) {
+    super(scope, id);
+    const { config, bus, deliveryFailures } = props;
+    const stack = Stack.of(this);
+    const targetOptions = {
+      deadLetterQueue: deliveryFailures,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(6),
+    };
+    const managers = config.fleets.filter((f) => f.role === 'manager');
+
+    this.ledger = new LedgerTable(this, 'Ledger');
+    this.documents = new RolloutDocuments(this, 'Documents', {
+      deployment: config.deployment,
+      drainTimeoutSeconds: Math.max(60, ...managers.map(drainBoundSeconds)),
+    });
+    const scheduleGroup = new CfnScheduleGroup(this, 'StepSchedules', {
+      name: `${config.deployment}-rollout`,
+    });
+
+    // The one-time schedules invoke rollout-step through this role.
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'EventBridge Scheduler: one-time rollout steps invoke rollout-step',
+    });
+
+    // Named, so its ARN is known before it exists: rollout-step's own settings point at it.
+    const stepName = `${config.deployment}-rollout-step`;
+    const groupName = `${config.deployment}-rollout`;
+    const settings: RolloutSettings = {
+      region: stack.region,
+      ledgerTable: this.ledger.table.tableName,
+      eventBusName: bus.eventBusName,
+      gitlabUrl: config.gitlab.url,
+      runnerVersion: config.gitlab.runnerVersion,
+      fleets: config.fleets,
+      connectorUsers: Object.fromEntries(
+        config.pipelines.flatMap((p) => (p.kind === 'jobs' ? [[p.name, p.connectorUser]] : [])),
+      ),
+      fleetingPluginVersions: Object.fromEntries(
+        config.pipelines.flatMap((p) => (p.kind === 'manager' ? [[p.name, p.fleetingPluginVersion]] : [])),
+      ),
+      documents: {
+        smokeJobs: this.documents.smokeJobs.name,
+        smokePath: this.documents.smokePath.name,
+        smokeManager: this.documents.smokeManager.name,
+        drainManager: this.documents.drainManager.name,
+        managerHealth: this.documents.managerHealth.name,
+        restartManager: this.documents.restartManager.name,
+      },
+      scheduler: {
+        targetArn: stack.formatArn({
+          service: 'lambda',
+          resource: 'function',
+          resourceName: stepName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+        roleArn: schedulerRole.roleArn,
+        groupName,
+        deadLetterArn: deliveryFailures.queueArn,
+      },
+    };
+
+    const make = (
+      name: string,
+      description: string,
+      extra: { functionName?: string; timeout?: Duration } = {},
+    ) =>
+      props.addFunction({
+        name,
+        description,
+        settings,
+        logLevel: config.logLevel,
+        timeout: Duration.minutes(1),
+        ...extra,
+      });
+
+    const step = make(
+      'rollout-step',
+      'Scheduled rollout steps: canary checks, promotion, maintenance, health, bake end',
+      {
+        functionName: stepName,
+      },
+    );
+    this.functions = [
+      step,
+      make('stage-candidate', 'Image Ready -> candidate launch template version and canary'),
+      make('command-status', 'SSM command verdicts of smoke tests, drains and health checks'),
+      make('rollback', 'Rollback alarms and Rollback Requested -> previous default'),
+      make('manager-restart', 'Recycle: graceful manager restart in its maintenance window'),
+      make('reconciler', 'Advances rollouts whose event never came', { timeout: Duration.minutes(5) }),
+    ];
+    const [, stage, commandStatus, rollback, restart, reconciler] = this.functions as [
+      AutopilotFunction,
+      AutopilotFunction,
+      AutopilotFunction,
+      AutopilotFunction,
+      AutopilotFunction,
+      AutopilotFunction,
+    ];
+    scheduleGroup.node.addDependency(schedulerRole);
+    step.function.grantInvoke(schedulerRole);
+    acknowledgeWildcardResources(
+      stack,
+      [`${step.function.functionArn}:*`, `${reconciler.function.functionArn}:*`],
+      'Scheduler roles may invoke their function and its versions; that is the grant the Lambda target makes',
+    );
+    deliveryFailures.grantSendMessages(schedulerRole);
+
+    for (const fn of this.functions) {
+      this.ledger.grantReadWrite(fn.function);
+      bus.grantPutEventsTo(fn.function);
+      this.grantRollout(fn, config, schedulerRole, groupName);
+    }
+
+    new Rule(this, 'ImageReadyRule', {
+      description: 'Image Ready -> stage-candidate',
+      eventBus: bus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [DetailType.ImageReady] },
+      targets: [new LambdaFunction(stage.function, targetOptions)],
+    });
+    // AWS service events reach only the default bus; scoped to our documents.
+    new Rule(this, 'CommandStatusRule', {
+      description: 'Our rollout commands settled -> command-status',
+      eventPattern: {
+        source: ['aws.ssm'],
+        detailType: ['EC2 Command Status-change Notification'],
+        detail: {
+          'document-name': this.allDocuments().map((d) => d.name),
+          status: [
+            'Success',
+            'Failed',
+            'TimedOut',
+            'Cancelled',
+            'DeliveryTimedOut',
+            'ExecutionTimedOut',
+            'Undeliverable',
+            'Terminated',
+          ],
+        },
+      },
+      targets: [new LambdaFunction(commandStatus.function, targetOptions)],
+    });
+    const alarms = [...new Set(config.fleets.flatMap((f) => f.rollbackAlarms))];
+    if (alarms.length > 0) {
+      new Rule(this, 'RollbackAlarmRule', {
+        description: 'A rollback alarm went to ALARM -> rollback',
+        eventPattern: {
+          source: ['aws.cloudwatch'],
+          detailType: ['CloudWatch Alarm State Change'],
+          detail: { alarmName: alarms, state: { value: ['ALARM'] } },
+        },
+        targets: [new LambdaFunction(rollback.function, targetOptions)],
+      });
+    }
+    new Rule(this, 'RollbackRequestedRule', {
+      description: 'Rollback Requested -> rollback',
+      eventBus: bus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [DetailType.RollbackRequested] },
+      targets: [new LambdaFunction(rollback.function, targetOptions)],
+    });
+    new Rule(this, 'ManagerRestartRule', {
+      description: 'Manager Restart Requested -> manager-restart',
+      eventBus: bus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [DetailType.ManagerRestartRequested] },
+      targets: [new LambdaFunction(restart.function, targetOptions)],
+    });
+    new Schedule(this, 'ReconcilerSchedule', {
+      description: 'Every 5 minutes: advance rollouts whose event never came',
+      schedule: ScheduleExpression.rate(Duration.minutes(5)),
+      target: new LambdaInvoke(reconciler.function, { ...targetOptions }),
+    });
+  }
+
+  private allDocuments() {
+    const d = this.documents;
+    return [d.smokeJobs, d.smokePath, d.smokeManager, d.drainManager, d.managerHealth, d.restartManager];
+  }
+
+  /** What every rollout function may do; mutations are scoped by name or by our tags. */
+  private grantRollout(
+    fn: AutopilotFunction,
+    config: SuiteConfig,
+    schedulerRole: Role,
+    scheduleGroup: string,
+  ): void {
+    const stack = Stack.of(this);
+    const arn = (service: string, resource: string, resourceName?: string, arnFormat?: ArnFormat) =>
+      stack.formatArn({
+        service,
+        resource,
+        ...(resourceName === undefined ? {} : { resourceName }),
+        ...(arnFormat ? { arnFormat } : {}),
+      });
+    const groups = config.fleets.map((f) =>
+      stack.formatArn({
+        service: 'autoscaling',
+        resource: 'autoScalingGroup',
+        resourceName: `*:autoScalingGroupName/${f.autoScalingGroup}`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    const taggedTemplate = {
+      StringEquals: { 'aws:ResourceTag/runner-autopilot:deployment': config.deployment },
+    };
+    const statements = [
+      // Describe and List actions support no resource-level permissions.
+      new PolicyStatement({
+        actions: [
+          'ec2:DescribeLaunchTemplates',
+          'ec2:DescribeLaunchTemplateVersions',
+          'ec2:DescribeInstances',
+          'ec2:DescribeImages',
+          'autoscaling:DescribeAutoScalingGroups',
+          'autoscaling:DescribeWarmPool',
+          'ssm:DescribeInstanceInformation',
+          'ssm:ListCommands',
+          'ssm:GetCommandInvocation',
+          'cloudwatch:DescribeAlarms',
+        ],
+        resources: ['*'],
+      }),
+      // Launch templates are named in config; the team tags them so we may change only theirs.
+      new PolicyStatement({
+        actions: [
+          'ec2:CreateLaunchTemplateVersion',
+          'ec2:ModifyLaunchTemplate',
+          'ec2:DeleteLaunchTemplateVersions',
+        ],
+        resources: [arn('ec2', 'launch-template', '*')],
+        conditions: taggedTemplate,
+      }),
+      // A canary: only instances and volumes tagged as canaries at launch.
+      new PolicyStatement({
+        actions: ['ec2:RunInstances'],
+        resources: [arn('ec2', 'instance', '*'), arn('ec2', 'volume', '*')],
+        conditions: { StringEquals: { 'aws:RequestTag/runner-autopilot:canary': 'true' } },
+      }),
+      new PolicyStatement({
+        actions: ['ec2:RunInstances'],
+        resources: [
+          arn('ec2', 'launch-template', '*'),
+          arn('ec2', 'subnet', '*'),
+          arn('ec2', 'security-group', '*'),
+          arn('ec2', 'network-interface', '*'),
+          `arn:${stack.partition}:ec2:${stack.region}::image/*`,
+          arn('ec2', 'key-pair', '*'),
+        ],
+      }),
+      new PolicyStatement({
+        actions: ['ec2:CreateTags'],
+        resources: [arn('ec2', 'instance', '*'), arn('ec2', 'volume', '*')],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+      }),
+      // The launch template's instance profile is passed to the canary.
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      }),
+      // Only canaries are terminated directly; managers go through their group.
+      new PolicyStatement({
+        actions: ['ec2:TerminateInstances'],
+        resources: [arn('ec2', 'instance', '*')],
+        conditions: { StringEquals: { 'aws:ResourceTag/runner-autopilot:canary': 'true' } },
+      }),
+      new PolicyStatement({
+        actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
+        resources: groups,
+      }),
+      new PolicyStatement({
+        actions: ['ssm:SendCommand'],
+        resources: [...this.allDocuments().map((d) => d.arn), arn('ec2', 'instance', '*')],
+      }),
+      new PolicyStatement({
+        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+        resources: [arn('scheduler', 'schedule', `${scheduleGroup}/*`)],
+      }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['iam:PassRole'],
+        resources: [schedulerRole.roleArn],
+      }),
+    ];
+    statements.forEach((s) => fn.function.addToRolePolicy(s));
+    acknowledgeWildcardResources(
+      fn.function,
+      [
+        '*',
+        arn('ec2', 'launch-template', '*'),
+        arn('ec2', 'instance', '*'),
+        arn('ec2', 'volume', '*'),
+        arn('ec2', 'subnet', '*'),
+        arn('ec2', 'security-group', '*'),
+        arn('ec2', 'network-interface', '*'),
+        arn('ec2', 'key-pair', '*'),
+        `arn:${stack.partition}:ec2:${stack.region}::image/*`,
+        arn('scheduler', 'schedule', `${scheduleGroup}/*`),
+        ...groups,
+      ],
+      'Describe/List actions have no resource-level permissions; mutations are scoped by our tags (canary, deployment), by group name or by schedule group',
+    );
+  }
+}

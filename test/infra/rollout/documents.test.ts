@@ -1,0 +1,378 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import fc from 'fast-check';
+
+import { testApp } from '../../helpers/app';
+import type { CommandDocumentContent } from '../../../infra/rollout/documents';
+import {
+  DRAIN_MARGIN_SECONDS,
+  MAX_DRAIN_TIMEOUT_SECONDS,
+  MAX_EXECUTION_TIMEOUT_SECONDS,
+  MAX_HEALTH_WAIT_SECONDS,
+  PARAMETER_PATTERNS,
+  RolloutDocuments,
+  SSM_SCRIPT_DIR,
+  integerRangePattern,
+  rolloutDocumentName,
+} from '../../../infra/rollout/documents';
+
+interface DocumentResource {
+  readonly Properties: {
+    readonly Name: string;
+    readonly DocumentType: string;
+    readonly DocumentFormat: string;
+    readonly TargetType: string;
+    readonly UpdateMethod: string;
+    readonly Content: CommandDocumentContent;
+  };
+}
+
+const KEYS = [
+  'smoke-jobs',
+  'smoke-path',
+  'smoke-manager',
+  'drain-manager',
+  'manager-health',
+  'restart-manager',
+] as const;
+type Key = (typeof KEYS)[number];
+
+const synth = (props: { deployment?: string; drainTimeoutSeconds?: number } = {}) => {
+  const stack = new Stack(testApp(), 'Rollout', { env: { account: '123456789012', region: 'us-east-2' } });
+  const documents = new RolloutDocuments(stack, 'Documents', {
+    deployment: props.deployment ?? 'gitlab-runners',
+    drainTimeoutSeconds: props.drainTimeoutSeconds ?? 7200,
+  });
+  const template = Template.fromStack(stack);
+  const resources = Object.values(template.findResources('AWS::SSM::Document')) as DocumentResource[];
+  const content = (key: Key): CommandDocumentContent => {
+    const found = resources.find((r) => r.Properties.Name === `gitlab-runners-autopilot-${key}`);
+    if (!found) throw new Error(`no document ${key}`);
+    return found.Properties.Content;
+  };
+  return { documents, template, resources, content };
+};
+
+const script = (doc: CommandDocumentContent): string => doc.mainSteps[0].inputs.runCommand.join('\n');
+const accepts = (pattern: string, value: string): boolean => new RegExp(pattern).test(value);
+/** The script as SSM runs it: every {{ Parameter }} replaced by its value (or default). */
+const render = (doc: CommandDocumentContent, values: Record<string, string> = {}): string =>
+  script(doc).replace(/\{\{ (\w+) \}\}/g, (_m, name: string) => {
+    const value = values[name] ?? doc.parameters[name]?.default;
+    if (value === undefined) throw new Error(`no value for ${name}`);
+    if (!accepts(doc.parameters[name]!.allowedPattern, value))
+      throw new Error(`${name}="${value}" not allowed`);
+    return value;
+  });
+
+/** Values a caller sends for the required parameters. */
+const REQUIRED: Record<string, string> = {
+  RunnerVersion: '18.6.2',
+  ConnectorUser: 'ubuntu',
+  GitlabUrl: 'https://gitlab.example.com',
+  CanaryInstanceId: 'i-0123456789abcdef0',
+  CanaryPrivateIp: '10.0.1.23',
+  JobGroups: 'runner-jobs,runner-jobs-docker',
+};
+
+describe('RolloutDocuments', () => {
+  const { documents, template, resources, content } = synth();
+
+  it('creates the six Command documents, schema 2.2, for EC2 instances, each a single bash step', () => {
+    template.resourceCountIs('AWS::SSM::Document', 6);
+    for (const { Properties: p } of resources) {
+      expect(p).toMatchObject({
+        DocumentType: 'Command',
+        DocumentFormat: 'JSON',
+        TargetType: '/AWS::EC2::Instance',
+      });
+      expect(p.Content.schemaVersion).toBe('2.2');
+      expect(p.Content.mainSteps).toHaveLength(1);
+      expect(p.Content.mainSteps[0]).toMatchObject({
+        action: 'aws:runShellScript',
+        precondition: { StringEquals: ['platformType', 'Linux'] },
+        inputs: { timeoutSeconds: '{{ executionTimeout }}' },
+      });
+      expect(p.Content.mainSteps[0].inputs.runCommand[0]).toBe('#!/bin/bash');
+    }
+  });
+
+  it('keeps names across deploys and makes a content change a new default version', () => {
+    for (const { Properties: p } of resources) expect(p.UpdateMethod).toBe('NewVersion');
+  });
+
+  it('names every document after the deployment, uniquely and within SSM name rules', () => {
+    const names = resources.map((r) => r.Properties.Name);
+
+    expect(new Set(names).size).toBe(6);
+    expect(names.sort()).toEqual(KEYS.map((k) => rolloutDocumentName('gitlab-runners', k)).sort());
+    for (const name of names) expect(name).toMatch(/^[a-zA-Z0-9_.-]{3,128}$/);
+    expect(documents.drainManager.name).toBe('gitlab-runners-autopilot-drain-manager');
+    expect(documents.smokeJobs.parameterNames).toContain('RunnerVersion');
+  });
+
+  it.each([
+    ['smoke-jobs', 'smoke-jobs.sh'],
+    ['smoke-path', 'smoke-path.sh'],
+    ['smoke-manager', 'smoke-manager.sh'],
+    ['drain-manager', 'drain-manager.sh'],
+    ['manager-health', 'manager-health.sh'],
+    ['restart-manager', 'restart-manager.sh'],
+  ] as const)('inlines the helpers and the script in %s', (key, file) => {
+    const text = script(content(key));
+
+    expect(text).toContain(readFileSync(join(SSM_SCRIPT_DIR, file), 'utf8').trimEnd());
+    expect(text).toContain(readFileSync(join(SSM_SCRIPT_DIR, 'lib.sh'), 'utf8').trimEnd());
+    expect(text.indexOf('log() {')).toBeLessThan(text.indexOf(`\n# shellcheck source-path=SCRIPTDIR`));
+  });
+
+  it.each(['drain-manager', 'manager-health', 'restart-manager'] as const)(
+    'inlines the runner service helpers in %s',
+    (key) => {
+      expect(script(content(key))).toContain('ensure_drain_dropin() {');
+    },
+  );
+
+  it.each(KEYS)(
+    'gives every parameter of %s a type, an anchored allowedPattern and a matching default',
+    (key) => {
+      for (const [name, p] of Object.entries(content(key).parameters)) {
+        expect({ name, type: p.type }).toEqual({ name, type: 'String' });
+        expect(p.allowedPattern).toMatch(/^\^.*\$$/);
+        if (p.default !== undefined)
+          expect({ name, ok: accepts(p.allowedPattern, p.default) }).toEqual({ name, ok: true });
+      }
+    },
+  );
+
+  it.each(KEYS)('exports every parameter of %s but the timeout, quoted, before the script body', (key) => {
+    const doc = content(key);
+    const lines = doc.mainSteps[0].inputs.runCommand;
+    const referenced = new Set([...script(doc).matchAll(/\{\{ (\w+) \}\}/g)].map((m) => m[1]));
+    const exports = lines.filter((l) => l.startsWith('export ') && l.includes('{{'));
+
+    expect(referenced).toEqual(new Set(Object.keys(doc.parameters).filter((n) => n !== 'executionTimeout')));
+    for (const line of exports) expect(line).toMatch(/^export [A-Z_]+='\{\{ [A-Za-z]+ \}\}'$/);
+    expect(lines.lastIndexOf(exports.at(-1)!)).toBeLessThan(
+      lines.indexOf('log() { printf \'%s\\n\' "$*"; }'),
+    );
+  });
+
+  it('declares what the rollout sends to each document', () => {
+    const sent: Record<Key, string[]> = {
+      'smoke-jobs': ['Fleet', 'CandidateId', 'RunnerVersion', 'GitlabUrl', 'ConnectorUser', 'MinFreeGiB'],
+      'smoke-path': ['Fleet', 'CandidateId', 'CanaryInstanceId', 'CanaryPrivateIp', 'ConnectorUser'],
+      'smoke-manager': ['Fleet', 'CandidateId', 'RunnerVersion', 'GitlabUrl', 'JobGroups'],
+      'drain-manager': ['Fleet', 'CandidateId', 'DrainTimeoutSeconds'],
+      'manager-health': ['Fleet', 'CandidateId'],
+      'restart-manager': ['Fleet', 'CandidateId', 'DrainTimeoutSeconds'],
+    };
+
+    for (const key of KEYS) {
+      const declared = Object.keys(content(key).parameters);
+      const required = Object.entries(content(key).parameters)
+        .filter(([, p]) => p.default === undefined)
+        .map(([name]) => name);
+      expect({ key, missing: sent[key].filter((n) => !declared.includes(n)) }).toEqual({ key, missing: [] });
+      expect({ key, unsent: required.filter((n) => !sent[key].includes(n)) }).toEqual({ key, unsent: [] });
+    }
+  });
+
+  it('rejects every value that could leave the quotes or smuggle a template', () => {
+    const patterns = resources.flatMap((r) =>
+      Object.values(r.Properties.Content.parameters).map((p) => p.allowedPattern),
+    );
+    const hostile = [
+      "x'; reboot; '",
+      "18.6.2'",
+      'a\nb',
+      '{{ ssm:/secret }}',
+      '$(reboot)',
+      '`reboot`',
+      'a b',
+      'a\\',
+    ];
+
+    for (const pattern of patterns)
+      for (const value of hostile)
+        expect({ pattern, value, ok: accepts(pattern, value) }).toEqual({ pattern, value, ok: false });
+  });
+
+  it('rejects any value with a quote, backslash or brace, whatever else it holds', () => {
+    const patterns = resources.flatMap((r) =>
+      Object.values(r.Properties.Content.parameters).map((p) => p.allowedPattern),
+    );
+    const dangerous = fc
+      .tuple(fc.string(), fc.constantFrom("'", '\\', '{', '}', '\n', '"', '$', '`', ' ', ';'), fc.string())
+      .map(([a, c, b]) => a + c + b);
+
+    fc.assert(
+      fc.property(dangerous, fc.constantFrom(...patterns), (value, pattern) => !accepts(pattern, value)),
+    );
+  });
+
+  it('keeps URLs free of credentials and queries', () => {
+    expect(accepts(PARAMETER_PATTERNS.httpsUrl, 'https://gitlab.example.com:8443/gitlab')).toBe(true);
+    expect(accepts(PARAMETER_PATTERNS.httpsUrl, 'https://user:token@gitlab.example.com')).toBe(false);
+    expect(accepts(PARAMETER_PATTERNS.httpsUrl, 'https://gitlab.example.com/?private_token=x')).toBe(false);
+    expect(accepts(PARAMETER_PATTERNS.httpsUrl, 'http://gitlab.example.com')).toBe(false);
+    expect(accepts(PARAMETER_PATTERNS.metricsUrl, 'http://10.0.0.1:9252/metrics')).toBe(false);
+  });
+
+  it('lets the drain command outlast the longest drain it may be asked for', () => {
+    const doc = content('drain-manager');
+    const drain = doc.parameters.DrainTimeoutSeconds!;
+    const timeout = doc.parameters.executionTimeout!;
+
+    expect(accepts(drain.allowedPattern, '7200')).toBe(true);
+    expect(accepts(drain.allowedPattern, '7201')).toBe(false);
+    expect(timeout.default).toBe(String(7200 + DRAIN_MARGIN_SECONDS));
+    expect(accepts(timeout.allowedPattern, String(7200 + DRAIN_MARGIN_SECONDS - 1))).toBe(false);
+    expect(accepts(timeout.allowedPattern, String(MAX_EXECUTION_TIMEOUT_SECONDS))).toBe(true);
+    expect(accepts(timeout.allowedPattern, String(MAX_EXECUTION_TIMEOUT_SECONDS + 1))).toBe(false);
+  });
+
+  it('lets the restart command outlast the longest drain plus the longest health wait', () => {
+    const doc = content('restart-manager');
+    const least = 7200 + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS;
+
+    expect(doc.parameters.executionTimeout!.default).toBe(String(least));
+    expect(accepts(doc.parameters.executionTimeout!.allowedPattern, String(least - 1))).toBe(false);
+    expect(
+      accepts(doc.parameters.HealthWaitSeconds!.allowedPattern, String(MAX_HEALTH_WAIT_SECONDS + 1)),
+    ).toBe(false);
+    expect(accepts(doc.parameters.DrainTimeoutSeconds!.allowedPattern, '7201')).toBe(false);
+  });
+
+  it('lets the health check outlast its longest wait', () => {
+    const timeout = content('manager-health').parameters.executionTimeout!;
+
+    expect(accepts(timeout.allowedPattern, String(MAX_HEALTH_WAIT_SECONDS))).toBe(false);
+    expect(Number(timeout.default)).toBeGreaterThan(MAX_HEALTH_WAIT_SECONDS);
+  });
+
+  it.each(KEYS)('renders %s into a script bash can parse', (key) => {
+    const run = spawnSync('bash', ['-n'], { input: render(content(key), REQUIRED), encoding: 'utf8' });
+
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+
+  it.each(KEYS)('keeps %s under SSM document size limit', (key) => {
+    expect(Buffer.byteLength(JSON.stringify(content(key)))).toBeLessThan(64 * 1024);
+  });
+
+  it('runs the rendered drain document on its own, with no repository beside it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drain-doc-'));
+    try {
+      const bin = join(dir, 'bin');
+      mkdirSync(bin);
+      const fake = (name: string, body: string) => {
+        writeFileSync(join(bin, name), `#!/bin/bash\necho "${name} $*" >>"${dir}/calls"\n${body}\n`);
+        chmodSync(join(bin, name), 0o755);
+      };
+      writeFileSync(join(dir, 'state'), 'active\n');
+      fake(
+        'systemctl',
+        `case "$1" in is-active) s=$(cat "${dir}/state"); echo "$s"; [ "$s" = active ] ;; stop) echo inactive >"${dir}/state" ;; show) case "$3" in KillSignal) echo 3 ;; KillMode) echo mixed ;; *) echo success ;; esac ;; esac`,
+      );
+      fake('curl', 'exit 7');
+      writeFileSync(
+        join(dir, 'drain.sh'),
+        render(content('drain-manager'), {
+          Fleet: 'manager',
+          CandidateId: 'abc123',
+          DrainTimeoutSeconds: '3600',
+        }),
+      );
+
+      const run = spawnSync('bash', [join(dir, 'drain.sh')], {
+        encoding: 'utf8',
+        env: { PATH: `${bin}:/usr/bin:/bin`, ROOT: dir, POLL_SECONDS: '0' },
+      });
+
+      expect(run.stdout.trimEnd().split('\n').at(-1)).toMatch(/^RESULT pass: drained in \d+s$/);
+      expect(run.stdout.split('\n')[0]).toBe('runner-autopilot fleet manager candidate abc123');
+      expect(
+        readFileSync(join(dir, 'etc/systemd/system/gitlab-runner.service.d/10-autopilot-drain.conf'), 'utf8'),
+      ).toContain('TimeoutStopSec=3600');
+      expect(readFileSync(join(dir, 'calls'), 'utf8')).toContain('systemctl stop gitlab-runner.service\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [0, /drainTimeoutSeconds 0 is out of range/],
+    [59, /out of range: use a whole number from 60 to/],
+    [1800.5, /drainTimeoutSeconds 1800.5 is out of range/],
+    [MAX_DRAIN_TIMEOUT_SECONDS + 1, /ends within SSM's 172800 s/],
+    [172801, /drainTimeoutSeconds 172801 is out of range/],
+  ])('throws when drainTimeoutSeconds is %p', (drainTimeoutSeconds, message) => {
+    expect(() => synth({ drainTimeoutSeconds })).toThrow(message);
+  });
+
+  it('accepts the longest drain bound a restart can still outlast', () => {
+    const { content: longest } = synth({ drainTimeoutSeconds: MAX_DRAIN_TIMEOUT_SECONDS });
+
+    expect(longest('restart-manager').parameters.executionTimeout!.default).toBe(
+      String(MAX_EXECUTION_TIMEOUT_SECONDS),
+    );
+  });
+
+  it.each([
+    ['aws-runners', /prefix SSM reserves/],
+    ['amazon-ci', /prefix SSM reserves/],
+    ['Bad_Name', /is not a valid name/],
+  ])('throws when the deployment is %p', (deployment, message) => {
+    expect(() => synth({ deployment })).toThrow(message);
+  });
+});
+
+describe('integerRangePattern', () => {
+  it.each([
+    [0, 9],
+    [60, 7200],
+    [8400, 172800],
+    [1, 16384],
+    [0, 300],
+    [199, 200],
+    [5, 5],
+  ])('matches exactly the integers from %i to %i', (min, max) => {
+    const re = new RegExp(integerRangePattern(min, max));
+    for (let n = Math.max(0, min - 50); n <= Math.min(max + 50, min + 2000); n++)
+      expect({ n, ok: re.test(String(n)) }).toEqual({ n, ok: n >= min && n <= max });
+    expect(re.test(String(max))).toBe(true);
+    expect(re.test(String(max + 1))).toBe(false);
+  });
+
+  it('matches n exactly when min <= n <= max, for any bounds', () => {
+    const bounds = fc
+      .tuple(fc.nat(250000), fc.nat(250000))
+      .map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const);
+
+    fc.assert(
+      fc.property(bounds, fc.nat(300000), ([min, max], n) => {
+        return new RegExp(integerRangePattern(min, max)).test(String(n)) === (n >= min && n <= max);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('rejects leading zeros, signs and blanks', () => {
+    const re = new RegExp(integerRangePattern(0, 172800));
+
+    for (const value of ['007', '-1', '+5', ' 5', '5 ', '', '1e3', '3600\n'])
+      expect({ value, ok: re.test(value) }).toEqual({ value, ok: false });
+  });
+
+  it('throws on an empty or negative range', () => {
+    expect(() => integerRangePattern(5, 4)).toThrow(/invalid integer range 5..4/);
+    expect(() => integerRangePattern(-1, 4)).toThrow(/invalid integer range/);
+  });
+});
