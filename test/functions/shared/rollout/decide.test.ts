@@ -1,0 +1,312 @@
+import fc from 'fast-check';
+
+import type { Group } from '../../../../functions/shared/aws/autoscaling';
+import { Fleet } from '../../../../functions/shared/fleet';
+import {
+  candidateIdFor,
+  drainBoundSeconds,
+  drainCommandSeconds,
+  excerptOf,
+  fleetsOnTemplate,
+  groupProblems,
+  maintenanceTiming,
+  MAX_HISTORY,
+  promotionTiming,
+  transition,
+  verdictOf,
+  versionsToDelete,
+  imagesToDeregister,
+} from '../../../../functions/shared/rollout/decide';
+import type { Rollout } from '../../../../functions/shared/rollout/model';
+
+const fleet = (over: Record<string, unknown> = {}) =>
+  Fleet.parse({
+    name: 'jobs-docker',
+    role: 'jobs',
+    autoScalingGroup: 'gitlab-runner-ao-group-docker',
+    launchTemplate: 'gitlab-runner-autoscaler',
+    pipeline: 'jobs',
+    manager: 'manager',
+    ...over,
+  });
+const manager = fleet({
+  name: 'manager',
+  role: 'manager',
+  autoScalingGroup: 'gitlab-runner-manager',
+  launchTemplate: 'gitlab-runner-manager',
+  pipeline: 'manager',
+  manager: undefined,
+});
+const group = (over: Partial<Group> = {}): Group => ({
+  name: 'gitlab-runner-ao-group-docker',
+  minSize: 0,
+  maxSize: 10,
+  desiredCapacity: 0,
+  launchTemplate: { id: 'lt-0abc', name: 'gitlab-runner-autoscaler', version: '$Default' },
+  suspendedProcesses: ['AZRebalance'],
+  instances: [],
+  ...over,
+});
+const noWarmPool = { configured: false };
+
+describe('groupProblems', () => {
+  it('accepts a jobs group on $Default', () => {
+    expect(groupProblems(fleet(), group(), noWarmPool, 'lt-0abc')).toEqual([]);
+  });
+
+  it.each([
+    ['$Latest', 'launches version "$Latest", not $Default'],
+    ['7', 'launches version "7", not $Default'],
+  ])('refuses a group on %s', (version, message) => {
+    const problems = groupProblems(
+      fleet(),
+      group({ launchTemplate: { id: 'lt-0abc', version } }),
+      noWarmPool,
+      'lt-0abc',
+    );
+
+    expect(problems).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('reads the template of a mixed-instances group', () => {
+    const mixed = group({
+      launchTemplate: undefined,
+      mixedInstancesLaunchTemplate: { id: 'lt-0abc', version: '$Latest' },
+    });
+
+    expect(groupProblems(fleet(), mixed, noWarmPool, 'lt-0abc')).toEqual([
+      expect.stringContaining('$Latest'),
+    ]);
+  });
+
+  it('refuses a missing group and a group on another template', () => {
+    expect(groupProblems(fleet(), undefined, noWarmPool, 'lt-0abc')).toEqual([
+      expect.stringContaining('does not exist'),
+    ]);
+    expect(
+      groupProblems(
+        fleet(),
+        group({ launchTemplate: { id: 'lt-other', name: 'other', version: '$Default' } }),
+        noWarmPool,
+        'lt-0abc',
+      ),
+    ).toEqual([expect.stringContaining('does not launch from launch template gitlab-runner-autoscaler')]);
+  });
+
+  it('refuses a manager group that could hold two managers, with every reason', () => {
+    const problems = groupProblems(
+      manager,
+      group({
+        name: 'gitlab-runner-manager',
+        maxSize: 2,
+        suspendedProcesses: [],
+        launchTemplate: { id: 'lt-m', version: '$Default' },
+      }),
+      { configured: true },
+      'lt-m',
+    );
+
+    expect(problems).toEqual([
+      expect.stringContaining('max size 2'),
+      expect.stringContaining('AZRebalance'),
+      expect.stringContaining('warm pool'),
+    ]);
+  });
+
+  it('does not hold jobs groups to the manager rules', () => {
+    expect(
+      groupProblems(fleet(), group({ maxSize: 50, suspendedProcesses: [] }), { configured: true }, 'lt-0abc'),
+    ).toEqual([]);
+  });
+});
+
+describe('verdictOf', () => {
+  it.each([
+    [['Success', 'Success'], 'pass'],
+    [['Success', 'InProgress'], 'pending'],
+    [['Pending'], 'pending'],
+    [['Success', 'Failed'], 'fail'],
+    [['InProgress', 'TimedOut'], 'fail'],
+    [['Cancelled'], 'fail'],
+    [[undefined], 'pending'],
+    [[], 'pending'],
+  ])('%j -> %s', (statuses, expected) => {
+    const invocations = statuses.map((status, i) => ({ commandId: `c-${i}`, status }));
+
+    expect(verdictOf(invocations).kind).toBe(expected);
+  });
+
+  it('passes only when every command succeeded (property)', () => {
+    const status = fc.constantFrom('Success', 'Failed', 'InProgress', 'Pending', 'TimedOut', undefined);
+    fc.assert(
+      fc.property(fc.array(status, { minLength: 1, maxLength: 4 }), (statuses) => {
+        const verdict = verdictOf(statuses.map((s, i) => ({ commandId: `c${i}`, status: s })));
+        return (verdict.kind === 'pass') === statuses.every((s) => s === 'Success');
+      }),
+    );
+  });
+});
+
+describe('timing', () => {
+  const frozenFridays = fleet({ freezeWindows: [{ periods: ['* 12-23 * * 5'], timeZone: 'UTC' }] });
+
+  it('promotes at once outside freeze windows', () => {
+    expect(promotionTiming([frozenFridays], new Date('2026-12-03T13:00:00Z'))).toEqual({ kind: 'now' });
+  });
+
+  it('waits for the end of a freeze window of any fleet on the template', () => {
+    expect(promotionTiming([fleet(), frozenFridays], new Date('2026-12-04T13:00:00Z'))).toEqual({
+      kind: 'wait',
+      until: new Date('2026-12-05T00:00:00Z'),
+    });
+  });
+
+  it('never promotes under a freeze that never ends', () => {
+    const always = fleet({ freezeWindows: [{ periods: ['* * * * *'] }] });
+
+    expect(promotionTiming([always], new Date('2026-12-04T13:00:00Z'))).toEqual({ kind: 'never' });
+  });
+
+  it('drains a manager inside its maintenance window, and waits for the next one otherwise', () => {
+    expect(maintenanceTiming(manager, new Date('2026-12-01T02:00:00Z'))).toEqual({ kind: 'now' });
+    expect(maintenanceTiming(manager, new Date('2026-12-01T12:00:00Z'))).toEqual({
+      kind: 'wait',
+      until: new Date('2026-12-02T01:00:00Z'),
+    });
+  });
+
+  it('gives a drain room for the longest job plus slack, and the command more', () => {
+    const bound = drainBoundSeconds(fleet({ maxJobMinutes: 120 }));
+
+    expect(bound).toBeGreaterThan(120 * 60);
+    expect(drainCommandSeconds(fleet({ maxJobMinutes: 120 }), 'rollout')).toBeGreaterThan(bound);
+    expect(drainCommandSeconds(fleet({ maxJobMinutes: 120 }), 'restart')).toBeGreaterThan(
+      drainCommandSeconds(fleet({ maxJobMinutes: 120 }), 'rollout'),
+    );
+  });
+});
+
+describe('candidates', () => {
+  it('gives one candidate per template and image, stable across calls', () => {
+    const image = 'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-jobs/1.0.1/1';
+
+    expect(candidateIdFor('gitlab-runner-autoscaler', image)).toBe(
+      candidateIdFor('gitlab-runner-autoscaler', image),
+    );
+    expect(candidateIdFor('gitlab-runner-autoscaler', image)).not.toBe(
+      candidateIdFor('gitlab-runner-manager', image),
+    );
+  });
+
+  it('leads a shared template with the first fleet by name', () => {
+    const fleets = [fleet({ name: 'jobs-instance' }), fleet({ name: 'jobs-docker' }), manager];
+
+    expect(fleetsOnTemplate(fleets, 'gitlab-runner-autoscaler').map((f) => f.name)).toEqual([
+      'jobs-docker',
+      'jobs-instance',
+    ]);
+  });
+});
+
+describe('transition', () => {
+  const item: Rollout = {
+    kind: 'rollout',
+    fleet: 'jobs-docker',
+    fleets: ['jobs-docker'],
+    candidateId: 'c1',
+    role: 'jobs',
+    pipeline: 'jobs',
+    imageArn: 'arn',
+    amiId: 'ami-0abc',
+    state: 'canary-booting',
+    stateSince: '2026-12-01T00:00:00.000Z',
+    attempts: 3,
+    history: [],
+    revision: 4,
+  };
+
+  it('records the step and restarts the state clock and attempts on a new state', () => {
+    const next = transition(item, 'canary-testing', 'smoke sent', new Date('2026-12-01T00:10:00Z'));
+
+    expect(next).toMatchObject({
+      state: 'canary-testing',
+      stateSince: '2026-12-01T00:10:00.000Z',
+      attempts: 0,
+      revision: 4,
+    });
+    expect(next.history).toEqual([
+      { at: '2026-12-01T00:10:00.000Z', state: 'canary-testing', note: 'smoke sent' },
+    ]);
+  });
+
+  it('keeps the state clock when the state stays', () => {
+    const next = transition(item, 'canary-booting', 'not yet', new Date('2026-12-01T00:10:00Z'), {
+      attempts: 4,
+    });
+
+    expect(next).toMatchObject({ stateSince: item.stateSince, attempts: 4 });
+  });
+
+  it('keeps at most the last entries of history', () => {
+    const long = {
+      ...item,
+      history: Array.from({ length: MAX_HISTORY }, (_, i) => ({ at: '', state: item.state, note: `${i}` })),
+    };
+
+    const next = transition(long, 'done', 'last', new Date());
+
+    expect(next.history).toHaveLength(MAX_HISTORY);
+    expect(next.history.at(-1)?.note).toBe('last');
+  });
+});
+
+describe('excerptOf', () => {
+  it('keeps the last lines of stdout and stderr, bounded', () => {
+    const stdout = Array.from({ length: 50 }, (_, i) => `line ${i}`).join('\n');
+
+    const excerpt = excerptOf(stdout, 'RESULT fail: docker');
+
+    expect(excerpt.split('\n')).toHaveLength(20);
+    expect(excerpt.endsWith('RESULT fail: docker')).toBe(true);
+    expect(excerptOf('x'.repeat(10_000), '').length).toBeLessThanOrEqual(2000);
+  });
+});
+
+describe('housekeeping rules', () => {
+  it('never deletes the default, a previous default or a version in use, and keeps the newest (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 2, max: 20 }),
+        (versions, count) => {
+          const [defaultVersion, previous, inUse] = [
+            versions[0] as number,
+            versions.slice(1, 3),
+            versions.slice(3, 5),
+          ];
+          const deleted = versionsToDelete(versions, {
+            defaultVersion,
+            previousDefaults: previous,
+            inUse,
+            count,
+          });
+          const newest = [...versions].sort((a, b) => b - a).slice(0, count);
+          return deleted.every(
+            (v) => v !== defaultVersion && !previous.includes(v) && !inUse.includes(v) && !newest.includes(v),
+          );
+        },
+      ),
+    );
+  });
+
+  it('deregisters only unreferenced images past the retention', () => {
+    const now = new Date('2026-12-01T00:00:00Z');
+    const images = [
+      { imageId: 'ami-old', creationDate: '2026-10-01T00:00:00Z' },
+      { imageId: 'ami-used', creationDate: '2026-10-01T00:00:00Z' },
+      { imageId: 'ami-new', creationDate: '2026-11-25T00:00:00Z' },
+    ];
+
+    expect(imagesToDeregister(images, new Set(['ami-used']), 30, now)).toEqual(['ami-old']);
+  });
+});
