@@ -785,14 +785,21 @@ const rollback = async (item: Rollout, ctx: StepContext, reason: string): Promis
   }
   await setDefaultVersion(item.launchTemplateId, item.previousDefault);
   await emitFailure(ctx, { ...item, reason }, item.state, 'rolled-back', reason);
-  if (item.role === 'jobs') {
-    return commit(
-      ctx,
+  // A jobs fleet, or a manager not yet replaced (still waiting for its window), runs no candidate:
+  // restoring the default is the whole rollback.
+  if (item.role === 'jobs' || item.state === 'awaiting-maintenance') {
+    const restored = transition(
       item,
-      transition(item, 'rolled-back', `default restored to version ${item.previousDefault}: ${reason}`, now, {
+      'rolled-back',
+      `default restored to version ${item.previousDefault}: ${reason}`,
+      now,
+      {
         reason,
-      }),
+      },
     );
+    return item.role === 'manager'
+      ? finish(item, ctx, 'rolled-back', restored.history.at(-1)?.note ?? reason)
+      : commit(ctx, item, restored);
   }
   const marked = await persist(
     ctx,

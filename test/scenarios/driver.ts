@@ -1,0 +1,330 @@
+import type { Context } from 'aws-lambda';
+
+import * as commandStatus from '../../functions/command-status/handler';
+import * as managerRestart from '../../functions/manager-restart/handler';
+import * as reconciler from '../../functions/reconciler/handler';
+import * as rollback from '../../functions/rollback/handler';
+import * as rolloutStep from '../../functions/rollout-step/handler';
+import type { Rollout } from '../../functions/shared/rollout/model';
+import { CONFIG_ENV } from '../../functions/shared/settings';
+import * as stageCandidate from '../../functions/stage-candidate/handler';
+import { context } from '../helpers/context';
+import { ACCOUNT, type AwsEvent, installFakeAws, MINUTE, REGION, World } from './fake-aws';
+import { loadStack, type StackModel } from './router';
+
+/**
+ * Drives a scenario: delivers events to the real handlers through the template's rules, runs
+ * one-time schedules, SSM command ends, group replacements and the reconciler on a virtual clock,
+ * and retries a failed invocation as Lambda's async invoke does (twice, then its failure queue).
+ */
+
+interface HandlerModule {
+  readonly handler: (event: unknown, context: Context) => Promise<unknown>;
+  readonly resetSettings: () => void;
+}
+
+const HANDLERS: Record<string, HandlerModule> = {
+  'stage-candidate': stageCandidate,
+  'rollout-step': rolloutStep,
+  'command-status': commandStatus,
+  rollback: rollback,
+  'manager-restart': managerRestart,
+  reconciler: reconciler,
+};
+
+/** Only `Date` follows the virtual clock: the SDK, middy and promises keep real timers. */
+const REAL_TIMERS = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'requestAnimationFrame',
+  'cancelAnimationFrame',
+  'requestIdleCallback',
+  'cancelIdleCallback',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+] as const;
+
+export const EXAMPLE_CONFIG = 'config/example.yaml';
+
+export interface ScenarioOptions {
+  readonly configPath?: string;
+  readonly start: string;
+  /** Deliver every routed event and schedule twice: one after the other, or interleaved. */
+  readonly duplicate?: 'sequential' | 'concurrent';
+  /** Drops the first routed event this matches (EventBridge lost it). */
+  readonly drop?: (event: AwsEvent) => boolean;
+  /** Run the reconciler on its schedule from the template. @default true */
+  readonly reconciler?: boolean;
+}
+
+export interface Invocation {
+  readonly at: string;
+  readonly service: string;
+  readonly via: string;
+  readonly attempt: number;
+  readonly result: string;
+}
+
+interface Pending {
+  readonly at: number;
+  readonly service: string;
+  readonly payload: unknown;
+  readonly attempt: number;
+  readonly via: string;
+}
+
+const ASYNC_RETRIES = 2;
+
+export class Scenario {
+  readonly world = new World();
+  readonly stack: StackModel;
+  readonly invocations: Invocation[] = [];
+  /** Events that exhausted Lambda's retries (the function's failure queue). */
+  readonly failureQueue: Invocation[] = [];
+  readonly permanentFailures: Invocation[] = [];
+  readonly dropped: AwsEvent[] = [];
+  readonly tableName: string;
+  private retries: Pending[] = [];
+  private nextReconcile: number;
+  private dropUsed = false;
+  private readonly reconcileEvery: number;
+
+  constructor(readonly options: ScenarioOptions) {
+    this.stack = loadStack(options.configPath ?? EXAMPLE_CONFIG);
+    const slice = JSON.parse(this.stack.environment('rollout-step')[CONFIG_ENV] ?? '{}') as {
+      ledgerTable: string;
+    };
+    this.tableName = slice.ledgerTable;
+    jest.useFakeTimers({ now: Date.parse(options.start), doNotFake: [...REAL_TIMERS] });
+    installFakeAws(this.world, this.tableName);
+    const rate = this.stack.rates.find((r) => r.service === 'reconciler');
+    if (!rate) throw new Error('the template has no rate schedule for the reconciler');
+    this.reconcileEvery = rate.everyMinutes * MINUTE;
+    this.nextReconcile = Math.ceil((Date.now() + 1) / this.reconcileEvery) * this.reconcileEvery;
+  }
+
+  /** The setting a function receives (its config slice), parsed. */
+  settings(service = 'rollout-step'): Record<string, unknown> {
+    return JSON.parse(this.stack.environment(service)[CONFIG_ENV] ?? '{}') as Record<string, unknown>;
+  }
+
+  now(): string {
+    return new Date(Date.now()).toISOString();
+  }
+
+  // ---- events in
+
+  /** Puts an event on our bus, as a producer (image-state, the CLI) would. */
+  putOnOurBus(detailType: string, detail: Record<string, unknown>): void {
+    this.world.outbox.push({
+      bus: this.stack.busName,
+      event: {
+        version: '0',
+        id: this.world.nextId('ev-in-', 8),
+        'detail-type': detailType,
+        source: 'runner-autopilot',
+        account: ACCOUNT,
+        time: this.now(),
+        region: REGION,
+        resources: [],
+        detail,
+      },
+    });
+  }
+
+  imageReady(pipeline: string, amiId: string, build = 1): void {
+    const recipe = `gitlab-runners-${pipeline}`;
+    this.putOnOurBus('Image Ready', {
+      pipeline,
+      pipelineArn: `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-pipeline/${recipe}`,
+      imageArn: `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image/${recipe}/1.0.${build}/1`,
+      imageVersion: `1.0.${build}/1`,
+      amis: [{ region: REGION, imageId: amiId, accountId: ACCOUNT }],
+    });
+  }
+
+  // ---- delivery
+
+  private async invoke(service: string, payload: unknown, via: string, attempt = 0): Promise<void> {
+    const module = HANDLERS[service];
+    if (!module) throw new Error(`no handler module for ${service}`);
+    process.env[CONFIG_ENV] = this.stack.environment(service)[CONFIG_ENV];
+    module.resetSettings();
+    const record = (result: string): Invocation => {
+      const inv = { at: this.now(), service, via, attempt, result };
+      this.invocations.push(inv);
+      return inv;
+    };
+    try {
+      const out = (await module.handler(structuredClone(payload), context(service))) as {
+        outcome?: string;
+        from?: string;
+        to?: string;
+        note?: string;
+        reason?: string;
+      };
+      const summary = [out.outcome, out.from && `${out.from}->${out.to}`, out.note ?? out.reason]
+        .filter(Boolean)
+        .join(' ');
+      const inv = record(summary);
+      if (out.outcome === 'rejected') this.permanentFailures.push(inv);
+    } catch (error) {
+      const inv = record(`error ${(error as Error).name}: ${(error as Error).message}`);
+      if (attempt < ASYNC_RETRIES) {
+        // Lambda retries an async invocation after about 1, then 2 minutes.
+        this.retries.push({
+          at: Date.now() + (attempt + 1) * MINUTE,
+          service,
+          payload,
+          attempt: attempt + 1,
+          via,
+        });
+      } else {
+        this.failureQueue.push(inv);
+      }
+    }
+  }
+
+  private async invokeDelivered(service: string, payload: unknown, via: string): Promise<void> {
+    if (this.options.duplicate === 'concurrent') {
+      await Promise.all([
+        this.invoke(service, payload, via),
+        this.invoke(service, payload, `${via} (again)`),
+      ]);
+    } else {
+      await this.invoke(service, payload, via);
+      if (this.options.duplicate === 'sequential') await this.invoke(service, payload, `${via} (again)`);
+    }
+  }
+
+  /** Routes one event with the template's rules (or drops it, once, when asked to). */
+  async deliver(bus: string, event: AwsEvent): Promise<void> {
+    if (!this.dropUsed && this.options.drop?.(event)) {
+      this.dropUsed = true;
+      this.dropped.push(event);
+      return;
+    }
+    for (const { service, rule } of this.stack.route(bus, event)) {
+      await this.invokeDelivered(service, event, `${rule}: ${event['detail-type']}`);
+    }
+  }
+
+  // ---- the clock
+
+  private liveRollouts(): Rollout[] {
+    return [...this.world.table.values()].filter((i) => i.gsi1pk === 'WAITING') as unknown as Rollout[];
+  }
+
+  /**
+   * Delivers what is due, then moves the clock to the next due thing (schedule, retry, timed change,
+   * reconciler tick while a rollout is live), until nothing is left or `until` holds.
+   */
+  async runUntilQuiet(
+    options: { until?: () => boolean; maxSteps?: number; maxMinutes?: number } = {},
+  ): Promise<void> {
+    const maxSteps = options.maxSteps ?? 3000;
+    const deadline = Date.now() + (options.maxMinutes ?? 4 * 24 * 60) * MINUTE;
+    for (let step = 0; step < maxSteps; step++) {
+      this.world.checkInvariants();
+      if (options.until?.()) return;
+      const event = this.world.outbox.shift();
+      if (event) {
+        await this.deliver(event.bus, event.event);
+        continue;
+      }
+      const now = Date.now();
+      const retry = this.retries.find((r) => r.at <= now);
+      if (retry) {
+        this.retries = this.retries.filter((r) => r !== retry);
+        await this.invoke(retry.service, retry.payload, `retry: ${retry.via}`, retry.attempt);
+        continue;
+      }
+      const schedule = this.world.takeDueSchedule();
+      if (schedule) {
+        await this.invokeDelivered(
+          this.stack.serviceOfArn(schedule.targetArn),
+          JSON.parse(schedule.input),
+          `schedule ${schedule.name}`,
+        );
+        continue;
+      }
+      if (this.world.fireDueTimers().length > 0) continue;
+      if (this.options.reconciler !== false && this.nextReconcile <= now) {
+        this.nextReconcile += this.reconcileEvery;
+        if (this.liveRollouts().length > 0)
+          await this.invokeDelivered('reconciler', {}, 'reconciler schedule');
+        continue;
+      }
+      const live = this.liveRollouts().length > 0 && this.options.reconciler !== false;
+      const candidates = [
+        this.world.nextTimerAt(),
+        this.world.nextScheduleAt(),
+        ...this.retries.map((r) => r.at),
+        live ? this.nextReconcile : undefined,
+      ].filter((t): t is number => t !== undefined);
+      if (candidates.length === 0) return;
+      const next = Math.max(Math.min(...candidates), now);
+      if (next > deadline) throw new Error(`scenario still busy after its time bound\n${this.report()}`);
+      jest.setSystemTime(next);
+    }
+    throw new Error(`scenario did not settle in ${maxSteps} steps\n${this.report()}`);
+  }
+
+  // ---- reading the outcome
+
+  rollouts(fleet: string): Rollout[] {
+    return [...this.world.table.values()]
+      .filter((i) => i.pk === `FLEET#${fleet}` && String(i.sk).startsWith('ROLLOUT#'))
+      .map((i) => i as unknown as Rollout)
+      .sort((a, b) => (a.history[0]?.at ?? '').localeCompare(b.history[0]?.at ?? ''));
+  }
+
+  /** The fleet's only (or latest) rollout of a candidate image. */
+  rollout(fleet: string): Rollout {
+    const r = this.rollouts(fleet)
+      .filter((x) => x.kind === 'rollout')
+      .at(-1);
+    if (!r) throw new Error(`no rollout for fleet ${fleet}\n${this.report()}`);
+    return r;
+  }
+
+  /** The fleet's ledger history, one `state: note` line per step (restarts marked). */
+  historyOf(fleet: string, kind?: 'rollout' | 'restart'): string[] {
+    return this.rollouts(fleet)
+      .filter((r) => kind === undefined || r.kind === kind)
+      .flatMap((r) =>
+        r.history.map((h) => `${r.kind === 'restart' ? '(restart) ' : ''}${h.state}: ${h.note}`),
+      );
+  }
+
+  /** Our bus events of one detail type, with their detail. */
+  busEvents(detailType: string): Record<string, unknown>[] {
+    return this.world.putEvents.filter((e) => e['detail-type'] === detailType).map((e) => e.detail);
+  }
+
+  /** Everything that happened, for a failing scenario's message. */
+  report(): string {
+    const fleets = [
+      ...new Set([...this.world.table.values()].map((i) => String(i.pk).replace('FLEET#', ''))),
+    ];
+    return [
+      '--- invocations',
+      ...this.invocations.map((i) => `${i.at} ${i.service}#${i.attempt} [${i.via}] ${i.result}`),
+      '--- ledger',
+      ...fleets.flatMap((f) => [`[${f}]`, ...this.historyOf(f).map((l) => `  ${l}`)]),
+      '--- violations',
+      ...this.world.violations,
+    ].join('\n');
+  }
+}
+
+/** Restores the real clock after a scenario. */
+export const endScenario = (): void => {
+  jest.useRealTimers();
+};

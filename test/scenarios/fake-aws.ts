@@ -1,0 +1,1196 @@
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  type DescribeAutoScalingGroupsCommandInput,
+  DescribeWarmPoolCommand,
+  type DescribeWarmPoolCommandInput,
+  TerminateInstanceInAutoScalingGroupCommand,
+  type TerminateInstanceInAutoScalingGroupCommandInput,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  type DescribeAlarmsCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateLaunchTemplateVersionCommand,
+  type CreateLaunchTemplateVersionCommandInput,
+  DescribeInstancesCommand,
+  type DescribeInstancesCommandInput,
+  DescribeLaunchTemplatesCommand,
+  type DescribeLaunchTemplatesCommandInput,
+  DescribeLaunchTemplateVersionsCommand,
+  type DescribeLaunchTemplateVersionsCommandInput,
+  EC2Client,
+  ModifyLaunchTemplateCommand,
+  type ModifyLaunchTemplateCommandInput,
+  RunInstancesCommand,
+  type RunInstancesCommandInput,
+  TerminateInstancesCommand,
+  type TerminateInstancesCommandInput,
+} from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
+import {
+  CreateScheduleCommand,
+  type CreateScheduleCommandInput,
+  DeleteScheduleCommand,
+  type DeleteScheduleCommandInput,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import {
+  DescribeInstanceInformationCommand,
+  type DescribeInstanceInformationCommandInput,
+  GetCommandInvocationCommand,
+  type GetCommandInvocationCommandInput,
+  ListCommandsCommand,
+  type ListCommandsCommandInput,
+  SendCommandCommand,
+  type SendCommandCommandInput,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import {
+  DeleteCommand,
+  type DeleteCommandInput,
+  DynamoDBDocumentClient,
+  GetCommand,
+  type GetCommandInput,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+
+import { clientConfig } from '../../functions/shared/aws/client-config';
+
+/**
+ * A stateful in-memory AWS for scenario tests: launch templates, instances, Auto Scaling groups,
+ * SSM (online set, commands and their outcomes), one-time schedules, alarms, our bus and the
+ * ledger table, all on a virtual clock (`Date.now()`, faked by jest). The SDK clients the adapters
+ * build are stubbed with aws-sdk-client-mock, one fake per command the adapters send; any other
+ * command fails loudly.
+ *
+ * aws-sdk-client-mock replaces `Client.send`, so the SDK's own retry middleware never runs: the
+ * throttling switch emulates the standard retry strategy here, with the product's own
+ * `clientConfig.maxAttempts`, without sleeping. Only when every attempt is throttled does the
+ * `ThrottlingException` reach the adapter (and then the handler, and Lambda's retries).
+ */
+
+export const MINUTE = 60_000;
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-2';
+
+// ---------------------------------------------------------------------------------------------
+// The world
+
+export interface LtVersion {
+  readonly number: number;
+  readonly imageId: string;
+  readonly description?: string;
+}
+
+export interface LaunchTemplate {
+  readonly id: string;
+  readonly name: string;
+  readonly versions: LtVersion[];
+  defaultVersion: number;
+  /** CreateLaunchTemplateVersion client tokens -> the version they created. */
+  readonly tokens: Map<string, number>;
+}
+
+export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated';
+
+export interface Job {
+  readonly id: string;
+  readonly endsAt: number;
+}
+
+export interface FakeInstance {
+  readonly id: string;
+  state: InstanceState;
+  readonly tags: Record<string, string>;
+  readonly privateIp: string;
+  readonly imageId: string;
+  readonly launchTemplateId: string;
+  readonly launchTemplateVersion: number;
+  readonly group?: string;
+  readonly launchedAt: number;
+  /** When its SSM agent reports Online (undefined: never). */
+  onlineAt?: number;
+  /** gitlab-runner on a manager: started at boot (never on a canary), stopped by a drain. */
+  runner: 'none' | 'running' | 'draining' | 'stopped';
+  /** Jobs a manager instance is running. */
+  jobs: Job[];
+}
+
+export interface FakeGroup {
+  readonly name: string;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  launchTemplate: { id?: string; name?: string; version: string };
+  suspendedProcesses: string[];
+  warmPool: boolean;
+  /** Whether gitlab-runner runs on this group's instances (a manager group). */
+  readonly runsRunner: boolean;
+  readonly instances: { id: string; lifecycleState: string }[];
+}
+
+export type Outcome =
+  | { readonly kind: 'pass'; readonly afterMinutes?: number; readonly output?: string }
+  | { readonly kind: 'fail'; readonly afterMinutes?: number; readonly output?: string }
+  | { readonly kind: 'hang' }
+  /** A drain: the command ends (Success) once the instance has no running job left. */
+  | { readonly kind: 'drain' };
+
+export interface FakeCommand {
+  readonly id: string;
+  readonly documentName: string;
+  readonly instanceId: string;
+  readonly parameters: Record<string, string[]>;
+  readonly comment: string;
+  readonly requestedAt: number;
+  status: 'Pending' | 'InProgress' | 'Success' | 'Failed';
+  stdout: string;
+  readonly outcome: Outcome;
+}
+
+export interface FakeSchedule {
+  readonly name: string;
+  readonly groupName: string;
+  readonly at: number;
+  readonly targetArn: string;
+  readonly input: string;
+}
+
+export interface BusEvent {
+  /** `default` or our bus's name. */
+  readonly bus: string;
+  readonly event: AwsEvent;
+}
+
+export interface AwsEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: string[];
+  readonly detail: Record<string, unknown>;
+}
+
+/** A timed change of the world (boot, SSM online, command end, replacement launch, job end). */
+interface Timer {
+  readonly at: number;
+  readonly label: string;
+  readonly fire: () => void;
+}
+
+/** Which document a command runs, by the key that ends its name (`<deployment>-autopilot-<key>`). */
+export type DocumentKey =
+  'smoke-jobs' | 'smoke-path' | 'smoke-manager' | 'drain-manager' | 'manager-health' | 'restart-manager';
+
+export type Script = (command: FakeCommand, instance: FakeInstance | undefined, world: World) => Outcome;
+
+/** mulberry32: a small seeded generator, so a throttled run can be replayed. */
+export const seeded = (seed: number): (() => number) => {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
+
+const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
+
+export class World {
+  readonly launchTemplates = new Map<string, LaunchTemplate>();
+  readonly instances = new Map<string, FakeInstance>();
+  readonly groups = new Map<string, FakeGroup>();
+  readonly commands: FakeCommand[] = [];
+  readonly schedules = new Map<string, FakeSchedule>();
+  /** Every schedule ever created, also after it ran and deleted itself. */
+  readonly schedulesCreated: FakeSchedule[] = [];
+  readonly alarms = new Map<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'>();
+  /** Events put on our bus through PutEvents, in order. */
+  readonly putEvents: AwsEvent[] = [];
+  /** Events AWS services emit (SSM command status) and our PutEvents, waiting for the router. */
+  readonly outbox: BusEvent[] = [];
+  readonly table = new Map<string, Record<string, unknown>>();
+  /** Broken promises: a job killed, two managers running. Asserted empty by every scenario. */
+  readonly violations: string[] = [];
+  readonly calls: string[] = [];
+  private timers: Timer[] = [];
+  private seq = 0;
+  private runTokens = new Map<string, string>();
+
+  /** Minutes from launch to SSM Online; per AMI overrides; `undefined` never comes online. */
+  bootMinutes = 3;
+  readonly onlineAfter = new Map<string, number | undefined>();
+  /** Minutes a group takes to launch a replacement after TerminateInstanceInAutoScalingGroup. */
+  replacementMinutes = 1;
+  readonly scripts: Partial<Record<DocumentKey, Script>> = {};
+
+  /** Throttling: the share of call attempts answered with ThrottlingException. */
+  throttleRate = 0;
+  throttledAttempts = 0;
+  throttledCalls = 0;
+  private rng: () => number = seeded(1);
+
+  /** Calls (not attempts) that fail even after the SDK's retries: the handler sees the error. */
+  surfacedThrottleRate = 0;
+
+  setThrottling(rate: number, seed = 42): void {
+    this.throttleRate = rate;
+    this.rng = seeded(seed);
+  }
+
+  setSurfacedThrottling(rate: number, seed = 42): void {
+    this.surfacedThrottleRate = rate;
+    this.rng = seeded(seed);
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  nextId(prefix: string, width = 17): string {
+    this.seq += 1;
+    return `${prefix}${hex(this.seq, width)}`;
+  }
+
+  // ---- setup helpers
+
+  addLaunchTemplate(name: string, imageIds: string[]): LaunchTemplate {
+    const lt: LaunchTemplate = {
+      id: this.nextId('lt-'),
+      name,
+      versions: imageIds.map((imageId, i) => ({ number: i + 1, imageId })),
+      defaultVersion: imageIds.length,
+      tokens: new Map(),
+    };
+    this.launchTemplates.set(lt.id, lt);
+    return lt;
+  }
+
+  templateByName(name: string): LaunchTemplate {
+    const lt = [...this.launchTemplates.values()].find((t) => t.name === name);
+    if (!lt) throw new Error(`fake: no launch template ${name}`);
+    return lt;
+  }
+
+  addGroup(group: Omit<FakeGroup, 'instances'>, instances = 0): FakeGroup {
+    const g: FakeGroup = { ...group, instances: [] };
+    this.groups.set(g.name, g);
+    for (let i = 0; i < instances; i++) this.launchIntoGroup(g, { alreadyOnline: true });
+    return g;
+  }
+
+  group(name: string): FakeGroup {
+    const g = this.groups.get(name);
+    if (!g) throw new Error(`fake: no group ${name}`);
+    return g;
+  }
+
+  instance(id: string): FakeInstance {
+    const i = this.instances.get(id);
+    if (!i) throw new Error(`fake: no instance ${id}`);
+    return i;
+  }
+
+  /** Live instances of a group (not terminated), oldest first. */
+  groupInstances(name: string): FakeInstance[] {
+    return this.group(name)
+      .instances.map((i) => this.instance(i.id))
+      .filter((i) => i.state !== 'terminated');
+  }
+
+  startJob(instanceId: string, minutes: number): Job {
+    const job = { id: this.nextId('job-', 6), endsAt: this.now() + minutes * MINUTE };
+    this.instance(instanceId).jobs.push(job);
+    this.at(job.endsAt, `job ${job.id} on ${instanceId} ends`, () => this.settleCommands());
+    return job;
+  }
+
+  runningJobs(instanceId: string): Job[] {
+    return this.instance(instanceId).jobs.filter((j) => j.endsAt > this.now());
+  }
+
+  // ---- physics
+
+  at(at: number, label: string, fire: () => void): void {
+    this.timers.push({ at, label, fire });
+  }
+
+  /** When the next timed change is due, if any. */
+  nextTimerAt(): number | undefined {
+    return this.timers.length ? Math.min(...this.timers.map((t) => t.at)) : undefined;
+  }
+
+  /** Fires every timer due at or before now; returns their labels. */
+  fireDueTimers(): string[] {
+    const now = this.now();
+    const due = this.timers.filter((t) => t.at <= now).sort((a, b) => a.at - b.at);
+    this.timers = this.timers.filter((t) => t.at > now);
+    for (const t of due) t.fire();
+    return due.map((t) => t.label);
+  }
+
+  private launch(input: {
+    lt: LaunchTemplate;
+    version: number;
+    tags: Record<string, string>;
+    group?: FakeGroup;
+    alreadyOnline?: boolean;
+  }): FakeInstance {
+    const v = input.lt.versions.find((x) => x.number === input.version);
+    if (!v) throw awsError('InvalidLaunchTemplateId.VersionNotFound', `version ${input.version} not found`);
+    const id = this.nextId('i-');
+    const now = this.now();
+    const canary = input.tags['runner-autopilot:canary'] === 'true';
+    const instance: FakeInstance = {
+      id,
+      state: input.alreadyOnline ? 'running' : 'pending',
+      tags: {
+        ...input.tags,
+        'aws:ec2launchtemplate:id': input.lt.id,
+        'aws:ec2launchtemplate:version': String(input.version),
+        ...(input.group ? { 'aws:autoscaling:groupName': input.group.name } : {}),
+      },
+      privateIp: `10.0.${Math.floor(this.seq / 250)}.${(this.seq % 250) + 2}`,
+      imageId: v.imageId,
+      launchTemplateId: input.lt.id,
+      launchTemplateVersion: input.version,
+      ...(input.group ? { group: input.group.name } : {}),
+      launchedAt: now,
+      runner: input.group?.runsRunner && !canary ? 'stopped' : 'none',
+      jobs: [],
+    };
+    this.instances.set(id, instance);
+    if (input.alreadyOnline) {
+      instance.onlineAt = now;
+      if (instance.runner === 'stopped') instance.runner = 'running';
+    } else {
+      this.at(now + MINUTE, `${id} running`, () => {
+        if (instance.state === 'pending') instance.state = 'running';
+      });
+      const minutes = this.onlineAfter.has(v.imageId) ? this.onlineAfter.get(v.imageId) : this.bootMinutes;
+      if (minutes !== undefined) {
+        instance.onlineAt = now + minutes * MINUTE;
+        this.at(instance.onlineAt, `${id} online in SSM`, () => {
+          // A manager starts gitlab-runner at boot, after rendering its config; a canary never does.
+          if (instance.state !== 'terminated' && instance.runner === 'stopped') instance.runner = 'running';
+          this.checkInvariants();
+        });
+      }
+    }
+    if (input.group) input.group.instances.push({ id, lifecycleState: 'InService' });
+    this.checkInvariants();
+    return instance;
+  }
+
+  private resolveGroupVersion(g: FakeGroup): { lt: LaunchTemplate; version: number } {
+    const lt = [...this.launchTemplates.values()].find(
+      (t) => t.id === g.launchTemplate.id || t.name === g.launchTemplate.name,
+    );
+    if (!lt) throw new Error(`fake: group ${g.name} has no launch template`);
+    const spec = g.launchTemplate.version;
+    const version =
+      spec === '$Default'
+        ? lt.defaultVersion
+        : spec === '$Latest'
+          ? Math.max(...lt.versions.map((v) => v.number))
+          : Number(spec);
+    return { lt, version };
+  }
+
+  launchIntoGroup(g: FakeGroup, options: { alreadyOnline?: boolean } = {}): FakeInstance {
+    const { lt, version } = this.resolveGroupVersion(g);
+    return this.launch({ lt, version, tags: { Name: g.name }, group: g, ...options });
+  }
+
+  private terminate(instance: FakeInstance, by: string): void {
+    if (instance.state === 'terminated' || instance.state === 'shutting-down') return;
+    const running = this.runningJobs(instance.id);
+    if (running.length > 0) {
+      this.violations.push(
+        `${by} terminated ${instance.id} while ${running.length} job(s) ran on it (${running.map((j) => j.id).join(', ')})`,
+      );
+    }
+    instance.state = 'shutting-down';
+    instance.runner = instance.runner === 'none' ? 'none' : 'stopped';
+    instance.onlineAt = undefined;
+    const member = instance.group
+      ? this.group(instance.group).instances.find((i) => i.id === instance.id)
+      : undefined;
+    if (member) member.lifecycleState = 'Terminating';
+    this.at(this.now() + MINUTE, `${instance.id} terminated`, () => {
+      instance.state = 'terminated';
+      if (member && instance.group) {
+        const g = this.group(instance.group);
+        g.instances.splice(g.instances.indexOf(member), 1);
+      }
+    });
+  }
+
+  /** Re-evaluates commands that wait on the world (drains), e.g. after a job ended. */
+  settleCommands(): void {
+    for (const c of this.commands) {
+      if (c.status !== 'InProgress' || c.outcome.kind !== 'drain') continue;
+      if (this.runningJobs(c.instanceId).length === 0) {
+        this.instance(c.instanceId).runner = 'stopped';
+        this.finishCommand(c, 'Success', 'drained: no running job\nRESULT pass');
+      }
+    }
+  }
+
+  private finishCommand(c: FakeCommand, status: 'Success' | 'Failed', stdout: string): void {
+    if (c.status === 'Success' || c.status === 'Failed') return;
+    c.status = status;
+    c.stdout = stdout;
+    this.emitCommandStatus(c);
+  }
+
+  private emitCommandStatus(c: FakeCommand): void {
+    this.outbox.push({
+      bus: 'default',
+      event: {
+        version: '0',
+        id: this.nextId('ev-ssm-', 8),
+        'detail-type': 'EC2 Command Status-change Notification',
+        source: 'aws.ssm',
+        account: ACCOUNT,
+        time: new Date(this.now()).toISOString(),
+        region: REGION,
+        resources: [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${c.instanceId}`],
+        detail: {
+          'command-id': c.id,
+          'document-name': c.documentName,
+          'expire-after': new Date(c.requestedAt + 3600_000).toISOString(),
+          parameters: c.parameters,
+          'requested-date-time': new Date(c.requestedAt).toISOString(),
+          status: c.status,
+        },
+      },
+    });
+  }
+
+  /** Two gitlab-runner processes on one set of job groups delete each other's instances. */
+  checkInvariants(): void {
+    for (const g of this.groups.values()) {
+      if (!g.runsRunner) continue;
+      const managers = g.instances
+        .map((i) => this.instance(i.id))
+        .filter((i) => i.state === 'pending' || i.state === 'running');
+      const runners = managers.filter((i) => i.runner === 'running' || i.runner === 'draining');
+      if (managers.length > 1) {
+        const line = `${new Date(this.now()).toISOString()} two manager instances in ${g.name}: ${managers.map((m) => m.id).join(', ')}`;
+        if (!this.violations.includes(line)) this.violations.push(line);
+      }
+      if (runners.length > 1) {
+        const line = `${new Date(this.now()).toISOString()} two runners in ${g.name}: ${runners.map((m) => m.id).join(', ')}`;
+        if (!this.violations.includes(line)) this.violations.push(line);
+      }
+    }
+  }
+
+  // ---- API behaviour (one method per SDK command)
+
+  /** The standard retry strategy, emulated: each attempt may be throttled; all throttled fails. */
+  call<T>(api: string, fn: () => T): T {
+    this.calls.push(api);
+    if (this.surfacedThrottleRate > 0 && this.rng() < this.surfacedThrottleRate) {
+      this.throttledCalls += 1;
+      throw awsError('ThrottlingException', `Rate exceeded (${api})`);
+    }
+    if (this.throttleRate > 0) {
+      let attempts = 0;
+      while (attempts < clientConfig.maxAttempts && this.rng() < this.throttleRate) attempts += 1;
+      this.throttledAttempts += attempts;
+      if (attempts > 0) this.throttledCalls += 1;
+      if (attempts >= clientConfig.maxAttempts)
+        throw awsError('ThrottlingException', `Rate exceeded (${api})`);
+    }
+    return fn();
+  }
+
+  describeLaunchTemplates(input: DescribeLaunchTemplatesCommandInput) {
+    const ids = input.LaunchTemplateIds ?? [];
+    const names = input.LaunchTemplateNames ?? [];
+    const found = [...this.launchTemplates.values()].filter(
+      (t) => ids.includes(t.id) || names.includes(t.name),
+    );
+    if (found.length === 0) {
+      throw names.length
+        ? awsError('InvalidLaunchTemplateName.NotFoundException', 'not found')
+        : awsError('InvalidLaunchTemplateId.NotFound', 'not found');
+    }
+    return {
+      LaunchTemplates: found.map((t) => ({
+        LaunchTemplateId: t.id,
+        LaunchTemplateName: t.name,
+        DefaultVersionNumber: t.defaultVersion,
+        LatestVersionNumber: Math.max(...t.versions.map((v) => v.number)),
+      })),
+    };
+  }
+
+  describeLaunchTemplateVersions(input: DescribeLaunchTemplateVersionsCommandInput) {
+    const lt = this.launchTemplates.get(input.LaunchTemplateId ?? '');
+    if (!lt) throw awsError('InvalidLaunchTemplateId.NotFound', 'not found');
+    const latest = Math.max(...lt.versions.map((v) => v.number));
+    const wanted = (input.Versions ?? []).map((v) =>
+      v === '$Default' ? lt.defaultVersion : v === '$Latest' ? latest : Number(v),
+    );
+    const versions = input.Versions?.length
+      ? lt.versions.filter((v) => wanted.includes(v.number))
+      : lt.versions;
+    return {
+      LaunchTemplateVersions: versions.map((v) => ({
+        LaunchTemplateId: lt.id,
+        VersionNumber: v.number,
+        VersionDescription: v.description,
+        DefaultVersion: v.number === lt.defaultVersion,
+        LaunchTemplateData: { ImageId: v.imageId },
+      })),
+    };
+  }
+
+  createLaunchTemplateVersion(input: CreateLaunchTemplateVersionCommandInput) {
+    const lt = this.launchTemplates.get(input.LaunchTemplateId ?? '');
+    if (!lt) throw awsError('InvalidLaunchTemplateId.NotFound', 'not found');
+    const token = input.ClientToken ?? '';
+    const existing = token ? lt.tokens.get(token) : undefined;
+    const make = (): number => {
+      const source = lt.versions.find((v) => String(v.number) === input.SourceVersion);
+      if (!source)
+        throw awsError('InvalidLaunchTemplateId.VersionNotFound', `no version ${input.SourceVersion}`);
+      const number = Math.max(...lt.versions.map((v) => v.number)) + 1;
+      lt.versions.push({
+        number,
+        imageId: input.LaunchTemplateData?.ImageId ?? source.imageId,
+        ...(input.VersionDescription ? { description: input.VersionDescription } : {}),
+      });
+      if (token) lt.tokens.set(token, number);
+      return number;
+    };
+    const number = existing ?? make();
+    return {
+      LaunchTemplateVersion: { LaunchTemplateId: lt.id, VersionNumber: number, DefaultVersion: false },
+    };
+  }
+
+  modifyLaunchTemplate(input: ModifyLaunchTemplateCommandInput) {
+    const lt = this.launchTemplates.get(input.LaunchTemplateId ?? '');
+    if (!lt) throw awsError('InvalidLaunchTemplateId.NotFound', 'not found');
+    const version = Number(input.DefaultVersion);
+    if (!lt.versions.some((v) => v.number === version)) {
+      throw awsError('InvalidLaunchTemplateId.VersionNotFound', `no version ${input.DefaultVersion}`);
+    }
+    lt.defaultVersion = version;
+    return { LaunchTemplate: { LaunchTemplateId: lt.id, DefaultVersionNumber: version } };
+  }
+
+  runInstances(input: RunInstancesCommandInput) {
+    const token = input.ClientToken ?? '';
+    const known = token ? this.runTokens.get(token) : undefined;
+    const instance = known
+      ? this.instance(known)
+      : (() => {
+          const lt = this.launchTemplates.get(input.LaunchTemplate?.LaunchTemplateId ?? '');
+          if (!lt) throw awsError('InvalidLaunchTemplateId.NotFound', 'not found');
+          const spec = input.LaunchTemplate?.Version ?? '$Default';
+          const version = spec === '$Default' ? lt.defaultVersion : Number(spec);
+          const tags = Object.fromEntries(
+            (input.TagSpecifications ?? [])
+              .filter((s) => s.ResourceType === 'instance')
+              .flatMap((s) => s.Tags ?? [])
+              .map((t) => [t.Key ?? '', t.Value ?? '']),
+          );
+          const launched = this.launch({ lt, version, tags });
+          if (token) this.runTokens.set(token, launched.id);
+          return launched;
+        })();
+    return { Instances: [this.toEc2(instance)] };
+  }
+
+  private toEc2(i: FakeInstance) {
+    return {
+      InstanceId: i.id,
+      State: { Name: i.state },
+      ImageId: i.imageId,
+      LaunchTime: new Date(i.launchedAt),
+      PrivateIpAddress: i.privateIp,
+      Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })),
+    };
+  }
+
+  describeInstances(input: DescribeInstancesCommandInput) {
+    if (input.InstanceIds?.length)
+      throw new Error('fake: the adapter filters by instance-id, never InstanceIds');
+    const matches = (i: FakeInstance) =>
+      (input.Filters ?? []).every((f) => {
+        const values = f.Values ?? [];
+        if (f.Name === 'instance-id') return values.includes(i.id);
+        if (f.Name === 'instance-state-name') return values.includes(i.state);
+        if (f.Name?.startsWith('tag:')) return values.includes(i.tags[f.Name.slice(4)] ?? '\u0000');
+        throw new Error(`fake: unsupported filter ${f.Name}`);
+      });
+    const found = [...this.instances.values()].filter(matches);
+    return { Reservations: found.length ? [{ Instances: found.map((i) => this.toEc2(i)) }] : [] };
+  }
+
+  terminateInstances(input: TerminateInstancesCommandInput) {
+    const ids = input.InstanceIds ?? [];
+    const unknown = ids.filter((id) => !this.instances.has(id));
+    if (unknown.length) throw awsError('InvalidInstanceID.NotFound', `unknown ${unknown.join(', ')}`);
+    for (const id of ids) {
+      const instance = this.instance(id);
+      this.terminate(instance, 'TerminateInstances');
+      // An instance of a group that is terminated from outside is replaced by the group.
+      if (instance.group) this.scheduleReplacement(this.group(instance.group));
+    }
+    return { TerminatingInstances: ids.map((InstanceId) => ({ InstanceId })) };
+  }
+
+  describeAutoScalingGroups(input: DescribeAutoScalingGroupsCommandInput) {
+    const names = input.AutoScalingGroupNames ?? [];
+    return {
+      AutoScalingGroups: [...this.groups.values()]
+        .filter((g) => names.includes(g.name))
+        .map((g) => ({
+          AutoScalingGroupName: g.name,
+          MinSize: g.minSize,
+          MaxSize: g.maxSize,
+          DesiredCapacity: g.desiredCapacity,
+          LaunchTemplate: {
+            LaunchTemplateId: g.launchTemplate.id,
+            LaunchTemplateName: g.launchTemplate.name,
+            Version: g.launchTemplate.version,
+          },
+          SuspendedProcesses: g.suspendedProcesses.map((ProcessName) => ({ ProcessName })),
+          Instances: g.instances.map((m) => {
+            const i = this.instance(m.id);
+            return {
+              InstanceId: m.id,
+              LifecycleState: m.lifecycleState,
+              HealthStatus: 'Healthy',
+              LaunchTemplate: {
+                LaunchTemplateId: i.launchTemplateId,
+                Version: String(i.launchTemplateVersion),
+              },
+              ProtectedFromScaleIn: false,
+            };
+          }),
+        })),
+    };
+  }
+
+  describeWarmPool(input: DescribeWarmPoolCommandInput) {
+    const g = this.groups.get(input.AutoScalingGroupName ?? '');
+    if (!g) throw awsError('ValidationError', `group ${input.AutoScalingGroupName} not found`);
+    return g.warmPool ? { WarmPoolConfiguration: { MinSize: 0 }, Instances: [] } : { Instances: [] };
+  }
+
+  private scheduleReplacement(g: FakeGroup): void {
+    this.at(this.now() + this.replacementMinutes * MINUTE, `${g.name} launches a replacement`, () => {
+      const live = g.instances.filter((i) => i.lifecycleState === 'InService').length;
+      if (live < g.desiredCapacity) this.launchIntoGroup(g);
+    });
+  }
+
+  terminateInstanceInAutoScalingGroup(input: TerminateInstanceInAutoScalingGroupCommandInput) {
+    const instance = this.instances.get(input.InstanceId ?? '');
+    const g = instance?.group ? this.groups.get(instance.group) : undefined;
+    if (!instance || !g || instance.state === 'terminated') {
+      throw awsError(
+        'ValidationError',
+        `Instance Id not found - No managed instance found for instance ID: ${input.InstanceId}`,
+      );
+    }
+    if (input.ShouldDecrementDesiredCapacity) g.desiredCapacity -= 1;
+    this.terminate(instance, 'TerminateInstanceInAutoScalingGroup');
+    if (!input.ShouldDecrementDesiredCapacity) this.scheduleReplacement(g);
+    return { Activity: { ActivityId: this.nextId('act-', 8), StatusCode: 'InProgress' } };
+  }
+
+  isOnline(id: string): boolean {
+    const i = this.instances.get(id);
+    return !!i && i.state === 'running' && i.onlineAt !== undefined && i.onlineAt <= this.now();
+  }
+
+  describeInstanceInformation(input: DescribeInstanceInformationCommandInput) {
+    const ids = input.Filters?.find((f) => f.Key === 'InstanceIds')?.Values ?? [];
+    const ping = input.Filters?.find((f) => f.Key === 'PingStatus')?.Values;
+    const list = ids
+      .filter((id) => this.instances.get(id)?.onlineAt !== undefined)
+      .map((id) => ({ InstanceId: id, PingStatus: this.isOnline(id) ? 'Online' : 'ConnectionLost' }))
+      .filter((i) => !ping || ping.includes(i.PingStatus));
+    return { InstanceInformationList: list };
+  }
+
+  sendCommand(input: SendCommandCommandInput) {
+    const ids = input.InstanceIds ?? [];
+    if (ids.length !== 1) throw new Error('fake: the rollout sends each command to one instance');
+    const instanceId = ids[0]!;
+    if (!this.isOnline(instanceId)) throw awsError('InvalidInstanceId', `${instanceId} is not online`);
+    const documentName = input.DocumentName ?? '';
+    const key = documentName.replace(/^.*-autopilot-/, '') as DocumentKey;
+    const command: Omit<FakeCommand, 'outcome'> & { outcome?: Outcome } = {
+      id: `cmd-${hex(++this.seq, 8)}-0000-4000-8000-000000000000`,
+      documentName,
+      instanceId,
+      parameters: input.Parameters ?? {},
+      comment: input.Comment ?? '',
+      requestedAt: this.now(),
+      status: 'InProgress',
+      stdout: '',
+    };
+    const script = this.scripts[key] ?? defaultScript(key);
+    const full = { ...command, outcome: { kind: 'hang' } as Outcome };
+    const outcome = script(full, this.instances.get(instanceId), this);
+    const c: FakeCommand = { ...command, outcome };
+    this.commands.push(c);
+    if (outcome.kind === 'drain') {
+      this.instance(instanceId).runner = 'draining';
+      this.at(this.now() + MINUTE, `drain on ${instanceId} checks its jobs`, () => this.settleCommands());
+    } else if (outcome.kind === 'pass' || outcome.kind === 'fail') {
+      const minutes = outcome.afterMinutes ?? 2;
+      this.at(this.now() + minutes * MINUTE, `${key} on ${instanceId} ends ${outcome.kind}`, () => {
+        if (!this.isOnline(instanceId)) return this.finishCommand(c, 'Failed', 'instance went away');
+        if (key === 'restart-manager' && outcome.kind === 'pass')
+          this.instance(instanceId).runner = 'running';
+        this.finishCommand(
+          c,
+          outcome.kind === 'pass' ? 'Success' : 'Failed',
+          outcome.output ?? (outcome.kind === 'pass' ? 'RESULT pass' : `RESULT fail: ${key} failed`),
+        );
+      });
+    }
+    return {
+      Command: {
+        CommandId: c.id,
+        DocumentName: documentName,
+        Comment: c.comment,
+        Status: 'Pending',
+        InstanceIds: [instanceId],
+        RequestedDateTime: new Date(c.requestedAt),
+      },
+    };
+  }
+
+  listCommands(input: ListCommandsCommandInput) {
+    const doc = input.Filters?.find((f) => f.key === 'DocumentName')?.value;
+    const after = input.Filters?.find((f) => f.key === 'InvokedAfter')?.value;
+    const found = this.commands
+      .filter((c) => (input.InstanceId ? c.instanceId === input.InstanceId : true))
+      .filter((c) => (doc ? c.documentName === doc : true))
+      .filter((c) => (after ? c.requestedAt >= Date.parse(after) : true))
+      .sort((a, b) => b.requestedAt - a.requestedAt);
+    return {
+      Commands: found.map((c) => ({
+        CommandId: c.id,
+        DocumentName: c.documentName,
+        Comment: c.comment,
+        Status: c.status,
+        InstanceIds: [c.instanceId],
+        RequestedDateTime: new Date(c.requestedAt),
+      })),
+    };
+  }
+
+  getCommandInvocation(input: GetCommandInvocationCommandInput) {
+    const c = this.commands.find((x) => x.id === input.CommandId && x.instanceId === input.InstanceId);
+    if (!c) throw awsError('InvocationDoesNotExist', 'no such invocation');
+    const done = c.status === 'Success' || c.status === 'Failed';
+    return {
+      CommandId: c.id,
+      InstanceId: c.instanceId,
+      DocumentName: c.documentName,
+      Status: c.status,
+      StatusDetails: c.status,
+      ResponseCode: done ? (c.status === 'Success' ? 0 : 1) : -1,
+      StandardOutputContent: done ? c.stdout : '',
+      StandardErrorContent: '',
+    };
+  }
+
+  createSchedule(input: CreateScheduleCommandInput) {
+    const key = `${input.GroupName ?? 'default'}/${input.Name ?? ''}`;
+    if (this.schedules.has(key)) throw awsError('ConflictException', `schedule ${input.Name} already exists`);
+    const m = /^at\((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\)$/.exec(input.ScheduleExpression ?? '');
+    if (!m)
+      throw new Error(
+        `fake: only one-time schedules are created at run time, got ${input.ScheduleExpression}`,
+      );
+    if (input.ActionAfterCompletion !== 'DELETE')
+      throw new Error('fake: a one-time schedule must delete itself');
+    const zone = input.ScheduleExpressionTimezone ?? 'UTC';
+    if (zone !== 'UTC') throw new Error(`fake: schedules are expected in UTC, got ${zone}`);
+    const schedule: FakeSchedule = {
+      name: input.Name ?? '',
+      groupName: input.GroupName ?? 'default',
+      // Scheduler fires within the minute: never before the requested second.
+      at: Date.parse(`${m[1]}Z`),
+      targetArn: input.Target?.Arn ?? '',
+      input: input.Target?.Input ?? '{}',
+    };
+    this.schedules.set(key, schedule);
+    this.schedulesCreated.push(schedule);
+    return {
+      ScheduleArn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${schedule.groupName}/${schedule.name}`,
+    };
+  }
+
+  deleteSchedule(input: DeleteScheduleCommandInput) {
+    const key = `${input.GroupName ?? 'default'}/${input.Name ?? ''}`;
+    if (!this.schedules.delete(key))
+      throw awsError('ResourceNotFoundException', `schedule ${input.Name} not found`);
+    return {};
+  }
+
+  /** The earliest one-time schedule due now, removed as it runs (ActionAfterCompletion DELETE). */
+  takeDueSchedule(): FakeSchedule | undefined {
+    const [due] = [...this.schedules.entries()]
+      .filter(([, s]) => s.at <= this.now())
+      .sort((a, b) => a[1].at - b[1].at);
+    if (!due) return undefined;
+    this.schedules.delete(due[0]);
+    return due[1];
+  }
+
+  nextScheduleAt(): number | undefined {
+    const all = [...this.schedules.values()].map((s) => s.at);
+    return all.length ? Math.min(...all) : undefined;
+  }
+
+  describeAlarms(input: DescribeAlarmsCommandInput) {
+    const names = input.AlarmNames ?? [];
+    return {
+      MetricAlarms: names
+        .filter((n) => this.alarms.has(n))
+        .map((n) => ({ AlarmName: n, StateValue: this.alarms.get(n), StateReason: 'scenario' })),
+      CompositeAlarms: [],
+    };
+  }
+
+  putEventsCall(input: PutEventsCommandInput) {
+    const entries = input.Entries ?? [];
+    const ids = entries.map((e) => {
+      const event: AwsEvent = {
+        version: '0',
+        id: this.nextId('ev-', 8),
+        'detail-type': e.DetailType ?? '',
+        source: e.Source ?? '',
+        account: ACCOUNT,
+        time: new Date(this.now()).toISOString(),
+        region: REGION,
+        resources: e.Resources ?? [],
+        detail: JSON.parse(e.Detail ?? '{}') as Record<string, unknown>,
+      };
+      this.putEvents.push(event);
+      this.outbox.push({ bus: e.EventBusName ?? 'default', event });
+      return event.id;
+    });
+    return { FailedEntryCount: 0, Entries: ids.map((EventId) => ({ EventId })) };
+  }
+
+  /** Sets an alarm's state and emits its state change on the default bus, as CloudWatch does. */
+  setAlarm(name: string, value: 'OK' | 'ALARM'): void {
+    const previous = this.alarms.get(name) ?? 'INSUFFICIENT_DATA';
+    this.alarms.set(name, value);
+    this.outbox.push({
+      bus: 'default',
+      event: {
+        version: '0',
+        id: this.nextId('ev-cw-', 8),
+        'detail-type': 'CloudWatch Alarm State Change',
+        source: 'aws.cloudwatch',
+        account: ACCOUNT,
+        time: new Date(this.now()).toISOString(),
+        region: REGION,
+        resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`],
+        detail: {
+          alarmName: name,
+          state: { value, reason: 'scenario', timestamp: new Date(this.now()).toISOString() },
+          previousState: {
+            value: previous,
+            reason: 'scenario',
+            timestamp: new Date(this.now()).toISOString(),
+          },
+          configuration: { metrics: [] },
+        },
+      },
+    });
+  }
+}
+
+/** What each document does unless a scenario scripts it: smoke and health pass, a drain waits for jobs. */
+const defaultScript =
+  (key: DocumentKey): Script =>
+  () => {
+    switch (key) {
+      case 'drain-manager':
+        return { kind: 'drain' };
+      case 'restart-manager':
+        return { kind: 'pass', afterMinutes: 3 };
+      default:
+        return { kind: 'pass', afterMinutes: 2 };
+    }
+  };
+
+// ---------------------------------------------------------------------------------------------
+// The ledger table (DocumentClient level)
+
+type Item = Record<string, unknown>;
+
+/**
+ * Evaluates the condition and key expressions the ledger sends: terms `attribute_not_exists(#a)`,
+ * `attribute_exists(#a)`, `begins_with(#a, :v)`, `#a <op> :v` (=, <>, <, <=, >, >=) joined by AND
+ * or OR (no parentheses, no mixing). Anything else throws, so a new expression cannot pass unread.
+ */
+export const evaluate = (
+  expression: string | undefined,
+  item: Item | undefined,
+  names: Record<string, string> = {},
+  values: Record<string, unknown> = {},
+): boolean => {
+  if (expression === undefined) return true;
+  const attr = (alias: string) => {
+    const name = names[alias];
+    if (!name) throw new Error(`fake dynamodb: undefined name ${alias}`);
+    return item?.[name];
+  };
+  const value = (alias: string) => {
+    if (!(alias in values)) throw new Error(`fake dynamodb: undefined value ${alias}`);
+    return values[alias];
+  };
+  const term = (t: string): boolean => {
+    let m: RegExpExecArray | null;
+    if ((m = /^attribute_not_exists\((#\w+)\)$/.exec(t))) return attr(m[1]!) === undefined;
+    if ((m = /^attribute_exists\((#\w+)\)$/.exec(t))) return attr(m[1]!) !== undefined;
+    if ((m = /^begins_with\((#\w+), ?(:\w+)\)$/.exec(t))) {
+      const a = attr(m[1]!);
+      return typeof a === 'string' && a.startsWith(value(m[2]!) as string);
+    }
+    if ((m = /^(#\w+) (=|<>|<=|>=|<|>) (:\w+)$/.exec(t))) {
+      const a = attr(m[1]!);
+      const v = value(m[3]!);
+      if (a === undefined || typeof a !== typeof v) return false;
+      const [x, y] = [a as string | number, v as string | number];
+      switch (m[2]) {
+        case '=':
+          return x === y;
+        case '<>':
+          return x !== y;
+        case '<':
+          return x < y;
+        case '<=':
+          return x <= y;
+        case '>':
+          return x > y;
+        default:
+          return x >= y;
+      }
+    }
+    throw new Error(`fake dynamodb: unsupported expression term "${t}"`);
+  };
+  if (expression.includes(' OR ') && expression.includes(' AND ')) {
+    throw new Error(`fake dynamodb: mixed AND/OR is not supported: "${expression}"`);
+  }
+  return expression.split(' OR ').some((any) => any.split(' AND ').every(term));
+};
+
+const keyOf = (key: Item) => `${String(key.pk)}\u0000${String(key.sk)}`;
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+// ---------------------------------------------------------------------------------------------
+// Installing the fakes
+
+const ec2 = mockClient(EC2Client);
+const autoScaling = mockClient(AutoScalingClient);
+const ssm = mockClient(SSMClient);
+const scheduler = mockClient(SchedulerClient);
+const cloudWatch = mockClient(CloudWatchClient);
+const eventBridge = mockClient(EventBridgeClient);
+const ddb = mockClient(DynamoDBDocumentClient);
+
+/** What every stub offers, whatever its client: enough to reset it and refuse unknown commands. */
+interface Stub {
+  reset(): unknown;
+  onAnyCommand(): { callsFake(fn: (input: unknown) => never): unknown };
+}
+const MOCKS: readonly Stub[] = [ec2, autoScaling, ssm, scheduler, cloudWatch, eventBridge, ddb];
+
+/** Points every stubbed SDK client at `world` (and fails any command it does not model). */
+export const installFakeAws = (world: World, tableName: string): void => {
+  for (const m of MOCKS) {
+    m.reset();
+    m.onAnyCommand().callsFake((input: unknown) => {
+      throw new Error(`fake aws: unexpected command with input ${JSON.stringify(input)}`);
+    });
+  }
+  const w = world;
+  ec2
+    .on(DescribeLaunchTemplatesCommand)
+    .callsFake((i: DescribeLaunchTemplatesCommandInput) =>
+      w.call('DescribeLaunchTemplates', () => w.describeLaunchTemplates(i)),
+    );
+  ec2
+    .on(DescribeLaunchTemplateVersionsCommand)
+    .callsFake((i: DescribeLaunchTemplateVersionsCommandInput) =>
+      w.call('DescribeLaunchTemplateVersions', () => w.describeLaunchTemplateVersions(i)),
+    );
+  ec2
+    .on(CreateLaunchTemplateVersionCommand)
+    .callsFake((i: CreateLaunchTemplateVersionCommandInput) =>
+      w.call('CreateLaunchTemplateVersion', () => w.createLaunchTemplateVersion(i)),
+    );
+  ec2
+    .on(ModifyLaunchTemplateCommand)
+    .callsFake((i: ModifyLaunchTemplateCommandInput) =>
+      w.call('ModifyLaunchTemplate', () => w.modifyLaunchTemplate(i)),
+    );
+  ec2
+    .on(RunInstancesCommand)
+    .callsFake((i: RunInstancesCommandInput) => w.call('RunInstances', () => w.runInstances(i)));
+  ec2
+    .on(DescribeInstancesCommand)
+    .callsFake((i: DescribeInstancesCommandInput) =>
+      w.call('DescribeInstances', () => w.describeInstances(i)),
+    );
+  ec2
+    .on(TerminateInstancesCommand)
+    .callsFake((i: TerminateInstancesCommandInput) =>
+      w.call('TerminateInstances', () => w.terminateInstances(i)),
+    );
+  autoScaling
+    .on(DescribeAutoScalingGroupsCommand)
+    .callsFake((i: DescribeAutoScalingGroupsCommandInput) =>
+      w.call('DescribeAutoScalingGroups', () => w.describeAutoScalingGroups(i)),
+    );
+  autoScaling
+    .on(DescribeWarmPoolCommand)
+    .callsFake((i: DescribeWarmPoolCommandInput) => w.call('DescribeWarmPool', () => w.describeWarmPool(i)));
+  autoScaling
+    .on(TerminateInstanceInAutoScalingGroupCommand)
+    .callsFake((i: TerminateInstanceInAutoScalingGroupCommandInput) =>
+      w.call('TerminateInstanceInAutoScalingGroup', () => w.terminateInstanceInAutoScalingGroup(i)),
+    );
+  ssm
+    .on(DescribeInstanceInformationCommand)
+    .callsFake((i: DescribeInstanceInformationCommandInput) =>
+      w.call('DescribeInstanceInformation', () => w.describeInstanceInformation(i)),
+    );
+  ssm
+    .on(SendCommandCommand)
+    .callsFake((i: SendCommandCommandInput) => w.call('SendCommand', () => w.sendCommand(i)));
+  ssm
+    .on(ListCommandsCommand)
+    .callsFake((i: ListCommandsCommandInput) => w.call('ListCommands', () => w.listCommands(i)));
+  ssm
+    .on(GetCommandInvocationCommand)
+    .callsFake((i: GetCommandInvocationCommandInput) =>
+      w.call('GetCommandInvocation', () => w.getCommandInvocation(i)),
+    );
+  scheduler
+    .on(CreateScheduleCommand)
+    .callsFake((i: CreateScheduleCommandInput) => w.call('CreateSchedule', () => w.createSchedule(i)));
+  scheduler
+    .on(DeleteScheduleCommand)
+    .callsFake((i: DeleteScheduleCommandInput) => w.call('DeleteSchedule', () => w.deleteSchedule(i)));
+  cloudWatch
+    .on(DescribeAlarmsCommand)
+    .callsFake((i: DescribeAlarmsCommandInput) => w.call('DescribeAlarms', () => w.describeAlarms(i)));
+  eventBridge
+    .on(PutEventsCommand)
+    .callsFake((i: PutEventsCommandInput) => w.call('PutEvents', () => w.putEventsCall(i)));
+
+  const checkTable = (name: string | undefined) => {
+    if (name !== tableName)
+      throw awsError('ResourceNotFoundException', `fake dynamodb: unknown table ${name}`);
+  };
+  const table = w.table;
+  ddb.on(PutCommand).callsFake((input: PutCommandInput) =>
+    w.call('dynamodb:PutItem', () => {
+      checkTable(input.TableName);
+      const item = input.Item ?? {};
+      const existing = table.get(keyOf(item));
+      if (
+        !evaluate(
+          input.ConditionExpression,
+          existing,
+          input.ExpressionAttributeNames,
+          input.ExpressionAttributeValues,
+        )
+      ) {
+        throw conditionFailed();
+      }
+      table.set(keyOf(item), clone(item));
+      return {};
+    }),
+  );
+  ddb.on(GetCommand).callsFake((input: GetCommandInput) =>
+    w.call('dynamodb:GetItem', () => {
+      checkTable(input.TableName);
+      const item = table.get(keyOf(input.Key ?? {}));
+      return item ? { Item: clone(item) } : {};
+    }),
+  );
+  ddb.on(DeleteCommand).callsFake((input: DeleteCommandInput) =>
+    w.call('dynamodb:DeleteItem', () => {
+      checkTable(input.TableName);
+      const key = keyOf(input.Key ?? {});
+      const existing = table.get(key);
+      if (
+        !evaluate(
+          input.ConditionExpression,
+          existing,
+          input.ExpressionAttributeNames,
+          input.ExpressionAttributeValues,
+        )
+      ) {
+        throw conditionFailed();
+      }
+      table.delete(key);
+      return {};
+    }),
+  );
+  ddb.on(QueryCommand).callsFake((input: QueryCommandInput) =>
+    w.call('dynamodb:Query', () => {
+      checkTable(input.TableName);
+      if (input.IndexName !== undefined && input.IndexName !== 'byWaiting') {
+        throw new Error(`fake dynamodb: unknown index ${input.IndexName}`);
+      }
+      const [hash, range] = input.IndexName ? ['gsi1pk', 'gsi1sk'] : ['pk', 'sk'];
+      const items = [...table.values()]
+        .filter((item) => item[hash] !== undefined && item[range] !== undefined)
+        .filter((item) =>
+          evaluate(
+            input.KeyConditionExpression,
+            item,
+            input.ExpressionAttributeNames,
+            input.ExpressionAttributeValues,
+          ),
+        )
+        .sort((a, b) => String(a[range]).localeCompare(String(b[range])));
+      // One page: the ledger paginates, and its own tests cover several pages.
+      return { Items: items.map(clone), Count: items.length };
+    }),
+  );
+};
+
+/** Lets the adapters' memoised clients go (the stubs live on the prototypes, so this is hygiene). */
+export const restoreFakeAws = (): void => {
+  for (const m of MOCKS) m.reset();
+};
