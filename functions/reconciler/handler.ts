@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { listWaitingRollouts } from '../shared/ledger';
 import { makeHandler } from '../shared/make-handler';
 import { RolloutSettings } from '../shared/rollout/settings';
-import { advance, type StepResult } from '../shared/rollout/steps';
+import { advance, checkDefaults, type StepResult } from '../shared/rollout/steps';
 import { lazyConfigSlice } from '../shared/settings';
 
 const settings = lazyConfigSlice(RolloutSettings);
@@ -36,11 +36,13 @@ export const handler = makeHandler({
         errors.push(`${item.fleet}/${item.candidateId}`);
       }
     }
+    const reverted = await checkDefaults({ settings: cfg, now: at });
     if (errors.length) throw new Error(`reconcile failed for ${errors.join(', ')}`);
     return {
       outcome: 'reconciled',
       itemCount: stale.length,
       advanced: results.filter((r) => r.from !== r.to),
+      revertedDefaults: reverted.map((r) => r.fleet),
     };
   },
 });

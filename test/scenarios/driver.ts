@@ -276,6 +276,11 @@ export class Scenario {
     throw new Error(`scenario did not settle in ${maxSteps} steps\n${this.report()}`);
   }
 
+  /** One run of the reconciler now, as its schedule would (it also runs with no live rollout). */
+  async reconcileNow(): Promise<void> {
+    await this.invokeDelivered('reconciler', {}, 'reconciler schedule');
+  }
+
   // ---- reading the outcome
 
   rollouts(fleet: string): Rollout[] {

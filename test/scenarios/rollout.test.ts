@@ -477,6 +477,32 @@ describe('rollout scenarios', () => {
     },
   );
 
+  it('alerts once when an IaC apply puts the default back after a rollout, and leaves it', async () => {
+    const s = new Scenario({ start: TUESDAY_NIGHT });
+    standardFleet(s.world);
+    s.imageReady('jobs', AMI.jobsNew);
+    await s.runUntilQuiet();
+    expect(s.rollout('jobs-docker').state).toBe('done');
+
+    // `terraform apply` without lifecycle ignore_changes restores the version it knows.
+    s.world.templateByName(TEMPLATE.jobs).defaultVersion = 1;
+    await s.reconcileNow();
+    await s.reconcileNow();
+
+    expect(s.busEvents('Rollout Failed')).toEqual([
+      expect.objectContaining({
+        fleet: 'jobs-docker',
+        outcome: 'default-reverted',
+        reason: expect.stringContaining('version 1, not the promoted 2'),
+      }),
+    ]);
+    expect(s.world.templateByName(TEMPLATE.jobs).defaultVersion).toBe(1);
+    expect(s.historyOf('jobs-docker').at(-1)).toContain(
+      'an infrastructure-as-code apply probably put it back',
+    );
+    expectPromisesKept(s);
+  });
+
   it('never terminates a manager while a job runs on it, and never runs two managers', async () => {
     const s = new Scenario({ start: TUESDAY_NIGHT });
     const { manager } = standardFleet(s.world);

@@ -94,6 +94,8 @@ export interface Rollout {
   /** Last lines of the smoke output, secret-free by construction of the scripts. */
   readonly excerpt?: string;
   readonly history: readonly HistoryEntry[];
+  /** A default version found in place of the promoted one, already alerted. */
+  readonly revertNoticed?: number;
   /** Optimistic lock: every write expects the revision it read. */
   readonly revision: number;
 }

@@ -13,7 +13,14 @@ import { scheduleName, scheduleOnce } from '../aws/scheduler';
 import { findCommands, getInvocation, onlineInstances, sendCommand } from '../aws/ssm';
 import { busEntry, DetailType, type ImageReadyDetail } from '../events';
 import type { Fleet } from '../fleet';
-import { acquireLease, createRollout, getRollout, releaseLease, saveRollout } from '../ledger';
+import {
+  acquireLease,
+  createRollout,
+  getRollout,
+  listFleetRollouts,
+  releaseLease,
+  saveRollout,
+} from '../ledger';
 import {
   candidateIdFor,
   drainBoundSeconds,
@@ -969,6 +976,36 @@ export const requestRestart = async (
   if ((await createRollout(ctx.settings.ledgerTable, item)) === 'exists')
     return unchanged(item, 'restart already requested');
   return maintenance(item, ctx);
+};
+
+/**
+ * Fleets are often managed by Terraform: an apply can put the template's default back, outside
+ * runner-autopilot. For each template whose latest rollout is done, a default other than the
+ * promoted version is alerted once (and recorded), never fought.
+ */
+export const checkDefaults = async (ctx: StepContext): Promise<StepResult[]> => {
+  const { settings } = ctx;
+  const results: StepResult[] = [];
+  const templates = [...new Set(settings.fleets.map((f) => f.launchTemplate))].sort();
+  for (const template of templates) {
+    const lead = fleetsOnTemplate(settings.fleets, template)[0] as Fleet;
+    const latest = (await listFleetRollouts(settings.ledgerTable, lead.name)).find(
+      (r) => r.kind === 'rollout',
+    );
+    if (!latest || latest.state !== 'done' || latest.candidateVersion === undefined) continue;
+    const current = await getLaunchTemplate({ launchTemplateName: template });
+    if (
+      !current ||
+      current.defaultVersion === latest.candidateVersion ||
+      current.defaultVersion === latest.revertNoticed
+    )
+      continue;
+    const reason = `the default of ${template} is version ${current.defaultVersion}, not the promoted ${latest.candidateVersion}: an infrastructure-as-code apply probably put it back (see README, "Terraform"); runner-autopilot leaves it as it is`;
+    const next = transition(latest, 'done', reason, ctx.now, { revertNoticed: current.defaultVersion });
+    results.push(await commit(ctx, latest, next));
+    await emitFailure(ctx, next, 'done', 'default-reverted', reason);
+  }
+  return results;
 };
 
 /** Rollouts that a rollback trigger (alarm or request) concerns: the fleet's latest promoted one. */
