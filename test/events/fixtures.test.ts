@@ -1,8 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { LambdaFunctionUrlSchema } from '@aws-lambda-powertools/parser/schemas/lambda';
-import type { z } from 'zod';
+import { z } from 'zod';
+
+import { CommandStatusChange } from '../../functions/command-status/schema';
+import { AlarmStateChange } from '../../functions/rollback/schema';
+import { StepInput } from '../../functions/rollout-step/schema';
 
 import { ImageStateChange } from '../../functions/image-state/schema';
 import { busEvent, DetailType } from '../../functions/shared/events';
@@ -13,8 +18,18 @@ import { EVENTS_DIR, fixture } from '../helpers/fixtures';
 const SCHEMAS: Record<string, z.ZodType> = {
   gitlab: LambdaFunctionUrlSchema,
   imagebuilder: ImageStateChange,
-  scheduler: ScheduledBake,
+  ssm: CommandStatusChange,
+  // A neighbour: a real event of the source that our rule must leave out (test/infra checks it).
+  'ssm/command-status.other-document.json': EventBridgeSchema,
+  cloudwatch: AlarmStateChange,
+  'scheduler/nightly-bake.json': ScheduledBake,
+  'scheduler/rollout-step.canary-check.json': StepInput,
+  'scheduler/reconciler.json': z.looseObject({}),
+  'scheduler/housekeeping.json': z.looseObject({ scheduledTime: z.string() }),
   'runner-autopilot/bake-requested.json': busEvent(DetailType.BakeRequested),
+  'runner-autopilot/image-ready.json': busEvent(DetailType.ImageReady),
+  'runner-autopilot/rollback-requested.json': busEvent(DetailType.RollbackRequested),
+  'runner-autopilot/manager-restart-requested.json': busEvent(DetailType.ManagerRestartRequested),
 };
 
 const walk = (dir: string): string[] =>

@@ -123,6 +123,37 @@ describe('AutopilotStack', () => {
     });
   });
 
+  describe('rollout rules', () => {
+    it.each([
+      ['stagecandidate', 'runner-autopilot/image-ready.json', true],
+      ['rollback', 'runner-autopilot/rollback-requested.json', true],
+      ['managerrestart', 'runner-autopilot/manager-restart-requested.json', true],
+    ])('routes to %s on our bus: %s', (fn, sample, onOurBus) => {
+      const rule = ruleTargeting(template, logicalId(template, fn));
+
+      expect(matchesPattern(patternOf(rule), fixture(sample))).toBe(true);
+      expect(rule.Properties.EventBusName !== undefined).toBe(onOurBus);
+    });
+
+    it('routes the status of our commands, on the default bus, and not of other documents', () => {
+      const rule = ruleTargeting(template, logicalId(template, 'commandstatus'));
+
+      expect(rule.Properties.EventBusName).toBeUndefined();
+      expect(matchesPattern(patternOf(rule), fixture('ssm/command-status.success.json'))).toBe(true);
+      expect(matchesPattern(patternOf(rule), fixture('ssm/command-status.other-document.json'))).toBe(false);
+      const inProgress = fixture<{ detail: { status: string } }>('ssm/command-status.success.json');
+      inProgress.detail.status = 'InProgress';
+      expect(matchesPattern(patternOf(rule), inProgress)).toBe(false);
+    });
+
+    it('schedules the reconciler every 5 minutes', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(template, 'reconciler'), 'Arn'] } }),
+      });
+    });
+  });
+
   describe('least privilege', () => {
     const statements = () =>
       Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
