@@ -503,7 +503,22 @@ const promote = async (item: Rollout, ctx: StepContext): Promise<StepResult> => 
     return result;
   }
 
-  await setDefaultVersion(item.launchTemplateId ?? '', item.candidateVersion ?? 0);
+  // The rollback target is the default this promotion replaces, read now: another candidate may
+  // have been promoted since staging. A default already at the candidate is our own earlier try.
+  const current = await getLaunchTemplate({ launchTemplateId: item.launchTemplateId ?? '' });
+  if (!current) return fail(item, ctx, `launch template ${item.launchTemplateId} no longer exists`);
+  const candidate = item.candidateVersion ?? 0;
+  if (current.defaultVersion > candidate) {
+    return reject(
+      item,
+      ctx,
+      `superseded: the default is already version ${current.defaultVersion}, newer than this candidate`,
+    );
+  }
+  const previousDefault =
+    current.defaultVersion === candidate ? item.previousDefault : current.defaultVersion;
+  item = { ...item, ...(previousDefault === undefined ? {} : { previousDefault }) };
+  await setDefaultVersion(item.launchTemplateId ?? '', candidate);
   if (item.canaryInstanceId) await terminateInstances([item.canaryInstanceId]);
   await putEvents([
     busEntry(
@@ -830,11 +845,12 @@ const finish = async (
   ctx: StepContext,
   state: 'done' | 'rolled-back',
   note: string,
+  patch: Partial<Rollout> = {},
 ): Promise<StepResult> => {
   if (item.role === 'manager' || item.kind === 'restart') {
     await releaseLease(ctx.settings.ledgerTable, managerFleetOf(ctx.settings, item).name, item.candidateId);
   }
-  return commit(ctx, item, transition(item, state, note, ctx.now));
+  return commit(ctx, item, transition(item, state, note, ctx.now, patch));
 };
 
 const fail = async (item: Rollout, ctx: StepContext, reason: string): Promise<StepResult> => {

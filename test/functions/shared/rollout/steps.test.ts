@@ -1,0 +1,971 @@
+import {
+  type AutoScalingGroup,
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  type DescribeAutoScalingGroupsCommandInput,
+  TerminateInstanceInAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateLaunchTemplateVersionCommand,
+  DescribeInstancesCommand,
+  type DescribeInstancesCommandInput,
+  DescribeLaunchTemplatesCommand,
+  type DescribeLaunchTemplatesCommandInput,
+  EC2Client,
+  type Instance as Ec2Instance,
+  ModifyLaunchTemplateCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import {
+  DescribeInstanceInformationCommand,
+  type DescribeInstanceInformationCommandInput,
+  GetCommandInvocationCommand,
+  type GetCommandInvocationCommandInput,
+  ListCommandsCommand,
+  type ListCommandsCommandInput,
+  SendCommandCommand,
+  type SendCommandCommandInput,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+
+import { resetAutoScalingClient } from '../../../../functions/shared/aws/autoscaling';
+import { resetCloudWatchClient } from '../../../../functions/shared/aws/cloudwatch';
+import { resetEc2Client } from '../../../../functions/shared/aws/ec2';
+import { resetEventBridgeClient } from '../../../../functions/shared/aws/eventbridge';
+import { resetSchedulerClient } from '../../../../functions/shared/aws/scheduler';
+import { resetSsmClient } from '../../../../functions/shared/aws/ssm';
+import type { ImageReadyDetail } from '../../../../functions/shared/events';
+import { resetLedgerClient } from '../../../../functions/shared/ledger';
+import { candidateIdFor } from '../../../../functions/shared/rollout/decide';
+import type { Rollout } from '../../../../functions/shared/rollout/model';
+import { RolloutSettings } from '../../../../functions/shared/rollout/settings';
+import { advance, stageCandidates, type StepContext } from '../../../../functions/shared/rollout/steps';
+import { fakeLedger } from './fake-ledger';
+
+const ec2 = mockClient(EC2Client);
+const autoScaling = mockClient(AutoScalingClient);
+const ssm = mockClient(SSMClient);
+const scheduler = mockClient(SchedulerClient);
+const cloudWatch = mockClient(CloudWatchClient);
+const eventBridge = mockClient(EventBridgeClient);
+const ddb = mockClient(DynamoDBDocumentClient);
+
+// The fleet of config/example.yaml (test/scenarios/fleet.ts), with a canary network and an alarm.
+const TABLE = 'gitlab-runners-ledger';
+const BUS = 'gitlab-runners';
+const TARGET = 'arn:aws:lambda:us-east-2:123456789012:function:gitlab-runners-rollout-step';
+const SCHEDULER_ROLE = 'arn:aws:iam::123456789012:role/gitlab-runners-rollout-scheduler';
+const SCHEDULE_GROUP = 'gitlab-runners-rollout';
+const DLQ = 'arn:aws:sqs:us-east-2:123456789012:gitlab-runners-rollout-delivery-failures';
+const ALARM = 'gitlab-runners-jobs-failed-jobs';
+const SUBNET = 'subnet-0123456789abcdef0';
+const SECURITY_GROUP = 'sg-0123456789abcdef0';
+const DOCS = {
+  smokeJobs: 'gitlab-runners-SmokeJobs',
+  smokePath: 'gitlab-runners-SmokePath',
+  smokeManager: 'gitlab-runners-SmokeManager',
+  drainManager: 'gitlab-runners-DrainManager',
+  managerHealth: 'gitlab-runners-ManagerHealth',
+  restartManager: 'gitlab-runners-RestartManager',
+};
+
+const settings = RolloutSettings.parse({
+  region: 'us-east-2',
+  ledgerTable: TABLE,
+  eventBusName: BUS,
+  gitlabUrl: 'https://gitlab.example.com',
+  runnerVersion: '18.6.2',
+  fleets: [
+    {
+      name: 'manager',
+      role: 'manager',
+      autoScalingGroup: 'gitlab-runner-manager',
+      launchTemplate: 'gitlab-runner-manager',
+      pipeline: 'manager',
+      maintenanceWindows: [{ periods: ['* 1-4 * * *'], timeZone: 'UTC' }],
+      maxJobMinutes: 120,
+    },
+    {
+      name: 'jobs-instance',
+      role: 'jobs',
+      autoScalingGroup: 'gitlab-runner-ao-group',
+      launchTemplate: 'gitlab-runner-autoscaler',
+      pipeline: 'jobs',
+      manager: 'manager',
+      rollout: 'natural',
+      freezeWindows: [{ periods: ['* 12-23 * * 5'], timeZone: 'Europe/Berlin' }],
+    },
+    {
+      name: 'jobs-docker',
+      role: 'jobs',
+      autoScalingGroup: 'gitlab-runner-ao-group-docker',
+      launchTemplate: 'gitlab-runner-autoscaler',
+      pipeline: 'jobs',
+      manager: 'manager',
+      rollout: 'recycle',
+      canary: { subnetId: SUBNET, securityGroupIds: [SECURITY_GROUP] },
+      rollbackAlarms: [ALARM],
+    },
+  ],
+  connectorUsers: { jobs: 'runner' },
+  fleetingPluginVersions: { manager: '1.0.0' },
+  documents: DOCS,
+  scheduler: { targetArn: TARGET, roleArn: SCHEDULER_ROLE, groupName: SCHEDULE_GROUP, deadLetterArn: DLQ },
+});
+
+// Tuesday 02:00 UTC: inside the manager's maintenance window (01:00-04:59 UTC), no freeze.
+const NOW = new Date('2026-03-03T02:00:00.000Z');
+const ctxAt = (now: Date): StepContext => ({ settings, now });
+const ctx = ctxAt(NOW);
+
+const JOBS_TEMPLATE = { id: 'lt-0a1b2c3d4e5f60001', name: 'gitlab-runner-autoscaler' };
+const MANAGER_TEMPLATE = { id: 'lt-0a1b2c3d4e5f60002', name: 'gitlab-runner-manager' };
+const JOBS_IMAGE = 'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-jobs/1.0.4022/1';
+const MANAGER_IMAGE = 'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-manager/1.0.17/1';
+const AMI_HERE = 'ami-0000000000000a002';
+const AMI_ELSEWHERE = 'ami-0000000000000e002';
+const JOBS_CANDIDATE = candidateIdFor(JOBS_TEMPLATE.name, JOBS_IMAGE);
+const MANAGER_CANDIDATE = candidateIdFor(MANAGER_TEMPLATE.name, MANAGER_IMAGE);
+const CANARY = 'i-0ca00000000000001';
+const CANARY_IP = '10.0.1.23';
+const OLD_MANAGER = 'i-0aa00000000000001';
+
+const imageReady: ImageReadyDetail = {
+  pipeline: 'jobs',
+  pipelineArn: 'arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-jobs',
+  imageArn: JOBS_IMAGE,
+  imageVersion: '1.0.4022/1',
+  // The stack's region is not the first distribution: the step must pick by region.
+  amis: [
+    { region: 'eu-central-1', imageId: AMI_ELSEWHERE },
+    { region: 'us-east-2', imageId: AMI_HERE },
+  ],
+};
+
+const jobsRollout = (over: Partial<Rollout> = {}): Rollout => ({
+  kind: 'rollout',
+  fleet: 'jobs-docker',
+  fleets: ['jobs-docker', 'jobs-instance'],
+  candidateId: JOBS_CANDIDATE,
+  role: 'jobs',
+  pipeline: 'jobs',
+  imageArn: JOBS_IMAGE,
+  amiId: AMI_HERE,
+  state: 'canary-booting',
+  stateSince: '2026-03-03T01:50:00.000Z',
+  launchTemplateId: JOBS_TEMPLATE.id,
+  candidateVersion: 7,
+  previousDefault: 4,
+  canaryInstanceId: CANARY,
+  attempts: 0,
+  deadline: '2026-03-03T02:05:00.000Z',
+  history: [],
+  revision: 3,
+  ...over,
+});
+
+const managerRollout = (over: Partial<Rollout> = {}): Rollout => ({
+  kind: 'rollout',
+  fleet: 'manager',
+  fleets: ['manager'],
+  candidateId: MANAGER_CANDIDATE,
+  role: 'manager',
+  pipeline: 'manager',
+  imageArn: MANAGER_IMAGE,
+  amiId: 'ami-0000000000000b002',
+  state: 'awaiting-maintenance',
+  stateSince: '2026-03-02T22:00:00.000Z',
+  launchTemplateId: MANAGER_TEMPLATE.id,
+  candidateVersion: 3,
+  previousDefault: 2,
+  promotedAt: '2026-03-02T22:00:00.000Z',
+  attempts: 0,
+  dueAt: '2026-03-03T01:00:00.000Z',
+  history: [],
+  revision: 5,
+  ...over,
+});
+
+// ---------------------------------------------------------------------------------------------
+// AWS as the steps see it: small, stateful answers behind the mocks.
+
+const templates = new Map<string, { id: string; defaultVersion: number; latestVersion: number }>();
+const groups = new Map<string, AutoScalingGroup>();
+const instances = new Map<string, Ec2Instance>();
+const online = new Set<string>();
+const invocations = new Map<string, { status: string; stdout?: string; stderr?: string }>();
+const sent: { commandId: string; input: SendCommandCommandInput; requestedAt: Date }[] = [];
+let ledger: ReturnType<typeof fakeLedger>;
+
+const addGroup = (
+  name: string,
+  template: { id: string; name: string },
+  version: string,
+  members: string[],
+) => {
+  groups.set(name, {
+    AutoScalingGroupName: name,
+    MinSize: name === 'gitlab-runner-manager' ? 1 : 0,
+    MaxSize: name === 'gitlab-runner-manager' ? 1 : 20,
+    DesiredCapacity: members.length,
+    DefaultCooldown: 300,
+    AvailabilityZones: ['us-east-2a'],
+    HealthCheckType: 'EC2',
+    CreatedTime: new Date('2025-01-01T00:00:00Z'),
+    LaunchTemplate: { LaunchTemplateId: template.id, LaunchTemplateName: template.name, Version: version },
+    SuspendedProcesses: [{ ProcessName: 'AZRebalance' }],
+    Instances: members.map((id) => ({
+      InstanceId: id,
+      LifecycleState: 'InService',
+      HealthStatus: 'Healthy',
+      AvailabilityZone: 'us-east-2a',
+      ProtectedFromScaleIn: false,
+    })),
+  });
+};
+
+const addInstance = (id: string, privateIp: string, tags: Record<string, string> = {}) => {
+  instances.set(id, {
+    InstanceId: id,
+    State: { Name: 'running', Code: 16 },
+    PrivateIpAddress: privateIp,
+    Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+  });
+};
+
+/** The standard fleet: both templates on $Default, one live manager, empty job groups. */
+const standardFleet = () => {
+  templates.set(JOBS_TEMPLATE.name, { id: JOBS_TEMPLATE.id, defaultVersion: 4, latestVersion: 6 });
+  templates.set(MANAGER_TEMPLATE.name, { id: MANAGER_TEMPLATE.id, defaultVersion: 2, latestVersion: 2 });
+  addGroup('gitlab-runner-manager', MANAGER_TEMPLATE, '$Default', [OLD_MANAGER]);
+  addGroup('gitlab-runner-ao-group', JOBS_TEMPLATE, '$Default', []);
+  addGroup('gitlab-runner-ao-group-docker', JOBS_TEMPLATE, '$Default', []);
+  addInstance(OLD_MANAGER, '10.0.0.10', { 'aws:autoscaling:groupName': 'gitlab-runner-manager' });
+  online.add(OLD_MANAGER);
+  addInstance(CANARY, CANARY_IP, {
+    'runner-autopilot:canary': 'true',
+    'runner-autopilot:fleet': 'jobs-docker',
+    'runner-autopilot:candidate': JOBS_CANDIDATE,
+  });
+};
+
+const fakeAws = () => {
+  ec2.on(DescribeLaunchTemplatesCommand).callsFake((input: DescribeLaunchTemplatesCommandInput) => ({
+    LaunchTemplates: [
+      ...(input.LaunchTemplateNames ?? []),
+      ...[...templates].filter(([, t]) => input.LaunchTemplateIds?.includes(t.id)).map(([name]) => name),
+    ].flatMap((name) => {
+      const t = templates.get(name);
+      return t
+        ? [
+            {
+              LaunchTemplateId: t.id,
+              LaunchTemplateName: name,
+              DefaultVersionNumber: t.defaultVersion,
+              LatestVersionNumber: t.latestVersion,
+            },
+          ]
+        : [];
+    }),
+  }));
+  ec2.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
+    const ids = input.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? [];
+    return { Reservations: [{ Instances: ids.flatMap((id) => instances.get(id) ?? []) }] };
+  });
+  ec2.on(CreateLaunchTemplateVersionCommand).resolves({ LaunchTemplateVersion: { VersionNumber: 7 } });
+  ec2.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: CANARY }] });
+  ec2.on(ModifyLaunchTemplateCommand).resolves({});
+  ec2.on(TerminateInstancesCommand).resolves({});
+  autoScaling
+    .on(DescribeAutoScalingGroupsCommand)
+    .callsFake((input: DescribeAutoScalingGroupsCommandInput) => ({
+      AutoScalingGroups: (input.AutoScalingGroupNames ?? []).flatMap((n) => groups.get(n) ?? []),
+    }));
+  autoScaling.on(TerminateInstanceInAutoScalingGroupCommand).resolves({ Activity: undefined });
+  ssm.on(DescribeInstanceInformationCommand).callsFake((input: DescribeInstanceInformationCommandInput) => {
+    const ids = input.Filters?.find((f) => f.Key === 'InstanceIds')?.Values ?? [];
+    return {
+      InstanceInformationList: ids
+        .filter((id) => online.has(id))
+        .map((id) => ({ InstanceId: id, PingStatus: 'Online' })),
+    };
+  });
+  ssm.on(SendCommandCommand).callsFake((input: SendCommandCommandInput) => {
+    const commandId = `cmd-${sent.length + 1}`;
+    sent.push({ commandId, input, requestedAt: NOW });
+    return { Command: { CommandId: commandId, Comment: input.Comment } };
+  });
+  ssm.on(ListCommandsCommand).callsFake((input: ListCommandsCommandInput) => {
+    const filter = (key: string) => input.Filters?.find((f) => f.key === key)?.value;
+    const after = filter('InvokedAfter');
+    return {
+      Commands: sent
+        .filter(
+          (c) =>
+            c.input.InstanceIds?.includes(input.InstanceId ?? '') &&
+            c.input.DocumentName === filter('DocumentName') &&
+            (after === undefined || c.requestedAt.getTime() >= Date.parse(after)),
+        )
+        .map((c) => ({ CommandId: c.commandId, Comment: c.input.Comment, Status: 'InProgress' })),
+    };
+  });
+  ssm.on(GetCommandInvocationCommand).callsFake((input: GetCommandInvocationCommandInput) => {
+    const found = invocations.get(`${input.CommandId}/${input.InstanceId}`);
+    if (!found) throw Object.assign(new Error('not yet'), { name: 'InvocationDoesNotExist' });
+    return {
+      CommandId: input.CommandId,
+      InstanceId: input.InstanceId,
+      Status: found.status,
+      StandardOutputContent: found.stdout ?? '',
+      StandardErrorContent: found.stderr ?? '',
+    };
+  });
+  scheduler.on(CreateScheduleCommand).callsFake((input: { Name: string }) => ({
+    ScheduleArn: `arn:aws:scheduler:us-east-2:123456789012:schedule/${SCHEDULE_GROUP}/${input.Name}`,
+  }));
+  eventBridge.on(PutEventsCommand).callsFake((input: PutEventsCommandInput) => ({
+    FailedEntryCount: 0,
+    Entries: (input.Entries ?? []).map((_, i) => ({ EventId: `event-${i}` })),
+  }));
+};
+
+// ---------------------------------------------------------------------------------------------
+// What was sent
+
+const busEvents = () =>
+  eventBridge.commandCalls(PutEventsCommand).flatMap((call) =>
+    (call.args[0].input.Entries ?? []).map((e) => ({
+      source: e.Source,
+      detailType: e.DetailType,
+      bus: e.EventBusName,
+      detail: JSON.parse(e.Detail ?? '{}') as Record<string, unknown>,
+    })),
+  );
+const schedules = () =>
+  scheduler.commandCalls(CreateScheduleCommand).map((call) => {
+    const input = call.args[0].input;
+    return { ...input, targetInput: JSON.parse(input.Target?.Input ?? '{}') as unknown };
+  });
+const sentCommand = (documentName: string) => {
+  const found = sent.find((c) => c.input.DocumentName === documentName);
+  if (!found) throw new Error(`no command ${documentName} was sent`);
+  return found;
+};
+
+describe('rollout steps', () => {
+  beforeEach(() => {
+    ec2.reset().onAnyCommand().rejects(new Error('unexpected'));
+    autoScaling.reset().onAnyCommand().rejects(new Error('unexpected'));
+    ssm.reset().onAnyCommand().rejects(new Error('unexpected'));
+    scheduler.reset().onAnyCommand().rejects(new Error('unexpected'));
+    cloudWatch.reset().onAnyCommand().rejects(new Error('unexpected'));
+    eventBridge.reset().onAnyCommand().rejects(new Error('unexpected'));
+    ddb.reset().onAnyCommand().rejects(new Error('unexpected'));
+    resetEc2Client();
+    resetAutoScalingClient();
+    resetSsmClient();
+    resetSchedulerClient();
+    resetCloudWatchClient();
+    resetEventBridgeClient();
+    resetLedgerClient();
+    templates.clear();
+    groups.clear();
+    instances.clear();
+    online.clear();
+    invocations.clear();
+    sent.length = 0;
+    ledger = fakeLedger(ddb, TABLE);
+    fakeAws();
+    standardFleet();
+  });
+
+  describe('stageCandidates', () => {
+    it('copies the current default version with only the AMI of the stack region replaced', async () => {
+      const result = await stageCandidates(imageReady, ctx);
+
+      expect(result).toEqual([
+        expect.objectContaining({ fleet: 'jobs-docker', from: 'staged', to: 'canary-booting' }),
+      ]);
+      expect(ec2).toHaveReceivedCommandTimes(CreateLaunchTemplateVersionCommand, 1);
+      expect(ec2.commandCalls(CreateLaunchTemplateVersionCommand)[0]!.args[0].input).toEqual({
+        LaunchTemplateId: JOBS_TEMPLATE.id,
+        // The default (4), not the latest (6), and as a string.
+        SourceVersion: '4',
+        LaunchTemplateData: { ImageId: AMI_HERE },
+        VersionDescription: expect.stringContaining(JOBS_CANDIDATE),
+        ClientToken: `${JOBS_CANDIDATE}-version`,
+      });
+    });
+
+    it('launches one canary from exactly the candidate version, tagged, terminating on shutdown', async () => {
+      await stageCandidates(imageReady, ctx);
+
+      expect(ec2).toHaveReceivedCommandTimes(RunInstancesCommand, 1);
+      const input = ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input;
+      expect(input).toMatchObject({
+        LaunchTemplate: { LaunchTemplateId: JOBS_TEMPLATE.id, Version: '7' },
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceInitiatedShutdownBehavior: 'terminate',
+        SubnetId: SUBNET,
+        SecurityGroupIds: [SECURITY_GROUP],
+        ClientToken: `${JOBS_CANDIDATE}-canary`,
+      });
+      for (const resourceType of ['instance', 'volume']) {
+        expect(input.TagSpecifications?.find((t) => t.ResourceType === resourceType)?.Tags).toEqual(
+          expect.arrayContaining([
+            { Key: 'runner-autopilot:canary', Value: 'true' },
+            { Key: 'runner-autopilot:fleet', Value: 'jobs-docker' },
+            { Key: 'runner-autopilot:candidate', Value: JOBS_CANDIDATE },
+          ]),
+        );
+      }
+    });
+
+    it('schedules the canary check once, deleted after it ran, targeting the step function', async () => {
+      await stageCandidates(imageReady, ctx);
+
+      expect(schedules()).toHaveLength(1);
+      const [schedule] = schedules();
+      expect(schedule).toMatchObject({
+        Name: expect.stringMatching(/^[0-9a-zA-Z_.-]{1,64}$/),
+        GroupName: SCHEDULE_GROUP,
+        // Two minutes (checkIntervalMinutes) after now.
+        ScheduleExpression: 'at(2026-03-03T02:02:00)',
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Target: expect.objectContaining({
+          Arn: TARGET,
+          RoleArn: SCHEDULER_ROLE,
+          DeadLetterConfig: { Arn: DLQ },
+        }),
+      });
+      expect(schedule?.targetInput).toEqual({
+        fleet: 'jobs-docker',
+        candidateId: JOBS_CANDIDATE,
+        step: 'canary-check',
+      });
+    });
+
+    it('writes the ledger item with the rollback target and the candidate before launching the canary', async () => {
+      await stageCandidates(imageReady, ctx);
+
+      const [created] = ddb.commandCalls(PutCommand);
+      expect(created!.args[0].input.Item).toMatchObject({
+        pk: 'FLEET#jobs-docker',
+        sk: `ROLLOUT#${JOBS_CANDIDATE}`,
+        state: 'staged',
+        fleets: ['jobs-docker', 'jobs-instance'],
+        launchTemplateId: JOBS_TEMPLATE.id,
+        previousDefault: 4,
+        candidateVersion: 7,
+        amiId: AMI_HERE,
+      });
+      expect(created!.calledBefore(ec2.commandCalls(RunInstancesCommand)[0]!)).toBe(true);
+      expect(ledger.rollout('jobs-docker', JOBS_CANDIDATE)).toMatchObject({
+        state: 'canary-booting',
+        previousDefault: 4,
+        candidateVersion: 7,
+        canaryInstanceId: CANARY,
+        // onlineTimeoutMinutes (15) after now.
+        deadline: '2026-03-03T02:15:00.000Z',
+        revision: 1,
+      });
+    });
+
+    it('refuses a template whose group launches $Latest: no version, no canary, a Rollout Failed event', async () => {
+      addGroup('gitlab-runner-ao-group', JOBS_TEMPLATE, '$Latest', []);
+
+      const result = await stageCandidates(imageReady, ctx);
+
+      expect(result).toEqual([expect.objectContaining({ to: 'refused' })]);
+      expect(ec2).toHaveReceivedCommandTimes(CreateLaunchTemplateVersionCommand, 0);
+      expect(ec2).toHaveReceivedCommandTimes(RunInstancesCommand, 0);
+      expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 0);
+      expect(busEvents()).toEqual([
+        {
+          source: 'runner-autopilot',
+          detailType: 'Rollout Failed',
+          bus: BUS,
+          detail: expect.objectContaining({
+            fleet: 'jobs-docker',
+            candidateId: JOBS_CANDIDATE,
+            stage: 'staged',
+            outcome: 'refused',
+            reason: expect.stringContaining('group gitlab-runner-ao-group launches version "$Latest"'),
+          }),
+        },
+      ]);
+      expect(ledger.rollout('jobs-docker', JOBS_CANDIDATE)).toMatchObject({ state: 'refused' });
+    });
+
+    it('refuses an image without an AMI in the stack region', async () => {
+      const elsewhere = { ...imageReady, amis: [{ region: 'eu-central-1', imageId: AMI_ELSEWHERE }] };
+
+      const result = await stageCandidates(elsewhere, ctx);
+
+      expect(result).toEqual([expect.objectContaining({ to: 'refused' })]);
+      expect(ec2).toHaveReceivedCommandTimes(CreateLaunchTemplateVersionCommand, 0);
+      expect(busEvents()[0]?.detail).toMatchObject({
+        outcome: 'refused',
+        reason: expect.stringContaining('has no AMI in us-east-2'),
+      });
+    });
+  });
+
+  describe('canary check', () => {
+    it('sends the smoke test to the canary and the SSH path check to the manager once the canary is online', async () => {
+      ledger.seed(jobsRollout());
+      online.add(CANARY);
+
+      const result = await advance('jobs-docker', JOBS_CANDIDATE, { kind: 'canary-check' }, ctx);
+
+      expect(result).toMatchObject({ from: 'canary-booting', to: 'canary-testing' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 2);
+      expect(sentCommand(DOCS.smokeJobs).input).toEqual({
+        DocumentName: DOCS.smokeJobs,
+        InstanceIds: [CANARY],
+        Parameters: {
+          Fleet: ['jobs-docker'],
+          CandidateId: [JOBS_CANDIDATE],
+          RunnerVersion: ['18.6.2'],
+          GitlabUrl: ['https://gitlab.example.com'],
+          ConnectorUser: ['runner'],
+          MinFreeGiB: ['10'],
+          // smokeTimeoutMinutes (20) bounds the run; TimeoutSeconds only bounds delivery.
+          executionTimeout: ['1200'],
+        },
+        TimeoutSeconds: 600,
+        Comment: `runner-autopilot ${JOBS_CANDIDATE} canary-testing`,
+      });
+      expect(sentCommand(DOCS.smokePath).input).toMatchObject({
+        InstanceIds: [OLD_MANAGER],
+        Parameters: {
+          Fleet: ['jobs-docker'],
+          CandidateId: [JOBS_CANDIDATE],
+          CanaryInstanceId: [CANARY],
+          CanaryPrivateIp: [CANARY_IP],
+          ConnectorUser: ['runner'],
+          executionTimeout: ['300'],
+        },
+      });
+      expect(ledger.rollout('jobs-docker', JOBS_CANDIDATE)).toMatchObject({
+        state: 'canary-testing',
+        commands: [
+          { commandId: sentCommand(DOCS.smokeJobs).commandId, instanceId: CANARY },
+          { commandId: sentCommand(DOCS.smokePath).commandId, instanceId: OLD_MANAGER },
+        ],
+        revision: 4,
+      });
+    });
+
+    it('schedules another check and sends nothing while the canary is not online before its deadline', async () => {
+      ledger.seed(jobsRollout());
+
+      const result = await advance('jobs-docker', JOBS_CANDIDATE, { kind: 'canary-check' }, ctx);
+
+      expect(result).toMatchObject({ from: 'canary-booting', to: 'canary-booting' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
+      expect(ec2).toHaveReceivedCommandTimes(TerminateInstancesCommand, 0);
+      expect(schedules()).toEqual([
+        expect.objectContaining({
+          ScheduleExpression: 'at(2026-03-03T02:02:00)',
+          ActionAfterCompletion: 'DELETE',
+          targetInput: { fleet: 'jobs-docker', candidateId: JOBS_CANDIDATE, step: 'canary-check' },
+        }),
+      ]);
+      expect(ledger.rollout('jobs-docker', JOBS_CANDIDATE)).toMatchObject({
+        state: 'canary-booting',
+        attempts: 1,
+      });
+    });
+
+    it('terminates the canary and rejects the candidate when it is not online by the deadline', async () => {
+      ledger.seed(jobsRollout({ deadline: '2026-03-03T01:59:00.000Z' }));
+
+      const result = await advance('jobs-docker', JOBS_CANDIDATE, { kind: 'canary-check' }, ctx);
+
+      expect(result).toMatchObject({ to: 'rejected' });
+      expect(ec2).toHaveReceivedCommandWith(TerminateInstancesCommand, { InstanceIds: [CANARY] });
+      expect(ec2).toHaveReceivedCommandTimes(ModifyLaunchTemplateCommand, 0);
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
+      expect(scheduler).toHaveReceivedCommandTimes(CreateScheduleCommand, 0);
+      expect(busEvents()).toEqual([
+        expect.objectContaining({
+          detailType: 'Rollout Failed',
+          detail: expect.objectContaining({
+            stage: 'canary-booting',
+            outcome: 'rejected',
+            reason: expect.stringContaining(`canary ${CANARY} did not come online in SSM within 15 minutes`),
+          }),
+        }),
+      ]);
+      expect(ledger.rollout('jobs-docker', JOBS_CANDIDATE)?.state).toBe('rejected');
+    });
+  });
+
+  describe('canary verdict', () => {
+    const testing = () =>
+      jobsRollout({
+        state: 'canary-testing',
+        stateSince: '2026-03-03T01:58:00.000Z',
+        deadline: '2026-03-03T02:28:00.000Z',
+        commands: [
+          { commandId: 'cmd-smoke', instanceId: CANARY },
+          { commandId: 'cmd-path', instanceId: OLD_MANAGER },
+        ],
+      });
+
+    it('promotes the candidate when both smoke commands succeeded', async () => {
+      ledger.seed(testing());
+      invocations.set(`cmd-smoke/${CANARY}`, { status: 'Success' });
+      invocations.set(`cmd-path/${OLD_MANAGER}`, { status: 'Success' });
+
+      const result = await advance(
+        'jobs-docker',
+        JOBS_CANDIDATE,
+        { kind: 'command', commandId: 'cmd-path' },
+        ctx,
+      );
+
+      expect(result).toMatchObject({ from: 'canary-testing', to: 'baking' });
+      expect(ssm).toHaveReceivedCommandWith(GetCommandInvocationCommand, {
+        CommandId: 'cmd-smoke',
+        InstanceId: CANARY,
+      });
+      expect(ssm).toHaveReceivedCommandWith(GetCommandInvocationCommand, {
+        CommandId: 'cmd-path',
+        InstanceId: OLD_MANAGER,
+      });
+      expect(ec2).toHaveReceivedCommandTimes(ModifyLaunchTemplateCommand, 1);
+      expect(ec2).toHaveReceivedCommandWith(ModifyLaunchTemplateCommand, {
+        LaunchTemplateId: JOBS_TEMPLATE.id,
+        DefaultVersion: '7',
+      });
+      expect(ec2).toHaveReceivedCommandWith(TerminateInstancesCommand, { InstanceIds: [CANARY] });
+      expect(busEvents()).toContainEqual({
+        source: 'runner-autopilot',
+        detailType: 'Candidate Promoted',
+        bus: BUS,
+        detail: {
+          fleet: 'jobs-docker',
+          fleets: ['jobs-docker', 'jobs-instance'],
+          candidateId: JOBS_CANDIDATE,
+          imageArn: JOBS_IMAGE,
+          amiId: AMI_HERE,
+          launchTemplateId: JOBS_TEMPLATE.id,
+          version: 7,
+          previousVersion: 4,
+        },
+      });
+      expect(ledger.rollout('jobs-docker', JOBS_CANDIDATE)).toMatchObject({
+        state: 'baking',
+        promotedAt: NOW.toISOString(),
+      });
+    });
+
+    it('rejects the candidate with the output excerpt when one smoke command failed', async () => {
+      ledger.seed(testing());
+      invocations.set(`cmd-smoke/${CANARY}`, { status: 'Success', stdout: 'all checks passed\n' });
+      invocations.set(`cmd-path/${OLD_MANAGER}`, {
+        status: 'Failed',
+        stdout: 'pushing key to runner@10.0.1.23\n',
+        stderr: 'ssh: connect to host 10.0.1.23 port 22: Connection refused\n',
+      });
+
+      const result = await advance(
+        'jobs-docker',
+        JOBS_CANDIDATE,
+        { kind: 'command', commandId: 'cmd-path' },
+        ctx,
+      );
+
+      expect(result).toMatchObject({ to: 'rejected' });
+      expect(ec2).toHaveReceivedCommandTimes(ModifyLaunchTemplateCommand, 0);
+      expect(ec2).toHaveReceivedCommandWith(TerminateInstancesCommand, { InstanceIds: [CANARY] });
+      expect(busEvents()).toEqual([
+        expect.objectContaining({
+          detailType: 'Rollout Failed',
+          detail: expect.objectContaining({
+            stage: 'canary-testing',
+            outcome: 'rejected',
+            reason: 'smoke test failed: command cmd-path ended Failed',
+            excerpt:
+              'pushing key to runner@10.0.1.23\nssh: connect to host 10.0.1.23 port 22: Connection refused',
+          }),
+        }),
+      ]);
+      expect(ledger.rollout('jobs-docker', JOBS_CANDIDATE)).toMatchObject({
+        state: 'rejected',
+        excerpt: expect.stringContaining('Connection refused'),
+      });
+    });
+
+    // Bug: steps.ts `promote` reports and keeps `previousDefault` as read at staging time. When the
+    // default moved in between (another candidate of the same template promoted first, e.g. two
+    // candidates deferred by the same freeze window), the rollback target is that older version.
+    it('keeps as rollback target the default that the promotion replaced', async () => {
+      ledger.seed(testing());
+      invocations.set(`cmd-smoke/${CANARY}`, { status: 'Success' });
+      invocations.set(`cmd-path/${OLD_MANAGER}`, { status: 'Success' });
+      templates.set(JOBS_TEMPLATE.name, { id: JOBS_TEMPLATE.id, defaultVersion: 5, latestVersion: 7 });
+
+      await advance('jobs-docker', JOBS_CANDIDATE, { kind: 'command', commandId: 'cmd-path' }, ctx);
+
+      expect(busEvents().find((e) => e.detailType === 'Candidate Promoted')?.detail).toMatchObject({
+        previousVersion: 5,
+      });
+      expect(ledger.rollout('jobs-docker', JOBS_CANDIDATE)?.previousDefault).toBe(5);
+    });
+
+    it('never moves the default backwards: a candidate older than the default is rejected as superseded', async () => {
+      ledger.seed(testing());
+      invocations.set(`cmd-smoke/${CANARY}`, { status: 'Success' });
+      invocations.set(`cmd-path/${OLD_MANAGER}`, { status: 'Success' });
+      templates.set(JOBS_TEMPLATE.name, { id: JOBS_TEMPLATE.id, defaultVersion: 8, latestVersion: 8 });
+
+      const result = await advance(
+        'jobs-docker',
+        JOBS_CANDIDATE,
+        { kind: 'command', commandId: 'cmd-path' },
+        ctx,
+      );
+
+      expect(result).toMatchObject({ to: 'rejected' });
+      expect(ec2).toHaveReceivedCommandTimes(ModifyLaunchTemplateCommand, 0);
+      expect(busEvents().find((e) => e.detailType === 'Rollout Failed')?.detail).toMatchObject({
+        reason: expect.stringContaining('superseded'),
+      });
+    });
+  });
+
+  describe('manager replacement', () => {
+    it('drains the live manager through the drain document inside the window with the lease free', async () => {
+      ledger.seed(managerRollout());
+
+      const result = await advance('manager', MANAGER_CANDIDATE, { kind: 'maintenance' }, ctx);
+
+      expect(result).toMatchObject({ from: 'awaiting-maintenance', to: 'draining' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+      const { input, commandId } = sentCommand(DOCS.drainManager);
+      expect(input).toMatchObject({
+        InstanceIds: [OLD_MANAGER],
+        Parameters: expect.objectContaining({ Fleet: ['manager'], CandidateId: [MANAGER_CANDIDATE] }),
+        Comment: `runner-autopilot ${MANAGER_CANDIDATE} draining`,
+      });
+      const drainSeconds = Number(input.Parameters?.DrainTimeoutSeconds?.[0]);
+      const executionSeconds = Number(input.Parameters?.executionTimeout?.[0]);
+      // The SIGQUIT drain waits for the longest job (maxJobMinutes 120); the command outlasts it.
+      expect(drainSeconds).toBeGreaterThanOrEqual(120 * 60);
+      expect(executionSeconds).toBeGreaterThan(drainSeconds);
+      expect(ledger.lease('manager')).toMatchObject({ holder: MANAGER_CANDIDATE, action: 'replace' });
+      expect(ledger.rollout('manager', MANAGER_CANDIDATE)).toMatchObject({
+        state: 'draining',
+        managerInstanceId: OLD_MANAGER,
+        commands: [{ commandId, instanceId: OLD_MANAGER }],
+      });
+    });
+
+    it('terminates only the old manager through its group, without decrementing desired capacity, once drained', async () => {
+      ledger.seedLease({
+        fleet: 'manager',
+        holder: MANAGER_CANDIDATE,
+        action: 'replace',
+        acquiredAt: NOW.toISOString(),
+        expiresAt: '2026-03-03T05:15:00.000Z',
+      });
+      ledger.seed(
+        managerRollout({
+          state: 'draining',
+          stateSince: '2026-03-03T01:00:00.000Z',
+          managerInstanceId: OLD_MANAGER,
+          commands: [{ commandId: 'cmd-drain', instanceId: OLD_MANAGER }],
+          deadline: '2026-03-03T03:25:00.000Z',
+        }),
+      );
+      invocations.set(`cmd-drain/${OLD_MANAGER}`, { status: 'Success' });
+
+      const result = await advance(
+        'manager',
+        MANAGER_CANDIDATE,
+        { kind: 'command', commandId: 'cmd-drain' },
+        ctx,
+      );
+
+      expect(result).toMatchObject({ from: 'draining', to: 'replacing' });
+      expect(autoScaling).toHaveReceivedCommandTimes(TerminateInstanceInAutoScalingGroupCommand, 1);
+      expect(autoScaling.commandCalls(TerminateInstanceInAutoScalingGroupCommand)[0]!.args[0].input).toEqual({
+        InstanceId: OLD_MANAGER,
+        ShouldDecrementDesiredCapacity: false,
+      });
+      expect(ec2).toHaveReceivedCommandTimes(TerminateInstancesCommand, 0);
+      expect(schedules()).toEqual([
+        expect.objectContaining({
+          targetInput: { fleet: 'manager', candidateId: MANAGER_CANDIDATE, step: 'health-check' },
+        }),
+      ]);
+    });
+
+    it('waits for the window start outside the maintenance window and sends nothing', async () => {
+      ledger.seed(managerRollout());
+
+      const result = await advance(
+        'manager',
+        MANAGER_CANDIDATE,
+        { kind: 'maintenance' },
+        ctxAt(new Date('2026-03-03T10:00:00.000Z')),
+      );
+
+      expect(result).toMatchObject({ to: 'awaiting-maintenance' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
+      expect(ledger.lease('manager')).toBeUndefined();
+      expect(schedules()).toEqual([
+        expect.objectContaining({
+          ScheduleExpression: 'at(2026-03-04T01:00:00)',
+          ActionAfterCompletion: 'DELETE',
+          targetInput: { fleet: 'manager', candidateId: MANAGER_CANDIDATE, step: 'maintenance' },
+        }),
+      ]);
+      expect(ledger.rollout('manager', MANAGER_CANDIDATE)).toMatchObject({
+        dueAt: '2026-03-04T01:00:00.000Z',
+      });
+    });
+
+    it('sends nothing and schedules a retry while another holds the lease', async () => {
+      const held = {
+        fleet: 'manager',
+        holder: 'restart-0123456789abcdef',
+        action: 'restart',
+        acquiredAt: '2026-03-03T01:30:00.000Z',
+        expiresAt: '2026-03-03T06:45:00.000Z',
+      };
+      ledger.seedLease(held);
+      ledger.seed(managerRollout());
+
+      const result = await advance('manager', MANAGER_CANDIDATE, { kind: 'maintenance' }, ctx);
+
+      expect(result).toMatchObject({
+        to: 'awaiting-maintenance',
+        note: expect.stringContaining(held.holder),
+      });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
+      expect(autoScaling).toHaveReceivedCommandTimes(TerminateInstanceInAutoScalingGroupCommand, 0);
+      expect(ledger.lease('manager')).toEqual(held);
+      expect(schedules()).toEqual([
+        expect.objectContaining({
+          ScheduleExpression: 'at(2026-03-03T02:10:00)',
+          targetInput: { fleet: 'manager', candidateId: MANAGER_CANDIDATE, step: 'maintenance' },
+        }),
+      ]);
+      expect(ledger.rollout('manager', MANAGER_CANDIDATE)).toMatchObject({
+        attempts: 1,
+        dueAt: '2026-03-03T02:10:00.000Z',
+      });
+    });
+
+    it('sends the drain once when the same trigger is delivered twice on the same stored item', async () => {
+      ledger.seed(managerRollout());
+      // The first delivery times out after SendCommand, before its ledger save.
+      ledger.crashOnNextSave();
+      await expect(advance('manager', MANAGER_CANDIDATE, { kind: 'maintenance' }, ctx)).rejects.toThrow(
+        'Task timed out',
+      );
+
+      const result = await advance('manager', MANAGER_CANDIDATE, { kind: 'maintenance' }, ctx);
+
+      expect(result).toMatchObject({ from: 'awaiting-maintenance', to: 'draining' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+      expect(ssm).toHaveReceivedCommandTimes(ListCommandsCommand, 2);
+      expect(ssm.commandCalls(ListCommandsCommand)[1]!.args[0].input).toEqual({
+        InstanceId: OLD_MANAGER,
+        Filters: [
+          { key: 'DocumentName', value: DOCS.drainManager },
+          { key: 'InvokedAfter', value: '2026-03-02T22:00:00Z' },
+        ],
+      });
+      expect(ledger.rollout('manager', MANAGER_CANDIDATE)?.commands).toEqual([
+        { commandId: sentCommand(DOCS.drainManager).commandId, instanceId: OLD_MANAGER },
+      ]);
+    });
+  });
+
+  describe('rollback', () => {
+    it('restores the previous default from baking and reports it rolled back', async () => {
+      ledger.seed(
+        jobsRollout({
+          state: 'baking',
+          promotedAt: '2026-03-03T01:30:00.000Z',
+          deadline: '2026-03-03T02:30:00.000Z',
+        }),
+      );
+
+      const result = await advance(
+        'jobs-docker',
+        JOBS_CANDIDATE,
+        { kind: 'rollback', reason: 'requested by alice' },
+        ctx,
+      );
+
+      expect(result).toMatchObject({ from: 'baking', to: 'rolled-back' });
+      expect(ec2).toHaveReceivedCommandTimes(ModifyLaunchTemplateCommand, 1);
+      expect(ec2).toHaveReceivedCommandWith(ModifyLaunchTemplateCommand, {
+        LaunchTemplateId: JOBS_TEMPLATE.id,
+        DefaultVersion: '4',
+      });
+      expect(busEvents()).toEqual([
+        expect.objectContaining({
+          detailType: 'Rollout Failed',
+          detail: expect.objectContaining({
+            fleet: 'jobs-docker',
+            stage: 'baking',
+            outcome: 'rolled-back',
+            reason: 'requested by alice',
+          }),
+        }),
+      ]);
+      expect(ledger.rollout('jobs-docker', JOBS_CANDIDATE)).toMatchObject({
+        state: 'rolled-back',
+        reason: 'requested by alice',
+      });
+    });
+
+    it('rolls back at the end of the bake period when a rollback alarm is in ALARM', async () => {
+      ledger.seed(jobsRollout({ state: 'baking', deadline: NOW.toISOString() }));
+      cloudWatch
+        .on(DescribeAlarmsCommand)
+        .resolves({ MetricAlarms: [{ AlarmName: ALARM, StateValue: 'ALARM' }] });
+
+      const result = await advance('jobs-docker', JOBS_CANDIDATE, { kind: 'bake-end' }, ctx);
+
+      expect(result).toMatchObject({ to: 'rolled-back' });
+      expect(cloudWatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, {
+        AlarmNames: [ALARM],
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+      });
+      expect(ec2).toHaveReceivedCommandWith(ModifyLaunchTemplateCommand, {
+        LaunchTemplateId: JOBS_TEMPLATE.id,
+        DefaultVersion: '4',
+      });
+    });
+
+    it('finishes the bake without touching the default when the rollback alarm is OK', async () => {
+      ledger.seed(jobsRollout({ state: 'baking', deadline: NOW.toISOString() }));
+      cloudWatch
+        .on(DescribeAlarmsCommand)
+        .resolves({ MetricAlarms: [{ AlarmName: ALARM, StateValue: 'OK' }] });
+
+      const result = await advance('jobs-docker', JOBS_CANDIDATE, { kind: 'bake-end' }, ctx);
+
+      expect(result).toMatchObject({ to: 'done' });
+      expect(ec2).toHaveReceivedCommandTimes(ModifyLaunchTemplateCommand, 0);
+      expect(busEvents()).toEqual([]);
+    });
+  });
+});
