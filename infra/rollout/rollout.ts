@@ -14,6 +14,7 @@ import type { RolloutSettings } from '../../functions/shared/rollout/settings';
 import type { AutopilotFunction } from '../autopilot-function';
 import { acknowledgeWildcardResources } from '../nag';
 import { RolloutDocuments } from './documents';
+import { Housekeeping } from './housekeeping';
 import { LedgerTable } from './ledger-table';
 
 export interface RolloutProps {
@@ -147,6 +148,7 @@ export class Rollout extends Construct {
       bus.grantPutEventsTo(fn.function);
       this.grantRollout(fn, config, schedulerRole, groupName);
     }
+    new Housekeeping(this, 'Housekeeping', { ...props, ledger: this.ledger });
 
     new Rule(this, 'ImageReadyRule', {
       description: 'Image Ready -> stage-candidate',

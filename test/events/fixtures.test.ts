@@ -6,6 +6,7 @@ import { LambdaFunctionUrlSchema } from '@aws-lambda-powertools/parser/schemas/l
 import { z } from 'zod';
 
 import { CommandStatusChange } from '../../functions/command-status/schema';
+import { HousekeepingInput } from '../../functions/housekeeper/schema';
 import { AlarmStateChange } from '../../functions/rollback/schema';
 import { StepInput } from '../../functions/rollout-step/schema';
 
@@ -25,7 +26,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   'scheduler/nightly-bake.json': ScheduledBake,
   'scheduler/rollout-step.canary-check.json': StepInput,
   'scheduler/reconciler.json': z.looseObject({}),
-  'scheduler/housekeeping.json': z.looseObject({ scheduledTime: z.string() }),
+  'scheduler/housekeeping.json': HousekeepingInput,
   'runner-autopilot/bake-requested.json': busEvent(DetailType.BakeRequested),
   'runner-autopilot/image-ready.json': busEvent(DetailType.ImageReady),
   'runner-autopilot/rollback-requested.json': busEvent(DetailType.RollbackRequested),

@@ -10,6 +10,7 @@ const CLIENTS: Record<string, string[]> = {
   'gitlab-webhook': ['client-eventbridge', 'client-secrets-manager', 'client-ssm'],
   'start-bake': ['client-imagebuilder'],
   'image-state': ['client-eventbridge', 'client-imagebuilder'],
+  housekeeper: ['client-auto-scaling', 'client-dynamodb', 'client-ec2'],
   // The rollout steps share one module that talks to every service of the rollout.
   ...Object.fromEntries(
     ['stage-candidate', 'rollout-step', 'command-status', 'rollback', 'manager-restart', 'reconciler'].map(

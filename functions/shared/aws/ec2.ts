@@ -487,3 +487,43 @@ export const deleteSnapshot = async (snapshotId: string): Promise<void> => {
     if (!isNamed(error, 'InvalidSnapshot.NotFound')) throw error;
   }
 };
+
+/** EC2 rejects more than 200 values in one call's filters (`FilterLimitExceeded`). */
+const IMAGE_FILTER_BATCH = 200;
+/** Every state in which an instance still exists (and can be started again): all but `terminated`. */
+export const EXISTING_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
+
+/**
+ * The instances (any state but terminated) launched from one of `imageIds`, all pages, ids in
+ * `image-id` filters of 200 values. An empty list returns `[]` without calling AWS (no filter would
+ * describe every instance).
+ */
+export const findInstancesUsingImages = async (
+  imageIds: readonly string[],
+): Promise<{ instanceId: string; imageId: string; state: string }[]> => {
+  const ids = [...new Set(imageIds)];
+  const found: { instanceId: string; imageId: string; state: string }[] = [];
+  for (let i = 0; i < ids.length; i += IMAGE_FILTER_BATCH) {
+    for await (const page of paginateDescribeInstances(
+      { client: ec2(), pageSize: INSTANCE_PAGE },
+      {
+        Filters: [
+          { Name: 'image-id', Values: ids.slice(i, i + IMAGE_FILTER_BATCH) },
+          { Name: 'instance-state-name', Values: EXISTING_STATES },
+        ],
+      },
+    )) {
+      for (const reservation of page.Reservations ?? []) {
+        for (const instance of reservation.Instances ?? []) {
+          if (instance.InstanceId === undefined || instance.ImageId === undefined) continue;
+          found.push({
+            instanceId: instance.InstanceId,
+            imageId: instance.ImageId,
+            state: instance.State?.Name ?? 'unknown',
+          });
+        }
+      }
+    }
+  }
+  return found;
+};
