@@ -13,6 +13,7 @@ import { drainBoundSeconds } from '../../functions/shared/rollout/decide';
 import type { RolloutSettings } from '../../functions/shared/rollout/settings';
 import type { AutopilotFunction } from '../autopilot-function';
 import { acknowledgeWildcardResources } from '../nag';
+import { ledgerTableName } from '../naming';
 import { RolloutDocuments } from './documents';
 import { Housekeeping } from './housekeeping';
 import { LedgerTable } from './ledger-table';
@@ -43,7 +44,7 @@ export class Rollout extends Construct {
     };
     const managers = config.fleets.filter((f) => f.role === 'manager');
 
-    this.ledger = new LedgerTable(this, 'Ledger');
+    this.ledger = new LedgerTable(this, 'Ledger', { tableName: ledgerTableName(config.deployment) });
     this.documents = new RolloutDocuments(this, 'Documents', {
       deployment: config.deployment,
       drainTimeoutSeconds: Math.max(60, ...managers.map(drainBoundSeconds)),
