@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { SecretRef, WebhookRule, WebhookSettings } from '../gitlab-webhook/settings';
-import { Fleet } from './fleet';
+import { CANARY_CHECKS, type CanaryCheck, canaryChecks, Fleet, SSH_PATH_CHECK } from './fleet';
 import {
   cronExpression,
   name,
@@ -164,6 +164,12 @@ export const SuiteConfig = z
           path: ['fleets', i, 'manager'],
           message: 'only a jobs fleet names a manager',
         });
+      if (f.runnerConfig && f.role !== 'manager')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', i, 'runnerConfig'],
+          message: 'only a manager fleet has a runner config',
+        });
       if (f.rollout === 'recycle' && f.role !== 'jobs')
         ctx.addIssue({
           code: 'custom',
@@ -175,6 +181,20 @@ export const SuiteConfig = z
           code: 'custom',
           path: ['fleets', i, 'rollout'],
           message: `manager fleet "${f.manager}" keeps its instances across restarts (runnerStateStorage), so a restart would not replace them: use rollout "natural"`,
+        });
+      const own: readonly CanaryCheck[] = CANARY_CHECKS[f.role];
+      const foreign = (f.canary.checks ?? []).filter((c) => !own.includes(c));
+      if (foreign.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', i, 'canary', 'checks'],
+          message: `a ${f.role} fleet has no check ${foreign.map((c) => `"${c}"`).join(', ')}: use ${own.join(', ')}`,
+        });
+      else if (canaryChecks(f).every((c) => c === SSH_PATH_CHECK))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fleets', i, 'canary', 'checks'],
+          message: `name at least one check that runs on the canary itself: "${SSH_PATH_CHECK}" runs from the manager, and only when one is live`,
         });
     });
     const groups = new Map<string, string>();

@@ -15,6 +15,9 @@ export const DetailType = {
   RolloutFailed: 'Rollout Failed',
   RollbackRequested: 'Rollback Requested',
   ManagerRestartRequested: 'Manager Restart Requested',
+  ConfigApplyRequested: 'Config Apply Requested',
+  ConfigApplyFailed: 'Config Apply Failed',
+  ConfigDriftDetected: 'Config Drift Detected',
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
@@ -97,6 +100,35 @@ export const ManagerRestartRequestedDetail = z.object({
 });
 export type ManagerRestartRequestedDetail = z.infer<typeof ManagerRestartRequestedDetail>;
 
+export const ConfigApplyRequestedDetail = z.object({
+  /** The manager fleet whose config.toml to apply. */
+  fleet: fleetName,
+  /** `drift` reports differences and changes nothing. */
+  mode: z.enum(['apply', 'drift']).default('apply'),
+  reason: z.string().max(1024).default('requested'),
+  idempotencyKey: z.string().min(1).max(256),
+});
+export type ConfigApplyRequestedDetail = z.infer<typeof ConfigApplyRequestedDetail>;
+
+export const ConfigApplyFailedDetail = z.object({
+  fleet: fleetName,
+  applyId: z.string(),
+  /** Where it stopped: `lint`, `stale`, `failed-restored`, `failed`... */
+  stage: z.string(),
+  reason: z.string(),
+  excerpt: z.string().max(4000).optional(),
+});
+export type ConfigApplyFailedDetail = z.infer<typeof ConfigApplyFailedDetail>;
+
+export const ConfigDriftDetectedDetail = z.object({
+  fleet: fleetName,
+  applyId: z.string(),
+  instanceId: z.string(),
+  changes: z.string(),
+  configHash: z.string().optional(),
+});
+export type ConfigDriftDetectedDetail = z.infer<typeof ConfigDriftDetectedDetail>;
+
 export const DetailSchemas = {
   [DetailType.BakeRequested]: BakeRequestedDetail,
   [DetailType.BakeFailed]: BakeFailedDetail,
@@ -105,6 +137,9 @@ export const DetailSchemas = {
   [DetailType.RolloutFailed]: RolloutFailedDetail,
   [DetailType.RollbackRequested]: RollbackRequestedDetail,
   [DetailType.ManagerRestartRequested]: ManagerRestartRequestedDetail,
+  [DetailType.ConfigApplyRequested]: ConfigApplyRequestedDetail,
+  [DetailType.ConfigApplyFailed]: ConfigApplyFailedDetail,
+  [DetailType.ConfigDriftDetected]: ConfigDriftDetectedDetail,
 } satisfies Record<DetailType, z.ZodType>;
 
 /** A whole event of our bus as a consumer receives it. */

@@ -12,6 +12,26 @@ export const Window = z.strictObject({
 });
 export type Window = z.infer<typeof Window>;
 
+/**
+ * The checks of a canary, by fleet role. Each but `ssh-path` is a check of the role's smoke script
+ * (`image/ssm/smoke-jobs.sh`, `smoke-manager.sh`), which takes them as its `Checks` parameter.
+ */
+export const SCRIPT_CHECKS = {
+  jobs: ['docker', 'git', 'gitlab-runner', 'tools', 'disk', 'gitlab-url'],
+  manager: ['gitlab-runner', 'fleeting-plugin', 'job-groups', 'gitlab-url'],
+} as const;
+/** `ssh-path` is its own command, sent to the fleet's live manager (`image/ssm/smoke-path.sh`). */
+export const SSH_PATH_CHECK = 'ssh-path';
+export const CANARY_CHECKS = {
+  jobs: [...SCRIPT_CHECKS.jobs, SSH_PATH_CHECK],
+  manager: SCRIPT_CHECKS.manager,
+} as const;
+export type CanaryCheck = (typeof CANARY_CHECKS)[keyof typeof CANARY_CHECKS][number];
+const CanaryCheck = z.enum([...new Set([...CANARY_CHECKS.jobs, ...CANARY_CHECKS.manager])] as [
+  CanaryCheck,
+  ...CanaryCheck[],
+]);
+
 export const Canary = z.strictObject({
   /** Subnet for the canary instance; the launch template's own network settings when unset. */
   subnetId: subnetId.optional(),
@@ -23,6 +43,17 @@ export const Canary = z.strictObject({
   /** Execution timeout of the smoke command. */
   smokeTimeoutMinutes: z.number().int().min(1).max(120).default(20),
   minFreeDiskGiB: z.number().int().min(1).max(16384).default(10),
+  /**
+   * The checks to run, of the fleet's role (`CANARY_CHECKS`); the suite config rejects another
+   * role's. At least one runs on the canary itself: `ssh-path` alone would leave it untested.
+   * Fleets on one launch template share one canary: the lead's (first by name) checks apply.
+   * @default - every check of the fleet's role (see `canaryChecks`)
+   */
+  checks: z
+    .array(CanaryCheck)
+    .min(1)
+    .refine((list) => new Set(list).size === list.length, 'names a check twice')
+    .optional(),
 });
 
 export const Fleet = z.strictObject({
@@ -56,7 +87,33 @@ export const Fleet = z.strictObject({
   bakePeriodMinutes: z.number().int().min(0).max(10080).default(60),
   /** CloudWatch alarm names that roll the fleet back when they fire within the bake period. */
   rollbackAlarms: z.array(z.string().min(1).max(255)).default([]),
+  /**
+   * Manager fleets: the config.toml source, files relative to the suite config. The stack lints
+   * and publishes them; a change is applied through SSM, and a new manager renders it at boot.
+   */
+  runnerConfig: z
+    .strictObject({
+      /** config.toml with `${name}` placeholders. */
+      template: z.string().min(1),
+      /** JSON: a literal, or `{ "secureParameter": "/path" }` for every secret. */
+      values: z.string().min(1),
+      /** Nightly drift check (report only). */
+      driftCheck: z
+        .strictObject({ cron: cronExpression.default('15 3 * * *'), timeZone: timeZone.default('UTC') })
+        .prefault({}),
+    })
+    .optional(),
   /** Manager fleets: the runner keeps its instances across restarts (`[runners.autoscaler.state_storage]`). */
   runnerStateStorage: z.boolean().default(false),
 });
 export type Fleet = z.infer<typeof Fleet>;
+
+/**
+ * The canary checks of a fleet, in the order its smoke script runs them: the configured ones of
+ * its role, else all of them. Another role's names are dropped (the suite config reports them).
+ */
+export const canaryChecks = (fleet: Pick<Fleet, 'role' | 'canary'>): readonly CanaryCheck[] => {
+  const all: readonly CanaryCheck[] = CANARY_CHECKS[fleet.role];
+  const configured = fleet.canary.checks;
+  return configured ? all.filter((c) => configured.includes(c)) : all;
+};

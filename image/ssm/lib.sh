@@ -69,11 +69,42 @@ check() {
 note() { log "  $*"; }
 quiet() { "$@" >/dev/null; }
 finish_checks() {
-  [ "${#failures[@]}" -gt 0 ] || pass "$checks checks"
-  local joined
+  local joined skipped=""
+  if [ "${#_skipped[@]}" -gt 0 ]; then
+    joined=$(printf '%s, ' "${_skipped[@]}")
+    skipped=" (skipped: ${joined%, })"
+  fi
+  [ "${#failures[@]}" -gt 0 ] || pass "$checks checks$skipped"
   joined=$(printf '%s; ' "${failures[@]}")
-  fail "${#failures[@]} of $checks checks failed: ${joined%; }"
+  fail "${#failures[@]} of $checks checks failed$skipped: ${joined%; }"
 }
+
+# CHECKS (the document's `Checks` parameter) names the checks to run, comma-separated; unset or
+# empty: all. `select_checks NAME...` takes the script's check names, fails on a name it does not
+# know and prints the ones left out (the RESULT line repeats them); `selected NAME` then tells
+# whether a check runs. Guard each check with `if selected NAME`, so a skipped one runs nothing.
+_selected=()
+_skipped=()
+_is_one_of() {
+  local item=$1 other
+  shift
+  for other in "$@"; do [ "$item" != "$other" ] || return 0; done
+  return 1
+}
+select_checks() {
+  local name wanted=() known
+  IFS=, read -r -a wanted <<<"${CHECKS:-}"
+  [ "${#wanted[@]}" -gt 0 ] || wanted=("$@")
+  known=$(printf '%s, ' "$@")
+  for name in "${wanted[@]}"; do
+    _is_one_of "$name" "$@" || fail "unknown check \"$name\" in CHECKS: use ${known%, }"
+  done
+  for name in "$@"; do
+    if _is_one_of "$name" "${wanted[@]}"; then _selected+=("$name"); else _skipped+=("$name"); fi
+  done
+  [ "${#_skipped[@]}" -eq 0 ] || log "skipped (not configured): ${_skipped[*]}"
+}
+selected() { _is_one_of "$1" "${_selected[@]}"; }
 
 # The AWS CLI needs a Region: the document's, else this instance's own from IMDSv2.
 ensure_region() {

@@ -3,9 +3,12 @@
 # Canary smoke test ON a job instance launched from a candidate launch template version: what a
 # job needs really works here (docker as the connector user, the tools, disk, the way to GitLab).
 # Reports every failed check in one run; the last line is `RESULT pass: ...` or `RESULT fail: ...`.
+# CHECKS picks the checks: docker, git, gitlab-runner, tools (kubectl, helm, terraform), disk (/ and
+# docker's data root), gitlab-url; all by default.
 set -euo pipefail
 [ "$(type -t check)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_env RUNNER_VERSION CONNECTOR_USER GITLAB_URL
+select_checks docker git gitlab-runner tools disk gitlab-url
 MIN_FREE_GIB=${MIN_FREE_GIB:-10}
 
 # Without SMOKE_IMAGE, a pre-pulled image: a small distribution image if there is one (it has
@@ -15,7 +18,6 @@ pre_pulled_image() {
     awk '{ all[NR] = $0 } /(^|\/)(busybox|alpine|debian|ubuntu):/ && !small { small = $0 }
       END { if (small) print small; else if (NR) print all[1] }'
 }
-SMOKE_IMAGE=${SMOKE_IMAGE:-$(pre_pulled_image)}
 
 # A container run by the user the fleeting plugin connects as (docker group membership included).
 docker_runs_as_connector() {
@@ -41,14 +43,21 @@ has_free_space() {
   [ -n "$free" ] && [ "$free" -ge "$MIN_FREE_GIB" ]
 }
 
-check "docker runs ${SMOKE_IMAGE:-a container} as $CONNECTOR_USER" docker_runs_as_connector
-check "git answers" quiet git --version
-check "gitlab-runner $RUNNER_VERSION" runner_version_is "$RUNNER_VERSION"
-check "kubectl answers" quiet kubectl version --client
-check "helm answers" quiet helm version --short
-check "terraform answers" terraform_answers
-check "free space on / >= $MIN_FREE_GIB GiB" has_free_space /
-check "free space on docker's data root >= $MIN_FREE_GIB GiB" has_free_space "$(docker_root_dir)"
-check "GitLab answers at $GITLAB_URL" gitlab_answers "$GITLAB_URL"
+if selected docker; then
+  SMOKE_IMAGE=${SMOKE_IMAGE:-$(pre_pulled_image)}
+  check "docker runs ${SMOKE_IMAGE:-a container} as $CONNECTOR_USER" docker_runs_as_connector
+fi
+if selected git; then check "git answers" quiet git --version; fi
+if selected gitlab-runner; then check "gitlab-runner $RUNNER_VERSION" runner_version_is "$RUNNER_VERSION"; fi
+if selected tools; then
+  check "kubectl answers" quiet kubectl version --client
+  check "helm answers" quiet helm version --short
+  check "terraform answers" terraform_answers
+fi
+if selected disk; then
+  check "free space on / >= $MIN_FREE_GIB GiB" has_free_space /
+  check "free space on docker's data root >= $MIN_FREE_GIB GiB" has_free_space "$(docker_root_dir)"
+fi
+if selected gitlab-url; then check "GitLab answers at $GITLAB_URL" gitlab_answers "$GITLAB_URL"; fi
 
 finish_checks

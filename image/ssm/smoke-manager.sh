@@ -3,12 +3,16 @@
 # Canary smoke test ON a manager instance launched from a candidate launch template version. The
 # runner must be installed but NOT running: a second manager on the fleet's groups would delete
 # the live manager's instances (and kill their jobs). Reports every failed check in one run.
+# CHECKS picks the checks: gitlab-runner (its version), fleeting-plugin, job-groups, gitlab-url; all
+# by default. That the runner does not run is checked always: it guards the live manager's jobs.
 set -euo pipefail
 [ "$(type -t check)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_env RUNNER_VERSION JOB_GROUPS GITLAB_URL
+select_checks gitlab-runner fleeting-plugin job-groups gitlab-url
 FLEETING_PLUGIN_VERSION=${FLEETING_PLUGIN_VERSION:-}
 FLEETING_PLUGIN_PATH=${FLEETING_PLUGIN_PATH:-/usr/local/lib/fleeting/plugins}
-ensure_region
+# Only the AWS CLI of the job-groups check needs a Region.
+if selected job-groups; then ensure_region; fi
 
 runner_not_running() {
   local state
@@ -61,9 +65,11 @@ describes_job_groups() {
 }
 
 check "gitlab-runner not running (a canary never runs a second manager)" runner_not_running
-check "gitlab-runner $RUNNER_VERSION" runner_version_is "$RUNNER_VERSION"
-check "fleeting-plugin-aws ${FLEETING_PLUGIN_VERSION:-(any version)} installed" plugin_installed
-check "instance profile describes job groups $JOB_GROUPS" describes_job_groups
-check "GitLab answers at $GITLAB_URL" gitlab_answers "$GITLAB_URL"
+if selected gitlab-runner; then check "gitlab-runner $RUNNER_VERSION" runner_version_is "$RUNNER_VERSION"; fi
+if selected fleeting-plugin; then
+  check "fleeting-plugin-aws ${FLEETING_PLUGIN_VERSION:-(any version)} installed" plugin_installed
+fi
+if selected job-groups; then check "instance profile describes job groups $JOB_GROUPS" describes_job_groups; fi
+if selected gitlab-url; then check "GitLab answers at $GITLAB_URL" gitlab_answers "$GITLAB_URL"; fi
 
 finish_checks

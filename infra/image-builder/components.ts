@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import type { JobsPipeline, ManagerPipeline, Pipeline } from '../../functions/shared/config';
 import type { ComponentDocument, ExecuteBashStep, PhaseName } from './component-document';
@@ -27,6 +28,51 @@ interface ComponentSpec {
   readonly phase: PhaseName;
   readonly steps: readonly ExecuteBashStep[];
 }
+
+/** A file's text gzipped (no name, no time: the same bytes every synth) and base64-encoded. */
+export const packedImageFile = (path: string): string =>
+  gzipSync(readImageFile(path), { level: 9 }).toString('base64');
+
+/**
+ * The manager's boot unit runner-autopilot-config.service and what it runs (apply-config.sh, its
+ * helpers, runner_config.py), packed so they fit Image Builder's component size in three steps.
+ */
+const configBootSpecs = (): ComponentSpec[] => [
+  {
+    key: 'config-helpers',
+    description: 'Helpers of apply-config.sh and the config boot script',
+    phase: 'build',
+    steps: [
+      scriptStep('InstallConfigHelpers', 'install-config-boot.sh', {
+        LIB_SH_GZ: packedImageFile('ssm/lib.sh'),
+        RUNNER_SERVICE_SH_GZ: packedImageFile('ssm/runner-service.sh'),
+        BOOT_SCRIPT_GZ: packedImageFile('scripts/runner-autopilot-config-boot.sh'),
+      }),
+    ],
+  },
+  {
+    key: 'config-apply',
+    description: 'apply-config.sh, which renders config.toml from Parameter Store',
+    phase: 'build',
+    steps: [
+      scriptStep('InstallApplyConfig', 'install-config-boot.sh', {
+        APPLY_CONFIG_SH_GZ: packedImageFile('ssm/apply-config.sh'),
+      }),
+    ],
+  },
+  {
+    key: 'config-boot',
+    description:
+      'Boot unit: render config.toml from Parameter Store, then start gitlab-runner (never on a canary)',
+    phase: 'build',
+    steps: [
+      scriptStep('InstallConfigBootUnit', 'install-config-boot.sh', {
+        RUNNER_CONFIG_PY_GZ: packedImageFile('ssm/runner_config.py'),
+        BOOT_UNIT_GZ: packedImageFile('files/runner-autopilot-config.service'),
+      }),
+    ],
+  },
+];
 
 const debArch = (pipeline: Pipeline): string => (pipeline.architecture === 'arm64' ? 'arm64' : 'amd64');
 
@@ -186,6 +232,7 @@ const managerSpecs = (pipeline: ManagerPipeline, runnerVersion: string): Compone
         }),
       ],
     },
+    ...configBootSpecs(),
     {
       key: 'cloudwatch-agent',
       description: 'CloudWatch agent',

@@ -5,6 +5,7 @@ import { Stack } from 'aws-cdk-lib';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
+import { SCRIPT_CHECKS } from '../../functions/shared/fleet';
 import { name as deploymentName } from '../../functions/shared/schema-primitives';
 import { shellExports } from '../image-builder/shell';
 
@@ -90,6 +91,17 @@ export const PARAMETER_PATTERNS = {
   metricsUrl: '^http://(127\\.0\\.0\\.1|localhost|\\[::1\\]):[0-9]{1,5}/[A-Za-z0-9._/-]{0,256}$',
 } as const;
 
+/**
+ * An anchored regex matching `names` joined by commas, each from `names`, at most as many as there
+ * are (a repeat is harmless: the script runs a check once). Names are lowercase letters and dashes.
+ */
+export const nameListPattern = (names: readonly string[]): string => {
+  if (names.length === 0 || names.some((n) => !/^[a-z]+(-[a-z]+)*$/.test(n)))
+    throw new Error(`invalid names ${JSON.stringify(names)}: use lowercase words joined by dashes`);
+  const one = `(${names.join('|')})`;
+  return names.length === 1 ? `^${one}$` : `^${one}(,${one}){0,${names.length - 1}}$`;
+};
+
 /** One `String` parameter of a Command document, exported to the script as `env` (all of them). */
 export interface ParameterSpec {
   readonly description: string;
@@ -109,7 +121,15 @@ export interface DocumentSpec {
   /** The shortest execution timeout a caller may choose: what the script may need at worst. */
   readonly minTimeoutSeconds: number;
   readonly defaultTimeoutSeconds: number;
+  /**
+   * Non-shell files the scripts need (`runner_config.py`), by the variable that receives each text:
+   * `NAME=$(cat <<'…'` … `)` before the scripts, since an instance has no copy of this repository.
+   */
+  readonly embedded?: Readonly<Record<string, string>>;
 }
+
+/** The here-document delimiter of an embedded file; a file may not contain it on a line. */
+export const EMBED_DELIMITER = 'RUNNER_AUTOPILOT_EMBEDDED_FILE';
 
 /** The parameter of the step's timeout, as in AWS-RunShellScript. */
 export const TIMEOUT_PARAMETER = 'executionTimeout';
@@ -183,11 +203,18 @@ export const commandDocument = (spec: DocumentSpec): CommandDocumentContent => {
     allowedPattern: integerRangePattern(spec.minTimeoutSeconds, MAX_EXECUTION_TIMEOUT_SECONDS),
     default: String(spec.defaultTimeoutSeconds),
   };
-  const body = spec.scripts.map(readScript);
+  const embedded = Object.entries(spec.embedded ?? {}).map(([variable, file]) => {
+    const text = readScript(file);
+    if (!/^[A-Z][A-Z0-9_]*$/.test(variable) || text.split('\n').includes(EMBED_DELIMITER))
+      throw new Error(`cannot embed ${file} as ${variable} in document ${spec.key}`);
+    return `${variable}=$(cat <<'${EMBED_DELIMITER}'\n${text.replace(/\n$/, '')}\n${EMBED_DELIMITER}\n)`;
+  });
+  const body = [...embedded, ...spec.scripts.map(readScript)];
+  const files = [...Object.values(spec.embedded ?? {}), ...spec.scripts];
   // SSM expands {{ … }} everywhere in the step: a literal one in a script would be mangled.
   body.forEach((text, i) => {
     if (text.includes('{{'))
-      throw new Error(`${spec.scripts[i]} contains "{{", which SSM would expand: rewrite it without`);
+      throw new Error(`${files[i]} contains "{{", which SSM would expand: rewrite it without`);
   });
   const script = ['#!/bin/bash', 'set -euo pipefail', shellExports(exports), ...body].join('\n');
   return {
@@ -259,6 +286,11 @@ export class RolloutDocuments extends Construct {
   public readonly managerHealth: RolloutDocument;
   /** ON the live manager: drain, `systemctl start`, then the health check. */
   public readonly restartManager: RolloutDocument;
+  /**
+   * ON the live manager: render config.toml from Parameter Store (`ConfigPrefix`), then in-sync,
+   * drift report, live apply, deferred restart or graceful restart (`apply-config.sh`).
+   */
+  public readonly applyConfig: RolloutDocument;
 
   constructor(scope: Construct, id: string, props: RolloutDocumentsProps) {
     super(scope, id);
@@ -342,6 +374,14 @@ export class RolloutDocuments extends Construct {
       env: ['DRAIN_TIMEOUT_SECONDS'],
     };
 
+    // The canary checks a smoke script may run (the fleet's `canary.checks`, but `ssh-path`).
+    const checks = (names: readonly string[]): ParameterSpec => ({
+      description: `(Optional) Comma-separated checks to run, of ${names.join(', ')}; the others are reported as skipped. Default: all.`,
+      allowedPattern: nameListPattern(names),
+      default: names.join(','),
+      env: ['CHECKS'],
+    });
+
     const specs = {
       smokeJobs: {
         key: 'smoke-jobs',
@@ -365,6 +405,7 @@ export class RolloutDocuments extends Construct {
             default: '10',
             env: ['MIN_FREE_GIB'],
           },
+          Checks: checks(SCRIPT_CHECKS.jobs),
         },
         minTimeoutSeconds: 60,
         defaultTimeoutSeconds: 900,
@@ -413,6 +454,7 @@ export class RolloutDocuments extends Construct {
           },
           GitlabUrl: gitlabUrl,
           Region: region,
+          Checks: checks(SCRIPT_CHECKS.manager),
         },
         minTimeoutSeconds: 60,
         defaultTimeoutSeconds: 300,
@@ -450,6 +492,50 @@ export class RolloutDocuments extends Construct {
         minTimeoutSeconds: drain + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS,
         defaultTimeoutSeconds: drain + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS,
       },
+      applyConfig: {
+        key: 'apply-config',
+        stepName: 'ApplyConfig',
+        description:
+          "runner-autopilot: render the manager's config.toml from Parameter Store and apply it (live, or drain and restart).",
+        scripts: ['lib.sh', 'runner-service.sh', 'apply-config.sh'],
+        embedded: { RUNNER_CONFIG_PY_SOURCE: 'runner_config.py' },
+        parameters: {
+          ConfigPrefix: {
+            description: `The fleet's config parameters: /runner-autopilot/${deployment}/<fleet>/config (then /template, /values, /manifest).`,
+            allowedPattern: `^/runner-autopilot/${deployment}/[a-z][a-z0-9-]{0,30}[a-z0-9]/config$`,
+            env: ['CONFIG_PREFIX'],
+          },
+          ExpectedHash: {
+            description:
+              '(Optional) sha256 (64 hex digits) the config must hash to (the manifest the caller read); empty: the manifest as found.',
+            allowedPattern: '^([0-9a-f]{64})?$',
+            default: '',
+            env: ['EXPECTED_HASH'],
+          },
+          Mode: {
+            description:
+              'apply (write when changed), drift (report only) or boot (write, no health check, no restart; the boot unit).',
+            allowedPattern: '^(apply|drift|boot)$',
+            env: ['MODE'],
+          },
+          AllowRestart: {
+            description:
+              'true: a change that needs a restart is applied as drain, write, start. false: such a change is deferred and nothing changes.',
+            allowedPattern: '^(true|false)$',
+            default: 'false',
+            env: ['ALLOW_RESTART'],
+          },
+          DrainTimeoutSeconds: drainTimeout,
+          MetricsUrl: metricsUrl,
+          Region: region,
+        },
+        // A restart drains and waits for health; an unhealthy one restores and does both again.
+        minTimeoutSeconds: drain + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS,
+        defaultTimeoutSeconds: Math.min(
+          2 * (drain + MAX_HEALTH_WAIT_SECONDS) + DRAIN_MARGIN_SECONDS,
+          MAX_EXECUTION_TIMEOUT_SECONDS,
+        ),
+      },
     } satisfies Record<string, DocumentSpec>;
 
     const make = (id: string, spec: DocumentSpec): RolloutDocument => {
@@ -480,5 +566,6 @@ export class RolloutDocuments extends Construct {
     this.drainManager = make('DrainManager', specs.drainManager);
     this.managerHealth = make('ManagerHealth', specs.managerHealth);
     this.restartManager = make('RestartManager', specs.restartManager);
+    this.applyConfig = make('ApplyConfig', specs.applyConfig);
   }
 }

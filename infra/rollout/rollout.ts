@@ -1,8 +1,14 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { CfnScheduleGroup, Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import {
+  CfnScheduleGroup,
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -17,6 +23,8 @@ import { ledgerTableName } from '../naming';
 import { RolloutDocuments } from './documents';
 import { Housekeeping } from './housekeeping';
 import { LedgerTable } from './ledger-table';
+import { RunnerConfigParameters } from './runner-config-parameters';
+import { toSchedulerCron } from '../schedule';
 
 export interface RolloutProps {
   readonly config: SuiteConfig;
@@ -49,6 +57,23 @@ export class Rollout extends Construct {
       deployment: config.deployment,
       drainTimeoutSeconds: Math.max(60, ...managers.map(drainBoundSeconds)),
     });
+    // Each manager fleet's config.toml source, linted at synth and published for the applies.
+    const runnerConfigs = managers.flatMap((m) =>
+      m.runnerConfig
+        ? [
+            {
+              fleet: m,
+              parameters: new RunnerConfigParameters(this, `RunnerConfig-${m.name}`, {
+                deployment: config.deployment,
+                fleet: m.name,
+                templateFile: m.runnerConfig.template,
+                valuesFile: m.runnerConfig.values,
+                jobGroups: config.fleets.filter((f) => f.manager === m.name).map((f) => f.autoScalingGroup),
+              }),
+            },
+          ]
+        : [],
+    );
     const scheduleGroup = new CfnScheduleGroup(this, 'StepSchedules', {
       name: `${config.deployment}-rollout`,
     });
@@ -84,7 +109,9 @@ export class Rollout extends Construct {
         drainManager: this.documents.drainManager.name,
         managerHealth: this.documents.managerHealth.name,
         restartManager: this.documents.restartManager.name,
+        applyConfig: this.documents.applyConfig.name,
       },
+      configPrefixes: Object.fromEntries(runnerConfigs.map((r) => [r.fleet.name, r.parameters.prefix])),
       scheduler: {
         targetArn: stack.formatArn({
           service: 'lambda',
@@ -126,8 +153,10 @@ export class Rollout extends Construct {
       make('rollback', 'Rollback alarms and Rollback Requested -> previous default'),
       make('manager-restart', 'Recycle: graceful manager restart in its maintenance window'),
       make('reconciler', 'Advances rollouts whose event never came', { timeout: Duration.minutes(5) }),
+      make('apply-config', 'Lints and applies (or checks for drift) a manager fleet config.toml through SSM'),
     ];
-    const [, stage, commandStatus, rollback, restart, reconciler] = this.functions as [
+    const [, stage, commandStatus, rollback, restart, reconciler, applyConfig] = this.functions as [
+      AutopilotFunction,
       AutopilotFunction,
       AutopilotFunction,
       AutopilotFunction,
@@ -203,6 +232,53 @@ export class Rollout extends Construct {
       eventPattern: { source: [EVENT_SOURCE], detailType: [DetailType.ManagerRestartRequested] },
       targets: [new LambdaFunction(restart.function, targetOptions)],
     });
+    if (runnerConfigs.length > 0) {
+      applyConfig.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['ssm:GetParameter'],
+          resources: runnerConfigs.flatMap((r) => r.parameters.parameters.map((p) => p.parameterArn)),
+        }),
+      );
+      // A deploy writes the manifest last: its change starts one apply per manager fleet.
+      new Rule(this, 'ConfigManifestRule', {
+        description: 'A manager config manifest changed -> apply-config',
+        eventPattern: {
+          source: ['aws.ssm'],
+          detailType: ['Parameter Store Change'],
+          detail: {
+            name: runnerConfigs.map((r) => `${r.parameters.prefix}/manifest`),
+            operation: ['Create', 'Update'],
+          },
+        },
+        targets: [new LambdaFunction(applyConfig.function, targetOptions)],
+      });
+      new Rule(this, 'ConfigApplyRequestedRule', {
+        description: 'Config Apply Requested -> apply-config',
+        eventBus: bus,
+        eventPattern: { source: [EVENT_SOURCE], detailType: [DetailType.ConfigApplyRequested] },
+        targets: [new LambdaFunction(applyConfig.function, targetOptions)],
+      });
+      for (const { fleet } of runnerConfigs) {
+        const drift = fleet.runnerConfig?.driftCheck ?? { cron: '15 3 * * *', timeZone: 'UTC' };
+        new Schedule(this, `DriftCheck-${fleet.name}`, {
+          description: `Nightly config drift check of manager fleet ${fleet.name} (report only)`,
+          schedule: ScheduleExpression.expression(toSchedulerCron(drift.cron), TimeZone.of(drift.timeZone)),
+          target: new LambdaInvoke(applyConfig.function, {
+            input: ScheduleTargetInput.fromObject({
+              fleet: fleet.name,
+              mode: 'drift',
+              scheduledTime: ContextAttribute.scheduledTime,
+            }),
+            ...targetOptions,
+          }),
+        });
+      }
+      acknowledgeWildcardResources(
+        stack,
+        [`${applyConfig.function.functionArn}:*`],
+        'The drift schedules may invoke apply-config and its versions; that is the grant the Lambda target makes',
+      );
+    }
     new Schedule(this, 'ReconcilerSchedule', {
       description: 'Every 5 minutes: advance rollouts whose event never came',
       schedule: ScheduleExpression.rate(Duration.minutes(5)),
@@ -212,7 +288,15 @@ export class Rollout extends Construct {
 
   private allDocuments() {
     const d = this.documents;
-    return [d.smokeJobs, d.smokePath, d.smokeManager, d.drainManager, d.managerHealth, d.restartManager];
+    return [
+      d.smokeJobs,
+      d.smokePath,
+      d.smokeManager,
+      d.drainManager,
+      d.managerHealth,
+      d.restartManager,
+      d.applyConfig,
+    ];
   }
 
   /** What every rollout function may do; mutations are scoped by name or by our tags. */

@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import { parse, stringify } from 'yaml';
 
@@ -83,6 +83,12 @@ export const exampleConfigWith = (
   change: (config: Record<string, unknown>) => void,
 ): string => {
   const config = parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as Record<string, unknown>;
+  // Files the config names are relative to it: keep them pointing at the repo's copies.
+  for (const fleet of config.fleets as { runnerConfig?: { template: string; values: string } }[]) {
+    if (!fleet.runnerConfig) continue;
+    fleet.runnerConfig.template = resolve(dirname(EXAMPLE_CONFIG), fleet.runnerConfig.template);
+    fleet.runnerConfig.values = resolve(dirname(EXAMPLE_CONFIG), fleet.runnerConfig.values);
+  }
   change(config);
   const path = join(mkdtempSync(join(tmpdir(), 'scenario-')), `${name}.yaml`);
   writeFileSync(path, stringify(config));

@@ -1,5 +1,6 @@
 import {
   GetCommandInvocationCommand,
+  GetParameterCommand,
   paginateDescribeInstanceInformation,
   paginateListCommands,
   SendCommandCommand,
@@ -200,6 +201,20 @@ export const getInvocation = async (
     };
   } catch (error) {
     if (isNamed(error, 'InvocationDoesNotExist')) return undefined;
+    throw error;
+  }
+};
+
+/**
+ * A plain (String) parameter's value, or `undefined` when it does not exist. Never used for
+ * SecureString values: secrets are resolved on the instances, not in a Lambda.
+ */
+export const getParameterValue = async (name: string): Promise<string | undefined> => {
+  try {
+    const out = await ssm().send(new GetParameterCommand({ Name: name, WithDecryption: false }));
+    return out.Parameter?.Value;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;
     throw error;
   }
 };

@@ -60,8 +60,29 @@ export const drainBoundSeconds = (manager: Pick<Fleet, 'maxJobMinutes'>): number
 /** A drain (or restart, which also waits for health) command outlasts the drain bound. */
 export const drainCommandSeconds = (
   manager: Pick<Fleet, 'maxJobMinutes'>,
-  kind: 'rollout' | 'restart',
-): number => drainBoundSeconds(manager) + (kind === 'restart' ? 900 : 600);
+  kind: 'rollout' | 'restart' | 'config',
+): number => {
+  const drain = drainBoundSeconds(manager);
+  if (kind === 'rollout') return drain + 600;
+  if (kind === 'restart') return drain + 900;
+  // A restarting apply that turns out unhealthy drains and waits for health a second time to restore.
+  return Math.min(2 * (drain + 300) + 600, 172_800);
+};
+
+/** The outcome an apply-config command printed last (`RESULT <outcome>[: <detail>]`). */
+export const applyResultOf = (stdout: string): { outcome: string; detail: string } | undefined => {
+  const lines = stdout.split('\n').filter((l) => l.startsWith('RESULT '));
+  const last = lines.at(-1);
+  if (!last) return undefined;
+  const match = /^RESULT (\S+?)(?::\s*(.*))?$/.exec(last.trim());
+  return match ? { outcome: match[1] ?? '', detail: match[2] ?? '' } : undefined;
+};
+
+/** Runners whose rotated token the apply wrote back (`TOKEN_ROTATED=<name>` lines). */
+export const rotatedTokensOf = (stdout: string): string[] =>
+  stdout
+    .split('\n')
+    .flatMap((l) => (l.startsWith('TOKEN_ROTATED=') ? [l.slice('TOKEN_ROTATED='.length).trim()] : []));
 
 export type Verdict = { kind: 'pass' } | { kind: 'fail'; reason: string } | { kind: 'pending' };
 

@@ -14,6 +14,8 @@ export const ROLLOUT_STATES = [
   'canary-booting',
   /** Smoke command(s) sent; the SSM command status event brings the verdict. */
   'canary-testing',
+  /** Config apply: the command runs with no restart allowed (live apply, in sync, or drift report). */
+  'applying',
   /** Passed, but inside a freeze window: promotion is scheduled at the window's end. */
   'promotion-deferred',
   /** Manager fleet: promoted, waiting for a maintenance window and the fleet's lease. */
@@ -58,9 +60,15 @@ export interface HistoryEntry {
 export interface Rollout {
   /**
    * `rollout`: a candidate image to a fleet. `restart`: a graceful manager restart asked for by a
-   * jobs fleet's `recycle` strategy, which uses the same lease, windows and command states.
+   * jobs fleet's `recycle` strategy. `config`: an apply (or drift check) of the manager's
+   * config.toml. Restarts and restarting applies use the same lease, windows and command states.
    */
-  readonly kind: 'rollout' | 'restart';
+  readonly kind: 'rollout' | 'restart' | 'config';
+  /** Config applies: `apply` or `drift`, what started it, the published hash, and the result. */
+  readonly mode?: 'apply' | 'drift';
+  readonly trigger?: string;
+  readonly configHash?: string;
+  readonly result?: string;
   /** The lead fleet: the first by name of the fleets sharing the launch template. */
   readonly fleet: string;
   /** Every fleet whose group launches from this launch template (a candidate serves them all). */

@@ -21,7 +21,10 @@ export const RolloutSettings = z.strictObject({
     drainManager: z.string(),
     managerHealth: z.string(),
     restartManager: z.string(),
+    applyConfig: z.string(),
   }),
+  /** Per manager fleet: the Parameter Store prefix of its config.toml template, values and manifest. */
+  configPrefixes: z.record(z.string(), z.string()),
   /** Where one-time schedules re-invoke the rollout step function. */
   scheduler: z.strictObject({
     targetArn: z.string(),

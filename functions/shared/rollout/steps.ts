@@ -10,9 +10,12 @@ import {
 } from '../aws/ec2';
 import { putEvents } from '../aws/eventbridge';
 import { scheduleName, scheduleOnce } from '../aws/scheduler';
-import { findCommands, getInvocation, onlineInstances, sendCommand } from '../aws/ssm';
+import { findCommands, getInvocation, getParameterValue, onlineInstances, sendCommand } from '../aws/ssm';
+import { PermanentError } from '../errors';
 import { busEntry, DetailType, type ImageReadyDetail } from '../events';
-import type { Fleet } from '../fleet';
+import { canaryChecks, type Fleet, SSH_PATH_CHECK } from '../fleet';
+import { lintRunnerConfig } from '../runner-config/lint';
+import { renderTemplate, type Values } from '../runner-config/render';
 import {
   acquireLease,
   createRollout,
@@ -22,6 +25,7 @@ import {
   saveRollout,
 } from '../ledger';
 import {
+  applyResultOf,
   candidateIdFor,
   drainBoundSeconds,
   drainCommandSeconds,
@@ -30,6 +34,7 @@ import {
   groupProblems,
   maintenanceTiming,
   promotionTiming,
+  rotatedTokensOf,
   transition,
   verdictOf,
 } from './decide';
@@ -107,27 +112,33 @@ const scheduleStep = async (ctx: StepContext, item: Rollout, step: string, at: D
   });
 };
 
-const emitFailure = async (
-  ctx: StepContext,
-  item: Rollout,
-  stage: RolloutState,
-  outcome: string,
-  reason: string,
-) =>
+const emitFailure = async (ctx: StepContext, item: Rollout, stage: string, outcome: string, reason: string) =>
   putEvents([
-    busEntry(
-      DetailType.RolloutFailed,
-      {
-        fleet: item.fleet,
-        candidateId: item.candidateId,
-        imageArn: item.imageArn,
-        stage,
-        outcome,
-        reason,
-        ...(item.excerpt ? { excerpt: item.excerpt } : {}),
-      },
-      ctx.settings.eventBusName,
-    ),
+    item.kind === 'config'
+      ? busEntry(
+          DetailType.ConfigApplyFailed,
+          {
+            fleet: item.fleet,
+            applyId: item.candidateId,
+            stage: outcome === 'failed' ? stage : outcome,
+            reason,
+            ...(item.excerpt ? { excerpt: item.excerpt } : {}),
+          },
+          ctx.settings.eventBusName,
+        )
+      : busEntry(
+          DetailType.RolloutFailed,
+          {
+            fleet: item.fleet,
+            candidateId: item.candidateId,
+            imageArn: item.imageArn,
+            stage,
+            outcome,
+            reason,
+            ...(item.excerpt ? { excerpt: item.excerpt } : {}),
+          },
+          ctx.settings.eventBusName,
+        ),
   ]);
 
 /** Saves a step under the revision it read; returns the item as stored (its new revision). */
@@ -373,10 +384,13 @@ const startSmoke = async (
   const lead = fleetByName(settings, item.fleet);
   const canary = item.canaryInstanceId ?? '';
   const executionSeconds = Math.max(60, lead.canary.smokeTimeoutMinutes * 60);
+  // The smoke script runs these and reports the others as skipped; `ssh-path` is its own command.
+  const checks = canaryChecks(lead);
   const common = {
     ...rolloutParameters(item),
     RunnerVersion: [settings.runnerVersion],
     GitlabUrl: [settings.gitlabUrl],
+    Checks: [checks.filter((c) => c !== SSH_PATH_CHECK).join(',')],
   };
   const commands: { commandId: string; instanceId: string }[] = [];
   const notes: string[] = [];
@@ -396,8 +410,11 @@ const startSmoke = async (
       }),
     });
     // The path the runner really uses: its manager reaches the instance over SSH as the connector user.
-    const manager = await liveManager(managerFleetOf(settings, item));
-    if (manager && canaryIp) {
+    const pathCheck = checks.includes(SSH_PATH_CHECK);
+    const manager = pathCheck ? await liveManager(managerFleetOf(settings, item)) : undefined;
+    if (!pathCheck) {
+      notes.push('the SSH path check is not configured');
+    } else if (manager && canaryIp) {
       commands.push({
         instanceId: manager,
         commandId: await sendOnce(item, 'canary-testing', {
@@ -669,18 +686,25 @@ const drain = async (
   const instanceId = await liveManager(manager);
   if (!instanceId) {
     // No manager to drain: nobody takes jobs now, so the replacement may come at once.
-    if (item.kind === 'restart') return finish(item, ctx, 'done', 'no live manager to restart');
+    if (item.kind !== 'rollout')
+      return finish(item, ctx, 'done', 'no live manager: the next one renders its config at boot');
     return awaitReplacement(transition(item, state, 'no live manager to drain', now), item, ctx, undefined);
   }
   const executionSeconds = drainCommandSeconds(manager, item.kind);
+  const drainTimeout = { DrainTimeoutSeconds: [String(drainBoundSeconds(manager))] };
   const commandId = await sendOnce(item, state, {
-    documentName:
-      item.kind === 'restart' ? settings.documents.restartManager : settings.documents.drainManager,
+    ...(item.kind === 'config'
+      ? { documentName: settings.documents.applyConfig, parameters: applyParameters(item, ctx, true) }
+      : {
+          documentName:
+            item.kind === 'restart' ? settings.documents.restartManager : settings.documents.drainManager,
+          parameters: { ...rolloutParameters(item), ...drainTimeout },
+        }),
     instanceId,
-    parameters: { ...rolloutParameters(item), DrainTimeoutSeconds: [String(drainBoundSeconds(manager))] },
     executionSeconds,
   });
-  const verb = item.kind === 'restart' ? 'restarting' : 'draining';
+  const verb =
+    item.kind === 'rollout' ? 'draining' : item.kind === 'restart' ? 'restarting' : 'applying with a restart';
   const next = transition(
     item,
     state,
@@ -762,6 +786,7 @@ const healthCheck = async (item: Rollout, ctx: StepContext): Promise<StepResult>
 const onCommand = async (item: Rollout, ctx: StepContext, commandId: string): Promise<StepResult> => {
   if (!(item.commands ?? []).some((c) => c.commandId === commandId))
     return unchanged(item, `command ${commandId} is not awaited`);
+  if (item.kind === 'config') return onApplyResult(item, ctx);
   const { verdict, excerpt } = await commandsVerdict(item);
   if (verdict.kind === 'pending') return unchanged(item, 'waiting for the other commands');
   const withExcerpt = excerpt ? { ...item, excerpt } : item;
@@ -860,6 +885,234 @@ const fail = async (item: Rollout, ctx: StepContext, reason: string): Promise<St
 };
 
 // ---------------------------------------------------------------------------------------------
+// Manager config: lint, apply live when possible, restart only in a window under the lease
+
+/** The apply-config document's parameters: where the config lives, never what it holds. */
+const applyParameters = (
+  item: Rollout,
+  ctx: StepContext,
+  allowRestart: boolean,
+): Record<string, string[]> => {
+  const manager = managerFleetOf(ctx.settings, item);
+  return {
+    ...rolloutParameters(item),
+    ConfigPrefix: [ctx.settings.configPrefixes[manager.name] ?? ''],
+    ExpectedHash: [item.configHash ?? ''],
+    Mode: [item.mode ?? 'apply'],
+    AllowRestart: [allowRestart ? 'true' : 'false'],
+    DrainTimeoutSeconds: [String(drainBoundSeconds(manager))],
+  };
+};
+
+const configFailure = async (
+  item: Rollout,
+  ctx: StepContext,
+  stage: string,
+  reason: string,
+): Promise<StepResult> => {
+  const result = await finishFailed(item, ctx, reason);
+  await emitFailure(ctx, { ...item, reason }, stage, stage, reason);
+  return result;
+};
+
+/** Ends a config apply as failed, releasing the lease if it held it. */
+const finishFailed = async (item: Rollout, ctx: StepContext, reason: string): Promise<StepResult> => {
+  await releaseLease(ctx.settings.ledgerTable, managerFleetOf(ctx.settings, item).name, item.candidateId);
+  return commit(ctx, item, transition(item, 'failed', reason, ctx.now, { reason, result: 'failed' }));
+};
+
+/** First attempt: no restart allowed, so it runs at any time without the lease. */
+const sendApply = async (item: Rollout, ctx: StepContext): Promise<StepResult> => {
+  const manager = managerFleetOf(ctx.settings, item);
+  const instanceId = await liveManager(manager);
+  if (!instanceId)
+    return finish(item, ctx, 'done', 'no live manager: the next one renders this config at boot', {
+      result: 'no-manager',
+    });
+  const commandId = await sendOnce(item, 'applying', {
+    documentName: ctx.settings.documents.applyConfig,
+    instanceId,
+    parameters: applyParameters(item, ctx, false),
+    executionSeconds: COMMAND_MARGIN_SECONDS,
+  });
+  const verb = item.mode === 'drift' ? 'checking drift on' : 'applying to';
+  const next = transition(
+    item,
+    'applying',
+    `${verb} ${instanceId} (config ${item.configHash?.slice(0, 12) ?? '?'})`,
+    ctx.now,
+    {
+      managerInstanceId: instanceId,
+      commands: [{ commandId, instanceId }],
+      deadline: new Date(ctx.now.getTime() + COMMAND_MARGIN_SECONDS * 2000).toISOString(),
+    },
+  );
+  return commit(ctx, item, next);
+};
+
+const onApplyResult = async (item: Rollout, ctx: StepContext): Promise<StepResult> => {
+  const command = item.commands?.[0];
+  if (!command) return unchanged(item, 'no apply command to read');
+  const invocation = await getInvocation(command.commandId, command.instanceId);
+  const verdict = verdictOf([{ commandId: command.commandId, status: invocation?.status }]);
+  if (verdict.kind === 'pending') return unchanged(item, 'apply still running');
+  const stdout = invocation?.stdout ?? '';
+  const excerpt = excerptOf(stdout, invocation?.stderr ?? '');
+  const result = applyResultOf(stdout);
+  const rotated = rotatedTokensOf(stdout);
+  const tokens = rotated.length ? `; rotated token written back for ${rotated.join(', ')}` : '';
+  const withExcerpt = { ...item, excerpt };
+  if (verdict.kind === 'fail' || !result) {
+    const reason = result
+      ? `${result.outcome}: ${result.detail}`
+      : `apply command ended ${invocation?.status ?? 'without a result'}`;
+    return configFailure(withExcerpt, ctx, result?.outcome ?? 'failed', reason);
+  }
+  switch (result.outcome) {
+    case 'in-sync':
+    case 'applied-live':
+    case 'applied-restart':
+      return finish(
+        item,
+        ctx,
+        'done',
+        `${result.outcome}${result.detail ? `: ${result.detail}` : ''}${tokens}`,
+        {
+          result: result.outcome,
+        },
+      );
+    case 'drift': {
+      const done = await finish(item, ctx, 'done', `drift: ${result.detail}${tokens}`, {
+        result: 'drift',
+        excerpt,
+      });
+      await putEvents([
+        busEntry(
+          DetailType.ConfigDriftDetected,
+          {
+            fleet: item.fleet,
+            applyId: item.candidateId,
+            instanceId: command.instanceId,
+            changes: result.detail,
+            ...(item.configHash ? { configHash: item.configHash } : {}),
+          },
+          ctx.settings.eventBusName,
+        ),
+      ]);
+      return done;
+    }
+    case 'deferred-restart': {
+      if (item.state !== 'applying')
+        return configFailure(withExcerpt, ctx, 'failed', 'a restart apply deferred itself');
+      const waiting = await persist(
+        ctx,
+        item,
+        transition(
+          item,
+          'awaiting-maintenance',
+          `needs a restart (${result.detail}): waits for the maintenance window${tokens}`,
+          ctx.now,
+          {
+            commands: [],
+          },
+        ),
+      );
+      return maintenance(waiting, ctx);
+    }
+    default:
+      return configFailure(withExcerpt, ctx, result.outcome, `${result.outcome}: ${result.detail}`);
+  }
+};
+
+/**
+ * An apply or drift check of a manager fleet's config.toml. The template is linted here first (a
+ * failing lint changes nothing); the instance renders it with its secrets, which never pass
+ * through a Lambda, a command parameter or an event.
+ */
+export const requestConfigApply = async (
+  detail: { fleet: string; mode: 'apply' | 'drift'; reason: string; idempotencyKey: string },
+  ctx: StepContext,
+): Promise<StepResult> => {
+  const { settings, now } = ctx;
+  const manager = settings.fleets.find((f) => f.name === detail.fleet && f.role === 'manager');
+  const prefix = settings.configPrefixes[detail.fleet];
+  if (!manager || !prefix)
+    throw new PermanentError(`"${detail.fleet}" is not a manager fleet with a runner config`);
+  const applyId = candidateIdFor(`config:${manager.name}`, detail.idempotencyKey);
+  const existing = await getRollout(settings.ledgerTable, manager.name, applyId);
+  if (existing) return unchanged(existing, 'apply already requested');
+
+  const [template, valuesText, manifestText] = await Promise.all([
+    getParameterValue(`${prefix}/template`),
+    getParameterValue(`${prefix}/values`),
+    getParameterValue(`${prefix}/manifest`),
+  ]);
+  const base: Rollout = {
+    kind: 'config',
+    mode: detail.mode,
+    trigger: detail.reason,
+    fleet: manager.name,
+    fleets: [manager.name],
+    candidateId: applyId,
+    role: 'manager',
+    pipeline: manager.pipeline,
+    imageArn: '',
+    amiId: '',
+    state: 'applying',
+    stateSince: now.toISOString(),
+    attempts: 0,
+    history: [],
+    revision: 0,
+  };
+  const problems = lintPublished(
+    template,
+    valuesText,
+    manifestText,
+    settings.fleets.filter((f) => f.manager === manager.name),
+  );
+  if (problems.errors.length > 0) {
+    const reason = `lint: ${problems.errors.join('; ')}`;
+    const failed = transition(base, 'failed', reason, now, { reason, result: 'lint' });
+    await createRollout(settings.ledgerTable, failed);
+    await emitFailure(ctx, failed, 'lint', 'lint', reason);
+    return { fleet: manager.name, candidateId: applyId, from: 'new', to: 'failed', note: reason };
+  }
+  const item = transition(base, 'applying', `${detail.mode} requested: ${detail.reason}`, now, {
+    configHash: problems.hash,
+  });
+  if ((await createRollout(settings.ledgerTable, item)) === 'exists')
+    return unchanged(item, 'apply already requested');
+  return sendApply(item, ctx);
+};
+
+/** The published template rendered with placeholder secrets and linted, as the stack published it. */
+const lintPublished = (
+  template: string | undefined,
+  valuesText: string | undefined,
+  manifestText: string | undefined,
+  jobFleets: readonly Fleet[],
+): { errors: string[]; hash?: string } => {
+  if (template === undefined || valuesText === undefined || manifestText === undefined) {
+    return { errors: ['the config template, values or manifest parameter is missing: deploy the stack'] };
+  }
+  let values: unknown;
+  let hash: string | undefined;
+  try {
+    values = JSON.parse(valuesText);
+    hash = (JSON.parse(manifestText) as { hash?: string }).hash;
+  } catch {
+    return { errors: ['the values or manifest parameter is not JSON'] };
+  }
+  const rendered = renderTemplate(template, values as Values);
+  const findings = lintRunnerConfig(rendered.text, { jobGroups: jobFleets.map((f) => f.autoScalingGroup) });
+  const errors = [
+    ...rendered.unresolved.map((name) => `placeholder \${${name}} has no value`),
+    ...findings.filter((f) => f.severity === 'error').map((f) => `line ${f.line}: ${f.message}`),
+  ];
+  return hash ? { errors, hash } : { errors: [...errors, 'the manifest has no hash'] };
+};
+
+// ---------------------------------------------------------------------------------------------
 // Entry points
 
 const ROLLBACK_FROM: ReadonlySet<RolloutState> = new Set([
@@ -922,6 +1175,9 @@ const reconcile = async (item: Rollout, ctx: StepContext): Promise<StepResult> =
       return launchCanary(item, ctx);
     case 'canary-booting':
       return canaryCheck(item, ctx);
+    case 'applying':
+      if (!item.commands?.length) return sendApply(item, ctx);
+      return onApplyResult(item, ctx);
     case 'canary-testing':
     case 'draining':
     case 'rollback-draining':

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../infra/load-config';
 import { ConfigError } from '../../../functions/shared/settings';
 import { parseSuiteConfig, type SuiteConfig } from '../../../functions/shared/config';
+import { canaryChecks } from '../../../functions/shared/fleet';
 
 const EXAMPLE = join(__dirname, '..', '..', '..', 'config', 'example.yaml');
 
@@ -47,6 +48,19 @@ describe('suite config', () => {
       schedule: { cron: '0 2 * * *', timeZone: 'UTC', enabled: true },
       kubeconfig: { mode: 'none' },
     });
+  });
+
+  it('runs every canary check of the fleet role by default, else the configured ones in script order', () => {
+    const raw = example();
+    raw.fleets[2].canary = { checks: ['gitlab-url', 'docker'] };
+
+    const config = parseSuiteConfig(raw);
+
+    expect(config.fleets.map(canaryChecks)).toEqual([
+      ['gitlab-runner', 'fleeting-plugin', 'job-groups', 'gitlab-url'],
+      ['docker', 'git', 'gitlab-runner', 'tools', 'disk', 'gitlab-url', 'ssh-path'],
+      ['docker', 'gitlab-url'],
+    ]);
   });
 
   it.each<[string, (c: Record<string, any>) => void, string]>([
@@ -118,6 +132,27 @@ describe('suite config', () => {
       'a freeze window with a bad period',
       (c) => (c.fleets[1].freezeWindows = [{ periods: ['* 9-17 * *'] }]),
       'fleets.1.freezeWindows.0.periods.0',
+    ],
+    [
+      'a canary check of the other role',
+      (c) => (c.fleets[0].canary = { checks: ['gitlab-runner', 'docker', 'ssh-path'] }),
+      'fleets.0.canary.checks: a manager fleet has no check "docker", "ssh-path": use gitlab-runner, fleeting-plugin, job-groups, gitlab-url',
+    ],
+    [
+      'canary checks none of which runs on the canary',
+      (c) => (c.fleets[1].canary = { checks: ['ssh-path'] }),
+      'fleets.1.canary.checks: name at least one check that runs on the canary itself',
+    ],
+    ['no canary check at all', (c) => (c.fleets[1].canary = { checks: [] }), 'fleets.1.canary.checks:'],
+    [
+      'an unknown canary check',
+      (c) => (c.fleets[1].canary = { checks: ['dns'] }),
+      'fleets.1.canary.checks.0:',
+    ],
+    [
+      'a canary check named twice',
+      (c) => (c.fleets[1].canary = { checks: ['git', 'git'] }),
+      'fleets.1.canary.checks: names a check twice',
     ],
     ['duplicate pipelines', (c) => (c.pipelines[1].name = 'jobs'), 'duplicate pipeline "jobs"'],
   ])('names the field of %s', (_, breakIt, message) => {

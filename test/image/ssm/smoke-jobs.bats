@@ -196,3 +196,40 @@ esac'
 
   [ "${lines[0]}" = "runner-autopilot fleet jobs-docker candidate 0123456789abcdef0123" ]
 }
+
+@test "runs only the configured checks and reports the others as skipped" {
+  export CHECKS=git,gitlab-url FAKE_DOCKER_RUN_EXIT=1 FAKE_RUNNER_VERSION=1.0.0 FAKE_FREE_GIB_ROOT=0
+  fake helm 'exit 127'
+
+  run bash "$SSM/smoke-jobs.sh"
+
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"skipped (not configured): docker gitlab-runner tools disk"* ]]
+  [ "$(last_line)" = "RESULT pass: 2 checks (skipped: docker, gitlab-runner, tools, disk)" ]
+  not_called docker
+  not_called kubectl
+  not_called helm
+  not_called terraform
+  not_called df
+  not_called gitlab-runner
+}
+
+@test "names the skipped checks in the RESULT line of a failed run too" {
+  export CHECKS=docker,tools FAKE_DOCKER_RUN_EXIT=1
+
+  run bash "$SSM/smoke-jobs.sh"
+
+  [ "$status" -eq 1 ]
+  [ "$(last_line)" = "RESULT fail: 1 of 4 checks failed (skipped: git, gitlab-runner, disk, gitlab-url): docker runs docker.io/library/alpine:3.22 as ubuntu" ]
+}
+
+@test "fails on an unknown check name before running any check" {
+  export CHECKS=git,ssh-path
+
+  run bash "$SSM/smoke-jobs.sh"
+
+  [ "$status" -eq 1 ]
+  [ "$(last_line)" = 'RESULT fail: unknown check "ssh-path" in CHECKS: use docker, git, gitlab-runner, tools, disk, gitlab-url' ]
+  not_called git
+  [[ "$output" != *"ok: "* ]]
+}

@@ -119,3 +119,27 @@ setup() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"no aws plugin under /usr/local/lib/fleeting/plugins"* ]]
 }
+
+@test "runs only the configured checks, always the runner-not-running guard, and reports the skipped" {
+  export CHECKS=gitlab-runner FAKE_PLUGIN_VERSION=0.9.0 FAKE_HTTP_CODE=500
+  unset AWS_REGION
+
+  run bash "$SSM/smoke-manager.sh"
+
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"ok: gitlab-runner not running"* ]]
+  [[ "$output" == *"skipped (not configured): fleeting-plugin job-groups gitlab-url"* ]]
+  [ "$(last_line)" = "RESULT pass: 2 checks (skipped: fleeting-plugin, job-groups, gitlab-url)" ]
+  not_called aws
+  not_called curl
+}
+
+@test "fails on an unknown check name" {
+  export CHECKS=gitlab-runner,docker
+
+  run bash "$SSM/smoke-manager.sh"
+
+  [ "$status" -eq 1 ]
+  [ "$(last_line)" = 'RESULT fail: unknown check "docker" in CHECKS: use gitlab-runner, fleeting-plugin, job-groups, gitlab-url' ]
+  not_called aws
+}

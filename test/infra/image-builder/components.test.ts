@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 import { parse } from 'yaml';
 
 import type { Pipeline } from '../../../functions/shared/config';
 import { JobsPipeline, ManagerPipeline } from '../../../functions/shared/config';
 import { bashStep, parseDocument, serializeDocument } from '../../../infra/image-builder/component-document';
-import { planComponents } from '../../../infra/image-builder/components';
+import { IMAGE_DIR, packedImageFile, planComponents } from '../../../infra/image-builder/components';
 
 const jobs = (overrides: Record<string, unknown> = {}): Pipeline =>
   JobsPipeline.parse({
@@ -116,6 +119,9 @@ describe('planComponents', () => {
       'aws-cli',
       'ssm-agent',
       'runner-service',
+      'config-helpers',
+      'config-apply',
+      'config-boot',
       'cloudwatch-agent',
       'test-manager',
     ]);
@@ -125,6 +131,45 @@ describe('planComponents', () => {
     expect(service).toContain('systemctl disable gitlab-runner.service');
     expect(service).not.toMatch(/systemctl (enable|start)[^\n]*gitlab-runner/);
     expect(service).toContain("export FLEETING_PLUGIN_VERSION='1.0.0'");
+  });
+
+  it('installs and enables the config boot unit in the manager image, with apply-config.sh and its helpers', () => {
+    const plans = planComponents('d-manager', manager(), '18.6.2');
+    const packed = (key: string) => {
+      const command = commandsOf(plans.find((p) => p.key === key)!)[0]!;
+      const files: Record<string, string> = {};
+      for (const [, name, value] of command.matchAll(/^export ([A-Z_]+_GZ)='([A-Za-z0-9+/=]+)'$/gm))
+        files[name!] = gunzipSync(Buffer.from(value!, 'base64')).toString('utf8');
+      return { command, files };
+    };
+    const source = (path: string) => readFileSync(join(IMAGE_DIR, path), 'utf8');
+    const boot = packed('config-boot');
+
+    expect(packed('config-helpers').files).toEqual({
+      LIB_SH_GZ: source('ssm/lib.sh'),
+      RUNNER_SERVICE_SH_GZ: source('ssm/runner-service.sh'),
+      BOOT_SCRIPT_GZ: source('scripts/runner-autopilot-config-boot.sh'),
+    });
+    expect(packed('config-apply').files).toEqual({ APPLY_CONFIG_SH_GZ: source('ssm/apply-config.sh') });
+    expect(boot.files).toEqual({
+      RUNNER_CONFIG_PY_GZ: source('ssm/runner_config.py'),
+      BOOT_UNIT_GZ: source('files/runner-autopilot-config.service'),
+    });
+    expect(boot.command).toContain(source('scripts/install-config-boot.sh').trimEnd());
+    expect(boot.command).toContain('systemctl enable runner-autopilot-config.service');
+    const unit = boot.files.BOOT_UNIT_GZ!;
+    expect(unit).toMatch(/^Before=gitlab-runner\.service$/m);
+    expect(unit).toMatch(/^Type=oneshot$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/local\/sbin\/runner-autopilot-config-boot$/m);
+    expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
+    // The runner itself stays disabled: only the boot unit starts it, and never on a canary.
+    expect(source('scripts/runner-autopilot-config-boot.sh')).toContain(
+      'systemctl start --no-block gitlab-runner.service',
+    );
+  });
+
+  it('packs files the same way on every synth', () => {
+    expect(packedImageFile('ssm/runner_config.py')).toBe(packedImageFile('ssm/runner_config.py'));
   });
 
   it('changes only the version of the component whose content changed', () => {

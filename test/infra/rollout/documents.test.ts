@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { testApp } from '../../helpers/app';
 import type { CommandDocumentContent } from '../../../infra/rollout/documents';
 import {
   DRAIN_MARGIN_SECONDS,
+  EMBED_DELIMITER,
   MAX_DRAIN_TIMEOUT_SECONDS,
   MAX_EXECUTION_TIMEOUT_SECONDS,
   MAX_HEALTH_WAIT_SECONDS,
@@ -18,6 +20,7 @@ import {
   RolloutDocuments,
   SSM_SCRIPT_DIR,
   integerRangePattern,
+  nameListPattern,
   rolloutDocumentName,
 } from '../../../infra/rollout/documents';
 
@@ -39,6 +42,7 @@ const KEYS = [
   'drain-manager',
   'manager-health',
   'restart-manager',
+  'apply-config',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -78,13 +82,15 @@ const REQUIRED: Record<string, string> = {
   CanaryInstanceId: 'i-0123456789abcdef0',
   CanaryPrivateIp: '10.0.1.23',
   JobGroups: 'runner-jobs,runner-jobs-docker',
+  ConfigPrefix: '/runner-autopilot/gitlab-runners/manager/config',
+  Mode: 'apply',
 };
 
 describe('RolloutDocuments', () => {
   const { documents, template, resources, content } = synth();
 
-  it('creates the six Command documents, schema 2.2, for EC2 instances, each a single bash step', () => {
-    template.resourceCountIs('AWS::SSM::Document', 6);
+  it('creates the seven Command documents, schema 2.2, for EC2 instances, each a single bash step', () => {
+    template.resourceCountIs('AWS::SSM::Document', 7);
     for (const { Properties: p } of resources) {
       expect(p).toMatchObject({
         DocumentType: 'Command',
@@ -109,7 +115,7 @@ describe('RolloutDocuments', () => {
   it('names every document after the deployment, uniquely and within SSM name rules', () => {
     const names = resources.map((r) => r.Properties.Name);
 
-    expect(new Set(names).size).toBe(6);
+    expect(new Set(names).size).toBe(7);
     expect(names.sort()).toEqual(KEYS.map((k) => rolloutDocumentName('gitlab-runners', k)).sort());
     for (const name of names) expect(name).toMatch(/^[a-zA-Z0-9_.-]{3,128}$/);
     expect(documents.drainManager.name).toBe('gitlab-runners-autopilot-drain-manager');
@@ -123,6 +129,7 @@ describe('RolloutDocuments', () => {
     ['drain-manager', 'drain-manager.sh'],
     ['manager-health', 'manager-health.sh'],
     ['restart-manager', 'restart-manager.sh'],
+    ['apply-config', 'apply-config.sh'],
   ] as const)('inlines the helpers and the script in %s', (key, file) => {
     const text = script(content(key));
 
@@ -131,7 +138,7 @@ describe('RolloutDocuments', () => {
     expect(text.indexOf('log() {')).toBeLessThan(text.indexOf(`\n# shellcheck source-path=SCRIPTDIR`));
   });
 
-  it.each(['drain-manager', 'manager-health', 'restart-manager'] as const)(
+  it.each(['drain-manager', 'manager-health', 'restart-manager', 'apply-config'] as const)(
     'inlines the runner service helpers in %s',
     (key) => {
       expect(script(content(key))).toContain('ensure_drain_dropin() {');
@@ -165,12 +172,29 @@ describe('RolloutDocuments', () => {
 
   it('declares what the rollout sends to each document', () => {
     const sent: Record<Key, string[]> = {
-      'smoke-jobs': ['Fleet', 'CandidateId', 'RunnerVersion', 'GitlabUrl', 'ConnectorUser', 'MinFreeGiB'],
+      'smoke-jobs': [
+        'Fleet',
+        'CandidateId',
+        'RunnerVersion',
+        'GitlabUrl',
+        'ConnectorUser',
+        'MinFreeGiB',
+        'Checks',
+      ],
       'smoke-path': ['Fleet', 'CandidateId', 'CanaryInstanceId', 'CanaryPrivateIp', 'ConnectorUser'],
-      'smoke-manager': ['Fleet', 'CandidateId', 'RunnerVersion', 'GitlabUrl', 'JobGroups'],
+      'smoke-manager': ['Fleet', 'CandidateId', 'RunnerVersion', 'GitlabUrl', 'JobGroups', 'Checks'],
       'drain-manager': ['Fleet', 'CandidateId', 'DrainTimeoutSeconds'],
       'manager-health': ['Fleet', 'CandidateId'],
       'restart-manager': ['Fleet', 'CandidateId', 'DrainTimeoutSeconds'],
+      'apply-config': [
+        'Fleet',
+        'CandidateId',
+        'ConfigPrefix',
+        'ExpectedHash',
+        'Mode',
+        'AllowRestart',
+        'DrainTimeoutSeconds',
+      ],
     };
 
     for (const key of KEYS) {
@@ -214,6 +238,45 @@ describe('RolloutDocuments', () => {
     fc.assert(
       fc.property(dangerous, fc.constantFrom(...patterns), (value, pattern) => !accepts(pattern, value)),
     );
+  });
+
+  it.each([
+    [
+      'smoke-jobs',
+      'docker,git,gitlab-runner,tools,disk,gitlab-url',
+      ['git', 'tools,disk', 'gitlab-url,docker'],
+    ],
+    [
+      'smoke-manager',
+      'gitlab-runner,fleeting-plugin,job-groups,gitlab-url',
+      ['job-groups', 'gitlab-url,gitlab-runner'],
+    ],
+  ] as const)('lets the rollout pick the checks of %s, all by default', (key, all, picks) => {
+    const checks = content(key).parameters.Checks!;
+
+    expect(checks.default).toBe(all);
+    expect(script(content(key))).toContain("export CHECKS='{{ Checks }}'");
+    for (const value of picks)
+      expect({ value, ok: accepts(checks.allowedPattern, value) }).toEqual({ value, ok: true });
+    for (const value of [
+      '',
+      'ssh-path',
+      'git,',
+      ',git',
+      'git,,disk',
+      'git disk',
+      'GIT',
+      'gitlab',
+      'docker,dns',
+      `${all},git`,
+    ])
+      expect({ value, ok: accepts(checks.allowedPattern, value) }).toEqual({ value, ok: false });
+  });
+
+  it('accepts only the checks of its role in each smoke document', () => {
+    expect(accepts(content('smoke-manager').parameters.Checks!.allowedPattern, 'docker')).toBe(false);
+    expect(accepts(content('smoke-jobs').parameters.Checks!.allowedPattern, 'fleeting-plugin')).toBe(false);
+    expect(content('smoke-path').parameters.Checks).toBeUndefined();
   });
 
   it('keeps URLs free of credentials and queries', () => {
@@ -331,6 +394,157 @@ describe('RolloutDocuments', () => {
     ['Bad_Name', /is not a valid name/],
   ])('throws when the deployment is %p', (deployment, message) => {
     expect(() => synth({ deployment })).toThrow(message);
+  });
+});
+
+describe('RolloutDocuments applyConfig', () => {
+  const { documents, content } = synth();
+  const doc = content('apply-config');
+  const param = (name: string) => doc.parameters[name]!;
+
+  it('is named after the deployment and takes the contract parameters, none of them a secret', () => {
+    expect(documents.applyConfig.name).toBe('gitlab-runners-autopilot-apply-config');
+    expect(documents.applyConfig.parameterNames).toEqual([
+      'Fleet',
+      'CandidateId',
+      'ConfigPrefix',
+      'ExpectedHash',
+      'Mode',
+      'AllowRestart',
+      'DrainTimeoutSeconds',
+      'MetricsUrl',
+      'Region',
+      'executionTimeout',
+    ]);
+    expect(param('AllowRestart').default).toBe('false');
+    expect(param('MetricsUrl').default).toBe('http://127.0.0.1:9252/metrics');
+    expect(param('Region').default).toBe('');
+    expect(param('Mode').default).toBeUndefined();
+    expect(param('ConfigPrefix').default).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'ConfigPrefix',
+      ['/runner-autopilot/gitlab-runners/manager/config', '/runner-autopilot/gitlab-runners/m2/config'],
+      [
+        '',
+        '/runner-autopilot/other/manager/config',
+        '/runner-autopilot/gitlab-runners/manager/config/template',
+        '/runner-autopilot/gitlab-runners/../config',
+        '/runner-autopilot/gitlab-runners/Manager/config',
+        'runner-autopilot/gitlab-runners/manager/config',
+      ],
+    ],
+    [
+      'ExpectedHash',
+      ['', 'a'.repeat(64), '0123456789abcdef'.repeat(4)],
+      ['a'.repeat(63), 'a'.repeat(65), 'A'.repeat(64), 'g'.repeat(64)],
+    ],
+    ['Mode', ['apply', 'drift', 'boot'], ['', 'APPLY', 'restart', 'apply,drift']],
+    ['AllowRestart', ['true', 'false'], ['', 'yes', 'True', '1']],
+  ] as const)('accepts exactly the allowed values of %s', (name, good, bad) => {
+    for (const value of good)
+      expect({ value, ok: accepts(param(name).allowedPattern, value) }).toEqual({ value, ok: true });
+    for (const value of bad)
+      expect({ value, ok: accepts(param(name).allowedPattern, value) }).toEqual({ value, ok: false });
+  });
+
+  it('outlasts a drain, the health wait, and a second drain when an unhealthy restart is undone', () => {
+    const timeout = param('executionTimeout');
+    const once = 7200 + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS;
+
+    expect(accepts(param('DrainTimeoutSeconds').allowedPattern, '7200')).toBe(true);
+    expect(accepts(param('DrainTimeoutSeconds').allowedPattern, '7201')).toBe(false);
+    expect(accepts(timeout.allowedPattern, String(once - 1))).toBe(false);
+    expect(accepts(timeout.allowedPattern, String(once))).toBe(true);
+    expect(timeout.default).toBe(String(2 * (7200 + MAX_HEALTH_WAIT_SECONDS) + DRAIN_MARGIN_SECONDS));
+    expect(Number(timeout.default)).toBeGreaterThan(7200 + MAX_HEALTH_WAIT_SECONDS);
+  });
+
+  it("caps its default timeout at SSM's maximum for the longest drain bound", () => {
+    const { content: longest } = synth({ drainTimeoutSeconds: MAX_DRAIN_TIMEOUT_SECONDS });
+    const timeout = longest('apply-config').parameters.executionTimeout!;
+
+    expect(timeout.default).toBe(String(MAX_EXECUTION_TIMEOUT_SECONDS));
+    expect(accepts(timeout.allowedPattern, String(MAX_EXECUTION_TIMEOUT_SECONDS - 1))).toBe(false);
+  });
+
+  it('embeds runner_config.py before the scripts, as a quoted here-document', () => {
+    const text = script(doc);
+    const python = readFileSync(join(SSM_SCRIPT_DIR, 'runner_config.py'), 'utf8').trimEnd();
+
+    expect(text).toContain(
+      `RUNNER_CONFIG_PY_SOURCE=$(cat <<'${EMBED_DELIMITER}'\n${python}\n${EMBED_DELIMITER}\n)`,
+    );
+    expect(text.indexOf(EMBED_DELIMITER)).toBeLessThan(text.indexOf('log() {'));
+  });
+
+  it('runs the rendered document on its own: boot mode renders config.toml from Parameter Store', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apply-doc-'));
+    try {
+      const bin = join(dir, 'bin');
+      const ssm = join(dir, 'ssm');
+      mkdirSync(bin);
+      mkdirSync(ssm);
+      const prefix = '/runner-autopilot/gitlab-runners/manager/config';
+      const put = (name: string, value: string) => writeFileSync(join(ssm, name.replaceAll('/', '%')), value);
+      const template =
+        'concurrent = ${concurrent}\n\n[[runners]]\nname = "docker"\nurl = "https://gitlab.example.com"\nid = 7\ntoken = "${token}"\nexecutor = "docker-autoscaler"\n';
+      const values = { concurrent: '3', token: { secureParameter: '/tokens/docker' } };
+      const canonical = `${template}\n\0\n{"concurrent":"3","token":{"secureParameter":"/tokens/docker"}}`;
+      const hash = createHash('sha256').update(canonical, 'utf8').digest('hex');
+      put(`${prefix}/template`, template);
+      put(`${prefix}/values`, JSON.stringify(values));
+      put(`${prefix}/manifest`, JSON.stringify({ hash }));
+      put('/tokens/docker', 'glrt-doc-test-secret');
+      writeFileSync(
+        join(bin, 'aws'),
+        `#!/bin/bash\necho "aws $*" >>"${dir}/calls"\nwhile [ $# -gt 0 ]; do [ "$1" = --name ] && name=$2; shift; done\n` +
+          `python3 -c 'import json, sys; print(json.dumps({"Parameter": {"Value": open(sys.argv[1]).read()}}))' "${ssm}/$(printf %s "$name" | tr / %)"\n`,
+      );
+      chmodSync(join(bin, 'aws'), 0o755);
+      writeFileSync(
+        join(dir, 'apply.sh'),
+        render(doc, { ConfigPrefix: prefix, Mode: 'boot', ExpectedHash: hash, Region: 'eu-west-1' }),
+      );
+
+      const run = spawnSync('bash', [join(dir, 'apply.sh')], {
+        encoding: 'utf8',
+        env: {
+          PATH: `${bin}:/usr/bin:/bin`,
+          RUNNER_CONFIG: join(dir, 'config.toml'),
+          STATE_DIR: join(dir, 'state'),
+        },
+      });
+
+      expect(run.stdout.trimEnd().split('\n').slice(-2)).toEqual([
+        `CONFIG_HASH=${hash}`,
+        'RESULT applied-boot',
+      ]);
+      expect(readFileSync(join(dir, 'config.toml'), 'utf8')).toContain('token = "glrt-doc-test-secret"');
+      expect(run.stdout + run.stderr + readFileSync(join(dir, 'calls'), 'utf8')).not.toContain(
+        'glrt-doc-test-secret',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('nameListPattern', () => {
+  it('matches one to as many names as given, comma-separated, and nothing else', () => {
+    const re = new RegExp(nameListPattern(['a-b', 'c']));
+
+    for (const value of ['a-b', 'c', 'c,a-b', 'a-b,a-b'])
+      expect({ value, ok: re.test(value) }).toEqual({ value, ok: true });
+    for (const value of ['', 'a', 'b', 'a-b,c,c', 'a-b,', ' c'])
+      expect({ value, ok: re.test(value) }).toEqual({ value, ok: false });
+  });
+
+  it('throws on no names or a name that is not lowercase words joined by dashes', () => {
+    expect(() => nameListPattern([])).toThrow(/invalid names \[\]/);
+    expect(() => nameListPattern(['ok', 'a.b'])).toThrow(/use lowercase words joined by dashes/);
   });
 });
 

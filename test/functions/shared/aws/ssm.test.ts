@@ -1,6 +1,7 @@
 import {
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
+  GetParameterCommand,
   InvalidInstanceId,
   InvocationDoesNotExist,
   ListCommandsCommand,
@@ -12,6 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   findCommands,
   getInvocation,
+  getParameterValue,
   onlineInstances,
   resetSsmClient,
   sendCommand,
@@ -285,5 +287,29 @@ describe('ssm adapter', () => {
 
       await expect(getInvocation('c-1', 'i-1')).rejects.toBe(error);
     });
+  });
+});
+
+describe('ssm adapter: getParameterValue', () => {
+  beforeEach(() => {
+    ssm.reset();
+    ssm.onAnyCommand().rejects(new Error('unexpected command'));
+    resetSsmClient();
+  });
+
+  it('reads a String parameter without decryption', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"hash":"abc"}' } });
+
+    await expect(getParameterValue('/runner-autopilot/x/manifest')).resolves.toBe('{"hash":"abc"}');
+    expect(ssm).toHaveReceivedCommandWith(GetParameterCommand, {
+      Name: '/runner-autopilot/x/manifest',
+      WithDecryption: false,
+    });
+  });
+
+  it('answers undefined for a parameter that does not exist', async () => {
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('nope'), { name: 'ParameterNotFound' }));
+
+    await expect(getParameterValue('/missing')).resolves.toBeUndefined();
   });
 });

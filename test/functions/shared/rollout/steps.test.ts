@@ -41,6 +41,7 @@ import { resetEventBridgeClient } from '../../../../functions/shared/aws/eventbr
 import { resetSchedulerClient } from '../../../../functions/shared/aws/scheduler';
 import { resetSsmClient } from '../../../../functions/shared/aws/ssm';
 import type { ImageReadyDetail } from '../../../../functions/shared/events';
+import type { CanaryCheck } from '../../../../functions/shared/fleet';
 import { resetLedgerClient } from '../../../../functions/shared/ledger';
 import { candidateIdFor } from '../../../../functions/shared/rollout/decide';
 import type { Rollout } from '../../../../functions/shared/rollout/model';
@@ -73,10 +74,13 @@ const DOCS = {
   drainManager: 'gitlab-runners-DrainManager',
   managerHealth: 'gitlab-runners-ManagerHealth',
   restartManager: 'gitlab-runners-RestartManager',
+  applyConfig: 'gitlab-runners-ApplyConfig',
 };
+const CONFIG_PREFIX = '/runner-autopilot/gitlab-runners/manager/config';
 
 const settings = RolloutSettings.parse({
   region: 'us-east-2',
+  configPrefixes: { manager: CONFIG_PREFIX },
   ledgerTable: TABLE,
   eventBusName: BUS,
   gitlabUrl: 'https://gitlab.example.com',
@@ -123,6 +127,14 @@ const settings = RolloutSettings.parse({
 const NOW = new Date('2026-03-03T02:00:00.000Z');
 const ctxAt = (now: Date): StepContext => ({ settings, now });
 const ctx = ctxAt(NOW);
+/** At NOW, with one fleet's `canary.checks` configured. */
+const withCanaryChecks = (fleet: string, checks: CanaryCheck[]): StepContext => ({
+  now: NOW,
+  settings: {
+    ...settings,
+    fleets: settings.fleets.map((f) => (f.name === fleet ? { ...f, canary: { ...f.canary, checks } } : f)),
+  },
+});
 
 const JOBS_TEMPLATE = { id: 'lt-0a1b2c3d4e5f60001', name: 'gitlab-runner-autoscaler' };
 const MANAGER_TEMPLATE = { id: 'lt-0a1b2c3d4e5f60002', name: 'gitlab-runner-manager' };
@@ -134,6 +146,7 @@ const JOBS_CANDIDATE = candidateIdFor(JOBS_TEMPLATE.name, JOBS_IMAGE);
 const MANAGER_CANDIDATE = candidateIdFor(MANAGER_TEMPLATE.name, MANAGER_IMAGE);
 const CANARY = 'i-0ca00000000000001';
 const CANARY_IP = '10.0.1.23';
+const MANAGER_CANARY = 'i-0ca00000000000002';
 const OLD_MANAGER = 'i-0aa00000000000001';
 
 const imageReady: ImageReadyDetail = {
@@ -539,6 +552,8 @@ describe('rollout steps', () => {
           GitlabUrl: ['https://gitlab.example.com'],
           ConnectorUser: ['runner'],
           MinFreeGiB: ['10'],
+          // Every check of a jobs fleet by default; ssh-path is the smoke-path command below.
+          Checks: ['docker,git,gitlab-runner,tools,disk,gitlab-url'],
           // smokeTimeoutMinutes (20) bounds the run; TimeoutSeconds only bounds delivery.
           executionTimeout: ['1200'],
         },
@@ -563,6 +578,57 @@ describe('rollout steps', () => {
           { commandId: sentCommand(DOCS.smokePath).commandId, instanceId: OLD_MANAGER },
         ],
         revision: 4,
+      });
+    });
+
+    it('sends only the configured checks, and no SSH path check to the manager when ssh-path is not one', async () => {
+      ledger.seed(jobsRollout());
+      online.add(CANARY);
+
+      const result = await advance(
+        'jobs-docker',
+        JOBS_CANDIDATE,
+        { kind: 'canary-check' },
+        withCanaryChecks('jobs-docker', ['gitlab-url', 'docker']),
+      );
+
+      expect(result).toMatchObject({
+        to: 'canary-testing',
+        note: 'smoke test sent; the SSH path check is not configured',
+      });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+      expect(sentCommand(DOCS.smokeJobs).input.Parameters).toMatchObject({ Checks: ['docker,gitlab-url'] });
+      expect(autoScaling).toHaveReceivedCommandTimes(DescribeAutoScalingGroupsCommand, 0);
+      expect(ledger.rollout('jobs-docker', JOBS_CANDIDATE)?.commands).toEqual([
+        { commandId: sentCommand(DOCS.smokeJobs).commandId, instanceId: CANARY },
+      ]);
+    });
+
+    it('sends the manager smoke test with every check of a manager fleet by default', async () => {
+      addInstance(MANAGER_CANARY, '10.0.1.24', { 'runner-autopilot:canary': 'true' });
+      online.add(MANAGER_CANARY);
+      ledger.seed(
+        managerRollout({
+          state: 'canary-booting',
+          stateSince: '2026-03-03T01:50:00.000Z',
+          canaryInstanceId: MANAGER_CANARY,
+          deadline: '2026-03-03T02:05:00.000Z',
+          promotedAt: undefined,
+          dueAt: undefined,
+        }),
+      );
+
+      const result = await advance('manager', MANAGER_CANDIDATE, { kind: 'canary-check' }, ctx);
+
+      expect(result).toMatchObject({ to: 'canary-testing' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+      expect(sentCommand(DOCS.smokeManager).input).toMatchObject({
+        InstanceIds: [MANAGER_CANARY],
+        Parameters: {
+          JobGroups: ['gitlab-runner-ao-group,gitlab-runner-ao-group-docker'],
+          FleetingPluginVersion: ['1.0.0'],
+          Checks: ['gitlab-runner,fleeting-plugin,job-groups,gitlab-url'],
+        },
       });
     });
 

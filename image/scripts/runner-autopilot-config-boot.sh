@@ -1,0 +1,70 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# runner-autopilot-config.service on a manager, before gitlab-runner.service (installed disabled):
+# a canary (tag runner-autopilot:canary=true) never renders a config nor starts the runner; a real
+# manager gets the drain drop-in, renders config.toml from Parameter Store (apply-config.sh, mode
+# boot) and only then starts gitlab-runner. Any failure leaves the runner stopped (the unit retries).
+#
+# Settings: CONFIG_PREFIX, DRAIN_TIMEOUT_SECONDS and AWS_REGION from /etc/runner-autopilot/config.env
+# when set there, else the instance tags runner-autopilot:config-prefix and
+# runner-autopilot:drain-timeout-seconds, else 7200 s and the instance's Region. Tags are read from
+# IMDSv2 (the launch template needs InstanceMetadataTags=enabled), else with `aws ec2 describe-tags`
+# (the instance role needs ec2:DescribeTags). No config prefix: config.toml is left as it is.
+set -euo pipefail
+LIB_DIR=${LIB_DIR:-/usr/local/lib/runner-autopilot}
+imds=${IMDS_URL:-http://169.254.169.254}
+log() { printf '%s\n' "$*"; }
+note() { log "  $*"; }
+fail() {
+  log "error: $*" >&2
+  exit 1
+}
+# shellcheck source=../ssm/runner-service.sh
+. "$LIB_DIR/runner-service.sh"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+token=$(curl -fsS --retry 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$imds/latest/api/token") ||
+  fail "IMDSv2 does not answer: gitlab-runner not started"
+# imds PATH: the body on stdout and status 0 on HTTP 200; status 4 on a 404; 1 on anything else.
+imds() {
+  local code
+  code=$(curl -sS --retry 3 -o "$work/body" -w '%{http_code}' -H "X-aws-ec2-metadata-token: $token" \
+    "$imds/latest/meta-data/$1") || return 1
+  case "$code" in 200) cat "$work/body" ;; 404) return 4 ;; *) return 1 ;; esac
+}
+export AWS_REGION=${AWS_REGION:-$(imds placement/region)} && export AWS_DEFAULT_REGION=$AWS_REGION
+
+# tag KEY: the instance's tag value, empty when it has no such tag; fails when tags cannot be read.
+tag() {
+  local status=0 value instance
+  imds tags/instance >/dev/null || status=$?
+  if [ "$status" -eq 0 ]; then
+    value=$(imds "tags/instance/$1") || { [ $? -eq 4 ] && value="" || return 1; }
+  else
+    instance=$(imds instance-id) || return 1
+    value=$(aws ec2 describe-tags --filters "Name=resource-id,Values=$instance" "Name=key,Values=$1" \
+      --query 'Tags[0].Value' --output text) || return 1
+    [ "$value" != None ] || value=""
+  fi
+  printf '%s' "$value"
+}
+
+canary=$(tag runner-autopilot:canary) || fail "cannot read the instance tags: gitlab-runner not started"
+if [ "$canary" = true ]; then
+  log "canary instance: no config rendered, gitlab-runner not started (a canary never runs a second manager)"
+  exit 0
+fi
+
+drain=${DRAIN_TIMEOUT_SECONDS:-$(tag runner-autopilot:drain-timeout-seconds || true)}
+ensure_drain_dropin "${drain:-7200}"
+prefix=${CONFIG_PREFIX:-$(tag runner-autopilot:config-prefix)} || fail "cannot read the instance tags"
+if [ -n "$prefix" ]; then
+  MODE=boot CONFIG_PREFIX=$prefix bash "$LIB_DIR/apply-config.sh" ||
+    fail "config.toml not rendered from $prefix: gitlab-runner not started"
+else
+  log "no runner-autopilot:config-prefix tag: config.toml left as it is"
+fi
+# --no-block: this unit is ordered before gitlab-runner.service, so a blocking start would wait on it.
+systemctl start --no-block gitlab-runner.service
+log "gitlab-runner.service started"

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+
+import { Annotations } from 'aws-cdk-lib';
+import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+
+import { lintRunnerConfig } from '../../functions/shared/runner-config/lint';
+import { configHash, renderTemplate, type Values } from '../../functions/shared/runner-config/render';
+
+export interface RunnerConfigParametersProps {
+  readonly deployment: string;
+  readonly fleet: string;
+  /** config.toml template with `${name}` placeholders. */
+  readonly templateFile: string;
+  /** JSON values: literals, or `{ "secureParameter": "/path" }` for secrets. */
+  readonly valuesFile: string;
+  /** The job groups of this manager: each must be one runner's `plugin_config.name`. */
+  readonly jobGroups: readonly string[];
+}
+
+/** Standard parameters hold at most 4 KB; larger templates need the Advanced tier. */
+const STANDARD_LIMIT_BYTES = 4096;
+
+/**
+ * A manager fleet's config source in Parameter Store: template, values and, written last, the
+ * manifest (their hash) whose change starts one apply. The template is linted at synth, so a
+ * config with errors never reaches a deploy.
+ */
+export class RunnerConfigParameters extends Construct {
+  readonly prefix: string;
+  readonly manifest: StringParameter;
+  readonly parameters: StringParameter[];
+
+  constructor(scope: Construct, id: string, props: RunnerConfigParametersProps) {
+    super(scope, id);
+    this.prefix = `/runner-autopilot/${props.deployment}/${props.fleet}/config`;
+    const template = readFileSync(props.templateFile, 'utf8');
+    const values = JSON.parse(readFileSync(props.valuesFile, 'utf8')) as Values;
+
+    const rendered = renderTemplate(template, values);
+    const findings = lintRunnerConfig(rendered.text, { jobGroups: props.jobGroups });
+    const errors = [
+      ...rendered.unresolved.map((name) => `placeholder \${${name}} has no value in ${props.valuesFile}`),
+      ...findings
+        .filter((f) => f.severity === 'error')
+        .map((f) => `${props.templateFile}:${f.line}: ${f.rule}: ${f.message}`),
+    ];
+    if (errors.length > 0) {
+      throw new Error(`runner config of fleet ${props.fleet} does not lint:\n  ${errors.join('\n  ')}`);
+    }
+    for (const warning of findings.filter((f) => f.severity === 'warning')) {
+      Annotations.of(this).addWarningV2(
+        `runner-autopilot:${warning.rule}`,
+        `${props.templateFile}:${warning.line}: ${warning.message}`,
+      );
+    }
+
+    const parameter = (name: string, value: string) =>
+      new StringParameter(this, name, {
+        parameterName: `${this.prefix}/${name.toLowerCase()}`,
+        stringValue: value,
+        tier:
+          Buffer.byteLength(value) > STANDARD_LIMIT_BYTES ? ParameterTier.ADVANCED : ParameterTier.STANDARD,
+        description: `runner-autopilot: config.toml ${name.toLowerCase()} of manager fleet ${props.fleet}`,
+      });
+    const templateParameter = parameter('Template', template);
+    const valuesParameter = parameter('Values', JSON.stringify(values));
+    this.manifest = parameter('Manifest', JSON.stringify({ hash: configHash(template, values) }));
+    // Written last: its change event starts the apply, which must never see half-written values.
+    this.manifest.node.addDependency(templateParameter, valuesParameter);
+    this.parameters = [templateParameter, valuesParameter, this.manifest];
+  }
+}
