@@ -5,6 +5,7 @@ import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbr
 import { LambdaFunctionUrlSchema } from '@aws-lambda-powertools/parser/schemas/lambda';
 import { z } from 'zod';
 
+import { DriftCheck, ManifestChanged } from '../../functions/apply-config/schema';
 import { CommandStatusChange } from '../../functions/command-status/schema';
 import { HousekeepingInput } from '../../functions/housekeeper/schema';
 import { AlarmStateChange } from '../../functions/rollback/schema';
@@ -20,6 +21,9 @@ const SCHEMAS: Record<string, z.ZodType> = {
   gitlab: LambdaFunctionUrlSchema,
   imagebuilder: ImageStateChange,
   ssm: CommandStatusChange,
+  'ssm/parameter-store-change.manifest.json': ManifestChanged,
+  'scheduler/drift-check.json': DriftCheck,
+  'runner-autopilot/config-apply-requested.json': busEvent(DetailType.ConfigApplyRequested),
   // A neighbour: a real event of the source that our rule must leave out (test/infra checks it).
   'ssm/command-status.other-document.json': EventBridgeSchema,
   cloudwatch: AlarmStateChange,

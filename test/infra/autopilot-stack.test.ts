@@ -135,6 +135,57 @@ describe('AutopilotStack', () => {
       expect(rule.Properties.EventBusName !== undefined).toBe(onOurBus);
     });
 
+    it.each([
+      ['ssm/parameter-store-change.manifest.json', false],
+      ['runner-autopilot/config-apply-requested.json', true],
+    ])('routes %s to apply-config', (sample, onOurBus) => {
+      const toApply = rules(template).filter((r) =>
+        JSON.stringify(r.Properties.Targets).includes(logicalId(template, 'applyconfig')),
+      );
+      const matching = toApply.filter((r) => matchesPattern(patternOf(r), fixture(sample)));
+
+      expect(matching).toHaveLength(1);
+      expect(matching[0]?.Properties.EventBusName !== undefined).toBe(onOurBus);
+    });
+
+    it('does not apply on a change of the template or values parameters, only of the manifest', () => {
+      const event = fixture<{ detail: { name: string } }>('ssm/parameter-store-change.manifest.json');
+      event.detail.name = event.detail.name.replace(/manifest$/, 'values');
+      const toApply = rules(template).filter((r) =>
+        JSON.stringify(r.Properties.Targets).includes(logicalId(template, 'applyconfig')),
+      );
+
+      expect(toApply.some((r) => matchesPattern(patternOf(r), event))).toBe(false);
+    });
+
+    it('schedules the nightly drift check of the manager config', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(15 3 * * ? *)',
+        Target: Match.objectLike({
+          Input: JSON.stringify({
+            fleet: 'manager',
+            mode: 'drift',
+            scheduledTime: '<aws.scheduler.scheduled-time>',
+          }),
+        }),
+      });
+    });
+
+    it('publishes the manager config, with the manifest written after the template and values', () => {
+      const parameters = template.findResources('AWS::SSM::Parameter');
+      const byName = (suffix: string) =>
+        Object.entries(parameters).find(
+          ([, p]) =>
+            (p as Resource).Properties.Name === `/runner-autopilot/gitlab-runners/manager/config/${suffix}`,
+        );
+      const [manifestId, manifest] = byName('manifest') ?? [];
+      const dependsOn = (manifest as { DependsOn?: string[] } | undefined)?.DependsOn ?? [];
+
+      expect(manifestId).toBeDefined();
+      expect(dependsOn).toEqual(expect.arrayContaining([byName('template')?.[0], byName('values')?.[0]]));
+      expect(JSON.stringify(parameters)).not.toMatch(/glrt-|"token"\s*=\s*"[^$]/);
+    });
+
     it('routes the status of our commands, on the default bus, and not of other documents', () => {
       const rule = ruleTargeting(template, logicalId(template, 'commandstatus'));
 

@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+
+import { RunnerConfigParameters } from '../../../infra/rollout/runner-config-parameters';
+import { testApp } from '../../helpers/app';
+
+const MANAGER = join(__dirname, '..', '..', '..', 'config', 'manager');
+const JOB_GROUPS = ['gitlab-runner-ao-group', 'gitlab-runner-ao-group-docker'];
+
+const withTemplate = (text: string): string => {
+  const file = join(mkdtempSync(join(tmpdir(), 'runner-config-')), 'config.toml.tmpl');
+  writeFileSync(file, text);
+  return file;
+};
+
+const synth = (templateFile = join(MANAGER, 'config.toml.tmpl'), fleet = 'manager') => {
+  const stack = new Stack(testApp(), 'Stack', { env: { account: '123456789012', region: 'us-east-2' } });
+  const parameters = new RunnerConfigParameters(stack, 'Config', {
+    deployment: 'gitlab-runners',
+    fleet,
+    templateFile,
+    valuesFile: join(MANAGER, 'values.json'),
+    jobGroups: JOB_GROUPS,
+  });
+  return { parameters, template: Template.fromStack(stack) };
+};
+
+describe('RunnerConfigParameters', () => {
+  it('publishes template, values and manifest under the fleet prefix', () => {
+    const { parameters, template } = synth();
+
+    expect(parameters.prefix).toBe('/runner-autopilot/gitlab-runners/manager/config');
+    for (const name of ['template', 'values', 'manifest']) {
+      template.hasResourceProperties('AWS::SSM::Parameter', {
+        Name: `${parameters.prefix}/${name}`,
+        Type: 'String',
+      });
+    }
+  });
+
+  it('publishes secret values only as parameter names', () => {
+    const { template } = synth();
+    const values = JSON.parse(readFileSync(join(MANAGER, 'values.json'), 'utf8')) as Record<string, unknown>;
+    const secretNames = Object.values(values).flatMap((v) =>
+      typeof v === 'object' && v !== null && 'secureParameter' in v ? [String(v.secureParameter)] : [],
+    );
+
+    expect(secretNames.length).toBeGreaterThan(0);
+    const published = JSON.stringify(template.findResources('AWS::SSM::Parameter'));
+    for (const name of secretNames) expect(published).toContain(name);
+  });
+
+  it('uses the Advanced tier for a template over 4 KB', () => {
+    const big = `${readFileSync(join(MANAGER, 'config.toml.tmpl'), 'utf8')}\n${'# padding\n'.repeat(500)}`;
+
+    const { parameters, template } = synth(withTemplate(big));
+
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: `${parameters.prefix}/template`,
+      Tier: 'Advanced',
+    });
+  });
+
+  it('throws when the template does not lint, naming the file, line and rule', () => {
+    const broken = readFileSync(join(MANAGER, 'config.toml.tmpl'), 'utf8').replace(
+      /^concurrent = .*$/m,
+      'concurrent = 0',
+    );
+
+    expect(() => synth(withTemplate(broken))).toThrow(
+      /does not lint:[\s\S]*config\.toml\.tmpl:\d+: invalid-value/,
+    );
+  });
+
+  it('gives two manager fleets their own prefix', () => {
+    expect(synth(undefined, 'manager-a').parameters.prefix).not.toBe(
+      synth(undefined, 'manager-b').parameters.prefix,
+    );
+  });
+});
