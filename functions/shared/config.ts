@@ -104,6 +104,23 @@ export const SuiteConfig = z
     }),
     pipelines: z.array(Pipeline).min(1),
     fleets: z.array(Fleet).default([]),
+    alerts: z
+      .strictObject({
+        /** Email addresses subscribed to the alert topic (each confirms once). */
+        emails: z.array(z.email()).default([]),
+        /** Chat webhooks; each URL is a secret, held in a SecureString parameter or Secrets Manager. */
+        chat: z
+          .array(
+            z.strictObject({ kind: z.enum(['slack', 'mattermost', 'teams']), name: name, url: SecretRef }),
+          )
+          .default([]),
+        /** A flapping alarm sends at most one message per this many minutes. */
+        rateLimitMinutes: z.number().int().min(1).max(1440).default(30),
+        /** Consecutive `Bake Failed` of one pipeline within this many hours are one alert. */
+        bakeFailureWindowHours: z.number().int().min(1).max(168).default(72),
+      })
+      .prefault({}),
+    sweepEveryMinutes: z.number().int().min(1).max(60).default(5),
     housekeeping: z
       .strictObject({
         /** Launch template versions kept per template, besides the default and previous default. */

@@ -85,6 +85,31 @@ export const Fleet = z.strictObject({
   healthTimeoutMinutes: z.number().int().min(2).max(120).default(15),
   /** After promotion, a rollback alarm going off within this period rolls the fleet back. */
   bakePeriodMinutes: z.number().int().min(0).max(10080).default(60),
+  /** What the fleet sweeper calls idle, stuck, orphaned or outdated, and when that alarms. */
+  health: z
+    .strictObject({
+      /** The runner's `idle_time` for this group: idle longer than this plus the grace is wasted. */
+      idleTimeMinutes: z.number().int().min(1).max(1440).default(20),
+      idleGraceMinutes: z.number().int().min(0).max(1440).default(10),
+      /** Below both, over the idle window, an instance is an idle candidate (asked over SSM before it counts). */
+      idleCpuPercent: z.number().min(0).max(100).default(3),
+      idleNetworkBytesPerMinute: z.number().min(0).default(200_000),
+      /** Instances asked per sweep whether they run a job (each answer costs an SSM command). */
+      maxJobChecksPerSweep: z.number().int().min(0).max(50).default(10),
+      stuckPendingMinutes: z.number().int().min(1).max(1440).default(15),
+      ssmOfflineMinutes: z.number().int().min(1).max(1440).default(15),
+      lifecycleWaitMinutes: z.number().int().min(1).max(2880).default(60),
+      /** Outdated (not on the default version) for longer than this raises the outdated alarm. */
+      outdatedHours: z.number().int().min(1).max(720).default(48),
+      /** Alarm thresholds (instances) over `alarmPeriods` sweeps. */
+      idleAlarmThreshold: z.number().int().min(1).default(3),
+      stuckAlarmThreshold: z.number().int().min(1).default(1),
+      outdatedAlarmThreshold: z.number().int().min(1).default(1),
+      alarmPeriods: z.number().int().min(1).max(24).default(3),
+      /** Terminate orphans and expired canaries (never an instance in a group, never one running a job). */
+      terminateOrphans: z.boolean().default(false),
+    })
+    .prefault({}),
   /** CloudWatch alarm names that roll the fleet back when they fire within the bake period. */
   rollbackAlarms: z.array(z.string().min(1).max(255)).default([]),
   /**
