@@ -46,6 +46,8 @@ export class AutopilotFunction extends Construct {
   /** Failure destination of an async function; `undefined` for a synchronous one. */
   readonly failureQueue?: Queue;
   readonly permanentFailureAlarm: Alarm;
+  readonly errorsAlarm: Alarm;
+  readonly throttlesAlarm: Alarm;
   readonly failureQueueAlarm?: Alarm;
   private readonly serviceName: string;
 
@@ -122,6 +124,26 @@ export class AutopilotFunction extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    // Every function: errors (after which Lambda retries or fails) and throttles (lost capacity).
+    const lambdaAlarm = (id: string, metric: Metric, runbook: string) =>
+      new Alarm(this, id, {
+        alarmDescription: runbook,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    this.errorsAlarm = lambdaAlarm(
+      'ErrorsAlarm',
+      this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      `${props.name} failed (transient errors are retried, then land in its failure queue). Runbook: read the ERROR lines with errorKind "transient" in its log group.`,
+    );
+    this.throttlesAlarm = lambdaAlarm(
+      'ThrottlesAlarm',
+      this.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      `${props.name} was throttled. Runbook: check the account's Lambda concurrency (unreserved capacity) and what else runs in it.`,
+    );
     if (this.failureQueue) {
       this.failureQueueAlarm = queueDepthAlarm(
         this,

@@ -23,6 +23,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { AutopilotFunction, queueDepthAlarm } from './autopilot-function';
 import { acknowledgeWildcardResources } from './nag';
 import { busName } from './naming';
+import { nameAlarms } from './health/alarm-names';
 import { Rollout } from './rollout/rollout';
 import { toSchedulerCron } from './schedule';
 
@@ -177,6 +178,7 @@ export class AutopilotStack extends Stack {
       targets: [new LambdaFunction(imageState.function, targetOptions)],
     });
 
+    nameAlarms(this);
     if (config.gitlab.webhook) this.addWebhook(config);
     if (config.fleets.length > 0) {
       new Rollout(this, 'Rollout', {

@@ -359,6 +359,23 @@ describe('AutopilotStack', () => {
       expect(watched).toEqual(queues);
     });
 
+    it.each(['Errors', 'Throttles'])('alarms on %s of every function', (metric) => {
+      const functions = Object.keys(template.findResources('AWS::Lambda::Function')).sort();
+      const watched = alarms()
+        .filter((a) => a.Properties.MetricName === metric && a.Properties.Namespace === 'AWS/Lambda')
+        .map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0]?.Value.Ref)
+        .sort();
+
+      expect(watched).toEqual(functions);
+    });
+
+    it('names every alarm after the stack, so one rule can route all of ours', () => {
+      const names = alarms().map((a) => a.Properties.AlarmName as string);
+
+      expect(names.every((n) => n.startsWith('gitlab-runners-autopilot-'))).toBe(true);
+      expect(new Set(names).size).toBe(names.length);
+    });
+
     it('gives every alarm a runbook hint', () => {
       expect(alarms().every((a) => /Runbook:/.test(a.Properties.AlarmDescription as string))).toBe(true);
     });
