@@ -106,6 +106,11 @@ export const Fleet = z.strictObject({
       stuckAlarmThreshold: z.number().int().min(1).default(1),
       outdatedAlarmThreshold: z.number().int().min(1).default(1),
       alarmPeriods: z.number().int().min(1).max(24).default(3),
+      /**
+       * Manager fleets: jobs failed with `runner_system_failure` within 5 minutes that fire the
+       * fleet's system-failure alarm, the default rollback alarm of the manager and its job fleets.
+       */
+      systemFailureThreshold: z.number().int().min(1).default(3),
       /** Terminate orphans and expired canaries (never an instance in a group, never one running a job). */
       terminateOrphans: z.boolean().default(false),
     })

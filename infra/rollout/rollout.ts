@@ -22,6 +22,7 @@ import { acknowledgeWildcardResources } from '../nag';
 import { ledgerTableName } from '../naming';
 import { RolloutDocuments } from './documents';
 import { Housekeeping } from './housekeeping';
+import { systemFailureAlarm, withDefaultRollbackAlarms } from '../health/runner-alarms';
 import { LedgerTable } from './ledger-table';
 import { RunnerConfigParameters } from './runner-config-parameters';
 import { toSchedulerCron } from '../schedule';
@@ -95,7 +96,7 @@ export class Rollout extends Construct {
       eventBusName: bus.eventBusName,
       gitlabUrl: config.gitlab.url,
       runnerVersion: config.gitlab.runnerVersion,
-      fleets: config.fleets,
+      fleets: withDefaultRollbackAlarms(stack, config.fleets),
       connectorUsers: Object.fromEntries(
         config.pipelines.flatMap((p) => (p.kind === 'jobs' ? [[p.name, p.connectorUser]] : [])),
       ),
@@ -208,7 +209,8 @@ export class Rollout extends Construct {
       },
       targets: [new LambdaFunction(commandStatus.function, targetOptions)],
     });
-    const alarms = [...new Set(config.fleets.flatMap((f) => f.rollbackAlarms))];
+    managers.forEach((m) => systemFailureAlarm(this, m));
+    const alarms = [...new Set(settings.fleets.flatMap((f) => f.rollbackAlarms))];
     if (alarms.length > 0) {
       new Rule(this, 'RollbackAlarmRule', {
         description: 'A rollback alarm went to ALARM -> rollback',

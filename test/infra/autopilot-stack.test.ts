@@ -128,11 +128,25 @@ describe('AutopilotStack', () => {
       ['stagecandidate', 'runner-autopilot/image-ready.json', true],
       ['rollback', 'runner-autopilot/rollback-requested.json', true],
       ['managerrestart', 'runner-autopilot/manager-restart-requested.json', true],
-    ])('routes to %s on our bus: %s', (fn, sample, onOurBus) => {
-      const rule = ruleTargeting(template, logicalId(template, fn));
+      ['rollback', 'cloudwatch/alarm-state-change.alarm.json', false],
+    ])('routes to %s: %s (on our bus: %s)', (fn, sample, onOurBus) => {
+      const matching = rules(template).filter(
+        (r) =>
+          JSON.stringify(r.Properties.Targets).includes(logicalId(template, fn)) &&
+          matchesPattern(patternOf(r), fixture(sample)),
+      );
 
-      expect(matchesPattern(patternOf(rule), fixture(sample))).toBe(true);
-      expect(rule.Properties.EventBusName !== undefined).toBe(onOurBus);
+      expect(matching).toHaveLength(1);
+      expect(matching[0]?.Properties.EventBusName !== undefined).toBe(onOurBus);
+    });
+
+    it("rolls back on the manager's runner system failures by default", () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'gitlab-runners-autopilot-manager-runner-system-failures',
+        Namespace: 'RunnerAutopilot/Runner',
+        MetricName: 'gitlab_runner_failed_jobs_total',
+        Dimensions: Match.arrayWith([{ Name: 'failure_reason', Value: 'runner_system_failure' }]),
+      });
     });
 
     it.each([
