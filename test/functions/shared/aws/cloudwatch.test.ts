@@ -2,20 +2,11 @@ import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwa
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { alarmStates, resetCloudWatchClient } from '../../../../functions/shared/aws/cloudwatch';
+import { inTurn } from '../../../helpers/in-turn';
 
 const cloudWatch = mockClient(CloudWatchClient);
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `runner-autopilot-alarm-${i}`);
-
-/** Answers in turn and records a copy of every input (paginators mutate one input object). */
-const inTurn = (answers: object[]) => {
-  const sent: object[] = [];
-  const fake = (input: object) => {
-    sent.push({ ...input });
-    return Promise.resolve(answers[sent.length - 1] ?? {});
-  };
-  return { sent, fake };
-};
 
 describe('cloudwatch adapter', () => {
   beforeEach(() => {

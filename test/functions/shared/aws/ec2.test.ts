@@ -34,6 +34,7 @@ import {
   terminateInstances,
 } from '../../../../functions/shared/aws/ec2';
 import { PermanentError } from '../../../../functions/shared/errors';
+import { inTurn } from '../../../helpers/in-turn';
 
 const ec2 = mockClient(EC2Client);
 const LT = 'lt-0123456789abcdef0';
@@ -44,19 +45,6 @@ const ec2Error = (name: string) =>
 
 const ids = (n: number, prefix = 'i-') =>
   Array.from({ length: n }, (_, i) => `${prefix}${i.toString(16).padStart(17, '0')}`);
-
-/**
- * Answers in turn and records a copy of every input sent: paginators reuse (and mutate) one input
- * object, so the mock's own call log shows the last NextToken on every call.
- */
-const inTurn = (answers: object[]) => {
-  const sent: object[] = [];
-  const fake = (input: object) => {
-    sent.push({ ...input });
-    return Promise.resolve(answers[sent.length - 1] ?? {});
-  };
-  return { sent, fake };
-};
 
 describe('ec2 adapter', () => {
   beforeEach(() => {

@@ -18,20 +18,11 @@ import {
   resetSsmClient,
   sendCommand,
 } from '../../../../functions/shared/aws/ssm';
+import { inTurn } from '../../../helpers/in-turn';
 
 const ssm = mockClient(SSMClient);
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `i-${i.toString(16).padStart(17, '0')}`);
-
-/** Answers in turn and records a copy of every input (paginators mutate one input object). */
-const inTurn = (answers: object[]) => {
-  const sent: object[] = [];
-  const fake = (input: object) => {
-    sent.push({ ...input });
-    return Promise.resolve(answers[sent.length - 1] ?? {});
-  };
-  return { sent, fake };
-};
 
 describe('ssm adapter', () => {
   beforeEach(() => {
