@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 
+import * as applyConfig from '../../functions/apply-config/handler';
 import * as commandStatus from '../../functions/command-status/handler';
 import * as managerRestart from '../../functions/manager-restart/handler';
 import * as reconciler from '../../functions/reconciler/handler';
@@ -30,6 +31,7 @@ const HANDLERS: Record<string, HandlerModule> = {
   rollback: rollback,
   'manager-restart': managerRestart,
   reconciler: reconciler,
+  'apply-config': applyConfig,
 };
 
 /** Only `Date` follows the virtual clock: the SDK, middy and promises keep real timers. */
@@ -276,6 +278,18 @@ export class Scenario {
     throw new Error(`scenario did not settle in ${maxSteps} steps\n${this.report()}`);
   }
 
+  /**
+   * One run, now, of a cron schedule of the template (a nightly drift check), with Scheduler's
+   * `<aws.scheduler.scheduled-time>` set to the current time.
+   */
+  async runCronSchedule(matching: (input: Record<string, unknown>) => boolean): Promise<void> {
+    const cron = this.stack.crons.find((c) => matching(JSON.parse(c.input) as Record<string, unknown>));
+    if (!cron)
+      throw new Error(`no cron schedule of the template matches\n${JSON.stringify(this.stack.crons)}`);
+    const input = cron.input.replaceAll('<aws.scheduler.scheduled-time>', this.now().replace('.000Z', 'Z'));
+    await this.invokeDelivered(cron.service, JSON.parse(input), `schedule ${cron.id} ${cron.expression}`);
+  }
+
   /** One run of the reconciler now, as its schedule would (it also runs with no live rollout). */
   async reconcileNow(): Promise<void> {
     await this.invokeDelivered('reconciler', {}, 'reconciler schedule');
@@ -300,11 +314,11 @@ export class Scenario {
   }
 
   /** The fleet's ledger history, one `state: note` line per step (restarts marked). */
-  historyOf(fleet: string, kind?: 'rollout' | 'restart'): string[] {
+  historyOf(fleet: string, kind?: Rollout['kind']): string[] {
     return this.rollouts(fleet)
       .filter((r) => kind === undefined || r.kind === kind)
       .flatMap((r) =>
-        r.history.map((h) => `${r.kind === 'restart' ? '(restart) ' : ''}${h.state}: ${h.note}`),
+        r.history.map((h) => `${r.kind === 'rollout' ? '' : `(${r.kind}) `}${h.state}: ${h.note}`),
       );
   }
 

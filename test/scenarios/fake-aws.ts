@@ -43,6 +43,8 @@ import {
   type DescribeInstanceInformationCommandInput,
   GetCommandInvocationCommand,
   type GetCommandInvocationCommandInput,
+  GetParameterCommand,
+  type GetParameterCommandInput,
   ListCommandsCommand,
   type ListCommandsCommandInput,
   SendCommandCommand,
@@ -191,7 +193,18 @@ interface Timer {
 
 /** Which document a command runs, by the key that ends its name (`<deployment>-autopilot-<key>`). */
 export type DocumentKey =
-  'smoke-jobs' | 'smoke-path' | 'smoke-manager' | 'drain-manager' | 'manager-health' | 'restart-manager';
+  | 'smoke-jobs'
+  | 'smoke-path'
+  | 'smoke-manager'
+  | 'drain-manager'
+  | 'manager-health'
+  | 'restart-manager'
+  | 'apply-config';
+
+export interface FakeParameter {
+  readonly value: string;
+  readonly type: 'String' | 'SecureString';
+}
 
 export type Script = (command: FakeCommand, instance: FakeInstance | undefined, world: World) => Outcome;
 
@@ -225,6 +238,10 @@ export class World {
   /** Events AWS services emit (SSM command status) and our PutEvents, waiting for the router. */
   readonly outbox: BusEvent[] = [];
   readonly table = new Map<string, Record<string, unknown>>();
+  /** Parameter Store. */
+  readonly parameters = new Map<string, FakeParameter>();
+  /** SecureString parameters read with decryption (only instances should). */
+  readonly decryptedReads: string[] = [];
   /** Broken promises: a job killed, two managers running. Asserted empty by every scenario. */
   readonly violations: string[] = [];
   readonly calls: string[] = [];
@@ -872,6 +889,42 @@ export class World {
     return all.length ? Math.min(...all) : undefined;
   }
 
+  /** Writes a parameter (as a deploy does) and emits its Parameter Store Change on the default bus. */
+  putParameter(name: string, value: string, type: FakeParameter['type'] = 'String'): void {
+    const operation = this.parameters.has(name) ? 'Update' : 'Create';
+    this.parameters.set(name, { value, type });
+    this.outbox.push({
+      bus: 'default',
+      event: {
+        version: '0',
+        id: this.nextId('ev-ps-', 8),
+        'detail-type': 'Parameter Store Change',
+        source: 'aws.ssm',
+        account: ACCOUNT,
+        time: new Date(this.now()).toISOString(),
+        region: REGION,
+        resources: [`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`],
+        detail: { name, type, operation },
+      },
+    });
+  }
+
+  getParameter(input: GetParameterCommandInput) {
+    const name = input.Name ?? '';
+    const found = this.parameters.get(name);
+    if (!found) throw awsError('ParameterNotFound', `parameter ${name} not found`);
+    const secure = found.type === 'SecureString';
+    if (secure && input.WithDecryption) this.decryptedReads.push(name);
+    return {
+      Parameter: {
+        Name: name,
+        Type: found.type,
+        Value: secure && !input.WithDecryption ? 'AQICAHhCIPHERTEXTb64==' : found.value,
+        Version: 1,
+      },
+    };
+  }
+
   describeAlarms(input: DescribeAlarmsCommandInput) {
     const names = input.AlarmNames ?? [];
     return {
@@ -942,6 +995,8 @@ const defaultScript =
         return { kind: 'drain' };
       case 'restart-manager':
         return { kind: 'pass', afterMinutes: 3 };
+      case 'apply-config':
+        return { kind: 'pass', afterMinutes: 1, output: 'RESULT in-sync' };
       default:
         return { kind: 'pass', afterMinutes: 2 };
     }
@@ -1095,6 +1150,9 @@ export const installFakeAws = (world: World, tableName: string): void => {
   ssm
     .on(SendCommandCommand)
     .callsFake((i: SendCommandCommandInput) => w.call('SendCommand', () => w.sendCommand(i)));
+  ssm
+    .on(GetParameterCommand)
+    .callsFake((i: GetParameterCommandInput) => w.call('GetParameter', () => w.getParameter(i)));
   ssm
     .on(ListCommandsCommand)
     .callsFake((i: ListCommandsCommandInput) => w.call('ListCommands', () => w.listCommands(i)));

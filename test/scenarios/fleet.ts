@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 
 import { parse, stringify } from 'yaml';
 
+import { configHash, parseValues } from '../../functions/shared/runner-config/render';
+
 import type { FakeGroup, FakeInstance, World } from './fake-aws';
 import { EXAMPLE_CONFIG } from './driver';
 
@@ -93,4 +95,143 @@ export const exampleConfigWith = (
   const path = join(mkdtempSync(join(tmpdir(), 'scenario-')), `${name}.yaml`);
   writeFileSync(path, stringify(config));
   return path;
+};
+
+/** A manager fleet's config source, as RunnerConfigParameters publishes it, and its secrets. */
+export interface RunnerConfigSource {
+  readonly prefix: string;
+  readonly templateFile: string;
+  readonly valuesFile: string;
+  /** SecureString parameter name -> the secret it holds (the token values.json names). */
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+export const MANAGER_CONFIG: RunnerConfigSource = {
+  prefix: '/runner-autopilot/gitlab-runners/manager/config',
+  templateFile: resolve('config/manager/config.toml.tmpl'),
+  valuesFile: resolve('config/manager/values.json'),
+  secrets: {
+    '/runner-autopilot/gitlab-runners/manager/instance-runner-token': 'glrt-scenario-INSTANCE-secret-4f1d9a',
+    '/runner-autopilot/gitlab-runners/manager/docker-runner-token': 'glrt-scenario-DOCKER-secret-7c2e8b',
+  },
+};
+
+/** The secrets, created once before any deploy (the runbook asks for them first). */
+export const createSecrets = (world: World, source: RunnerConfigSource): void => {
+  for (const [name, value] of Object.entries(source.secrets)) {
+    world.parameters.set(name, { value, type: 'SecureString' });
+  }
+};
+
+/**
+ * A deploy of a config source: template, values, then the manifest with their hash (each write a
+ * Parameter Store Change event). Returns the hash.
+ */
+export const deployRunnerConfig = (world: World, source: RunnerConfigSource): string => {
+  const template = readFileSync(source.templateFile, 'utf8');
+  const values = parseValues(JSON.parse(readFileSync(source.valuesFile, 'utf8')));
+  const hash = configHash(template, values);
+  world.putParameter(`${source.prefix}/template`, template);
+  world.putParameter(`${source.prefix}/values`, JSON.stringify(values));
+  world.putParameter(`${source.prefix}/manifest`, JSON.stringify({ hash }));
+  return hash;
+};
+
+/**
+ * A second manager fleet, `manager-b`, with its own manager group and two job groups (one per
+ * [[runners]] of the template), and its own config source: config/manager's files with its job
+ * groups and token parameters in place of the first fleet's.
+ */
+export const SECOND = {
+  manager: 'gitlab-runner-manager-b',
+  jobsInstance: 'gitlab-runner-b-ao-group',
+  jobsDocker: 'gitlab-runner-b-ao-group-docker',
+  managerTemplate: 'gitlab-runner-manager-b',
+  jobsTemplate: 'gitlab-runner-autoscaler-b',
+} as const;
+
+export const secondManagerConfig = (): { configPath: string; source: RunnerConfigSource } => {
+  const dir = mkdtempSync(join(tmpdir(), 'manager-b-'));
+  const templateFile = join(dir, 'config.toml.tmpl');
+  const valuesFile = join(dir, 'values.json');
+  writeFileSync(
+    templateFile,
+    readFileSync(MANAGER_CONFIG.templateFile, 'utf8')
+      .replace('name = "gitlab-runner-ao-group-docker"', `name = "${SECOND.jobsDocker}"`)
+      .replace('name = "gitlab-runner-ao-group"', `name = "${SECOND.jobsInstance}"`),
+  );
+  writeFileSync(
+    valuesFile,
+    readFileSync(MANAGER_CONFIG.valuesFile, 'utf8').replaceAll(
+      '/gitlab-runners/manager/',
+      '/gitlab-runners/manager-b/',
+    ),
+  );
+  const configPath = exampleConfigWith('two-managers', (config) => {
+    const fleets = config.fleets as Record<string, unknown>[];
+    const manager = fleets.find((f) => f.name === 'manager') as Record<string, unknown>;
+    fleets.push(
+      {
+        ...manager,
+        name: 'manager-b',
+        autoScalingGroup: SECOND.manager,
+        launchTemplate: SECOND.managerTemplate,
+        runnerConfig: { template: templateFile, values: valuesFile },
+      },
+      ...[
+        ['jobs-b-instance', SECOND.jobsInstance],
+        ['jobs-b-docker', SECOND.jobsDocker],
+      ].map(([name, group]) => ({
+        name,
+        role: 'jobs',
+        autoScalingGroup: group,
+        launchTemplate: SECOND.jobsTemplate,
+        pipeline: 'jobs',
+        manager: 'manager-b',
+        rollout: 'natural',
+      })),
+    );
+  });
+  return {
+    configPath,
+    source: {
+      prefix: '/runner-autopilot/gitlab-runners/manager-b/config',
+      templateFile,
+      valuesFile,
+      secrets: {
+        '/runner-autopilot/gitlab-runners/manager-b/instance-runner-token':
+          'glrt-scenario-B-INSTANCE-secret-0a9',
+        '/runner-autopilot/gitlab-runners/manager-b/docker-runner-token': 'glrt-scenario-B-DOCKER-secret-3e5',
+      },
+    },
+  };
+};
+
+/** The second manager fleet's groups in the world, with its manager online and running. */
+export const secondFleet = (world: World): FakeInstance => {
+  const managerLt = world.addLaunchTemplate(SECOND.managerTemplate, [AMI.managerOld]);
+  const jobsLt = world.addLaunchTemplate(SECOND.jobsTemplate, [AMI.jobsOld]);
+  const manager = world.addGroup({
+    name: SECOND.manager,
+    minSize: 1,
+    maxSize: 1,
+    desiredCapacity: 1,
+    launchTemplate: { id: managerLt.id, name: managerLt.name, version: '$Default' },
+    suspendedProcesses: ['AZRebalance'],
+    warmPool: false,
+    runsRunner: true,
+  });
+  for (const name of [SECOND.jobsInstance, SECOND.jobsDocker]) {
+    world.addGroup({
+      name,
+      minSize: 0,
+      maxSize: 20,
+      desiredCapacity: 0,
+      launchTemplate: { id: jobsLt.id, name: jobsLt.name, version: '$Default' },
+      suspendedProcesses: ['AZRebalance'],
+      warmPool: false,
+      runsRunner: false,
+    });
+  }
+  return world.launchIntoGroup(manager, { alreadyOnline: true });
 };

@@ -33,11 +33,22 @@ export interface RateSchedule {
   readonly input: string;
 }
 
+/** A Scheduler schedule on a cron expression (the nightly drift checks), run by the driver on demand. */
+export interface CronSchedule {
+  readonly id: string;
+  readonly service: string;
+  readonly expression: string;
+  readonly timeZone: string;
+  /** The target input, with Scheduler's context attributes (`<aws.scheduler.*>`) unresolved. */
+  readonly input: string;
+}
+
 export interface StackModel {
   readonly configPath: string;
   readonly busName: string;
   readonly routes: readonly Route[];
   readonly rates: readonly RateSchedule[];
+  readonly crons: readonly CronSchedule[];
   /** Service name -> its resolved environment. */
   readonly environments: ReadonlyMap<string, Record<string, string>>;
   /** Function ARN -> service name. */
@@ -157,6 +168,7 @@ export const loadStack = (configPath: string): StackModel => {
     ?.Name as string;
   const routes: Route[] = [];
   const rates: RateSchedule[] = [];
+  const crons: CronSchedule[] = [];
   for (const [id, r] of Object.entries(resources)) {
     const p = r.Properties ?? {};
     if (r.Type === 'AWS::Events::Rule' && p.EventPattern) {
@@ -181,6 +193,19 @@ export const loadStack = (configPath: string): StackModel => {
       const t = target ?? rule;
       const service = serviceOfTargetArn(t?.Arn);
       if (service) rates.push({ id, service, everyMinutes: every, input: t?.Input ?? '{}' });
+    }
+    if (r.Type === 'AWS::Scheduler::Schedule' && expression.startsWith('cron(')) {
+      const target = p.Target as { Arn: unknown; Input?: unknown };
+      const service = serviceOfTargetArn(target.Arn);
+      const input = resolve(target.Input ?? '{}');
+      if (service)
+        crons.push({
+          id,
+          service,
+          expression,
+          timeZone: typeof p.ScheduleExpressionTimezone === 'string' ? p.ScheduleExpressionTimezone : 'UTC',
+          input: typeof input === 'string' ? input : JSON.stringify(input),
+        });
     }
   }
 
@@ -218,6 +243,7 @@ export const loadStack = (configPath: string): StackModel => {
     busName,
     routes,
     rates,
+    crons,
     environments,
     arns,
     route,

@@ -616,7 +616,12 @@ const bakeEnd = async (item: Rollout, ctx: StepContext): Promise<StepResult> => 
 // ---------------------------------------------------------------------------------------------
 // Manager: maintenance window, lease, drain, replace, verify
 
-const leaseMinutes = (manager: Fleet): number => manager.maxJobMinutes + manager.healthTimeoutMinutes + 60;
+/** A lease outlasts the longest command its holder may run (a restarting apply may drain twice). */
+const leaseMinutes = (manager: Fleet, kind: Rollout['kind']): number =>
+  Math.max(
+    manager.maxJobMinutes + manager.healthTimeoutMinutes + 60,
+    Math.ceil(drainCommandSeconds(manager, kind) / 60) + 30,
+  );
 
 const maintenance = async (item: Rollout, ctx: StepContext): Promise<StepResult> => {
   const { settings, now } = ctx;
@@ -638,9 +643,8 @@ const maintenance = async (item: Rollout, ctx: StepContext): Promise<StepResult>
     await scheduleStep(ctx, next, 'maintenance', timing.until);
     return result;
   }
-  return holdLease(item, ctx, item.kind === 'restart' ? 'restart' : 'replace', () =>
-    drain(item, ctx, 'draining'),
-  );
+  const action = { rollout: 'replace', restart: 'restart', config: 'config-restart' }[item.kind];
+  return holdLease(item, ctx, action, () => drain(item, ctx, 'draining'));
 };
 
 /**
@@ -659,7 +663,7 @@ const holdLease = async (
     holder: item.candidateId,
     action,
     now: ctx.now,
-    ttlMinutes: leaseMinutes(manager),
+    ttlMinutes: leaseMinutes(manager, item.kind),
   });
   if (lease.acquired) return then();
   const retryAt = after(ctx.now, LEASE_RETRY_MINUTES);
@@ -962,6 +966,12 @@ const onApplyResult = async (item: Rollout, ctx: StepContext): Promise<StepResul
   const rotated = rotatedTokensOf(stdout);
   const tokens = rotated.length ? `; rotated token written back for ${rotated.join(', ')}` : '';
   const withExcerpt = { ...item, excerpt };
+  // A newer deploy changed the config since this apply read it: that deploy has its own apply.
+  if (result?.outcome === 'fail' && result.detail.startsWith('stale')) {
+    return finish(item, ctx, 'done', `superseded by a newer config: ${result.detail}`, {
+      result: 'superseded',
+    });
+  }
   if (verdict.kind === 'fail' || !result) {
     const reason = result
       ? `${result.outcome}: ${result.detail}`
@@ -1175,9 +1185,14 @@ const reconcile = async (item: Rollout, ctx: StepContext): Promise<StepResult> =
       return launchCanary(item, ctx);
     case 'canary-booting':
       return canaryCheck(item, ctx);
-    case 'applying':
+    case 'applying': {
       if (!item.commands?.length) return sendApply(item, ctx);
-      return onApplyResult(item, ctx);
+      const result = await onApplyResult(item, ctx);
+      if (result.to === 'applying' && due(item.deadline)) {
+        return configFailure(item, ctx, 'overrun', 'the apply command did not report back in time');
+      }
+      return result;
+    }
     case 'canary-testing':
     case 'draining':
     case 'rollback-draining':
@@ -1197,7 +1212,10 @@ const reconcile = async (item: Rollout, ctx: StepContext): Promise<StepResult> =
       if (verdict.kind !== 'pending') return onCommand(item, ctx, item.commands?.[0]?.commandId ?? '');
       if (item.state === 'canary-testing' && due(item.deadline))
         return reject(item, ctx, 'smoke test did not finish in time');
-      if (due(item.deadline)) return fail(item, ctx, `${item.state} overran its bound: a person must look`);
+      if (due(item.deadline)) {
+        const reason = `${item.state} overran its bound: a person must look`;
+        return item.kind === 'config' ? configFailure(item, ctx, 'overrun', reason) : fail(item, ctx, reason);
+      }
       return unchanged(item, 'commands still running');
     }
     case 'promotion-deferred':

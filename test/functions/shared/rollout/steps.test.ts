@@ -25,6 +25,8 @@ import {
   type DescribeInstanceInformationCommandInput,
   GetCommandInvocationCommand,
   type GetCommandInvocationCommandInput,
+  GetParameterCommand,
+  type GetParameterCommandInput,
   ListCommandsCommand,
   type ListCommandsCommandInput,
   SendCommandCommand,
@@ -33,6 +35,8 @@ import {
 } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { resetAutoScalingClient } from '../../../../functions/shared/aws/autoscaling';
 import { resetCloudWatchClient } from '../../../../functions/shared/aws/cloudwatch';
@@ -42,11 +46,19 @@ import { resetSchedulerClient } from '../../../../functions/shared/aws/scheduler
 import { resetSsmClient } from '../../../../functions/shared/aws/ssm';
 import type { ImageReadyDetail } from '../../../../functions/shared/events';
 import type { CanaryCheck } from '../../../../functions/shared/fleet';
+import { PermanentError } from '../../../../functions/shared/errors';
 import { resetLedgerClient } from '../../../../functions/shared/ledger';
 import { candidateIdFor } from '../../../../functions/shared/rollout/decide';
 import type { Rollout } from '../../../../functions/shared/rollout/model';
 import { RolloutSettings } from '../../../../functions/shared/rollout/settings';
-import { advance, stageCandidates, type StepContext } from '../../../../functions/shared/rollout/steps';
+import {
+  advance,
+  requestConfigApply,
+  stageCandidates,
+  type StepContext,
+} from '../../../../functions/shared/rollout/steps';
+import { configHash, parseValues, type Values } from '../../../../functions/shared/runner-config/render';
+import { output } from '../../../helpers/output';
 import { fakeLedger } from './fake-ledger';
 
 const ec2 = mockClient(EC2Client);
@@ -346,6 +358,44 @@ const fakeAws = () => {
     FailedEntryCount: 0,
     Entries: (input.Entries ?? []).map((_, i) => ({ EventId: `event-${i}` })),
   }));
+};
+
+// ---------------------------------------------------------------------------------------------
+// The manager's config source as the stack publishes it (config/manager), and the SecureString
+// parameters its values name: only the instance may read those.
+
+const CONFIG_DIR = join(__dirname, '..', '..', '..', '..', 'config', 'manager');
+const CONFIG_TEMPLATE = readFileSync(join(CONFIG_DIR, 'config.toml.tmpl'), 'utf8');
+const CONFIG_VALUES = parseValues(JSON.parse(readFileSync(join(CONFIG_DIR, 'values.json'), 'utf8')));
+const CONFIG_HASH = configHash(CONFIG_TEMPLATE, CONFIG_VALUES);
+const SECRETS: Record<string, string> = {
+  '/runner-autopilot/gitlab-runners/manager/instance-runner-token': 'glrt-instance-SECRET-t0k3n-0123456789',
+  '/runner-autopilot/gitlab-runners/manager/docker-runner-token': 'glrt-docker-SECRET-t0k3n-9876543210',
+};
+const parameters = new Map<string, { value: string; secure: boolean }>();
+
+/** Template, values and (last) the manifest with their hash, as RunnerConfigParameters writes them. */
+const publishConfig = (template = CONFIG_TEMPLATE, values: Values = CONFIG_VALUES) => {
+  parameters.set(`${CONFIG_PREFIX}/template`, { value: template, secure: false });
+  parameters.set(`${CONFIG_PREFIX}/values`, { value: JSON.stringify(values), secure: false });
+  parameters.set(`${CONFIG_PREFIX}/manifest`, {
+    value: JSON.stringify({ hash: configHash(template, values) }),
+    secure: false,
+  });
+  for (const [name, value] of Object.entries(SECRETS)) parameters.set(name, { value, secure: true });
+};
+
+/** GetParameter as SSM answers it: a SecureString stays ciphertext without decryption. */
+const getParameter = (input: GetParameterCommandInput) => {
+  const found = parameters.get(input.Name ?? '');
+  if (!found) throw Object.assign(new Error(`${input.Name} not found`), { name: 'ParameterNotFound' });
+  return {
+    Parameter: {
+      Name: input.Name,
+      Type: found.secure ? 'SecureString' : 'String',
+      Value: found.secure && !input.WithDecryption ? 'AQICAHiCIPHERTEXT==' : found.value,
+    },
+  };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1032,6 +1082,473 @@ describe('rollout steps', () => {
       expect(result).toMatchObject({ to: 'done' });
       expect(ec2).toHaveReceivedCommandTimes(ModifyLaunchTemplateCommand, 0);
       expect(busEvents()).toEqual([]);
+    });
+  });
+
+  describe('manager config', () => {
+    const DEPLOY_KEY = 'deploy:3f1c9d2e-8a7b-4c6d-b5e4-1a2b3c4d5e6f';
+    const APPLY_ID = candidateIdFor('config:manager', DEPLOY_KEY);
+    const deploy = {
+      fleet: 'manager',
+      mode: 'apply' as const,
+      reason: `deploy updated ${CONFIG_PREFIX}/manifest`,
+      idempotencyKey: DEPLOY_KEY,
+    };
+    const DRAIN_SECONDS = 120 * 60 + 900;
+
+    const historyOf = (applyId: string): string[] =>
+      (ledger.rollout('manager', applyId)?.history ?? []).map((h) => `${h.state}: ${h.note}`);
+    /** The apply command the item waits for ends with this output; its status event arrives. */
+    const finishApply = async (
+      stdout: string,
+      status: 'Success' | 'Failed' = 'Success',
+      applyId = APPLY_ID,
+      at: StepContext = ctx,
+    ) => {
+      const [command] = ledger.rollout('manager', applyId)?.commands ?? [];
+      if (!command) throw new Error(`apply ${applyId} waits for no command`);
+      invocations.set(`${command.commandId}/${command.instanceId}`, { status, stdout });
+      return advance('manager', applyId, { kind: 'command', commandId: command.commandId }, at);
+    };
+
+    beforeEach(() => {
+      parameters.clear();
+      ssm.on(GetParameterCommand).callsFake(getParameter);
+      publishConfig();
+    });
+
+    it('sends nothing when the published template does not lint, and records the lint failure', async () => {
+      publishConfig(
+        CONFIG_TEMPLATE.replace(
+          'name = "gitlab-runner-ao-group-docker"',
+          'name = "gitlab-runner-ao-group-dokcer"',
+        ),
+      );
+
+      const result = await requestConfigApply(deploy, ctx);
+
+      expect(result).toMatchObject({ fleet: 'manager', candidateId: APPLY_ID, from: 'new', to: 'failed' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
+      const item = ledger.rollout('manager', APPLY_ID);
+      expect(item).toMatchObject({
+        kind: 'config',
+        state: 'failed',
+        result: 'lint',
+        reason: expect.stringMatching(/^lint: line 84: .*"gitlab-runner-ao-group-dokcer" is not a job group/),
+      });
+      expect(item?.history.map((h) => `${h.state}: ${h.note}`)).toEqual([`failed: ${item?.reason}`]);
+      expect(busEvents()).toEqual([
+        {
+          source: 'runner-autopilot',
+          detailType: 'Config Apply Failed',
+          bus: BUS,
+          detail: { fleet: 'manager', applyId: APPLY_ID, stage: 'lint', reason: item?.reason },
+        },
+      ]);
+    });
+
+    it('sends nothing and records why when a config parameter is missing', async () => {
+      parameters.delete(`${CONFIG_PREFIX}/manifest`);
+
+      const result = await requestConfigApply(deploy, ctx);
+
+      expect(result).toMatchObject({ to: 'failed' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
+      expect(ledger.rollout('manager', APPLY_ID)?.reason).toBe(
+        'lint: the config template, values or manifest parameter is missing: deploy the stack',
+      );
+    });
+
+    it('sends the apply-config document to the live manager: where the config lives, its hash, no restart', async () => {
+      const result = await requestConfigApply(deploy, ctx);
+
+      expect(result).toMatchObject({ from: 'applying', to: 'applying' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+      const { input, commandId } = sentCommand(DOCS.applyConfig);
+      expect(input).toMatchObject({
+        DocumentName: DOCS.applyConfig,
+        InstanceIds: [OLD_MANAGER],
+        Comment: `runner-autopilot ${APPLY_ID} applying`,
+      });
+      expect(input.Parameters).toEqual({
+        Fleet: ['manager'],
+        CandidateId: [APPLY_ID],
+        ConfigPrefix: [CONFIG_PREFIX],
+        ExpectedHash: [CONFIG_HASH],
+        Mode: ['apply'],
+        AllowRestart: ['false'],
+        DrainTimeoutSeconds: [String(DRAIN_SECONDS)],
+        executionTimeout: ['600'],
+      });
+      expect(ledger.rollout('manager', APPLY_ID)).toMatchObject({
+        kind: 'config',
+        mode: 'apply',
+        state: 'applying',
+        configHash: CONFIG_HASH,
+        managerInstanceId: OLD_MANAGER,
+        commands: [{ commandId, instanceId: OLD_MANAGER }],
+      });
+      expect(historyOf(APPLY_ID)).toEqual([
+        `applying: apply requested: ${deploy.reason}`,
+        `applying: applying to ${OLD_MANAGER} (config ${CONFIG_HASH.slice(0, 12)})`,
+      ]);
+    });
+
+    it('puts no secret in a command, the ledger, an event or a log line, and never reads a SecureString', async () => {
+      await requestConfigApply(deploy, ctx);
+      await finishApply(
+        ['TOKEN_ROTATED=aws-instance', `CONFIG_HASH=${CONFIG_HASH}`, 'RESULT drift: runners.0.limit'].join(
+          '\n',
+        ),
+      );
+
+      const sentText = JSON.stringify(sent.map((c) => c.input));
+      for (const [path, secret] of Object.entries(SECRETS)) {
+        expect(sentText).not.toContain(secret);
+        // Not even the parameter's name: the instance reads the names from the values parameter.
+        expect(sentText).not.toContain(path);
+        expect(JSON.stringify(ledger.rollout('manager', APPLY_ID))).not.toContain(secret);
+        expect(JSON.stringify(busEvents())).not.toContain(secret);
+        expect(output()).not.toContain(secret);
+      }
+      expect(Object.keys(sent[0]?.input.Parameters ?? {}).sort()).toEqual(
+        [
+          'AllowRestart',
+          'CandidateId',
+          'ConfigPrefix',
+          'DrainTimeoutSeconds',
+          'ExpectedHash',
+          'Fleet',
+          'Mode',
+          'executionTimeout',
+        ].sort(),
+      );
+      expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual(
+        ['template', 'values', 'manifest'].map((part) => ({
+          Name: `${CONFIG_PREFIX}/${part}`,
+          WithDecryption: false,
+        })),
+      );
+    });
+
+    it.each([
+      ['in-sync', 'RESULT in-sync', 'done: in-sync'],
+      ['applied-live', 'RESULT applied-live', 'done: applied-live'],
+      [
+        'applied-live',
+        'RESULT applied-live: 2 change(s) reloaded',
+        'done: applied-live: 2 change(s) reloaded',
+      ],
+    ])(
+      'records %s (%s) in the item and its history, with no lease and no event',
+      async (outcome, last, line) => {
+        await requestConfigApply(deploy, ctx);
+
+        await finishApply(
+          `3 change(s): concurrent, runners.0.limit\napplies live\nCONFIG_HASH=${CONFIG_HASH}\n${last}`,
+        );
+
+        expect(ledger.rollout('manager', APPLY_ID)).toMatchObject({ state: 'done', result: outcome });
+        expect(historyOf(APPLY_ID).at(-1)).toBe(line);
+        expect(ledger.lease('manager')).toBeUndefined();
+        expect(busEvents()).toEqual([]);
+      },
+    );
+
+    it('reports drift found by a drift check as Config Drift Detected and changes nothing', async () => {
+      const check = {
+        ...deploy,
+        mode: 'drift' as const,
+        reason: 'nightly',
+        idempotencyKey: 'drift:2026-03-03T03:15:00Z',
+      };
+      const applyId = candidateIdFor('config:manager', check.idempotencyKey);
+      await requestConfigApply(check, ctx);
+
+      const result = await finishApply(
+        `CONFIG_HASH=${CONFIG_HASH}\nRESULT drift: concurrent, runners.0.limit`,
+        'Success',
+        applyId,
+      );
+
+      expect(sent[0]?.input.Parameters).toMatchObject({ Mode: ['drift'], AllowRestart: ['false'] });
+      expect(result).toMatchObject({ to: 'done', note: 'drift: concurrent, runners.0.limit' });
+      expect(ledger.rollout('manager', applyId)).toMatchObject({ result: 'drift', mode: 'drift' });
+      expect(historyOf(applyId)).toEqual([
+        'applying: drift requested: nightly',
+        `applying: checking drift on ${OLD_MANAGER} (config ${CONFIG_HASH.slice(0, 12)})`,
+        'done: drift: concurrent, runners.0.limit',
+      ]);
+      expect(busEvents()).toEqual([
+        expect.objectContaining({
+          detailType: 'Config Drift Detected',
+          detail: {
+            fleet: 'manager',
+            applyId,
+            instanceId: OLD_MANAGER,
+            changes: 'concurrent, runners.0.limit',
+            configHash: CONFIG_HASH,
+          },
+        }),
+      ]);
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    });
+
+    it('applies a deferred restart inside the window with the lease: a restart-allowed command that outlasts the drain', async () => {
+      await requestConfigApply(deploy, ctx);
+
+      const result = await finishApply(`CONFIG_HASH=${CONFIG_HASH}\nRESULT deferred-restart: listen_address`);
+
+      expect(result).toMatchObject({ to: 'draining' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 2);
+      const second = sent[1]!;
+      expect(second.input).toMatchObject({
+        DocumentName: DOCS.applyConfig,
+        InstanceIds: [OLD_MANAGER],
+        Comment: `runner-autopilot ${APPLY_ID} draining`,
+      });
+      expect(second.input.Parameters).toMatchObject({
+        ConfigPrefix: [CONFIG_PREFIX],
+        ExpectedHash: [CONFIG_HASH],
+        Mode: ['apply'],
+        AllowRestart: ['true'],
+        DrainTimeoutSeconds: [String(DRAIN_SECONDS)],
+      });
+      expect(Number(second.input.Parameters?.executionTimeout?.[0])).toBeGreaterThan(DRAIN_SECONDS);
+      expect(ledger.lease('manager')).toMatchObject({ holder: APPLY_ID });
+      expect(historyOf(APPLY_ID).slice(2)).toEqual([
+        'awaiting-maintenance: needs a restart (listen_address): waits for the maintenance window',
+        `draining: applying with a restart ${OLD_MANAGER} (running jobs finish first, up to 120 min)`,
+      ]);
+    });
+
+    // BUG: the lease lasts leaseMinutes (maxJobMinutes + healthTimeoutMinutes + 60 = 195 min here),
+    // but a restarting apply may run drainCommandSeconds(manager, 'config') = 17400 s (290 min: it
+    // drains, and when unhealthy drains again to restore). A manager rollout waiting for the lease
+    // takes the expired lease and drains the manager while the apply still runs.
+    it('holds the manager lease for as long as the restarting apply command may run', async () => {
+      await requestConfigApply(deploy, ctx);
+
+      await finishApply(`CONFIG_HASH=${CONFIG_HASH}\nRESULT deferred-restart: listen_address`);
+
+      const runsUntil = NOW.getTime() + Number(sent[1]?.input.Parameters?.executionTimeout?.[0]) * 1000;
+      expect(Date.parse(ledger.lease('manager')?.expiresAt ?? '')).toBeGreaterThanOrEqual(runsUntil);
+    });
+
+    it('ends done and releases the lease when the restarting apply succeeds', async () => {
+      await requestConfigApply(deploy, ctx);
+      await finishApply(`CONFIG_HASH=${CONFIG_HASH}\nRESULT deferred-restart: listen_address`);
+
+      const result = await finishApply(`CONFIG_HASH=${CONFIG_HASH}\nRESULT applied-restart`);
+
+      expect(result).toMatchObject({ from: 'draining', to: 'done', note: 'applied-restart' });
+      expect(ledger.rollout('manager', APPLY_ID)).toMatchObject({ state: 'done', result: 'applied-restart' });
+      expect(ledger.lease('manager')).toBeUndefined();
+      expect(busEvents()).toEqual([]);
+    });
+
+    it('never applies an identity change outside the window: it waits for the window, then restarts', async () => {
+      const outside = ctxAt(new Date('2026-03-03T10:00:00.000Z'));
+      await requestConfigApply(deploy, outside);
+
+      const deferred = await finishApply(
+        `CONFIG_HASH=${CONFIG_HASH}\nRESULT deferred-restart: runner aws-instance identity (url/id) changed`,
+        'Success',
+        APPLY_ID,
+        outside,
+      );
+
+      expect(deferred).toMatchObject({ to: 'awaiting-maintenance' });
+      expect(sent.map((c) => c.input.Parameters?.AllowRestart)).toEqual([['false']]);
+      expect(ledger.lease('manager')).toBeUndefined();
+      expect(schedules()).toEqual([
+        expect.objectContaining({
+          ScheduleExpression: 'at(2026-03-04T01:00:00)',
+          targetInput: { fleet: 'manager', candidateId: APPLY_ID, step: 'maintenance' },
+        }),
+      ]);
+      expect(historyOf(APPLY_ID).slice(2)).toEqual([
+        'awaiting-maintenance: needs a restart (runner aws-instance identity (url/id) changed): waits for the maintenance window',
+        'awaiting-maintenance: waiting for the maintenance window at 2026-03-04T01:00:00.000Z',
+      ]);
+
+      const inWindow = await advance(
+        'manager',
+        APPLY_ID,
+        { kind: 'maintenance' },
+        ctxAt(new Date('2026-03-04T01:00:00.000Z')),
+      );
+
+      expect(inWindow).toMatchObject({ from: 'awaiting-maintenance', to: 'draining' });
+      expect(sent.map((c) => c.input.Parameters?.AllowRestart)).toEqual([['false'], ['true']]);
+    });
+
+    it('waits and schedules a retry while a rollout holds the manager lease', async () => {
+      const held = {
+        fleet: 'manager',
+        holder: MANAGER_CANDIDATE,
+        action: 'replace',
+        acquiredAt: '2026-03-03T01:30:00.000Z',
+        expiresAt: '2026-03-03T06:45:00.000Z',
+      };
+      ledger.seedLease(held);
+      await requestConfigApply(deploy, ctx);
+
+      const result = await finishApply(`CONFIG_HASH=${CONFIG_HASH}\nRESULT deferred-restart: listen_address`);
+
+      expect(result).toMatchObject({
+        to: 'awaiting-maintenance',
+        note: `lease of manager held by ${MANAGER_CANDIDATE} (replace); retry at 2026-03-03T02:10:00.000Z`,
+      });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+      expect(ledger.lease('manager')).toEqual(held);
+      expect(schedules()).toEqual([
+        expect.objectContaining({
+          ScheduleExpression: 'at(2026-03-03T02:10:00)',
+          targetInput: { fleet: 'manager', candidateId: APPLY_ID, step: 'maintenance' },
+        }),
+      ]);
+      expect(ledger.rollout('manager', APPLY_ID)).toMatchObject({
+        attempts: 1,
+        dueAt: '2026-03-03T02:10:00.000Z',
+      });
+    });
+
+    it('records a failed-and-restored restart as failed, with the excerpt, and releases the lease', async () => {
+      await requestConfigApply(deploy, ctx);
+      await finishApply(`CONFIG_HASH=${CONFIG_HASH}\nRESULT deferred-restart: listen_address`);
+      const stdout = [
+        'gitlab-runner not healthy after the restart: restoring config.toml.bak-20260303T020500Z',
+        `CONFIG_HASH=${CONFIG_HASH}`,
+        'RESULT failed-restored: gitlab-runner unhealthy with the new config',
+      ].join('\n');
+
+      const result = await finishApply(stdout, 'Failed');
+
+      expect(result).toMatchObject({ from: 'draining', to: 'failed' });
+      expect(ledger.rollout('manager', APPLY_ID)).toMatchObject({
+        state: 'failed',
+        result: 'failed',
+        reason: 'failed-restored: gitlab-runner unhealthy with the new config',
+        excerpt: expect.stringContaining('RESULT failed-restored'),
+      });
+      expect(ledger.lease('manager')).toBeUndefined();
+      expect(busEvents()).toEqual([
+        expect.objectContaining({
+          detailType: 'Config Apply Failed',
+          detail: {
+            fleet: 'manager',
+            applyId: APPLY_ID,
+            stage: 'failed-restored',
+            reason: 'failed-restored: gitlab-runner unhealthy with the new config',
+            excerpt: expect.stringContaining('RESULT failed-restored: gitlab-runner unhealthy'),
+          },
+        }),
+      ]);
+    });
+
+    it('records a failed apply (RESULT fail, exit 1) as failed with a Config Apply Failed event', async () => {
+      await requestConfigApply(deploy, ctx);
+
+      const result = await finishApply(
+        `CONFIG_HASH=${CONFIG_HASH}\nRESULT fail: the rendered config does not parse (line 12)`,
+        'Failed',
+      );
+
+      expect(result).toMatchObject({ from: 'applying', to: 'failed' });
+      expect(ledger.rollout('manager', APPLY_ID)).toMatchObject({
+        result: 'failed',
+        reason: 'fail: the rendered config does not parse (line 12)',
+      });
+      expect(busEvents()).toEqual([
+        expect.objectContaining({
+          detailType: 'Config Apply Failed',
+          detail: expect.objectContaining({
+            stage: 'fail',
+            reason: 'fail: the rendered config does not parse (line 12)',
+          }),
+        }),
+      ]);
+    });
+
+    it('ends an apply overtaken by a newer deploy (stale) as superseded, without an alert', async () => {
+      await requestConfigApply(deploy, ctx);
+
+      const result = await finishApply(
+        `CONFIG_HASH=${CONFIG_HASH}\nRESULT fail: stale (nothing changed)`,
+        'Failed',
+      );
+
+      expect(result).toMatchObject({ from: 'applying', to: 'done' });
+      expect(ledger.rollout('manager', APPLY_ID)).toMatchObject({ result: 'superseded' });
+      expect(busEvents()).toEqual([]);
+    });
+
+    it('records the runners whose rotated token the apply wrote back', async () => {
+      await requestConfigApply(deploy, ctx);
+
+      await finishApply(
+        [
+          'TOKEN_ROTATED=aws-instance',
+          '  rotated token of aws-instance kept and written back to /runner-autopilot/gitlab-runners/manager/instance-runner-token',
+          'TOKEN_ROTATED=aws-docker-autoscaler',
+          `CONFIG_HASH=${CONFIG_HASH}`,
+          'RESULT in-sync',
+        ].join('\n'),
+      );
+
+      expect(historyOf(APPLY_ID).at(-1)).toBe(
+        'done: in-sync; rotated token written back for aws-instance, aws-docker-autoscaler',
+      );
+    });
+
+    it('sends one command when the same trigger is delivered twice', async () => {
+      const first = await requestConfigApply(deploy, ctx);
+      const again = await requestConfigApply(deploy, ctx);
+
+      expect(first).toMatchObject({ to: 'applying' });
+      expect(again).toMatchObject({ from: 'applying', to: 'applying', note: 'apply already requested' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    });
+
+    it('adopts the sent command after a crash before the save instead of sending another', async () => {
+      ledger.crashOnNextSave();
+      await expect(requestConfigApply(deploy, ctx)).rejects.toThrow('Task timed out');
+      await requestConfigApply(deploy, ctx);
+
+      const result = await advance(
+        'manager',
+        APPLY_ID,
+        { kind: 'reconcile' },
+        ctxAt(new Date('2026-03-03T02:15:00.000Z')),
+      );
+
+      expect(result).toMatchObject({ from: 'applying', to: 'applying' });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+      expect(ledger.rollout('manager', APPLY_ID)?.commands).toEqual([
+        { commandId: sent[0]?.commandId, instanceId: OLD_MANAGER },
+      ]);
+    });
+
+    it('ends done with no command when no manager is live: the next one renders the config at boot', async () => {
+      groups.get('gitlab-runner-manager')!.Instances = [];
+
+      const result = await requestConfigApply(deploy, ctx);
+
+      expect(result).toMatchObject({
+        to: 'done',
+        note: 'no live manager: the next one renders this config at boot',
+      });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
+      expect(ledger.rollout('manager', APPLY_ID)).toMatchObject({ result: 'no-manager' });
+    });
+
+    it('refuses a fleet that is no manager with a runner config', async () => {
+      await expect(requestConfigApply({ ...deploy, fleet: 'jobs-docker' }, ctx)).rejects.toThrow(
+        PermanentError,
+      );
+
+      expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 0);
     });
   });
 });
