@@ -74,6 +74,26 @@ const configBootSpecs = (): ComponentSpec[] => [
   },
 ];
 
+/**
+ * The manager's runner-autopilot-metrics.service, its boot script and the CloudWatch agent templates:
+ * at boot (never on a canary) the agent scrapes gitlab-runner's Prometheus endpoint and publishes to
+ * RunnerAutopilot/Runner with the fleet as a dimension. Runs after the cloudwatch-agent component.
+ */
+const runnerMetricsSpec = (): ComponentSpec => ({
+  key: 'runner-metrics',
+  description:
+    "Boot unit: the CloudWatch agent publishes gitlab-runner's Prometheus metrics to RunnerAutopilot/Runner (never on a canary)",
+  phase: 'build',
+  steps: [
+    scriptStep('InstallRunnerMetrics', 'install-runner-metrics.sh', {
+      METRICS_BOOT_SCRIPT_GZ: packedImageFile('scripts/runner-metrics-boot.sh'),
+      METRICS_UNIT_GZ: packedImageFile('files/runner-metrics/runner-autopilot-metrics.service'),
+      AGENT_CONFIG_GZ: packedImageFile('files/runner-metrics/amazon-cloudwatch-agent.json'),
+      PROMETHEUS_CONFIG_GZ: packedImageFile('files/runner-metrics/prometheus.yaml'),
+    }),
+  ],
+});
+
 const debArch = (pipeline: Pipeline): string => (pipeline.architecture === 'arm64' ? 'arm64' : 'amd64');
 
 /** A step running `image/scripts/<script>` with the shared helpers inlined before it. */
@@ -241,6 +261,7 @@ const managerSpecs = (pipeline: ManagerPipeline, runnerVersion: string): Compone
         scriptStep('InstallCloudwatchAgent', 'install-cloudwatch-agent.sh', { ARCH: debArch(pipeline) }),
       ],
     },
+    runnerMetricsSpec(),
     {
       key: 'test-manager',
       description: 'Fails the build when the manager image is incomplete or would start the runner at boot',

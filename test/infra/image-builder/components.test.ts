@@ -123,6 +123,7 @@ describe('planComponents', () => {
       'config-apply',
       'config-boot',
       'cloudwatch-agent',
+      'runner-metrics',
       'test-manager',
     ]);
     expect(service).toContain(
