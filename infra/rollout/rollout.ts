@@ -21,6 +21,7 @@ import type { AutopilotFunction } from '../autopilot-function';
 import { acknowledgeWildcardResources } from '../nag';
 import { ledgerTableName } from '../naming';
 import { RolloutDocuments } from './documents';
+import { Sweeper } from '../health/sweeper';
 import { Housekeeping } from './housekeeping';
 import { systemFailureAlarm, withDefaultRollbackAlarms } from '../health/runner-alarms';
 import { LedgerTable } from './ledger-table';
@@ -180,6 +181,7 @@ export class Rollout extends Construct {
       this.grantRollout(fn, config, schedulerRole, groupName);
     }
     new Housekeeping(this, 'Housekeeping', { ...props, ledger: this.ledger });
+    new Sweeper(this, 'Sweeper', { ...props, ledger: this.ledger, configPrefixes: settings.configPrefixes });
 
     new Rule(this, 'ImageReadyRule', {
       description: 'Image Ready -> stage-candidate',

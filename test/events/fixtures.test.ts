@@ -7,6 +7,7 @@ import { z } from 'zod';
 
 import { DriftCheck, ManifestChanged } from '../../functions/apply-config/schema';
 import { CommandStatusChange } from '../../functions/command-status/schema';
+import { SweepInput } from '../../functions/fleet-sweeper/schema';
 import { HousekeepingInput } from '../../functions/housekeeper/schema';
 import { AlarmStateChange } from '../../functions/rollback/schema';
 import { StepInput } from '../../functions/rollout-step/schema';
@@ -23,6 +24,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   ssm: CommandStatusChange,
   'ssm/parameter-store-change.manifest.json': ManifestChanged,
   'scheduler/drift-check.json': DriftCheck,
+  'scheduler/fleet-sweep.json': SweepInput,
   'runner-autopilot/config-apply-requested.json': busEvent(DetailType.ConfigApplyRequested),
   // A neighbour: a real event of the source that our rule must leave out (test/infra checks it).
   'ssm/command-status.other-document.json': EventBridgeSchema,

@@ -11,6 +11,13 @@ const CLIENTS: Record<string, string[]> = {
   'start-bake': ['client-imagebuilder'],
   'image-state': ['client-eventbridge', 'client-imagebuilder'],
   housekeeper: ['client-auto-scaling', 'client-dynamodb', 'client-ec2'],
+  'fleet-sweeper': [
+    'client-auto-scaling',
+    'client-cloudwatch',
+    'client-dynamodb',
+    'client-ec2',
+    'client-ssm',
+  ],
   // The rollout steps share one module that talks to every service of the rollout.
   ...Object.fromEntries(
     ['stage-candidate', 'rollout-step', 'command-status', 'rollback', 'manager-restart', 'reconciler'].map(
