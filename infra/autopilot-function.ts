@@ -43,13 +43,15 @@ export interface AutopilotFunctionProps {
  */
 export class AutopilotFunction extends Construct {
   readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
   /** Failure destination of an async function; `undefined` for a synchronous one. */
   readonly failureQueue?: Queue;
   readonly permanentFailureAlarm: Alarm;
   readonly errorsAlarm: Alarm;
   readonly throttlesAlarm: Alarm;
   readonly failureQueueAlarm?: Alarm;
-  private readonly serviceName: string;
+  /** The function folder name: its Powertools service and `service` metric dimension. */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: AutopilotFunctionProps) {
     super(scope, id);
@@ -73,10 +75,10 @@ export class AutopilotFunction extends Construct {
       });
     }
 
-    const logGroup = new LogGroup(this, 'Logs', {
+    const logGroup = (this.logGroup = new LogGroup(this, 'Logs', {
       retention: RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
-    });
+    }));
 
     this.function = new NodejsFunction(this, 'Function', {
       description: props.description,

@@ -24,6 +24,8 @@ import { AutopilotFunction, queueDepthAlarm } from './autopilot-function';
 import { acknowledgeWildcardResources } from './nag';
 import { busName } from './naming';
 import { nameAlarms } from './health/alarm-names';
+import { Alerts } from './health/alerts';
+import { AutopilotDashboard } from './health/dashboard';
 import { Rollout } from './rollout/rollout';
 import { toSchedulerCron } from './schedule';
 
@@ -188,6 +190,18 @@ export class AutopilotStack extends Stack {
         addFunction: (fn) => this.addFunction(fn),
       });
     }
+    new Alerts(this, 'Alerts', {
+      config,
+      bus: this.bus,
+      deliveryFailures,
+      addFunction: (fn) => this.addFunction(fn),
+    });
+    new AutopilotDashboard(this, 'Dashboard', {
+      deployment: config.deployment,
+      fleets: config.fleets,
+      functions: this.functions,
+      sweepEveryMinutes: config.sweepEveryMinutes,
+    });
   }
 
   private addFunction(props: ConstructorParameters<typeof AutopilotFunction>[2]): AutopilotFunction {

@@ -69,7 +69,9 @@ describe('rollout scenarios', () => {
         'template ours -> manager-restart',
       ]),
     );
-    expect(stack.rates).toEqual([expect.objectContaining({ service: 'reconciler', everyMinutes: 5 })]);
+    expect(stack.rates).toEqual(
+      expect.arrayContaining([expect.objectContaining({ service: 'reconciler', everyMinutes: 5 })]),
+    );
     expect(JSON.parse(stack.environment('rollout-step').AUTOPILOT_CONFIG ?? '{}')).toMatchObject({
       scheduler: { targetArn: [...stack.arns.entries()].find(([, s]) => s === 'rollout-step')?.[0] },
     });

@@ -1,0 +1,196 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+
+import { describeInstances } from '../shared/aws/ec2';
+import { publish } from '../shared/aws/sns';
+import { TransientError } from '../shared/errors';
+import { DetailType } from '../shared/events';
+import { getRollout } from '../shared/ledger';
+import type { Outcome, RunTools } from '../shared/make-handler';
+import { readSecret, SecretMissingError } from '../shared/secrets';
+import { lazyConfigSlice } from '../shared/settings';
+import {
+  type Alert,
+  composeAlert,
+  contentKey,
+  decideAlert,
+  type InstanceFact,
+  instanceIdsOf,
+  memoryKey,
+  type RolloutFact,
+} from './decide';
+import { CHAT_DELIVERY_FAILED, type PostResult, postJson } from './deliver';
+import { formatChat, formatSns } from './format';
+import type { AlertInput } from './schema';
+import { type ChatChannel, AlertSettings } from './settings';
+import { type ChannelState, claimDelivery, getMemory, putMemory, saveDelivery } from './store';
+
+const settings = lazyConfigSlice(AlertSettings);
+export const resetSettings = settings.reset;
+
+/**
+ * How long a claimed delivery is held by one invocation: longer than the function runs (30 s), and
+ * shorter than Lambda waits before its first retry (about a minute), so a retry finds it free.
+ */
+export const LEASE_SECONDS = 45;
+
+/** The topic is one channel, each chat webhook another; ids key the per-channel delivery record. */
+type Channel = { readonly id: 'sns' } | { readonly id: string; readonly chat: ChatChannel };
+const channelsOf = (cfg: AlertSettings): Channel[] => [
+  { id: 'sns' },
+  ...cfg.chat.map((chat) => ({ id: `chat:${chat.name}`, chat })),
+];
+
+const deliver = async (channel: Channel, alert: Alert, cfg: AlertSettings): Promise<PostResult> => {
+  if (!('chat' in channel)) {
+    await publish({ topicArn: cfg.topicArn, ...formatSns(alert) });
+    return { kind: 'sent', status: 200 };
+  }
+  let url: string;
+  try {
+    url = await readSecret(channel.chat.url);
+  } catch (error) {
+    if (error instanceof SecretMissingError) return { kind: 'permanent', error: error.message };
+    throw error;
+  }
+  return postJson(url, formatChat(channel.chat.kind, alert));
+};
+
+/** The ledger item of a failed rollout or apply: its canary, manager, commands and versions. */
+const rolloutFact = async (
+  event: AlertInput,
+  cfg: AlertSettings,
+  tools: RunTools,
+): Promise<RolloutFact | undefined> => {
+  const ref =
+    event['detail-type'] === DetailType.RolloutFailed
+      ? { fleet: event.detail.fleet, id: event.detail.candidateId }
+      : event['detail-type'] === DetailType.ConfigApplyFailed
+        ? { fleet: event.detail.fleet, id: event.detail.applyId }
+        : undefined;
+  if (!ref) return undefined;
+  try {
+    return await getRollout(cfg.stateTable, ref.fleet, ref.id);
+  } catch (error) {
+    // Details make the message better; their absence must not stop it.
+    tools.logger.warn('could not read the ledger item, alerting without it', { error });
+    return undefined;
+  }
+};
+
+const instanceFacts = async (ids: string[], tools: RunTools): Promise<InstanceFact[]> => {
+  if (ids.length === 0) return [];
+  try {
+    const found = await describeInstances(ids);
+    const known = new Set(found.map((i) => i.instanceId));
+    return [
+      ...found,
+      ...ids.filter((id) => !known.has(id)).map((instanceId) => ({ instanceId, state: 'unknown' })),
+    ];
+  } catch (error) {
+    tools.logger.warn('could not describe the instances, alerting with their ids only', { error });
+    return ids.map((instanceId) => ({ instanceId, state: 'unknown' }));
+  }
+};
+
+/**
+ * One alert: claim the message (a duplicate stops here), decide against the alarm's or pipeline's
+ * memory, gather the instances it names, then deliver to every channel independently. A channel
+ * that fails for good is counted and logged; one that fails for now makes the invocation throw
+ * after the others were recorded, so Lambda's retry sends only to the channels still owed.
+ */
+export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outcome> => {
+  const { logger, metrics, context } = tools;
+  const cfg = settings.get();
+  const now = tools.now();
+  const key = contentKey(event);
+  const holder = context.awsRequestId;
+  logger.appendKeys({
+    eventId: event.id,
+    detailType: event['detail-type'],
+    eventSource: event.source,
+    ...('alarmName' in event.detail ? { alarmName: event.detail.alarmName } : {}),
+  });
+
+  const claim = await claimDelivery(cfg.stateTable, key, {
+    eventId: event.id,
+    holder,
+    now,
+    leaseSeconds: LEASE_SECONDS,
+  });
+  if (claim.kind === 'done') return { outcome: 'suppressed', reason: 'duplicate' };
+  if (claim.kind === 'busy') {
+    throw new TransientError(`another invocation is delivering this alert (${key}) right now: retry later`);
+  }
+
+  const mKey = memoryKey(event);
+  const stored = mKey ? await getMemory(cfg.stateTable, mKey) : undefined;
+  const decision = decideAlert(event, stored?.memory, cfg, now);
+  if (mKey && decision.memory)
+    await putMemory(cfg.stateTable, mKey, decision.memory, stored?.version ?? 0, now);
+  if (decision.kind === 'suppress') {
+    await saveDelivery(cfg.stateTable, key, {
+      holder,
+      channels: {},
+      done: true,
+      outcome: `suppressed:${decision.reason}`,
+    });
+    return { outcome: 'suppressed', reason: decision.reason };
+  }
+
+  const rollout = await rolloutFact(event, cfg, tools);
+  const instances = await instanceFacts(instanceIdsOf(event, rollout), tools);
+  const alert = composeAlert(event, decision, { instances, ...(rollout ? { rollout } : {}) }, cfg);
+
+  const owed = channelsOf(cfg).filter((c) => !claim.channels[c.id]);
+  const results = await Promise.allSettled(owed.map((c) => deliver(c, alert, cfg)));
+  const settled: Record<string, ChannelState> = {};
+  const retry: string[] = [];
+  const failed: string[] = [];
+  results.forEach((result, i) => {
+    const channel = owed[i]!;
+    const verdict: PostResult =
+      result.status === 'fulfilled'
+        ? result.value
+        : {
+            kind: 'transient',
+            error: result.reason instanceof Error ? result.reason.message : String(result.reason),
+          };
+    const where =
+      'chat' in channel ? { channel: channel.chat.name, chatKind: channel.chat.kind } : { channel: 'sns' };
+    if (verdict.kind === 'sent') {
+      settled[channel.id] = 'sent';
+    } else if (verdict.kind === 'permanent') {
+      settled[channel.id] = 'failed';
+      failed.push(channel.id);
+      logger.error('chat delivery failed for good', {
+        ...where,
+        status: verdict.status,
+        error: verdict.error,
+        errorKind: 'permanent',
+      });
+      const single = metrics.singleMetric();
+      single.addDimension('channel', where.channel);
+      single.addMetric(CHAT_DELIVERY_FAILED, MetricUnit.Count, 1);
+    } else {
+      retry.push(channel.id);
+      logger.warn('delivery failed, will retry', { ...where, status: verdict.status, error: verdict.error });
+    }
+  });
+
+  const outcome = retry.length ? 'partly-sent' : 'sent';
+  await saveDelivery(cfg.stateTable, key, { holder, channels: settled, done: retry.length === 0, outcome });
+  if (retry.length) {
+    throw new TransientError(`delivery to ${retry.join(', ')} failed: Lambda retries those channels only`);
+  }
+  return {
+    outcome: 'sent',
+    status: alert.status,
+    severity: alert.severity,
+    title: alert.title,
+    ...(alert.fleet ? { fleet: alert.fleet } : {}),
+    instanceCount: alert.instances.length,
+    sentCount: Object.values(settled).filter((s) => s === 'sent').length,
+    alreadySentCount: Object.keys(claim.channels).length,
+    failedChannels: failed,
+  };
+};

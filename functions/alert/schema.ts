@@ -1,0 +1,83 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+
+import { busEvent, DetailType } from '../shared/events';
+
+/**
+ * What the alert function consumes: `CloudWatch Alarm State Change` for our alarms (metric,
+ * metric-math and composite alike) and our own failure events. Alarm details are kept open: only
+ * the fields read here are checked, the rest passes through.
+ */
+
+const AlarmState = z.looseObject({
+  value: z.string(),
+  reason: z.string().optional(),
+  /** JSON text: `triggeringAlarms` for a composite alarm, evaluated datapoints for a metric alarm. */
+  reasonData: z.string().optional(),
+  timestamp: z.string(),
+});
+
+const MetricDefinition = z.looseObject({
+  id: z.string().optional(),
+  label: z.string().optional(),
+  /** A metric-math or Metrics Insights expression. */
+  expression: z.string().optional(),
+  metricStat: z
+    .looseObject({
+      metric: z.looseObject({
+        namespace: z.string().optional(),
+        name: z.string().optional(),
+        dimensions: z.record(z.string(), z.string()).optional(),
+      }),
+      period: z.number().optional(),
+      stat: z.string().optional(),
+    })
+    .optional(),
+  returnData: z.boolean().optional(),
+});
+
+export const AlarmStateChange = EventBridgeSchema.extend({
+  source: z.literal('aws.cloudwatch'),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  detail: z.looseObject({
+    alarmName: z.string().min(1),
+    state: AlarmState,
+    previousState: AlarmState.partial({ timestamp: true }).optional(),
+    configuration: z
+      .looseObject({
+        description: z.string().optional(),
+        metrics: z.array(MetricDefinition).optional(),
+        /** Composite alarms only. */
+        alarmRule: z.string().optional(),
+      })
+      .optional(),
+  }),
+});
+export type AlarmStateChange = z.infer<typeof AlarmStateChange>;
+
+export const BakeFailed = busEvent(DetailType.BakeFailed);
+export const RolloutFailed = busEvent(DetailType.RolloutFailed);
+export const ConfigApplyFailed = busEvent(DetailType.ConfigApplyFailed);
+export const ConfigDriftDetected = busEvent(DetailType.ConfigDriftDetected);
+export type BakeFailed = z.infer<typeof BakeFailed>;
+export type RolloutFailed = z.infer<typeof RolloutFailed>;
+export type ConfigApplyFailed = z.infer<typeof ConfigApplyFailed>;
+export type ConfigDriftDetected = z.infer<typeof ConfigDriftDetected>;
+
+/** Our failure events the alert function is routed (infra/health/alerts.ts keeps the same list). */
+export const ALERTED_DETAIL_TYPES = [
+  DetailType.BakeFailed,
+  DetailType.RolloutFailed,
+  DetailType.ConfigApplyFailed,
+  DetailType.ConfigDriftDetected,
+] as const;
+
+export const AlertInput = z.discriminatedUnion('detail-type', [
+  AlarmStateChange,
+  BakeFailed,
+  RolloutFailed,
+  ConfigApplyFailed,
+  ConfigDriftDetected,
+]);
+export type AlertInput = z.infer<typeof AlertInput>;
+export type FailureEvent = BakeFailed | RolloutFailed | ConfigApplyFailed | ConfigDriftDetected;

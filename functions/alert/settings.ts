@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+import { SecretRef } from '../gitlab-webhook/settings';
+
+/** The alert function's slice of the suite config (see `functions/shared/settings.ts`). */
+
+export const ChatChannel = z.strictObject({
+  kind: z.enum(['slack', 'mattermost', 'teams']),
+  /** Unique among the channels: the metric dimension and the per-channel delivery record use it. */
+  name: z.string().min(1),
+  /** Where the incoming webhook URL is kept: the URL is the credential. */
+  url: SecretRef,
+});
+export type ChatChannel = z.infer<typeof ChatChannel>;
+
+export const AlertSettings = z
+  .strictObject({
+    deployment: z.string().min(1),
+    region: z.string().min(1),
+    topicArn: z.string().startsWith('arn:'),
+    /** The table holding `ALERT#...` dedupe and rate-limit items (and the rollout ledger, read-only here). */
+    stateTable: z.string().min(1),
+    /**
+     * Names of the stack's alarms start with this (CloudFormation names them `<stack>-<id>-<suffix>`):
+     * the part titles leave out.
+     */
+    alarmNamePrefix: z.string().min(1),
+    chat: z.array(ChatChannel).default([]),
+    rateLimitMinutes: z.number().int().min(1).max(1440),
+    bakeFailureWindowHours: z.number().int().min(1).max(168),
+    /** Fleets by group and pipeline, to name the fleet of an alarm, an instance or a bake. */
+    fleets: z
+      .array(z.strictObject({ name: z.string(), autoScalingGroup: z.string(), pipeline: z.string() }))
+      .default([]),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.chat.forEach((c, i) => {
+      if (seen.has(c.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['chat', i, 'name'],
+          message: `duplicate chat channel "${c.name}"`,
+        });
+      seen.add(c.name);
+    });
+  });
+export type AlertSettings = z.infer<typeof AlertSettings>;

@@ -1,0 +1,269 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+import { CHAT_DELIVERY_FAILED } from '../../functions/alert/deliver';
+import { ALERTED_DETAIL_TYPES } from '../../functions/alert/schema';
+import type { AlertSettings } from '../../functions/alert/settings';
+import type { SuiteConfig } from '../../functions/shared/config';
+import { EVENT_SOURCE } from '../../functions/shared/events';
+import { LEDGER_SCHEMA } from '../../functions/shared/ledger';
+import { METRICS_NAMESPACE } from '../../functions/shared/observability';
+import { describeSecretRef } from '../../functions/shared/secrets';
+import type { AutopilotFunction } from '../autopilot-function';
+import { acknowledgeWildcardResources } from '../nag';
+import { LedgerTable } from '../rollout/ledger-table';
+import { alarmNamePrefix } from './alarm-names';
+
+/** The service dimension Powertools adds to every metric of the function. */
+export const ALERT_SERVICE = 'alert';
+
+/** Alarm states routed to the function: INSUFFICIENT_DATA is nobody's call to action. */
+export const ROUTED_ALARM_STATES = ['ALARM', 'OK'];
+
+export interface AlertsProps {
+  readonly config: SuiteConfig;
+  /** Our bus, where the failure events are put. */
+  readonly bus: IEventBus;
+  /** Dead-letter queue of the rules' deliveries. */
+  readonly deliveryFailures: IQueue;
+  /** Registers the function with the stack (failure queue, alarms, lists). */
+  readonly addFunction: (props: ConstructorParameters<typeof AutopilotFunction>[2]) => AutopilotFunction;
+  /**
+   * Where dedupe and rate-limit state lives (items keyed `ALERT#...`), and where failed rollouts
+   * are read from (`FLEET#...`).
+   * @default - the stack's rollout ledger when it has one, else a small table of its own
+   */
+  readonly stateTable?: ITable;
+}
+
+/**
+ * Alerts: the SNS topic (email subscriptions from `alerts.emails`, KMS-encrypted, TLS only), the
+ * alert function, and the rules that route to it (a) every state change to ALARM or OK of the
+ * stack's alarms (all named `<stack>-...`, infra/health/alarm-names.ts) and (b) our failure events.
+ * The function reads the chat webhook URLs from their secrets and publishes to the topic. Each
+ * chat channel has an alarm on its permanent delivery failures; the alert function's own alarms
+ * also notify the topic directly, so a broken alert function is still heard of by email.
+ */
+export class Alerts extends Construct {
+  readonly topic: Topic;
+  readonly key: Key;
+  readonly function: AutopilotFunction;
+  readonly stateTable: ITable;
+  readonly alarmRule: Rule;
+  readonly eventRule: Rule;
+  /** Per chat channel name: its alarm on `ChatDeliveryFailed`. */
+  readonly chatDeliveryAlarms: Readonly<Record<string, Alarm>>;
+
+  constructor(scope: Construct, id: string, props: AlertsProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+    const names = config.alerts.chat.map((c) => c.name);
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate) {
+      throw new Error(`alerts.chat has two channels named "${duplicate}": give each a unique name`);
+    }
+
+    this.key = new Key(this, 'TopicKey', {
+      description: `runner-autopilot ${config.deployment}: encrypts the alert topic`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // CloudWatch publishes the alert function's own alarms straight to the topic.
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+    });
+    this.key.grant(cloudWatch, 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'Topic', {
+      displayName: `runner-autopilot ${config.deployment}`,
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.topic.grantPublish(cloudWatch);
+    config.alerts.emails.forEach((email) => this.topic.addSubscription(new EmailSubscription(email)));
+
+    this.stateTable = props.stateTable ?? this.findLedger() ?? this.ownTable();
+
+    const settings: AlertSettings = {
+      deployment: config.deployment,
+      region: stack.region,
+      topicArn: this.topic.topicArn,
+      stateTable: this.stateTable.tableName,
+      alarmNamePrefix: alarmNamePrefix(stack),
+      chat: config.alerts.chat,
+      rateLimitMinutes: config.alerts.rateLimitMinutes,
+      bakeFailureWindowHours: config.alerts.bakeFailureWindowHours,
+      fleets: config.fleets.map((f) => ({
+        name: f.name,
+        autoScalingGroup: f.autoScalingGroup,
+        pipeline: f.pipeline,
+      })),
+    };
+    this.function = props.addFunction({
+      name: 'alert',
+      description: 'Our alarms and failure events -> SNS (email) and chat webhooks',
+      settings,
+      logLevel: config.logLevel,
+    });
+    const fn = this.function.function;
+    this.topic.grantPublish(fn);
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        "Publishing to the encrypted topic needs GenerateDataKey on the topic's own key (grantPublish names it); the wildcard covers only its variants",
+    });
+    this.grantState(fn);
+    this.grantSecrets(fn, config);
+    // DescribeInstances has no resource-level permissions.
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    acknowledgeWildcardResources(
+      fn,
+      ['*'],
+      'ec2:DescribeInstances supports no resource-level permissions; the function only reads the instances an alert names',
+    );
+
+    const target = new LambdaFunction(fn, {
+      deadLetterQueue: props.deliveryFailures,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(6),
+    });
+    // AWS service events reach only the default bus.
+    this.alarmRule = new Rule(this, 'AlarmRule', {
+      description: 'Our alarms (named after the stack) went to ALARM or OK -> alert',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: {
+          alarmName: [{ prefix: alarmNamePrefix(stack) }],
+          state: { value: ROUTED_ALARM_STATES },
+        },
+      },
+      targets: [target],
+    });
+    this.eventRule = new Rule(this, 'FailureEventRule', {
+      description: `${ALERTED_DETAIL_TYPES.join(', ')} -> alert`,
+      eventBus: props.bus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [...ALERTED_DETAIL_TYPES] },
+      targets: [target],
+    });
+
+    this.chatDeliveryAlarms = Object.fromEntries(
+      config.alerts.chat.map((c) => [
+        c.name,
+        new Alarm(this, `ChatDeliveryFailed-${c.name}`, {
+          alarmDescription: `Alerts could not be delivered to ${c.kind} channel ${c.name}: its webhook refused them (a 4xx: revoked or wrong URL, or a refused payload) or its URL secret is missing or empty. Severity: warning. Runbook: read the ERROR lines "chat delivery failed for good" in the alert function's log group; if the hook was removed, create a new incoming webhook and store its URL in ${describeSecretRef(c.url)}.`,
+          metric: new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: CHAT_DELIVERY_FAILED,
+            dimensionsMap: { service: ALERT_SERVICE, channel: c.name },
+            statistic: 'Sum',
+            period: Duration.minutes(5),
+          }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      ]),
+    );
+
+    // If the alert function itself fails, the rule would hand its alarms to the failing function.
+    const direct = new SnsAction(this.topic);
+    for (const alarm of [
+      this.function.errorsAlarm,
+      this.function.throttlesAlarm,
+      this.function.permanentFailureAlarm,
+      this.function.failureQueueAlarm,
+    ]) {
+      alarm?.addAlarmAction(direct);
+      alarm?.addOkAction(direct);
+    }
+  }
+
+  /** The rollout ledger of this stack, when the stack has fleets (it is built before this construct). */
+  private findLedger(): ITable | undefined {
+    return Stack.of(this)
+      .node.findAll()
+      .find((c): c is LedgerTable => c instanceof LedgerTable)?.table;
+  }
+
+  /** Without fleets there is no ledger: a small table for the `ALERT#` items, which expire by TTL. */
+  private ownTable(): ITable {
+    return new Table(this, 'State', {
+      partitionKey: { name: LEDGER_SCHEMA.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: LEDGER_SCHEMA.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: LEDGER_SCHEMA.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  /**
+   * Item actions confined by `dynamodb:LeadingKeys`: read and write its own `ALERT#` items, and
+   * read (only) the ledger's `FLEET#` items to describe a failed rollout.
+   */
+  private grantState(fn: AutopilotFunction['function']): void {
+    const leading = (prefixes: string[]) => ({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes },
+    });
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [this.stateTable.tableArn],
+        conditions: leading(['ALERT#*']),
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [this.stateTable.tableArn],
+        conditions: leading(['FLEET#*']),
+      }),
+    );
+  }
+
+  /** GetParameter / GetSecretValue on exactly the chat channels' URL secrets. */
+  private grantSecrets(fn: AutopilotFunction['function'], config: SuiteConfig): void {
+    const stack = Stack.of(this);
+    const parameters = config.alerts.chat.flatMap((c) =>
+      'parameter' in c.url
+        ? [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: c.url.parameter.slice(1) })]
+        : [],
+    );
+    const secrets = config.alerts.chat.flatMap((c) =>
+      'secretsManager' in c.url
+        ? [
+            stack.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              // Secrets Manager appends 6 random characters to a secret's ARN.
+              resourceName: `${c.url.secretsManager}-??????`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ]
+        : [],
+    );
+    if (parameters.length) {
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [...new Set(parameters)] }),
+      );
+    }
+    if (secrets.length) {
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [...new Set(secrets)] }),
+      );
+    }
+  }
+}

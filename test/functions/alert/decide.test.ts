@@ -1,0 +1,589 @@
+import fc from 'fast-check';
+
+import {
+  type AlarmMemory,
+  alarmConsoleUrl,
+  alarmTime,
+  type BakeStreak,
+  composeAlert,
+  contentKey,
+  decideAlert,
+  formatAge,
+  instanceIdsOf,
+  MAX_INSTANCES,
+  memoryKey,
+  type Memory,
+} from '../../../functions/alert/decide';
+import { AlertInput, type AlarmStateChange } from '../../../functions/alert/schema';
+import { AlertSettings } from '../../../functions/alert/settings';
+import {
+  alarmSample,
+  bakeFailed,
+  CANARY,
+  configApplyFailed,
+  configDriftDetected,
+  MANAGER_INSTANCE,
+  rolloutFailed,
+  type Sample,
+  SETTINGS,
+} from './samples';
+
+const parse = (sample: Sample): AlertInput => AlertInput.parse(sample);
+const alarm = (name: Parameters<typeof alarmSample>[0], patch: (s: Sample) => void = () => undefined) => {
+  const sample = alarmSample(name);
+  patch(sample);
+  return parse(sample) as AlarmStateChange;
+};
+const at = (iso: string): Date => new Date(iso);
+const NOW = at('2026-11-30T03:15:05Z');
+const MINUTE = 60_000;
+
+describe('AlertInput schema', () => {
+  it.each([
+    ['single-metric alarm', alarmSample('singleMetric')],
+    ['single-metric OK', alarmSample('singleMetricOk')],
+    ['metric-math alarm', alarmSample('metricMath')],
+    ['composite alarm', alarmSample('composite')],
+    ['Bake Failed', bakeFailed()],
+    ['Rollout Failed', rolloutFailed()],
+    ['Config Apply Failed', configApplyFailed()],
+    ['Config Drift Detected', configDriftDetected()],
+  ])('parses the %s sample', (_name, sample) => {
+    expect(AlertInput.safeParse(sample).error).toBeUndefined();
+  });
+
+  it('refuses an event of our bus it is not routed (Image Ready)', () => {
+    expect(AlertInput.safeParse({ ...bakeFailed(), 'detail-type': 'Image Ready' }).success).toBe(false);
+  });
+
+  it('parses the settings of the samples', () => {
+    expect(AlertSettings.safeParse(SETTINGS).error).toBeUndefined();
+  });
+
+  it('refuses two chat channels with one name', () => {
+    const chat = [SETTINGS.chat[0]!, { ...SETTINGS.chat[1]!, name: SETTINGS.chat[0]!.name }];
+
+    expect(AlertSettings.safeParse({ ...SETTINGS, chat }).error?.message).toMatch(/duplicate chat channel/);
+  });
+});
+
+describe('contentKey', () => {
+  it('is the same for a redelivery under another event id', () => {
+    const first = alarm('singleMetric');
+    const again = alarm('singleMetric', (s) => (s.id = 'another-id'));
+
+    expect(contentKey(again)).toBe(contentKey(first));
+  });
+
+  it.each([
+    ['state', (s: Sample) => ((s.detail.state as { value: string }).value = 'OK')],
+    [
+      'state timestamp',
+      (s: Sample) => ((s.detail.state as { timestamp: string }).timestamp = '2026-11-30T04:00:00.000+0000'),
+    ],
+    ['alarm', (s: Sample) => (s.detail.alarmName = 'gitlab-runners-autopilot-other')],
+  ])('differs when the %s differs', (_what, patch) => {
+    expect(contentKey(alarm('singleMetric', patch))).not.toBe(contentKey(alarm('singleMetric')));
+  });
+
+  it.each([
+    [bakeFailed(), 'bake|'],
+    [rolloutFailed(), 'rollout|jobs-docker|c-3f9a1b7e2d|canary-testing|rejected'],
+    [configApplyFailed(), 'config|manager|a-7e6d5c4b3a|failed-restored'],
+    [configDriftDetected(), `drift|manager|a-drift-2026-11-30|${MANAGER_INSTANCE}`],
+  ])('keys our event %#  by what it reports, not its id', (sample, prefix) => {
+    expect(contentKey(parse(sample))).toContain(prefix);
+    expect(contentKey(parse({ ...sample, id: 'other' }))).toBe(contentKey(parse(sample)));
+  });
+});
+
+describe('alarmTime', () => {
+  it("reads CloudWatch's +0000 offset", () => {
+    expect(alarmTime('2026-11-30T03:15:00.130+0000')).toBe('2026-11-30T03:15:00.130Z');
+  });
+});
+
+describe('decideAlert: alarms', () => {
+  const firing = alarm('singleMetric');
+  const ok = alarm('singleMetricOk');
+  const sentAlarm = (minutesAgo: number, overrides: Partial<AlarmMemory> = {}): AlarmMemory => ({
+    lastTransitionAt: '2026-11-30T02:00:00.000Z',
+    lastSentKey: 'earlier',
+    lastSentState: 'ALARM',
+    lastAlarmSentAt: new Date(NOW.getTime() - minutesAgo * MINUTE).toISOString(),
+    held: 0,
+    ...overrides,
+  });
+
+  it('sends the first ALARM and remembers it was sent', () => {
+    const decision = decideAlert(firing, undefined, SETTINGS, NOW);
+
+    expect(decision).toEqual({
+      kind: 'send',
+      status: 'firing',
+      held: 0,
+      memory: {
+        lastTransitionAt: '2026-11-30T03:15:00.130Z',
+        lastSentKey: contentKey(firing),
+        lastSentState: 'ALARM',
+        lastAlarmSentAt: NOW.toISOString(),
+        held: 0,
+      },
+    });
+  });
+
+  it('sends "resolved" when an alarm that was sent returns to OK', () => {
+    const decision = decideAlert(ok, sentAlarm(10), SETTINGS, NOW);
+
+    expect(decision).toMatchObject({ kind: 'send', status: 'resolved', memory: { lastSentState: 'OK' } });
+  });
+
+  it('holds an OK when no ALARM was sent before it', () => {
+    expect(decideAlert(ok, undefined, SETTINGS, NOW)).toMatchObject({
+      kind: 'suppress',
+      reason: 'ok-without-alarm',
+    });
+  });
+
+  it('rate-limits an ALARM within rateLimitMinutes of the last one sent, and counts it', () => {
+    const memory = sentAlarm(10, { lastSentState: 'OK' });
+
+    const decision = decideAlert(firing, memory, SETTINGS, NOW);
+
+    expect(decision).toMatchObject({ kind: 'suppress', reason: 'rate-limited', memory: { held: 1 } });
+  });
+
+  it('sends the next ALARM after the rate limit, reporting what was held back', () => {
+    const memory = sentAlarm(31, { lastSentState: 'OK', held: 3 });
+
+    expect(decideAlert(firing, memory, SETTINGS, NOW)).toMatchObject({
+      kind: 'send',
+      status: 'firing',
+      held: 3,
+    });
+  });
+
+  it('holds an ALARM when the receivers already believe it is in ALARM', () => {
+    expect(decideAlert(firing, sentAlarm(120), SETTINGS, NOW)).toMatchObject({
+      kind: 'suppress',
+      reason: 'already-alerted',
+    });
+  });
+
+  it('holds INSUFFICIENT_DATA', () => {
+    const noData = alarm(
+      'singleMetric',
+      (s) => ((s.detail.state as { value: string }).value = 'INSUFFICIENT_DATA'),
+    );
+
+    expect(decideAlert(noData, undefined, SETTINGS, NOW)).toMatchObject({
+      kind: 'suppress',
+      reason: 'insufficient-data',
+    });
+  });
+
+  it('holds a change older than the newest one handled (late delivery)', () => {
+    const memory = sentAlarm(5, { lastTransitionAt: '2026-11-30T03:20:00.000Z', lastSentState: 'OK' });
+
+    expect(decideAlert(firing, memory, SETTINGS, NOW)).toEqual({ kind: 'suppress', reason: 'stale' });
+  });
+
+  it('decides "send" again, without new memory, for a change it already decided to send (a retry)', () => {
+    const first = decideAlert(firing, undefined, SETTINGS, NOW);
+
+    const retry = decideAlert(firing, first.memory, SETTINGS, new Date(NOW.getTime() + MINUTE));
+
+    expect(retry).toEqual({ kind: 'send', status: 'firing', held: 0 });
+  });
+});
+
+describe('decideAlert: Bake Failed', () => {
+  const failed = parse(bakeFailed());
+  const streak = (hoursAgo: number, failures = 1): BakeStreak => ({
+    firstFailureAt: new Date(NOW.getTime() - hoursAgo * 60 * MINUTE).toISOString(),
+    failures,
+    lastSentKey: 'bake|earlier',
+  });
+
+  it('sends the first failure of a pipeline', () => {
+    expect(decideAlert(failed, undefined, SETTINGS, NOW)).toMatchObject({
+      kind: 'send',
+      held: 0,
+      memory: { firstFailureAt: NOW.toISOString(), failures: 1, lastSentKey: contentKey(failed) },
+    });
+  });
+
+  it('holds the next nights within bakeFailureWindowHours of the first: one alert, not one a night', () => {
+    expect(decideAlert(failed, streak(24), SETTINGS, NOW)).toEqual({
+      kind: 'suppress',
+      reason: 'repeated-bake-failure',
+      memory: { ...streak(24), failures: 2 },
+    });
+  });
+
+  it('sends again once the window has passed, counting the failures in between', () => {
+    expect(decideAlert(failed, streak(73, 3), SETTINGS, NOW)).toMatchObject({ kind: 'send', held: 2 });
+  });
+
+  it('keys the streak per pipeline', () => {
+    expect(memoryKey(failed)).toBe('BAKE#jobs');
+    expect(memoryKey(parse(bakeFailed({ pipeline: 'manager' })))).toBe('BAKE#manager');
+  });
+});
+
+describe('decideAlert: other failure events', () => {
+  it.each([rolloutFailed(), configApplyFailed(), configDriftDetected()])(
+    'always sends (%#), keeping no memory',
+    (sample) => {
+      const event = parse(sample);
+
+      expect(memoryKey(event)).toBeUndefined();
+      expect(decideAlert(event, undefined, SETTINGS, NOW)).toEqual({
+        kind: 'send',
+        status: 'firing',
+        held: 0,
+      });
+    },
+  );
+});
+
+describe('decideAlert properties', () => {
+  const step = fc.record({
+    value: fc.constantFrom('ALARM', 'OK', 'INSUFFICIENT_DATA'),
+    gapMinutes: fc.integer({ min: 0, max: 90 }),
+    /** A redelivery of the previous change, instead of a new one. */
+    redeliver: fc.boolean(),
+  });
+
+  /** Plays a sequence of state changes of one alarm through decide, threading its memory. */
+  const play = (steps: { value: string; gapMinutes: number; redeliver: boolean }[]) => {
+    let memory: Memory | undefined;
+    let clock = at('2026-11-30T00:00:00Z').getTime();
+    let previous: AlarmStateChange | undefined;
+    const sent: { status: string; atMs: number }[] = [];
+    const decisions: string[] = [];
+    for (const s of steps) {
+      clock += s.gapMinutes * MINUTE + 1000;
+      const event =
+        s.redeliver && previous
+          ? previous
+          : alarm('singleMetric', (e) => {
+              (e.detail.state as { value: string }).value = s.value;
+              (e.detail.state as { timestamp: string }).timestamp = new Date(clock).toISOString();
+            });
+      const decision = decideAlert(event, memory, SETTINGS, new Date(clock));
+      if (decision.memory) memory = decision.memory;
+      decisions.push(decision.kind);
+      // A redelivery is a retry of the same message: only new sends count.
+      if (decision.kind === 'send' && !(s.redeliver && previous))
+        sent.push({ status: decision.status, atMs: clock });
+      previous = event;
+    }
+    return { sent, decisions };
+  };
+
+  it('never throws and is deterministic', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+        expect(play(steps)).toEqual(play(steps));
+      }),
+    );
+  });
+
+  it('alternates firing and resolved, starting with firing: no resolved without an alarm sent', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+        play(steps).sent.forEach((m, i) => expect(m.status).toBe(i % 2 === 0 ? 'firing' : 'resolved'));
+      }),
+    );
+  });
+
+  it('sends at most one firing message per rateLimitMinutes', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+        const firings = play(steps).sent.filter((m) => m.status === 'firing');
+        firings.slice(1).forEach((m, i) => {
+          expect(m.atMs - firings[i]!.atMs).toBeGreaterThanOrEqual(SETTINGS.rateLimitMinutes * MINUTE);
+        });
+      }),
+    );
+  });
+});
+
+describe('instanceIdsOf', () => {
+  it('takes the canary, the manager and the command instances of the ledger item, and ids in the reason', () => {
+    const ids = instanceIdsOf(parse(rolloutFailed()), {
+      canaryInstanceId: CANARY,
+      managerInstanceId: MANAGER_INSTANCE,
+      commands: [{ instanceId: CANARY }, { instanceId: 'i-0123456789abcdef0' }],
+    });
+
+    expect(ids).toEqual([CANARY, MANAGER_INSTANCE, 'i-0123456789abcdef0']);
+  });
+
+  it('takes the drifted instance', () => {
+    expect(instanceIdsOf(parse(configDriftDetected()))).toEqual([MANAGER_INSTANCE]);
+  });
+
+  it('takes an alarm metric InstanceId dimension', () => {
+    const event = alarm('singleMetric', (s) => {
+      const metrics = (
+        s.detail.configuration as { metrics: { metricStat: { metric: { dimensions: object } } }[] }
+      ).metrics;
+      metrics[0]!.metricStat.metric.dimensions = { InstanceId: 'i-0fedcba9876543210' };
+    });
+
+    expect(instanceIdsOf(event)).toEqual(['i-0fedcba9876543210']);
+  });
+
+  it('names none for a bake and for an alarm on a suite metric', () => {
+    expect(instanceIdsOf(parse(bakeFailed()))).toEqual([]);
+    expect(instanceIdsOf(alarm('metricMath'))).toEqual([]);
+  });
+
+  it(`stops at ${MAX_INSTANCES}`, () => {
+    const many = Array.from({ length: 15 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
+
+    expect(instanceIdsOf(parse(rolloutFailed({ reason: many.join(' ') })))).toHaveLength(MAX_INSTANCES);
+  });
+});
+
+describe('formatAge', () => {
+  it.each([
+    [30_000, '<1m'],
+    [25 * MINUTE, '25m'],
+    [5 * 60 * MINUTE + 12 * MINUTE, '5h 12m'],
+    [3 * 1440 * MINUTE + 4 * 60 * MINUTE + 59 * MINUTE, '3d 4h'],
+    [2 * 1440 * MINUTE, '2d'],
+  ])('%d ms is %s', (ms, text) => {
+    expect(formatAge(ms)).toBe(text);
+  });
+});
+
+describe('composeAlert', () => {
+  const firingDecision = { status: 'firing' as const, held: 0 };
+
+  it('titles an alarm by its description, takes its Runbook as what to do and links the alarm console', () => {
+    const alert = composeAlert(alarm('singleMetric'), firingDecision, { instances: [] }, SETTINGS);
+
+    expect(alert).toMatchObject({
+      status: 'firing',
+      title: 'start-bake refused an input for good (bad event, unknown pipeline, resource deleted)',
+      severity: 'critical',
+      deployment: 'gitlab-runners',
+      whatToDo:
+        'read the ERROR lines with errorKind "permanent" in its log group; fix the sender or the config.',
+      link: {
+        label: 'Open the alarm',
+        url: 'https://us-east-2.console.aws.amazon.com/cloudwatch/home?region=us-east-2#alarmsV2:alarm/gitlab-runners-autopilot-start-bake-PermanentFailureAlarm',
+      },
+      at: '2026-11-30T03:15:00.130Z',
+    });
+    expect(alert.fleet).toBeUndefined();
+    expect(alert.fields).toEqual(
+      expect.arrayContaining([
+        { label: 'State', value: 'ALARM (was OK)' },
+        { label: 'Metric', value: 'RunnerAutopilot PermanentFailure (service=start-bake), Sum / 300s' },
+      ]),
+    );
+  });
+
+  it('marks the OK path resolved, at severity info, with nothing to do', () => {
+    const alert = composeAlert(
+      alarm('singleMetricOk'),
+      { status: 'resolved', held: 0 },
+      { instances: [] },
+      SETTINGS,
+    );
+
+    expect(alert.title).toMatch(/^Resolved: start-bake refused/);
+    expect(alert.severity).toBe('info');
+    expect(alert.whatToDo).toMatch(/^Nothing to do/);
+  });
+
+  it('shows a metric-math alarm by its expression, its fleet from the dimension and its own severity', () => {
+    const alert = composeAlert(alarm('metricMath'), firingDecision, { instances: [] }, SETTINGS);
+
+    expect(alert.fleet).toBe('jobs-docker');
+    expect(alert.severity).toBe('warning');
+    expect(alert.fields).toContainEqual({
+      label: 'Expression',
+      value: 'Idle share (%): 100 * idle / IF(total > 0, total, 1)',
+      long: true,
+    });
+  });
+
+  it('shows a composite alarm by its rule and the alarms that set it off', () => {
+    const alert = composeAlert(alarm('composite'), firingDecision, { instances: [] }, SETTINGS);
+
+    expect(alert.title).toBe(
+      'The manager fleet is unhealthy: jobs fail with runner_system_failure or instances are stuck',
+    );
+    expect(alert.fields).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          label: 'Rule',
+          value: expect.stringContaining('ALARM("gitlab-runners-autopilot-manager-stuck")'),
+        }),
+        {
+          label: 'Triggered by',
+          value: 'gitlab-runners-autopilot-manager-runner-system-failures',
+          long: true,
+        },
+      ]),
+    );
+  });
+
+  it('falls back to the alarm name without the stack prefix when there is no description', () => {
+    const event = alarm(
+      'singleMetric',
+      (s) => delete (s.detail.configuration as { description?: string }).description,
+    );
+
+    expect(composeAlert(event, firingDecision, { instances: [] }, SETTINGS).title).toBe(
+      'start-bake-PermanentFailureAlarm',
+    );
+  });
+
+  it('reports rate-limited changes held back since the last message', () => {
+    const alert = composeAlert(
+      alarm('singleMetric'),
+      { status: 'firing', held: 4 },
+      { instances: [] },
+      SETTINGS,
+    );
+
+    expect(alert.fields).toContainEqual(
+      expect.objectContaining({ label: 'Held back', value: expect.stringMatching(/^4 state change/) }),
+    );
+  });
+
+  it('lists instances with their age at the event, AMI and LT version, and names their fleet', () => {
+    const alert = composeAlert(
+      alarm('singleMetric'),
+      firingDecision,
+      {
+        instances: [
+          {
+            instanceId: 'i-0fedcba9876543210',
+            state: 'running',
+            launchTime: new Date('2026-11-27T00:00:00Z'),
+            imageId: 'ami-0123456789abcdef0',
+            launchTemplateVersion: '7',
+            autoScalingGroup: 'gitlab-runner-ao-group-docker',
+          },
+        ],
+      },
+      SETTINGS,
+    );
+
+    expect(alert.instances).toEqual([
+      {
+        instanceId: 'i-0fedcba9876543210',
+        state: 'running',
+        age: '3d 3h',
+        imageId: 'ami-0123456789abcdef0',
+        launchTemplateVersion: '7',
+        autoScalingGroup: 'gitlab-runner-ao-group-docker',
+      },
+    ]);
+    expect(alert.fleet).toBe('jobs-docker');
+  });
+
+  it('tells a failing pipeline, its fleets, the image and what to do, linking the pipeline', () => {
+    const alert = composeAlert(
+      parse(bakeFailed()),
+      { status: 'firing', held: 2 },
+      { instances: [] },
+      SETTINGS,
+    );
+
+    expect(alert).toMatchObject({
+      title: 'Bake of pipeline jobs failed',
+      severity: 'warning',
+      fleet: 'jobs-instance, jobs-docker',
+      summary: 'Workflow Step failed: Step "test" failed: component docker-smoke exited 1',
+      link: {
+        url: `https://us-east-2.console.aws.amazon.com/imagebuilder/home?region=us-east-2#/pipelines/${encodeURIComponent('arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-jobs')}`,
+      },
+    });
+    expect(alert.fields).toEqual(
+      expect.arrayContaining([
+        { label: 'Image', value: 'gitlab-runners-jobs/1.0.4022/1' },
+        expect.objectContaining({ label: 'Earlier failures', value: expect.stringMatching(/^2 more/) }),
+      ]),
+    );
+  });
+
+  it.each([
+    ['rejected', 'warning', 'Rollout to fleet jobs-docker rejected its candidate'],
+    ['rolled-back', 'critical', 'Rollout to fleet jobs-docker was rolled back'],
+    ['refused', 'warning', 'Rollout to fleet jobs-docker was refused'],
+    ['something-new', 'critical', 'Rollout to fleet jobs-docker failed'],
+  ])('titles a rollout %s at severity %s', (outcome, severity, title) => {
+    const alert = composeAlert(
+      parse(rolloutFailed({ outcome })),
+      firingDecision,
+      { instances: [] },
+      SETTINGS,
+    );
+
+    expect(alert).toMatchObject({ title, severity, fleet: 'jobs-docker' });
+    expect(alert.link.url).toBe(
+      'https://us-east-2.console.aws.amazon.com/ec2/home?region=us-east-2#AutoScalingGroupDetails:id=gitlab-runner-ao-group-docker;view=details',
+    );
+  });
+
+  it('adds the candidate LT version and AMI from the ledger item', () => {
+    const alert = composeAlert(
+      parse(rolloutFailed()),
+      firingDecision,
+      {
+        instances: [],
+        rollout: { candidateVersion: 12, previousDefault: 11, amiId: 'ami-0aaaabbbbccccdddd' },
+      },
+      SETTINGS,
+    );
+
+    expect(alert.fields).toEqual(
+      expect.arrayContaining([
+        { label: 'LT version', value: '12 (default was 11)' },
+        { label: 'AMI', value: 'ami-0aaaabbbbccccdddd' },
+        expect.objectContaining({ label: 'Excerpt', long: true }),
+      ]),
+    );
+  });
+
+  it.each([
+    ['failed-restored', 'warning'],
+    ['failed', 'critical'],
+  ])('rates a config apply that stopped at %s as %s', (stage, severity) => {
+    const alert = composeAlert(
+      parse(configApplyFailed({ stage })),
+      firingDecision,
+      { instances: [] },
+      SETTINGS,
+    );
+
+    expect(alert).toMatchObject({
+      severity,
+      fleet: 'manager',
+      title: `Config apply to manager fleet manager failed (${stage})`,
+    });
+  });
+
+  it('links the drifted instance', () => {
+    const alert = composeAlert(parse(configDriftDetected()), firingDecision, { instances: [] }, SETTINGS);
+
+    expect(alert.link.url).toBe(
+      `https://us-east-2.console.aws.amazon.com/ec2/home?region=us-east-2#InstanceDetails:instanceId=${MANAGER_INSTANCE}`,
+    );
+    expect(alert.summary).toBe('[[runners]] "jobs-docker": concurrent 20 -> 40');
+  });
+
+  it('encodes the alarm name in the console link', () => {
+    expect(alarmConsoleUrl('eu-west-1', 'a b/c')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/a%20b%2Fc',
+    );
+  });
+});

@@ -1,0 +1,526 @@
+import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  type GetCommandInput,
+  PutCommand,
+  type PutCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+
+import { handler, resetSettings } from '../../../functions/alert/handler';
+import { contentKey } from '../../../functions/alert/decide';
+import { AlertInput } from '../../../functions/alert/schema';
+import { deliveryKey, resetAlertStoreClient } from '../../../functions/alert/store';
+import { resetEc2Client } from '../../../functions/shared/aws/ec2';
+import { resetSnsClient } from '../../../functions/shared/aws/sns';
+import { resetLedgerClient } from '../../../functions/shared/ledger';
+import { CONFIG_ENV } from '../../../functions/shared/settings';
+import { context } from '../../helpers/context';
+import { jsonLines, logEntries, metricNames, output } from '../../helpers/output';
+import {
+  alarmSample,
+  bakeFailed,
+  CANARY,
+  configApplyFailed,
+  configDriftDetected,
+  MANAGER_INSTANCE,
+  rolloutFailed,
+  type Sample,
+  SETTINGS,
+} from './samples';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const sns = mockClient(SNSClient);
+const ec2 = mockClient(EC2Client);
+const ssm = mockClient(SSMClient);
+const secretsManager = mockClient(SecretsManagerClient);
+
+const HOOKS = {
+  slack: 'https://hooks.slack.com/services/T0001/B0001/slack-secret-path',
+  mattermost: 'https://chat.example.com/hooks/mattermost-secret-path',
+  teams:
+    'https://prod-00.westeurope.logic.azure.com/workflows/teams-secret-path/triggers/manual/paths/invoke',
+} as const;
+type Kind = keyof typeof HOOKS;
+const href = (url: string | URL | Request): string =>
+  typeof url === 'string' ? url : url instanceof URL ? url.href : url.url;
+const kindOf = (url: string): Kind =>
+  (Object.entries(HOOKS).find(([, u]) => u === url)?.[0] ?? 'unknown') as Kind;
+
+/** The ledger table, in memory: it interprets exactly the commands the alert store and ledger send. */
+type Item = Record<string, unknown>;
+let items: Map<string, Item>;
+const keyOf = (key: Record<string, unknown> | undefined) => `${String(key?.pk)}|${String(key?.sk)}`;
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'condition', $metadata: {} });
+const fakeTable = () => {
+  ddb.on(GetCommand).callsFake((input: GetCommandInput) => ({ Item: items.get(keyOf(input.Key)) }));
+  ddb.on(PutCommand).callsFake((input: PutCommandInput) => {
+    const existing = items.get(keyOf(input.Item));
+    const values = input.ExpressionAttributeValues ?? {};
+    if (input.ConditionExpression === 'attribute_not_exists(#pk)' && existing) throw conditionFailed();
+    if (input.ConditionExpression === '#version = :expected' && existing?.version !== values[':expected'])
+      throw conditionFailed();
+    items.set(keyOf(input.Item), input.Item!);
+    return {};
+  });
+  ddb.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
+    const k = keyOf(input.Key);
+    const existing = items.get(k);
+    const v = input.ExpressionAttributeValues ?? {};
+    if (input.ReturnValues === 'ALL_NEW') {
+      const free =
+        !existing ||
+        (existing.status === 'pending' &&
+          ((existing.leaseUntil as number) < (v[':now'] as number) || existing.holder === v[':holder']));
+      if (!free) throw conditionFailed();
+      const next = {
+        ...input.Key,
+        status: 'pending',
+        channels: {},
+        eventId: v[':eventId'],
+        ...existing,
+        holder: v[':holder'],
+        leaseUntil: v[':leaseUntil'],
+      };
+      items.set(k, next);
+      return { Attributes: next };
+    }
+    if (!existing || existing.holder !== v[':holder']) throw conditionFailed();
+    const channels = { ...(existing.channels as Item) };
+    for (const [placeholder, channel] of Object.entries(input.ExpressionAttributeNames ?? {})) {
+      if (/^#c\d+$/.test(placeholder)) channels[channel] = v[`:${placeholder.slice(1)}`];
+    }
+    items.set(k, {
+      ...existing,
+      channels,
+      ...(v[':done'] ? { status: 'done' } : {}),
+      outcome: v[':outcome'],
+      leaseUntil: 0,
+    });
+    return {};
+  });
+};
+const deliveries = () => [...items.values()].filter((i) => i.sk === 'DELIVERY');
+
+/** What each chat endpoint answers; every POST is recorded with its parsed body. */
+let answers: Partial<Record<Kind, number>>;
+let posts: { kind: Kind; body: Record<string, unknown> }[];
+const stubFetch = () =>
+  jest.spyOn(global, 'fetch').mockImplementation((url, init) => {
+    const kind = kindOf(href(url));
+    posts.push({ kind, body: JSON.parse(init?.body as string) as Record<string, unknown> });
+    const status = answers[kind] ?? (kind === 'teams' ? 202 : 200);
+    return Promise.resolve(new Response(status < 300 ? 'ok' : 'no_service', { status }));
+  });
+
+const published = () => sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+const run = (event: Sample) => handler(event, context('alert'));
+const withState = (sample: Sample, value: string, timestamp: string): Sample => {
+  const state = sample.detail.state as Record<string, unknown>;
+  return {
+    ...sample,
+    id: `${sample.id}-${value}-${timestamp}`,
+    detail: { ...sample.detail, state: { ...state, value, timestamp } },
+  };
+};
+
+describe('alert handler', () => {
+  const env = { ...process.env };
+  beforeEach(() => {
+    ddb.reset();
+    sns.reset();
+    ec2.reset();
+    ssm.reset();
+    secretsManager.reset();
+    ddb.onAnyCommand().rejects(new Error('unexpected DynamoDB call'));
+    sns.onAnyCommand().rejects(new Error('unexpected SNS call'));
+    ec2.onAnyCommand().rejects(new Error('unexpected EC2 call'));
+    ssm.onAnyCommand().rejects(new Error('unexpected SSM call'));
+    secretsManager.onAnyCommand().rejects(new Error('unexpected Secrets Manager call'));
+    items = new Map();
+    answers = {};
+    posts = [];
+    fakeTable();
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    ssm
+      .on(GetParameterCommand, { Name: '/runner-autopilot/chat/slack' })
+      .resolves({ Parameter: { Value: `${HOOKS.slack}\n` } });
+    ssm
+      .on(GetParameterCommand, { Name: '/runner-autopilot/chat/mattermost' })
+      .resolves({ Parameter: { Value: HOOKS.mattermost } });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: 'runner-autopilot/chat/teams' })
+      .resolves({ SecretString: HOOKS.teams });
+    stubFetch();
+    clearCaches();
+    resetSettings();
+    resetAlertStoreClient();
+    resetLedgerClient();
+    resetSnsClient();
+    resetEc2Client();
+    process.env[CONFIG_ENV] = JSON.stringify(SETTINGS);
+  });
+  afterEach(() => {
+    process.env = { ...env };
+  });
+
+  describe('a single-metric alarm', () => {
+    it('publishes to the topic and posts to every chat channel in its own format', async () => {
+      const result = await run(alarmSample('singleMetric'));
+
+      expect(result).toMatchObject({
+        outcome: 'sent',
+        status: 'firing',
+        severity: 'critical',
+        sentCount: 4,
+        failedChannels: [],
+      });
+      expect(published()).toEqual([
+        {
+          TopicArn: SETTINGS.topicArn,
+          // Cut to SNS's limit (under 100 characters).
+          Subject:
+            '[CRITICAL] gitlab-runners: start-bake refused an input for good (bad event, unknown pipeline, re...',
+          Message: expect.stringContaining('What to do:\nread the ERROR lines with errorKind "permanent"'),
+        },
+      ]);
+      expect(posts.map((p) => p.kind).sort()).toEqual(['mattermost', 'slack', 'teams']);
+      expect(posts.find((p) => p.kind === 'slack')?.body).toMatchObject({
+        text: expect.any(String),
+        blocks: expect.any(Array),
+      });
+      expect(posts.find((p) => p.kind === 'mattermost')?.body).toMatchObject({
+        attachments: [expect.objectContaining({ fallback: expect.any(String) })],
+      });
+      expect(posts.find((p) => p.kind === 'teams')?.body).toMatchObject({
+        type: 'message',
+        attachments: [
+          {
+            contentType: 'application/vnd.microsoft.card.adaptive',
+            content: expect.objectContaining({ type: 'AdaptiveCard' }),
+          },
+        ],
+      });
+      expect(deliveries()).toEqual([
+        expect.objectContaining({
+          status: 'done',
+          channels: {
+            sns: 'sent',
+            'chat:ops-slack': 'sent',
+            'chat:ops-mattermost': 'sent',
+            'chat:ops-teams': 'sent',
+          },
+        }),
+      ]);
+    });
+
+    it('sends a resolved message when the alarm returns to OK', async () => {
+      await run(alarmSample('singleMetric'));
+      sns.resetHistory();
+
+      const result = await run(alarmSample('singleMetricOk'));
+
+      expect(result).toMatchObject({ outcome: 'sent', status: 'resolved', severity: 'info' });
+      expect(published()[0]?.Subject).toMatch(/^\[RESOLVED\] gitlab-runners: Resolved: start-bake refused/);
+    });
+
+    it('sends nothing for an OK when no ALARM was sent before it', async () => {
+      const result = await run(alarmSample('singleMetricOk'));
+
+      expect(result).toEqual({ outcome: 'suppressed', reason: 'ok-without-alarm' });
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+      expect(posts).toEqual([]);
+    });
+
+    it('never reads or describes instances when the alarm names none', async () => {
+      await run(alarmSample('singleMetric'));
+
+      expect(ec2).toHaveReceivedCommandTimes(DescribeInstancesCommand, 0);
+    });
+  });
+
+  describe('duplicates', () => {
+    it('sends one message for two deliveries of the same event', async () => {
+      await run(alarmSample('singleMetric'));
+
+      const again = await run(alarmSample('singleMetric'));
+
+      expect(again).toEqual({ outcome: 'suppressed', reason: 'duplicate' });
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      expect(posts).toHaveLength(3);
+    });
+
+    it('sends one message for the same state change under another event id', async () => {
+      await run(alarmSample('singleMetric'));
+
+      const again = await run({ ...alarmSample('singleMetric'), id: 'another-delivery' });
+
+      expect(again).toMatchObject({ outcome: 'suppressed', reason: 'duplicate' });
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    });
+
+    it('asks for a retry while another invocation is delivering the same message', async () => {
+      const key = deliveryKey(contentKey(AlertInput.parse(alarmSample('singleMetric'))));
+      items.set(keyOf(key), {
+        ...key,
+        status: 'pending',
+        holder: 'someone-else',
+        leaseUntil: Date.now() / 1000 + 40,
+        channels: {},
+      });
+
+      await expect(run(alarmSample('singleMetric'))).rejects.toThrow(/another invocation is delivering/);
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    });
+  });
+
+  describe('a flapping alarm', () => {
+    it('is rate-limited: a second ALARM within rateLimitMinutes is held back', async () => {
+      const sample = alarmSample('singleMetric');
+      await run(withState(sample, 'ALARM', '2026-11-30T03:15:00.000+0000'));
+      await run(withState(sample, 'OK', '2026-11-30T03:20:00.000+0000'));
+      sns.resetHistory();
+      posts = [];
+
+      const third = await run(withState(sample, 'ALARM', '2026-11-30T03:25:00.000+0000'));
+      const fourth = await run(withState(sample, 'OK', '2026-11-30T03:30:00.000+0000'));
+
+      expect(third).toEqual({ outcome: 'suppressed', reason: 'rate-limited' });
+      expect(fourth).toEqual({ outcome: 'suppressed', reason: 'ok-without-alarm' });
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+      expect(posts).toEqual([]);
+    });
+  });
+
+  describe('metric-math and composite alarms', () => {
+    it('sends a metric-math alarm with its expression, its fleet and its warning severity', async () => {
+      const result = await run(alarmSample('metricMath'));
+
+      expect(result).toMatchObject({ outcome: 'sent', severity: 'warning', fleet: 'jobs-docker' });
+      expect(published()[0]?.Message).toContain(
+        'Expression: Idle share (%): 100 * idle / IF(total > 0, total, 1)',
+      );
+    });
+
+    it('sends a composite alarm with its rule and the alarm that set it off', async () => {
+      const result = await run(alarmSample('composite'));
+
+      expect(result).toMatchObject({ outcome: 'sent', severity: 'critical' });
+      expect(published()[0]?.Message).toContain(
+        'Triggered by: gitlab-runners-autopilot-manager-runner-system-failures',
+      );
+    });
+  });
+
+  describe('a failing chat endpoint', () => {
+    it('does not stop the others, is retried alone, and the retry resends nothing else', async () => {
+      answers.slack = 503;
+
+      await expect(run(alarmSample('singleMetric'))).rejects.toThrow(/delivery to chat:ops-slack failed/);
+
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      expect(posts.map((p) => p.kind).sort()).toEqual(['mattermost', 'slack', 'teams']);
+      expect(deliveries()[0]).toMatchObject({
+        status: 'pending',
+        channels: { sns: 'sent', 'chat:ops-mattermost': 'sent', 'chat:ops-teams': 'sent' },
+      });
+
+      answers.slack = 200;
+      posts = [];
+      const retry = await run(alarmSample('singleMetric'));
+
+      expect(retry).toMatchObject({ outcome: 'sent', sentCount: 1, alreadySentCount: 3 });
+      expect(posts.map((p) => p.kind)).toEqual(['slack']);
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      expect(deliveries()[0]).toMatchObject({ status: 'done' });
+    });
+
+    it('retries a timeout like a 5xx', async () => {
+      jest.spyOn(global, 'fetch').mockImplementation((url) =>
+        kindOf(href(url)) === 'teams'
+          ? Promise.reject(
+              Object.assign(new Error('The operation was aborted due to timeout'), {
+                name: 'TimeoutError',
+              }),
+            )
+          : Promise.resolve(new Response('ok', { status: 200 })),
+      );
+
+      await expect(run(alarmSample('singleMetric'))).rejects.toThrow(/chat:ops-teams/);
+      expect(deliveries()[0]).toMatchObject({
+        status: 'pending',
+        channels: { sns: 'sent', 'chat:ops-slack': 'sent' },
+      });
+    });
+
+    it('counts a refused hook (4xx) as a permanent failure of that channel, logs it and does not retry', async () => {
+      answers.teams = 404;
+
+      const result = await run(alarmSample('singleMetric'));
+
+      expect(result).toMatchObject({ outcome: 'sent', sentCount: 3, failedChannels: ['chat:ops-teams'] });
+      expect(metricNames()).toContain('ChatDeliveryFailed');
+      expect(jsonLines().find((l) => 'ChatDeliveryFailed' in l)).toMatchObject({
+        channel: 'ops-teams',
+        service: 'alert',
+        ChatDeliveryFailed: 1,
+      });
+      expect(logEntries()).toContainEqual(
+        expect.objectContaining({
+          level: 'ERROR',
+          message: 'chat delivery failed for good',
+          channel: 'ops-teams',
+          status: 404,
+          errorKind: 'permanent',
+        }),
+      );
+      expect(deliveries()[0]).toMatchObject({
+        status: 'done',
+        channels: expect.objectContaining({ 'chat:ops-teams': 'failed' }),
+      });
+      await expect(run(alarmSample('singleMetric'))).resolves.toMatchObject({ reason: 'duplicate' });
+    });
+
+    it('counts a missing URL secret as a permanent failure of that channel', async () => {
+      ssm
+        .on(GetParameterCommand, { Name: '/runner-autopilot/chat/slack' })
+        .rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+
+      const result = await run(alarmSample('singleMetric'));
+
+      expect(result).toMatchObject({ outcome: 'sent', failedChannels: ['chat:ops-slack'] });
+      expect(logEntries()).toContainEqual(
+        expect.objectContaining({
+          channel: 'ops-slack',
+          error: 'parameter /runner-autopilot/chat/slack does not exist: create it',
+        }),
+      );
+    });
+
+    it('never writes a webhook URL to the logs', async () => {
+      answers.slack = 403;
+      answers.mattermost = 500;
+
+      await expect(run(alarmSample('singleMetric'))).rejects.toThrow();
+
+      expect(output()).not.toMatch(/secret-path/);
+    });
+  });
+
+  describe('SNS', () => {
+    it('retries a failed publish, without posting to the chat channels again', async () => {
+      sns.on(PublishCommand).rejectsOnce(new Error('throttled')).resolves({ MessageId: 'm-2' });
+
+      await expect(run(alarmSample('singleMetric'))).rejects.toThrow(/delivery to sns failed/);
+      posts = [];
+      await expect(run(alarmSample('singleMetric'))).resolves.toMatchObject({
+        outcome: 'sent',
+        sentCount: 1,
+      });
+
+      expect(posts).toEqual([]);
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+    });
+  });
+
+  describe('our failure events', () => {
+    const ledgerItem = {
+      pk: 'FLEET#jobs-docker',
+      sk: 'ROLLOUT#c-3f9a1b7e2d',
+      fleet: 'jobs-docker',
+      candidateId: 'c-3f9a1b7e2d',
+      canaryInstanceId: CANARY,
+      candidateVersion: 12,
+      previousDefault: 11,
+      amiId: 'ami-0aaaabbbbccccdddd',
+      history: [],
+    };
+
+    it('describes the canary of a failed rollout: its age, AMI and LT version', async () => {
+      items.set('FLEET#jobs-docker|ROLLOUT#c-3f9a1b7e2d', ledgerItem);
+      ec2.on(DescribeInstancesCommand).resolves({
+        Reservations: [
+          {
+            Instances: [
+              {
+                InstanceId: CANARY,
+                State: { Name: 'running' },
+                // 14 minutes before the event: ages are told as of the event.
+                LaunchTime: new Date('2026-11-30T02:48:44Z'),
+                ImageId: 'ami-0aaaabbbbccccdddd',
+                Tags: [
+                  { Key: 'aws:ec2launchtemplate:version', Value: '12' },
+                  { Key: 'aws:autoscaling:groupName', Value: 'gitlab-runner-ao-group-docker' },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+
+      const result = await run(rolloutFailed());
+
+      expect(result).toMatchObject({
+        outcome: 'sent',
+        severity: 'warning',
+        fleet: 'jobs-docker',
+        instanceCount: 1,
+      });
+      expect(ec2).toHaveReceivedCommandWith(DescribeInstancesCommand, {
+        Filters: [{ Name: 'instance-id', Values: [CANARY] }],
+      });
+      expect(published()[0]?.Message).toMatch(
+        new RegExp(`- ${CANARY} \\(running\\), age 14m, AMI ami-0aaaabbbbccccdddd, LT version 12`),
+      );
+      expect(published()[0]?.Message).toContain('LT version: 12 (default was 11)');
+    });
+
+    it('still alerts, with the ids only, when EC2 cannot be read', async () => {
+      ec2.on(DescribeInstancesCommand).rejects(new Error('UnauthorizedOperation'));
+
+      const result = await run(configDriftDetected());
+
+      expect(result).toMatchObject({ outcome: 'sent', instanceCount: 1 });
+      expect(published()[0]?.Message).toContain(`- ${MANAGER_INSTANCE} (unknown)`);
+    });
+
+    it('sends a failed config apply', async () => {
+      await expect(run(configApplyFailed())).resolves.toMatchObject({
+        outcome: 'sent',
+        title: 'Config apply to manager fleet manager failed (failed-restored)',
+      });
+    });
+
+    it('sends one alert for a pipeline whose bakes keep failing, not one a night', async () => {
+      await run(bakeFailed());
+      const nextNight = bakeFailed({
+        imageArn: 'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-jobs/1.0.4023/1',
+      });
+
+      const result = await run({ ...nextNight, id: 'next-night', time: '2026-12-01T02:41:07Z' });
+
+      expect(result).toEqual({ outcome: 'suppressed', reason: 'repeated-bake-failure' });
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      expect(items.get('ALERT#BAKE#jobs|STATE')).toMatchObject({ memory: { failures: 2 }, version: 2 });
+    });
+  });
+
+  describe('bad input', () => {
+    it('rejects an event it is not routed, sending nothing', async () => {
+      const result = await run({ ...bakeFailed(), 'detail-type': 'Image Ready' });
+
+      expect(result).toMatchObject({ outcome: 'rejected' });
+      expect(metricNames()).toContain('PermanentFailure');
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+    });
+  });
+});
