@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { SecretRef } from '../gitlab-webhook/settings';
+import { SecretRef } from '../shared/schema-primitives';
 
 /** The alert function's slice of the suite config (see `functions/shared/settings.ts`). */
 

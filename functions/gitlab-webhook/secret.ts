@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+import { readSecret } from '../shared/secrets';
 import type { SecretRef } from './settings';
 
 /**
@@ -21,26 +22,9 @@ export const resetSecretState = (): void => {
   lastFreshReadAt = undefined;
 };
 
-const readSecret = async (ref: SecretRef, forceFetch: boolean): Promise<string> => {
-  // Imported on first use so a cold start evaluates only the provider this deployment uses:
-  // GitLab times the hook, and the SDK client is the bulk of the cold start.
-  let value: string | Uint8Array | undefined;
-  let where: string;
-  if ('parameter' in ref) {
-    const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
-    value = await getParameter(ref.parameter, { decrypt: true, maxAge: SECRET_MAX_AGE_S, forceFetch });
-    where = `parameter ${ref.parameter}`;
-  } else {
-    const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-    value = await getSecret(ref.secretsManager, { maxAge: SECRET_MAX_AGE_S, forceFetch });
-    where = `secret ${ref.secretsManager}`;
-  }
-  // A value written from a file often ends in a newline that GitLab's token never has.
-  const text = (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value)?.trim();
-  // An empty secret would let an empty token in: refuse to run rather than accept everyone.
-  if (!text) throw new Error(`${where} is empty: store the webhook's secret token in it`);
-  return text;
-};
+/** An empty secret would let an empty token in: the shared reader refuses one. */
+const readWebhookSecret = (ref: SecretRef, forceFetch: boolean): Promise<string> =>
+  readSecret(ref, { maxAgeSeconds: SECRET_MAX_AGE_S, forceFetch });
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
@@ -60,10 +44,10 @@ export const verifyToken = async (
 ): Promise<boolean> => {
   if (!presented) return false;
   const coldRead = lastFreshReadAt === undefined;
-  const secret = await readSecret(ref, false);
+  const secret = await readWebhookSecret(ref, false);
   if (coldRead) lastFreshReadAt = nowMs;
   if (tokenMatches(presented, secret)) return true;
   if (lastFreshReadAt !== undefined && nowMs - lastFreshReadAt < REFETCH_INTERVAL_MS) return false;
   lastFreshReadAt = nowMs;
-  return tokenMatches(presented, await readSecret(ref, true));
+  return tokenMatches(presented, await readWebhookSecret(ref, true));
 };

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+import { SecretRef } from '../shared/schema-primitives';
+
+export { SecretRef };
+
 /** The webhook's slice of the suite config (see `functions/shared/settings.ts`). */
 
 const pipelineName = z
@@ -8,13 +12,6 @@ const pipelineName = z
     /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
     'use 2-32 lowercase letters, digits and dashes, starting with a letter',
   );
-
-/** Where a secret lives: a SecureString parameter or a Secrets Manager secret. */
-export const SecretRef = z.union([
-  z.strictObject({ parameter: z.string().regex(/^\/[\w./-]+$/, 'must be a parameter path such as /a/b') }),
-  z.strictObject({ secretsManager: z.string().min(1) }),
-]);
-export type SecretRef = z.infer<typeof SecretRef>;
 
 /** Glob over refs or paths: `*` stays within one path segment, `**` crosses them. */
 const glob = z.string().min(1).max(256);

@@ -42,3 +42,10 @@ export const subnetId = z
 export const securityGroupId = z
   .string()
   .regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a security group id such as sg-0123456789abcdef0');
+
+/** Where a secret lives: a SecureString parameter or a Secrets Manager secret. */
+export const SecretRef = z.union([
+  z.strictObject({ parameter: z.string().regex(/^\/[\w./-]+$/, 'must be a parameter path such as /a/b') }),
+  z.strictObject({ secretsManager: z.string().min(1) }),
+]);
+export type SecretRef = z.infer<typeof SecretRef>;

@@ -1,4 +1,4 @@
-import type { SecretRef } from '../gitlab-webhook/settings';
+import type { SecretRef } from './schema-primitives';
 
 /**
  * Reads a secret (a SecureString parameter or a Secrets Manager secret) through Powertools
