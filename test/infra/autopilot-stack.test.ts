@@ -390,6 +390,40 @@ describe('AutopilotStack', () => {
       expect(new Set(names).size).toBe(names.length);
     });
 
+    it('routes every alarm of the stack to the alert function, on ALARM and back to OK', () => {
+      const toAlert = rules(template).filter((r) =>
+        JSON.stringify(r.Properties.Targets).includes(logicalId(template, 'alert')),
+      );
+      const sample = fixture<{
+        resources: string[];
+        detail: { alarmName: string; state: { value: string } };
+      }>('cloudwatch/alarm-state-change.alarm.json');
+      const routed = (alarmName: string, value: string) =>
+        toAlert.some((r) =>
+          matchesPattern(patternOf(r), {
+            ...sample,
+            resources: [`arn:aws:cloudwatch:us-east-2:123456789012:alarm:${alarmName}`],
+            detail: { ...sample.detail, alarmName, state: { ...sample.detail.state, value } },
+          }),
+        );
+
+      const names = alarms().map((a) => a.Properties.AlarmName as string);
+      expect(names.length).toBeGreaterThan(20);
+      expect(names.filter((n) => !routed(n, 'ALARM') || !routed(n, 'OK'))).toEqual([]);
+    });
+
+    it.each(['Bake Failed', 'Rollout Failed', 'Config Apply Failed', 'Config Drift Detected'])(
+      'routes %s to the alert function',
+      (detailType) => {
+        const toAlert = rules(template).filter((r) =>
+          JSON.stringify(r.Properties.Targets).includes(logicalId(template, 'alert')),
+        );
+        const event = { ...fixture('runner-autopilot/bake-requested.json'), 'detail-type': detailType };
+
+        expect(toAlert.some((r) => matchesPattern(patternOf(r), event))).toBe(true);
+      },
+    );
+
     it('gives every alarm a runbook hint', () => {
       expect(alarms().every((a) => /Runbook:/.test(a.Properties.AlarmDescription as string))).toBe(true);
     });
