@@ -26,7 +26,11 @@ export const handler = makeHandler({
         : [[event.detail.fleet], event.detail.reason];
     const results: StepResult[] = [];
     for (const fleet of fleets) {
-      const rollout = rollbackCandidates(await listFleetRollouts(cfg.ledgerTable, fleet), fleet);
+      const rollout = rollbackCandidates(
+        await listFleetRollouts(cfg.ledgerTable, fleet),
+        fleet,
+        event.source === 'aws.cloudwatch' ? 'alarm' : 'request',
+      );
       if (!rollout) continue;
       results.push(
         await advance(

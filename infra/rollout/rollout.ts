@@ -71,6 +71,9 @@ export class Rollout extends Construct {
                 templateFile: m.runnerConfig.template,
                 valuesFile: m.runnerConfig.values,
                 jobGroups: config.fleets.filter((f) => f.manager === m.name).map((f) => f.autoScalingGroup),
+                recycledGroups: config.fleets
+                  .filter((f) => f.manager === m.name && f.rollout === 'recycle')
+                  .map((f) => f.autoScalingGroup),
               }),
             },
           ]
@@ -318,14 +321,17 @@ export class Rollout extends Construct {
         ...(resourceName === undefined ? {} : { resourceName }),
         ...(arnFormat ? { arnFormat } : {}),
       });
-    const groups = config.fleets.map((f) =>
-      stack.formatArn({
-        service: 'autoscaling',
-        resource: 'autoScalingGroup',
-        resourceName: `*:autoScalingGroupName/${f.autoScalingGroup}`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
-    );
+    // Only manager groups: no outside party retires single job instances (DESIGN.md).
+    const groups = config.fleets
+      .filter((f) => f.role === 'manager')
+      .map((f) =>
+        stack.formatArn({
+          service: 'autoscaling',
+          resource: 'autoScalingGroup',
+          resourceName: `*:autoScalingGroupName/${f.autoScalingGroup}`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
     const taggedTemplate = {
       StringEquals: { 'aws:ResourceTag/runner-autopilot:deployment': config.deployment },
     };
@@ -362,10 +368,15 @@ export class Rollout extends Construct {
         resources: [arn('ec2', 'instance', '*'), arn('ec2', 'volume', '*')],
         conditions: { StringEquals: { 'aws:RequestTag/runner-autopilot:canary': 'true' } },
       }),
+      // From our tagged launch templates only.
+      new PolicyStatement({
+        actions: ['ec2:RunInstances'],
+        resources: [arn('ec2', 'launch-template', '*')],
+        conditions: taggedTemplate,
+      }),
       new PolicyStatement({
         actions: ['ec2:RunInstances'],
         resources: [
-          arn('ec2', 'launch-template', '*'),
           arn('ec2', 'subnet', '*'),
           arn('ec2', 'security-group', '*'),
           arn('ec2', 'network-interface', '*'),
@@ -378,11 +389,17 @@ export class Rollout extends Construct {
         resources: [arn('ec2', 'instance', '*'), arn('ec2', 'volume', '*')],
         conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
       }),
-      // The launch template's instance profile is passed to the canary.
+      // The launch template's instance profile is passed to the canary: only roles the team
+      // tagged for this deployment, only to EC2.
       new PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+        resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })],
+        conditions: {
+          StringEquals: {
+            'iam:PassedToService': 'ec2.amazonaws.com',
+            'aws:ResourceTag/runner-autopilot:deployment': config.deployment,
+          },
+        },
       }),
       // Only canaries are terminated directly; managers go through their group.
       new PolicyStatement({
@@ -394,9 +411,26 @@ export class Rollout extends Construct {
         actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
         resources: groups,
       }),
+      // Our documents, sent only to canaries and to the instances of manager groups.
       new PolicyStatement({
         actions: ['ssm:SendCommand'],
-        resources: [...this.allDocuments().map((d) => d.arn), arn('ec2', 'instance', '*')],
+        resources: this.allDocuments().map((d) => d.arn),
+      }),
+      new PolicyStatement({
+        actions: ['ssm:SendCommand'],
+        resources: [arn('ec2', 'instance', '*')],
+        conditions: { StringEquals: { 'ssm:resourceTag/runner-autopilot:canary': 'true' } },
+      }),
+      new PolicyStatement({
+        actions: ['ssm:SendCommand'],
+        resources: [arn('ec2', 'instance', '*')],
+        conditions: {
+          StringEquals: {
+            'ssm:resourceTag/aws:autoscaling:groupName': config.fleets
+              .filter((f) => f.role === 'manager')
+              .map((f) => f.autoScalingGroup),
+          },
+        },
       }),
       new PolicyStatement({
         actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
@@ -413,6 +447,7 @@ export class Rollout extends Construct {
       fn.function,
       [
         '*',
+        stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' }),
         arn('ec2', 'launch-template', '*'),
         arn('ec2', 'instance', '*'),
         arn('ec2', 'volume', '*'),

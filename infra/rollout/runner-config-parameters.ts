@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Annotations } from 'aws-cdk-lib';
 import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { parse } from 'smol-toml';
 
 import { lintRunnerConfig } from '../../functions/shared/runner-config/lint';
 import { configHash, renderTemplate, type Values } from '../../functions/shared/runner-config/render';
@@ -16,6 +17,12 @@ export interface RunnerConfigParametersProps {
   readonly valuesFile: string;
   /** The job groups of this manager: each must be one runner's `plugin_config.name`. */
   readonly jobGroups: readonly string[];
+  /**
+   * Job groups whose fleet uses the `recycle` strategy: a graceful restart replaces their
+   * instances only while the runner keeps no state across restarts.
+   * @default - none
+   */
+  readonly recycledGroups?: readonly string[];
 }
 
 /** Standard parameters hold at most 4 KB; larger templates need the Advanced tier. */
@@ -45,6 +52,7 @@ export class RunnerConfigParameters extends Construct {
         .filter((f) => f.severity === 'error')
         .map((f) => `${props.templateFile}:${f.line}: ${f.rule}: ${f.message}`),
     ];
+    errors.push(...keptAcrossRestarts(rendered.text, props.recycledGroups ?? []));
     if (errors.length > 0) {
       throw new Error(`runner config of fleet ${props.fleet} does not lint:\n  ${errors.join('\n  ')}`);
     }
@@ -71,3 +79,30 @@ export class RunnerConfigParameters extends Construct {
     this.parameters = [templateParameter, valuesParameter, this.manifest];
   }
 }
+
+/**
+ * Runners of recycled groups that keep their instances across restarts
+ * (`[runners.autoscaler.state_storage] enabled = true`): a restart would not replace them.
+ */
+const keptAcrossRestarts = (text: string, recycledGroups: readonly string[]): string[] => {
+  let parsed: {
+    runners?: {
+      autoscaler?: { plugin_config?: { name?: unknown }; state_storage?: { enabled?: unknown } };
+    }[];
+  };
+  try {
+    parsed = parse(text) as typeof parsed;
+  } catch {
+    return []; // the linter has reported the syntax error already
+  }
+  return (parsed.runners ?? []).flatMap((r) => {
+    const group = r.autoscaler?.plugin_config?.name;
+    return typeof group === 'string' &&
+      recycledGroups.includes(group) &&
+      r.autoscaler?.state_storage?.enabled === true
+      ? [
+          `the runner of group ${group} keeps its instances across restarts (state_storage), so rollout "recycle" would not replace them: use "natural" or turn state storage off`,
+        ]
+      : [];
+  });
+};

@@ -293,6 +293,37 @@ describe('AutopilotStack', () => {
       );
     });
 
+    it('may terminate through a group only in manager groups, never a job instance', () => {
+      const terminate = statements().filter((s) =>
+        actions(s).includes('autoscaling:TerminateInstanceInAutoScalingGroup'),
+      );
+      const resources = JSON.stringify(terminate.map((s) => s.Resource));
+
+      expect(terminate.length).toBeGreaterThan(0);
+      expect(resources).toContain('autoScalingGroupName/gitlab-runner-manager');
+      expect(resources).not.toContain('gitlab-runner-ao-group');
+    });
+
+    it('passes only tagged roles, only to EC2, and sends commands only to canaries and managers', () => {
+      const conditionsOf = (action: string) =>
+        (statements() as { Action: string | string[]; Resource: unknown; Condition?: unknown }[])
+          .filter((s) => actions(s).includes(action) && JSON.stringify(s.Resource).includes(':instance/'))
+          .map((s) => s.Condition);
+      const passRole = (
+        statements() as { Action: string | string[]; Resource: unknown; Condition?: unknown }[]
+      ).filter(
+        (s) =>
+          actions(s).includes('iam:PassRole') &&
+          JSON.stringify(s.Condition ?? {}).includes('ec2.amazonaws.com'),
+      );
+
+      expect(passRole.every((s) => JSON.stringify(s.Condition).includes('runner-autopilot:deployment'))).toBe(
+        true,
+      );
+      expect(conditionsOf('ssm:SendCommand').length).toBeGreaterThan(0);
+      expect(conditionsOf('ssm:SendCommand').every((c) => c !== undefined)).toBe(true);
+    });
+
     it('uses "*" only for actions without resource-level permissions, or under a condition', () => {
       const readOnly = (a: string) => /^[a-z0-9-]+:(Describe|List|Get)/.test(a);
       const everywhere = statements().filter((s) => s.Resource === '*') as {

@@ -324,6 +324,80 @@ describe('rollout scenarios', () => {
     expectPromisesKept(s);
   });
 
+  it('does not roll back a finished rollout when the alarm fires after the bake period', async () => {
+    const s = new Scenario({ start: TUESDAY_NIGHT, configPath: alarmsConfig() });
+    standardFleet(s.world);
+    s.imageReady('jobs', AMI.jobsNew);
+    await s.runUntilQuiet();
+    expect(s.rollout('jobs-docker').state).toBe('done');
+
+    s.world.setAlarm('jobs-docker-errors', 'ALARM');
+    await s.runUntilQuiet();
+
+    expect(s.world.templateByName(TEMPLATE.jobs).defaultVersion).toBe(2);
+    expect(s.rollout('jobs-docker').state).toBe('done');
+    expect(s.busEvents('Rollout Failed')).toEqual([]);
+    expectPromisesKept(s);
+  });
+
+  it('rolls back a finished rollout when a person asks, and only the latest one', async () => {
+    const s = new Scenario({ start: TUESDAY_NIGHT });
+    standardFleet(s.world);
+    s.imageReady('jobs', AMI.jobsNew);
+    await s.runUntilQuiet();
+
+    s.putOnOurBus('Rollback Requested', { fleet: 'jobs-docker', reason: 'ops', idempotencyKey: 'cli:1' });
+    await s.runUntilQuiet();
+    s.putOnOurBus('Rollback Requested', {
+      fleet: 'jobs-docker',
+      reason: 'ops again',
+      idempotencyKey: 'cli:2',
+    });
+    await s.runUntilQuiet();
+
+    expect(s.world.templateByName(TEMPLATE.jobs).defaultVersion).toBe(1);
+    expect(s.rollout('jobs-docker').state).toBe('rolled-back');
+    expect(s.busEvents('Rollout Failed')).toHaveLength(1);
+    expectPromisesKept(s);
+  });
+
+  it('restores the default at once but replaces the manager only in its next window when an alarm fires by day', async () => {
+    const config = exampleConfigWith('long-bake', (c) => {
+      for (const fleet of c.fleets as {
+        name: string;
+        role: string;
+        rollbackAlarms?: string[];
+        bakePeriodMinutes?: number;
+      }[]) {
+        fleet.rollbackAlarms = [`${fleet.name}-errors`];
+        if (fleet.role === 'manager') fleet.bakePeriodMinutes = 12 * 60;
+      }
+    });
+    const s = new Scenario({ start: TUESDAY_NIGHT, configPath: config });
+    standardFleet(s.world);
+    s.imageReady('manager', AMI.managerNew);
+    await s.runUntilQuiet({ until: () => s.rollouts('manager')[0]?.state === 'baking' });
+    jest.setSystemTime(new Date('2026-11-03T10:00:00Z'));
+    const drainsBefore = s.world.commands.filter((c) => c.documentName.endsWith('drain-manager')).length;
+
+    s.world.setAlarm('manager-errors', 'ALARM');
+    await s.runUntilQuiet({ until: () => s.rollout('manager').state === 'rollback-draining' });
+    await s.runUntilQuiet({ until: () => Date.now() >= Date.parse('2026-11-04T00:59:00Z') });
+
+    expect(s.world.templateByName(TEMPLATE.manager).defaultVersion).toBe(1);
+    expect(s.world.commands.filter((c) => c.documentName.endsWith('drain-manager'))).toHaveLength(
+      drainsBefore,
+    );
+    await s.runUntilQuiet();
+    const rollbackDrain = s.world.commands.filter((c) => c.documentName.endsWith('drain-manager'))[
+      drainsBefore
+    ];
+    expect(rollbackDrain?.requestedAt).toBeGreaterThanOrEqual(Date.parse('2026-11-04T01:00:00Z'));
+    expect(s.rollout('manager').state).toBe('rolled-back');
+    expect(liveManagers(s.world).map((m) => m.imageId)).toEqual([AMI.managerOld]);
+    expectPromisesKept(s);
+  });
+
   it('rolls a manager candidate back when a rollback alarm fires while it bakes', async () => {
     const s = new Scenario({ start: TUESDAY_NIGHT, configPath: alarmsConfig() });
     standardFleet(s.world);

@@ -166,10 +166,16 @@ const unchanged = (item: Rollout, note: string): StepResult => ({
 });
 
 /** The in-service manager instance of a manager fleet (never a canary), if any. */
-const liveManager = async (manager: Fleet, exclude: readonly string[] = []): Promise<string | undefined> => {
+const liveManager = async (
+  manager: Fleet,
+  exclude: readonly string[] = [],
+  version?: number,
+): Promise<string | undefined> => {
   const group = await describeGroup(manager.autoScalingGroup);
   const ids = (group?.instances ?? [])
     .filter((i) => i.lifecycleState === 'InService' && !exclude.includes(i.instanceId))
+    // A replacement counts only once it runs the version it was launched for.
+    .filter((i) => version === undefined || i.launchTemplateVersion === String(version))
     .map((i) => i.instanceId);
   if (ids.length === 0) return undefined;
   const instances = await describeInstances(ids);
@@ -749,7 +755,12 @@ const awaitReplacement = async (
 const healthCheck = async (item: Rollout, ctx: StepContext): Promise<StepResult> => {
   const { settings, now } = ctx;
   const manager = managerFleetOf(settings, item);
-  const replacement = await liveManager(manager, item.managerInstanceId ? [item.managerInstanceId] : []);
+  const expected = item.state === 'rollback-replacing' ? item.previousDefault : item.candidateVersion;
+  const replacement = await liveManager(
+    manager,
+    item.managerInstanceId ? [item.managerInstanceId] : [],
+    expected,
+  );
   const online = replacement ? await onlineInstances([replacement]) : new Set<string>();
   if (replacement && online.has(replacement)) {
     const commandId = await sendOnce(item, 'verifying', {
@@ -866,6 +877,22 @@ const rollback = async (item: Rollout, ctx: StepContext, reason: string): Promis
       },
     ),
   );
+  // Draining stops job intake: outside a replacement already under way, wait for the window.
+  const timing = maintenanceTiming(managerFleetOf(ctx.settings, item), now);
+  if (!['replacing', 'verifying'].includes(item.state) && timing.kind === 'wait') {
+    const waiting = transition(
+      marked,
+      'rollback-draining',
+      `waits for the maintenance window at ${timing.until.toISOString()} to replace the manager`,
+      now,
+      {
+        dueAt: timing.until.toISOString(),
+      },
+    );
+    const result = await commit(ctx, marked, waiting);
+    await scheduleStep(ctx, waiting, 'maintenance', timing.until);
+    return result;
+  }
   return holdLease(marked, ctx, 'rollback', () => drain(marked, ctx, 'rollback-draining'));
 };
 
@@ -1125,13 +1152,14 @@ const lintPublished = (
 // ---------------------------------------------------------------------------------------------
 // Entry points
 
-const ROLLBACK_FROM: ReadonlySet<RolloutState> = new Set([
+/** An alarm rolls back only within the bake period; a person may also roll back a finished rollout. */
+const ALARM_ROLLBACK_FROM: ReadonlySet<RolloutState> = new Set([
   'baking',
-  'done',
   'verifying',
   'replacing',
   'awaiting-maintenance',
 ]);
+const ROLLBACK_FROM: ReadonlySet<RolloutState> = new Set([...ALARM_ROLLBACK_FROM, 'done']);
 
 /** Advances one rollout by a trigger; a trigger that does not fit the state changes nothing. */
 export const advance = async (
@@ -1203,6 +1231,9 @@ const reconcile = async (item: Rollout, ctx: StepContext): Promise<StepResult> =
         item.state !== 'canary-testing' &&
         item.state !== 'verifying'
       ) {
+        // A rollback waiting for its maintenance window is not a lost command.
+        if (item.dueAt !== undefined && !due(item.dueAt))
+          return unchanged(item, 'waits for the maintenance window');
         const state = item.state;
         return holdLease(item, ctx, state === 'draining' ? 'replace' : 'rollback', () =>
           drain(item, ctx, state),
@@ -1299,7 +1330,15 @@ export const checkDefaults = async (ctx: StepContext): Promise<StepResult[]> => 
 };
 
 /** Rollouts that a rollback trigger (alarm or request) concerns: the fleet's latest promoted one. */
-export const rollbackCandidates = (rollouts: readonly Rollout[], fleet: string): Rollout | undefined =>
-  rollouts
-    .filter((r) => r.kind === 'rollout' && r.fleets.includes(fleet) && ROLLBACK_FROM.has(r.state))
+export const rollbackCandidates = (
+  rollouts: readonly Rollout[],
+  fleet: string,
+  source: 'alarm' | 'request',
+): Rollout | undefined => {
+  // Only the fleet's latest promoted rollout: rolling that one back never cascades to older ones.
+  const latest = rollouts
+    .filter((r) => r.kind === 'rollout' && r.fleets.includes(fleet) && r.promotedAt !== undefined)
     .sort((a, b) => (b.promotedAt ?? '').localeCompare(a.promotedAt ?? ''))[0];
+  const allowed = source === 'alarm' ? ALARM_ROLLBACK_FROM : ROLLBACK_FROM;
+  return latest && allowed.has(latest.state) ? latest : undefined;
+};

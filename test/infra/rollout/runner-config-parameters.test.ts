@@ -17,7 +17,11 @@ const withTemplate = (text: string): string => {
   return file;
 };
 
-const synth = (templateFile = join(MANAGER, 'config.toml.tmpl'), fleet = 'manager') => {
+const synth = (
+  templateFile = join(MANAGER, 'config.toml.tmpl'),
+  fleet = 'manager',
+  recycledGroups: string[] = [],
+) => {
   const stack = new Stack(testApp(), 'Stack', { env: { account: '123456789012', region: 'us-east-2' } });
   const parameters = new RunnerConfigParameters(stack, 'Config', {
     deployment: 'gitlab-runners',
@@ -25,6 +29,7 @@ const synth = (templateFile = join(MANAGER, 'config.toml.tmpl'), fleet = 'manage
     templateFile,
     valuesFile: join(MANAGER, 'values.json'),
     jobGroups: JOB_GROUPS,
+    recycledGroups,
   });
   return { parameters, template: Template.fromStack(stack) };
 };
@@ -74,6 +79,20 @@ describe('RunnerConfigParameters', () => {
     expect(() => synth(withTemplate(broken))).toThrow(
       /does not lint:[\s\S]*config\.toml\.tmpl:\d+: invalid-value/,
     );
+  });
+
+  it('refuses recycle for a group whose runner keeps its instances across restarts', () => {
+    const template = readFileSync(join(MANAGER, 'config.toml.tmpl'), 'utf8');
+    const withStateStorage = template.replace(
+      /(\[runners\.autoscaler\]\n)/,
+      '$1  [runners.autoscaler.state_storage]\n    enabled = true\n',
+    );
+
+    expect(withStateStorage).not.toBe(template);
+    expect(() => synth(withTemplate(withStateStorage), 'manager', JOB_GROUPS)).toThrow(
+      /keeps its instances across restarts/,
+    );
+    expect(() => synth(withTemplate(template), 'manager', JOB_GROUPS)).not.toThrow();
   });
 
   it('gives two manager fleets their own prefix', () => {
