@@ -91,7 +91,7 @@ const keptAcrossRestarts = (text: string, recycledGroups: readonly string[]): st
     }[];
   };
   try {
-    parsed = parse(text) as typeof parsed;
+    parsed = parse(text);
   } catch {
     return []; // the linter has reported the syntax error already
   }
