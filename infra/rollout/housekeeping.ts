@@ -114,9 +114,15 @@ export class Housekeeping extends Construct {
         conditions: ours,
       }),
       new PolicyStatement({ actions: ['ec2:DeregisterImage'], resources: [images], conditions: ours }),
-      // Fails closed: a snapshot without our tag (if the distribution does not tag snapshots) is
-      // refused, reported, and the run fails so the alarm says so; another team's never goes.
+      // Snapshots of the AMIs it deregistered (the code deletes no other): tagged as ours, or, since
+      // the distribution's AMI tags may not reach them, tagged by Image Builder itself, whose
+      // service-linked role policy requires `CreatedBy: EC2 Image Builder` on the snapshots it registers.
       new PolicyStatement({ actions: ['ec2:DeleteSnapshot'], resources: [snapshots], conditions: ours }),
+      new PolicyStatement({
+        actions: ['ec2:DeleteSnapshot'],
+        resources: [snapshots],
+        conditions: { StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' } },
+      }),
     ].forEach((s) => fn.addToRolePolicy(s));
     // Read-only on the ledger: the only call is listFleetRollouts (Query on the table).
     Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:Query'], resourceArns: [ledger.table.tableArn] });

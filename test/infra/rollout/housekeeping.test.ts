@@ -144,13 +144,25 @@ describe('Housekeeping', () => {
   it.each([
     ['ec2:DeleteLaunchTemplateVersions', 'arn:aws:ec2:us-east-2:123456789012:launch-template/*'],
     ['ec2:DeregisterImage', 'arn:aws:ec2:us-east-2::image/*'],
-    ['ec2:DeleteSnapshot', 'arn:aws:ec2:us-east-2::snapshot/*'],
   ])('may %s only on resources tagged with this deployment', (action, resource) => {
     const s = statementFor(action);
 
     expect(actionsOf(s)).toEqual([action]);
     expect(resolveIntrinsics(s.Resource)).toBe(resource);
     expect(s.Condition).toEqual(ours);
+  });
+
+  it('may delete only snapshots tagged as ours or created by Image Builder', () => {
+    const deletes = statements().filter((s) => actionsOf(s).includes('ec2:DeleteSnapshot'));
+
+    expect(deletes.map((s) => resolveIntrinsics(s.Resource))).toEqual([
+      'arn:aws:ec2:us-east-2::snapshot/*',
+      'arn:aws:ec2:us-east-2::snapshot/*',
+    ]);
+    expect(deletes.map((s) => s.Condition)).toEqual([
+      ours,
+      { StringEquals: { 'aws:ResourceTag/CreatedBy': 'EC2 Image Builder' } },
+    ]);
   });
 
   it('only reads the ledger (Query on the table, nothing that writes)', () => {
@@ -168,6 +180,7 @@ describe('Housekeeping', () => {
     expect(mutating.sort()).toEqual(
       [
         'ec2:DeleteLaunchTemplateVersions',
+        'ec2:DeleteSnapshot',
         'ec2:DeleteSnapshot',
         'ec2:DeregisterImage',
         // The failure destination, which every async function has.
