@@ -181,7 +181,9 @@ export class Rollout extends Construct {
     for (const fn of this.functions) {
       this.ledger.grantReadWrite(fn.function);
       bus.grantPutEventsTo(fn.function);
-      this.grantRollout(fn, config, schedulerRole, groupName);
+      // A restart or a config apply only commands the manager: no launch template or instance writes.
+      const commandsOnly = fn.serviceName === 'apply-config' || fn.serviceName === 'manager-restart';
+      this.grantRollout(fn, config, schedulerRole, groupName, commandsOnly);
     }
     new Housekeeping(this, 'Housekeeping', { ...props, ledger: this.ledger });
     new Sweeper(this, 'Sweeper', { ...props, ledger: this.ledger, configPrefixes: settings.configPrefixes });
@@ -312,6 +314,7 @@ export class Rollout extends Construct {
     config: SuiteConfig,
     schedulerRole: Role,
     scheduleGroup: string,
+    commandsOnly = false,
   ): void {
     const stack = Stack.of(this);
     const arn = (service: string, resource: string, resourceName?: string, arnFormat?: ArnFormat) =>
@@ -442,7 +445,24 @@ export class Rollout extends Construct {
         resources: [schedulerRole.roleArn],
       }),
     ];
-    statements.forEach((s) => fn.function.addToRolePolicy(s));
+    const writes = new Set([
+      'ec2:CreateLaunchTemplateVersion',
+      'ec2:RunInstances',
+      'ec2:CreateTags',
+      'ec2:TerminateInstances',
+      'autoscaling:TerminateInstanceInAutoScalingGroup',
+    ]);
+    const needed = commandsOnly
+      ? statements.filter(
+          (s) =>
+            !s.actions.some((a) => writes.has(a)) &&
+            !(
+              s.actions.includes('iam:PassRole') && JSON.stringify(s.toJSON()).includes('ec2.amazonaws.com')
+            ) &&
+            !JSON.stringify(s.toJSON()).includes('runner-autopilot:canary'),
+        )
+      : statements;
+    needed.forEach((s) => fn.function.addToRolePolicy(s));
     acknowledgeWildcardResources(
       fn.function,
       [

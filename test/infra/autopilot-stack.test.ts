@@ -293,6 +293,24 @@ describe('AutopilotStack', () => {
       );
     });
 
+    it.each(['applyconfig', 'managerrestart'])(
+      'lets %s command the manager but write no template or instance',
+      (fn) => {
+        const granted = statementsOf(fn).flatMap(actions);
+
+        expect(granted).toContain('ssm:SendCommand');
+        for (const write of [
+          'ec2:CreateLaunchTemplateVersion',
+          'ec2:ModifyLaunchTemplate',
+          'ec2:RunInstances',
+          'ec2:TerminateInstances',
+          'autoscaling:TerminateInstanceInAutoScalingGroup',
+        ]) {
+          expect(granted).not.toContain(write);
+        }
+      },
+    );
+
     it('may terminate through a group only in manager groups, never a job instance', () => {
       const terminate = statements().filter((s) =>
         actions(s).includes('autoscaling:TerminateInstanceInAutoScalingGroup'),
