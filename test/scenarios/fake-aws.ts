@@ -12,7 +12,6 @@ import {
   DescribeAlarmsCommand,
   type DescribeAlarmsCommandInput,
 } from '@aws-sdk/client-cloudwatch';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   CreateLaunchTemplateVersionCommand,
   type CreateLaunchTemplateVersionCommandInput,
@@ -51,20 +50,11 @@ import {
   type SendCommandCommandInput,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import {
-  DeleteCommand,
-  type DeleteCommandInput,
-  DynamoDBDocumentClient,
-  GetCommand,
-  type GetCommandInput,
-  PutCommand,
-  type PutCommandInput,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { clientConfig } from '../../functions/shared/aws/client-config';
+import { installDocumentTable } from '../fakes/document-table';
 
 /**
  * A stateful in-memory AWS for scenario tests: launch templates, instances, Auto Scaling groups,
@@ -1003,73 +993,6 @@ const defaultScript =
   };
 
 // ---------------------------------------------------------------------------------------------
-// The ledger table (DocumentClient level)
-
-type Item = Record<string, unknown>;
-
-/**
- * Evaluates the condition and key expressions the ledger sends: terms `attribute_not_exists(#a)`,
- * `attribute_exists(#a)`, `begins_with(#a, :v)`, `#a <op> :v` (=, <>, <, <=, >, >=) joined by AND
- * or OR (no parentheses, no mixing). Anything else throws, so a new expression cannot pass unread.
- */
-export const evaluate = (
-  expression: string | undefined,
-  item: Item | undefined,
-  names: Record<string, string> = {},
-  values: Record<string, unknown> = {},
-): boolean => {
-  if (expression === undefined) return true;
-  const attr = (alias: string) => {
-    const name = names[alias];
-    if (!name) throw new Error(`fake dynamodb: undefined name ${alias}`);
-    return item?.[name];
-  };
-  const value = (alias: string) => {
-    if (!(alias in values)) throw new Error(`fake dynamodb: undefined value ${alias}`);
-    return values[alias];
-  };
-  const term = (t: string): boolean => {
-    let m: RegExpExecArray | null;
-    if ((m = /^attribute_not_exists\((#\w+)\)$/.exec(t))) return attr(m[1]!) === undefined;
-    if ((m = /^attribute_exists\((#\w+)\)$/.exec(t))) return attr(m[1]!) !== undefined;
-    if ((m = /^begins_with\((#\w+), ?(:\w+)\)$/.exec(t))) {
-      const a = attr(m[1]!);
-      return typeof a === 'string' && a.startsWith(value(m[2]!) as string);
-    }
-    if ((m = /^(#\w+) (=|<>|<=|>=|<|>) (:\w+)$/.exec(t))) {
-      const a = attr(m[1]!);
-      const v = value(m[3]!);
-      if (a === undefined || typeof a !== typeof v) return false;
-      const [x, y] = [a as string | number, v as string | number];
-      switch (m[2]) {
-        case '=':
-          return x === y;
-        case '<>':
-          return x !== y;
-        case '<':
-          return x < y;
-        case '<=':
-          return x <= y;
-        case '>':
-          return x > y;
-        default:
-          return x >= y;
-      }
-    }
-    throw new Error(`fake dynamodb: unsupported expression term "${t}"`);
-  };
-  if (expression.includes(' OR ') && expression.includes(' AND ')) {
-    throw new Error(`fake dynamodb: mixed AND/OR is not supported: "${expression}"`);
-  }
-  return expression.split(' OR ').some((any) => any.split(' AND ').every(term));
-};
-
-const keyOf = (key: Item) => `${String(key.pk)}\u0000${String(key.sk)}`;
-const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
-const conditionFailed = () =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-
-// ---------------------------------------------------------------------------------------------
 // Installing the fakes
 
 const ec2 = mockClient(EC2Client);
@@ -1174,78 +1097,12 @@ export const installFakeAws = (world: World, tableName: string): void => {
     .on(PutEventsCommand)
     .callsFake((i: PutEventsCommandInput) => w.call('PutEvents', () => w.putEventsCall(i)));
 
-  const checkTable = (name: string | undefined) => {
-    if (name !== tableName)
-      throw awsError('ResourceNotFoundException', `fake dynamodb: unknown table ${name}`);
-  };
-  const table = w.table;
-  ddb.on(PutCommand).callsFake((input: PutCommandInput) =>
-    w.call('dynamodb:PutItem', () => {
-      checkTable(input.TableName);
-      const item = input.Item ?? {};
-      const existing = table.get(keyOf(item));
-      if (
-        !evaluate(
-          input.ConditionExpression,
-          existing,
-          input.ExpressionAttributeNames,
-          input.ExpressionAttributeValues,
-        )
-      ) {
-        throw conditionFailed();
-      }
-      table.set(keyOf(item), clone(item));
-      return {};
-    }),
-  );
-  ddb.on(GetCommand).callsFake((input: GetCommandInput) =>
-    w.call('dynamodb:GetItem', () => {
-      checkTable(input.TableName);
-      const item = table.get(keyOf(input.Key ?? {}));
-      return item ? { Item: clone(item) } : {};
-    }),
-  );
-  ddb.on(DeleteCommand).callsFake((input: DeleteCommandInput) =>
-    w.call('dynamodb:DeleteItem', () => {
-      checkTable(input.TableName);
-      const key = keyOf(input.Key ?? {});
-      const existing = table.get(key);
-      if (
-        !evaluate(
-          input.ConditionExpression,
-          existing,
-          input.ExpressionAttributeNames,
-          input.ExpressionAttributeValues,
-        )
-      ) {
-        throw conditionFailed();
-      }
-      table.delete(key);
-      return {};
-    }),
-  );
-  ddb.on(QueryCommand).callsFake((input: QueryCommandInput) =>
-    w.call('dynamodb:Query', () => {
-      checkTable(input.TableName);
-      if (input.IndexName !== undefined && input.IndexName !== 'byWaiting') {
-        throw new Error(`fake dynamodb: unknown index ${input.IndexName}`);
-      }
-      const [hash, range] = input.IndexName ? ['gsi1pk', 'gsi1sk'] : ['pk', 'sk'];
-      const items = [...table.values()]
-        .filter((item) => item[hash] !== undefined && item[range] !== undefined)
-        .filter((item) =>
-          evaluate(
-            input.KeyConditionExpression,
-            item,
-            input.ExpressionAttributeNames,
-            input.ExpressionAttributeValues,
-          ),
-        )
-        .sort((a, b) => String(a[range]).localeCompare(String(b[range])));
-      // One page: the ledger paginates, and its own tests cover several pages.
-      return { Items: items.map(clone), Count: items.length };
-    }),
-  );
+  installDocumentTable(ddb, {
+    tableName,
+    items: w.table,
+    wrap: (api, fn) => w.call(api, fn),
+    unknownTable: (name) => awsError('ResourceNotFoundException', `fake dynamodb: unknown table ${name}`),
+  });
 };
 
 /** Lets the adapters' memoised clients go (the stubs live on the prototypes, so this is hygiene). */

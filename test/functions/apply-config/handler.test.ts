@@ -23,6 +23,11 @@ import { resetLedgerClient } from '../../../functions/shared/ledger';
 import { candidateIdFor } from '../../../functions/shared/rollout/decide';
 import { configHash, parseValues } from '../../../functions/shared/runner-config/render';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
+import {
+  LEDGER_TABLE as TABLE,
+  MANAGER_CONFIG_PREFIX as PREFIX,
+  ROLLOUT_SETTINGS,
+} from '../../fixtures/rollout-settings';
 import { context } from '../../helpers/context';
 import { fixture } from '../../helpers/fixtures';
 import { metricNames, output } from '../../helpers/output';
@@ -34,9 +39,7 @@ const autoScaling = mockClient(AutoScalingClient);
 const eventBridge = mockClient(EventBridgeClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 
-const TABLE = 'gitlab-runners-ledger';
 const APPLY_DOC = 'gitlab-runners-autopilot-apply-config';
-const PREFIX = '/runner-autopilot/gitlab-runners/manager/config';
 const MANAGER = 'i-0aa00000000000001';
 const CONFIG_DIR = join(__dirname, '..', '..', '..', 'config', 'manager');
 const TEMPLATE = readFileSync(join(CONFIG_DIR, 'config.toml.tmpl'), 'utf8');
@@ -50,35 +53,8 @@ const SECRETS: Record<string, string> = {
 
 // The rollout slice of config/example.yaml, as the stack passes it to apply-config.
 const SETTINGS = {
-  region: 'us-east-2',
-  ledgerTable: TABLE,
-  eventBusName: 'gitlab-runners',
-  gitlabUrl: 'https://gitlab.example.com',
-  runnerVersion: '18.6.2',
-  fleets: [
-    {
-      name: 'manager',
-      role: 'manager',
-      autoScalingGroup: 'gitlab-runner-manager',
-      launchTemplate: 'gitlab-runner-manager',
-      pipeline: 'manager',
-      maintenanceWindows: [{ periods: ['* 1-4 * * *'], timeZone: 'UTC' }],
-      maxJobMinutes: 120,
-    },
-    ...[
-      ['jobs-instance', 'gitlab-runner-ao-group'],
-      ['jobs-docker', 'gitlab-runner-ao-group-docker'],
-    ].map(([name, group]) => ({
-      name,
-      role: 'jobs',
-      autoScalingGroup: group,
-      launchTemplate: 'gitlab-runner-autoscaler',
-      pipeline: 'jobs',
-      manager: 'manager',
-    })),
-  ],
+  ...ROLLOUT_SETTINGS,
   connectorUsers: { jobs: 'ubuntu' },
-  fleetingPluginVersions: { manager: '1.0.0' },
   documents: {
     smokeJobs: 'gitlab-runners-autopilot-smoke-jobs',
     smokePath: 'gitlab-runners-autopilot-smoke-path',
@@ -87,13 +63,6 @@ const SETTINGS = {
     managerHealth: 'gitlab-runners-autopilot-manager-health',
     restartManager: 'gitlab-runners-autopilot-restart-manager',
     applyConfig: APPLY_DOC,
-  },
-  configPrefixes: { manager: PREFIX },
-  scheduler: {
-    targetArn: 'arn:aws:lambda:us-east-2:123456789012:function:gitlab-runners-rollout-step',
-    roleArn: 'arn:aws:iam::123456789012:role/gitlab-runners-rollout-scheduler',
-    groupName: 'gitlab-runners-rollout',
-    deadLetterArn: 'arn:aws:sqs:us-east-2:123456789012:gitlab-runners-rollout-delivery-failures',
   },
 };
 

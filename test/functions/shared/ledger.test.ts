@@ -5,14 +5,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  type DeleteCommandInput,
   DynamoDBDocumentClient,
   GetCommand,
-  type GetCommandInput,
   PutCommand,
-  type PutCommandInput,
   QueryCommand,
-  type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -31,141 +27,19 @@ import {
   StaleRevisionError,
 } from '../../../functions/shared/ledger';
 import { FINAL_STATES, ROLLOUT_STATES, type Rollout } from '../../../functions/shared/rollout/model';
+import { installDocumentTable } from '../../fakes/document-table';
 
 const TABLE = 'runner-autopilot-ledger';
 const ddb = mockClient(DynamoDBDocumentClient);
 
-type Item = Record<string, unknown>;
-
 /**
- * A small in-memory DynamoDB table behind the mocked DocumentClient: Put/Get/Delete with condition
- * expressions, and paginated Query on the table or the sparse `byWaiting` index. It evaluates the
- * expression forms the ledger may use (`attribute_not_exists(#a)`, `#a = :v`, `#a < :v`,
- * `begins_with(#a, :v)`, joined by AND/OR) and fails on anything else. Pages hold two items, so
+ * The shared in-memory table behind the mocked DocumentClient, with two items a Query page, so
  * every query with more results exercises pagination.
  */
 const PAGE_SIZE = 2;
 const fakeTable = () => {
-  const items = new Map<string, Item>();
-  const keyOf = (key: Item) => `${String(key.pk)}\u0000${String(key.sk)}`;
-  const clone = (item: Item): Item => JSON.parse(JSON.stringify(item)) as Item;
-
-  const evaluate = (
-    expression: string | undefined,
-    item: Item | undefined,
-    names: Record<string, string> = {},
-    values: Record<string, unknown> = {},
-  ): boolean => {
-    if (expression === undefined) return true;
-    const attr = (alias: string) => {
-      const name = names[alias];
-      if (!name) throw new Error(`fake: undefined name ${alias}`);
-      return item?.[name];
-    };
-    const value = (alias: string) => {
-      if (!(alias in values)) throw new Error(`fake: undefined value ${alias}`);
-      return values[alias];
-    };
-    const term = (t: string): boolean => {
-      let m: RegExpMatchArray | null;
-      if ((m = /^attribute_not_exists\((#\w+)\)$/.exec(t))) return attr(m[1] ?? '') === undefined;
-      if ((m = /^begins_with\((#\w+), (:\w+)\)$/.exec(t))) {
-        const a = attr(m[1] ?? '');
-        return typeof a === 'string' && a.startsWith(value(m[2] ?? '') as string);
-      }
-      if ((m = /^(#\w+) (=|<) (:\w+)$/.exec(t))) {
-        const a = attr(m[1] ?? '');
-        const v = value(m[3] ?? '');
-        if (a === undefined || typeof a !== typeof v) return false;
-        return m[2] === '=' ? a === v : (a as string | number) < (v as string | number);
-      }
-      throw new Error(`fake: unsupported expression term "${t}"`);
-    };
-    return expression.split(' OR ').some((any) => any.split(' AND ').every(term));
-  };
-  const conditionFailed = () =>
-    new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-  const checkTable = (name: string | undefined) => {
-    if (name !== TABLE) throw new Error(`fake: unknown table ${name}`);
-  };
-
   ddb.onAnyCommand().rejects(new Error('unexpected command'));
-  ddb.on(PutCommand).callsFake((input: PutCommandInput) => {
-    checkTable(input.TableName);
-    const item = input.Item ?? {};
-    const existing = items.get(keyOf(item));
-    if (
-      !evaluate(
-        input.ConditionExpression,
-        existing,
-        input.ExpressionAttributeNames,
-        input.ExpressionAttributeValues,
-      )
-    ) {
-      throw conditionFailed();
-    }
-    items.set(keyOf(item), clone(item));
-    return {};
-  });
-  ddb.on(GetCommand).callsFake((input: GetCommandInput) => {
-    checkTable(input.TableName);
-    const item = items.get(keyOf(input.Key ?? {}));
-    return item ? { Item: clone(item) } : {};
-  });
-  ddb.on(DeleteCommand).callsFake((input: DeleteCommandInput) => {
-    checkTable(input.TableName);
-    const key = keyOf(input.Key ?? {});
-    const existing = items.get(key);
-    if (
-      !evaluate(
-        input.ConditionExpression,
-        existing,
-        input.ExpressionAttributeNames,
-        input.ExpressionAttributeValues,
-      )
-    ) {
-      throw conditionFailed();
-    }
-    items.delete(key);
-    return {};
-  });
-  ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => {
-    checkTable(input.TableName);
-    if (input.IndexName !== undefined && input.IndexName !== 'byWaiting') {
-      throw new Error(`fake: unknown index ${input.IndexName}`);
-    }
-    const [hash, range] = input.IndexName ? ['gsi1pk', 'gsi1sk'] : ['pk', 'sk'];
-    const matching = [...items.values()]
-      .filter((item) => item[hash] !== undefined && item[range] !== undefined)
-      .filter((item) =>
-        evaluate(
-          input.KeyConditionExpression,
-          item,
-          input.ExpressionAttributeNames,
-          input.ExpressionAttributeValues,
-        ),
-      )
-      .sort((a, b) => String(a[range]).localeCompare(String(b[range])));
-    const start = input.ExclusiveStartKey
-      ? matching.findIndex((item) => keyOf(item) === keyOf(input.ExclusiveStartKey ?? {})) + 1
-      : 0;
-    const page = matching.slice(start, start + PAGE_SIZE);
-    const last = page[page.length - 1];
-    const more = start + PAGE_SIZE < matching.length;
-    return {
-      Items: page.map(clone),
-      ...(more && last
-        ? {
-            LastEvaluatedKey: {
-              pk: last.pk,
-              sk: last.sk,
-              ...(input.IndexName ? { gsi1pk: last.gsi1pk, gsi1sk: last.gsi1sk } : {}),
-            },
-          }
-        : {}),
-    };
-  });
-  return { items, raw: (pk: string, sk: string) => items.get(`${pk}\u0000${sk}`) };
+  return installDocumentTable(ddb, { tableName: TABLE, pageSize: PAGE_SIZE });
 };
 
 const rollout = (overrides: Partial<Rollout> = {}): Rollout => ({

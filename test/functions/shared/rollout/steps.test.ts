@@ -58,6 +58,16 @@ import {
   type StepContext,
 } from '../../../../functions/shared/rollout/steps';
 import { configHash, parseValues, type Values } from '../../../../functions/shared/runner-config/render';
+import {
+  EVENT_BUS as BUS,
+  JOBS_DOCKER_FLEET,
+  JOBS_INSTANCE_FLEET,
+  LEDGER_TABLE as TABLE,
+  MANAGER_CONFIG_PREFIX as CONFIG_PREFIX,
+  MANAGER_FLEET,
+  ROLLOUT_SETTINGS,
+  SCHEDULER,
+} from '../../../fixtures/rollout-settings';
 import { output } from '../../../helpers/output';
 import { fakeLedger } from './fake-ledger';
 
@@ -70,12 +80,12 @@ const eventBridge = mockClient(EventBridgeClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 
 // The fleet of config/example.yaml (test/scenarios/fleet.ts), with a canary network and an alarm.
-const TABLE = 'gitlab-runners-ledger';
-const BUS = 'gitlab-runners';
-const TARGET = 'arn:aws:lambda:us-east-2:123456789012:function:gitlab-runners-rollout-step';
-const SCHEDULER_ROLE = 'arn:aws:iam::123456789012:role/gitlab-runners-rollout-scheduler';
-const SCHEDULE_GROUP = 'gitlab-runners-rollout';
-const DLQ = 'arn:aws:sqs:us-east-2:123456789012:gitlab-runners-rollout-delivery-failures';
+const {
+  targetArn: TARGET,
+  roleArn: SCHEDULER_ROLE,
+  groupName: SCHEDULE_GROUP,
+  deadLetterArn: DLQ,
+} = SCHEDULER;
 const ALARM = 'gitlab-runners-jobs-failed-jobs';
 const SUBNET = 'subnet-0123456789abcdef0';
 const SECURITY_GROUP = 'sg-0123456789abcdef0';
@@ -88,51 +98,25 @@ const DOCS = {
   restartManager: 'gitlab-runners-RestartManager',
   applyConfig: 'gitlab-runners-ApplyConfig',
 };
-const CONFIG_PREFIX = '/runner-autopilot/gitlab-runners/manager/config';
 
 const settings = RolloutSettings.parse({
-  region: 'us-east-2',
-  configPrefixes: { manager: CONFIG_PREFIX },
-  ledgerTable: TABLE,
-  eventBusName: BUS,
-  gitlabUrl: 'https://gitlab.example.com',
-  runnerVersion: '18.6.2',
+  ...ROLLOUT_SETTINGS,
   fleets: [
+    MANAGER_FLEET,
     {
-      name: 'manager',
-      role: 'manager',
-      autoScalingGroup: 'gitlab-runner-manager',
-      launchTemplate: 'gitlab-runner-manager',
-      pipeline: 'manager',
-      maintenanceWindows: [{ periods: ['* 1-4 * * *'], timeZone: 'UTC' }],
-      maxJobMinutes: 120,
-    },
-    {
-      name: 'jobs-instance',
-      role: 'jobs',
-      autoScalingGroup: 'gitlab-runner-ao-group',
-      launchTemplate: 'gitlab-runner-autoscaler',
-      pipeline: 'jobs',
-      manager: 'manager',
+      ...JOBS_INSTANCE_FLEET,
       rollout: 'natural',
       freezeWindows: [{ periods: ['* 12-23 * * 5'], timeZone: 'Europe/Berlin' }],
     },
     {
-      name: 'jobs-docker',
-      role: 'jobs',
-      autoScalingGroup: 'gitlab-runner-ao-group-docker',
-      launchTemplate: 'gitlab-runner-autoscaler',
-      pipeline: 'jobs',
-      manager: 'manager',
+      ...JOBS_DOCKER_FLEET,
       rollout: 'recycle',
       canary: { subnetId: SUBNET, securityGroupIds: [SECURITY_GROUP] },
       rollbackAlarms: [ALARM],
     },
   ],
   connectorUsers: { jobs: 'runner' },
-  fleetingPluginVersions: { manager: '1.0.0' },
   documents: DOCS,
-  scheduler: { targetArn: TARGET, roleArn: SCHEDULER_ROLE, groupName: SCHEDULE_GROUP, deadLetterArn: DLQ },
 });
 
 // Tuesday 02:00 UTC: inside the manager's maintenance window (01:00-04:59 UTC), no freeze.
