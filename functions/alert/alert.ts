@@ -1,28 +1,34 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
+import { alarmStates } from '../shared/aws/cloudwatch';
 import { describeInstances } from '../shared/aws/ec2';
 import { publish } from '../shared/aws/sns';
-import { TransientError } from '../shared/errors';
+import { PermanentError, TransientError } from '../shared/errors';
 import { DetailType } from '../shared/events';
 import { getRollout } from '../shared/ledger';
 import type { Outcome, RunTools } from '../shared/make-handler';
 import { readSecret, SecretMissingError } from '../shared/secrets';
 import { lazyConfigSlice } from '../shared/settings';
 import {
+  type AlarmMemory,
+  alarmMemoryKey,
   type Alert,
   composeAlert,
   contentKey,
   decideAlert,
+  decideRecheck,
   type InstanceFact,
   instanceIdsOf,
   memoryKey,
+  recheckEvent,
   type RolloutFact,
 } from './decide';
 import { CHAT_DELIVERY_FAILED, type PostResult, postJson } from './deliver';
 import { formatChat, formatSns } from './format';
-import type { AlertInput } from './schema';
+import { scheduleRecheck } from './recheck';
+import type { AlertInput, AlertRequest, RecheckInput } from './schema';
 import { type ChatChannel, AlertSettings } from './settings';
-import { type ChannelState, claimDelivery, getMemory, putMemory, saveDelivery } from './store';
+import { type ChannelState, type Claim, claimDelivery, getMemory, putMemory, saveDelivery } from './store';
 
 const settings = lazyConfigSlice(AlertSettings);
 export const resetSettings = settings.reset;
@@ -99,7 +105,7 @@ const instanceFacts = async (ids: string[], tools: RunTools): Promise<InstanceFa
  * after the others were recorded, so Lambda's retry sends only to the channels still owed.
  */
 export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outcome> => {
-  const { logger, metrics, context } = tools;
+  const { logger, context } = tools;
   const cfg = settings.get();
   const now = tools.now();
   const key = contentKey(event);
@@ -125,6 +131,11 @@ export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outc
   const mKey = memoryKey(event);
   const stored = mKey ? await getMemory(cfg.stateTable, mKey) : undefined;
   const decision = decideAlert(event, stored?.memory, cfg, now);
+  // Before the memory is written: if scheduling fails, Lambda's retry decides (and schedules) again.
+  const recheck =
+    decision.kind === 'suppress' && decision.recheckAt && 'alarmName' in event.detail
+      ? await recheckLater(event.detail.alarmName, decision.recheckAt, cfg, now, tools)
+      : {};
   if (mKey && decision.memory)
     await putMemory(cfg.stateTable, mKey, decision.memory, stored?.version ?? 0, now);
   if (decision.kind === 'suppress') {
@@ -134,13 +145,102 @@ export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outc
       done: true,
       outcome: `suppressed:${decision.reason}`,
     });
-    return { outcome: 'suppressed', reason: decision.reason };
+    return { outcome: 'suppressed', reason: decision.reason, ...recheck };
   }
 
   const rollout = await rolloutFact(event, cfg, tools);
   const instances = await instanceFacts(instanceIdsOf(event, rollout), tools);
   const alert = composeAlert(event, decision, { instances, ...(rollout ? { rollout } : {}) }, cfg);
+  return deliverAlert(alert, { key, holder, claim }, cfg, tools);
+};
 
+/**
+ * Schedules the re-check of an alarm whose ALARM the rate limit held back, at the window's end.
+ * Without re-check settings nothing is scheduled (and that is logged).
+ */
+const recheckLater = async (
+  alarmName: string,
+  windowEnd: string,
+  cfg: AlertSettings,
+  now: Date,
+  tools: RunTools,
+): Promise<{ recheckAt?: string; recheckSchedule?: string }> => {
+  if (!cfg.recheck) {
+    tools.logger.warn('no re-check settings: the held-back alarm is not checked again', { windowEnd });
+    return {};
+  }
+  const scheduled = await scheduleRecheck(
+    cfg.recheck,
+    { name: alarmName, prefix: cfg.alarmNamePrefix },
+    windowEnd,
+    now,
+  );
+  if (!scheduled.created) tools.logger.info('the re-check of this window was already scheduled', scheduled);
+  return { recheckAt: scheduled.at, recheckSchedule: scheduled.name };
+};
+
+/**
+ * A scheduled re-check of an alarm the rate limit held back: reads its state now and, when it is
+ * not what the receivers were last told (ALARM or OK), sends that state's message, deduplicated and
+ * delivered per channel like an event's.
+ */
+export const runRecheck = async (input: RecheckInput, tools: RunTools): Promise<Outcome> => {
+  const { logger, context } = tools;
+  const cfg = settings.get();
+  const now = tools.now();
+  const alarmName = input.recheck;
+  const holder = context.awsRequestId;
+  logger.appendKeys({ recheck: true, alarmName });
+  if (!alarmName.startsWith(cfg.alarmNamePrefix)) {
+    throw new PermanentError(
+      `re-check of "${alarmName}": not an alarm of this stack (their names start with ${cfg.alarmNamePrefix})`,
+    );
+  }
+
+  const current = (await alarmStates([alarmName]))[alarmName];
+  if (!current) return { outcome: 'suppressed', reason: 'alarm-not-found' };
+  const mKey = alarmMemoryKey(alarmName);
+  const stored = await getMemory(cfg.stateTable, mKey);
+  const memory = stored?.memory as AlarmMemory | undefined;
+  const decision = decideRecheck(alarmName, current, memory, now);
+  if (decision.kind === 'suppress') {
+    return { outcome: 'suppressed', reason: decision.reason, state: current.state };
+  }
+
+  const claim = await claimDelivery(cfg.stateTable, decision.key, {
+    eventId: `recheck:${alarmName}`,
+    holder,
+    now,
+    leaseSeconds: LEASE_SECONDS,
+  });
+  if (claim.kind === 'done') return { outcome: 'suppressed', reason: 'duplicate' };
+  if (claim.kind === 'busy') {
+    throw new TransientError(`another invocation is delivering this re-check (${decision.key}): retry later`);
+  }
+  if (decision.memory) await putMemory(cfg.stateTable, mKey, decision.memory, stored?.version ?? 0, now);
+
+  const event = recheckEvent(alarmName, current, memory, cfg, now);
+  const instances = await instanceFacts(instanceIdsOf(event), tools);
+  const alert = composeAlert(event, decision, { instances }, cfg);
+  return deliverAlert(alert, { key: decision.key, holder, claim }, cfg, tools);
+};
+
+/** The function's entry: an event, or a scheduled re-check. */
+export const runRequest = (request: AlertRequest, tools: RunTools): Promise<Outcome> =>
+  'recheck' in request ? runRecheck(request, tools) : runAlert(request, tools);
+
+/**
+ * Delivers a composed alert to every channel its claim still owes, records each channel's result,
+ * and throws (for Lambda's retry) when a channel failed for now.
+ */
+const deliverAlert = async (
+  alert: Alert,
+  delivery: { key: string; holder: string; claim: Extract<Claim, { kind: 'claimed' }> },
+  cfg: AlertSettings,
+  tools: RunTools,
+): Promise<Outcome> => {
+  const { logger, metrics } = tools;
+  const { key, holder, claim } = delivery;
   const owed = channelsOf(cfg).filter((c) => !claim.channels[c.id]);
   const results = await Promise.allSettled(owed.map((c) => deliver(c, alert, cfg)));
   const settled: Record<string, ChannelState> = {};

@@ -74,7 +74,14 @@ export interface AlarmMemory {
   readonly lastAlarmSentAt?: string;
   /** Changes held back since the last message. */
   readonly held: number;
+  /**
+   * The configuration (description, metrics, rule) of the ALARM the rate limit held back, so the
+   * re-check's message has the same title, severity, runbook and metric as the event would have.
+   */
+  readonly configuration?: AlarmConfiguration;
 }
+
+export type AlarmConfiguration = NonNullable<AlarmStateChange['detail']['configuration']>;
 
 /** Per pipeline: its run of failures since the one that was announced. */
 export interface BakeStreak {
@@ -102,7 +109,13 @@ export type AlertDecision =
       readonly held: number;
       readonly memory?: Memory;
     }
-  | { readonly kind: 'suppress'; readonly reason: SuppressReason; readonly memory?: Memory };
+  | {
+      readonly kind: 'suppress';
+      readonly reason: SuppressReason;
+      readonly memory?: Memory;
+      /** Rate-limited: when the window ends (ISO), and the alarm's state is to be checked again. */
+      readonly recheckAt?: string;
+    };
 
 /** Instances looked up per alert: enough to act on, few enough to stay one fast call. */
 export const MAX_INSTANCES = 10;
@@ -150,9 +163,11 @@ export const contentKey = (event: AlertInput): string => {
   }
 };
 
+export const alarmMemoryKey = (alarmName: string): string => `ALARM#${alarmName}`;
+
 /** The memory an event's decision reads and writes: per alarm, per pipeline, or none. */
 export const memoryKey = (event: AlertInput): string | undefined => {
-  if (isAlarm(event)) return `ALARM#${event.detail.alarmName}`;
+  if (isAlarm(event)) return alarmMemoryKey(event.detail.alarmName);
   if (event['detail-type'] === DetailType.BakeFailed) return `BAKE#${event.detail.pipeline}`;
   return undefined;
 };
@@ -201,9 +216,116 @@ const decideAlarm = (
     base.lastAlarmSentAt &&
     now.getTime() - Date.parse(base.lastAlarmSentAt) < settings.rateLimitMinutes * MINUTE_MS
   ) {
-    return hold('rate-limited');
+    const configuration = event.detail.configuration;
+    return {
+      kind: 'suppress',
+      reason: 'rate-limited',
+      memory: {
+        ...base,
+        lastTransitionAt: at,
+        held: base.held + 1,
+        ...(configuration ? { configuration } : {}),
+      },
+      recheckAt: rateLimitEnd(base.lastAlarmSentAt, settings).toISOString(),
+    };
   }
   return send('firing');
+};
+
+/** When the rate limit that an ALARM sent at `lastAlarmSentAt` set ends. */
+export const rateLimitEnd = (lastAlarmSentAt: string, settings: AlertSettings): Date =>
+  new Date(Date.parse(lastAlarmSentAt) + settings.rateLimitMinutes * MINUTE_MS);
+
+/** What CloudWatch says of the alarm now (the cloudwatch adapter's `AlarmState`). */
+export interface CurrentAlarmState {
+  readonly state: string;
+  readonly updatedAt?: Date;
+  readonly reason?: string;
+}
+
+export type RecheckDecision =
+  | {
+      readonly kind: 'send';
+      readonly status: 'firing' | 'resolved';
+      /** The delivery's dedupe key: the state change's, marked as a re-check. */
+      readonly key: string;
+      readonly held: number;
+      readonly memory?: AlarmMemory;
+    }
+  | { readonly kind: 'suppress'; readonly reason: 'unchanged' | 'insufficient-data' };
+
+/**
+ * A scheduled re-check of a rate-limited alarm: when its state now (ALARM or OK) differs from the
+ * last one sent (none sent counts as OK), it is sent now. Its key is the state change's content key
+ * plus `|recheck`: the held-back event closed its own key as suppressed, and a late event of the
+ * same change is stale once the re-check stored the change's time.
+ */
+export const decideRecheck = (
+  alarmName: string,
+  current: CurrentAlarmState,
+  memory: AlarmMemory | undefined,
+  now: Date,
+): RecheckDecision => {
+  const value = current.state;
+  if (value !== 'ALARM' && value !== 'OK') return { kind: 'suppress', reason: 'insufficient-data' };
+  const at = current.updatedAt?.toISOString() ?? memory?.lastTransitionAt ?? now.toISOString();
+  const key = ['alarm', alarmName, value, at, 'recheck'].join('|');
+  const status = value === 'ALARM' ? 'firing' : 'resolved';
+  // A retry of a re-check already decided (and perhaps partly delivered): decide the same again.
+  if (memory?.lastSentKey === key) return { kind: 'send', status, key, held: memory.held };
+  if (value === (memory?.lastSentState ?? 'OK')) return { kind: 'suppress', reason: 'unchanged' };
+  const held = memory?.held ?? 0;
+  const lastTransitionAt = memory && memory.lastTransitionAt > at ? memory.lastTransitionAt : at;
+  return {
+    kind: 'send',
+    status,
+    key,
+    held,
+    memory: {
+      lastTransitionAt,
+      lastSentKey: key,
+      lastSentState: value,
+      ...(value === 'ALARM'
+        ? { lastAlarmSentAt: now.toISOString() }
+        : memory?.lastAlarmSentAt
+          ? { lastAlarmSentAt: memory.lastAlarmSentAt }
+          : {}),
+      held: 0,
+    },
+  };
+};
+
+/**
+ * The alarm state change a re-check reports, as the event would have said it: the state and reason
+ * CloudWatch gives now, the configuration kept from the held-back event.
+ */
+export const recheckEvent = (
+  alarmName: string,
+  current: CurrentAlarmState,
+  memory: AlarmMemory | undefined,
+  settings: AlertSettings,
+  now: Date,
+): AlarmStateChange => {
+  const at = current.updatedAt?.toISOString() ?? memory?.lastTransitionAt ?? now.toISOString();
+  return {
+    version: '0',
+    id: `recheck-${alarmName}-${at}`,
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '',
+    time: now.toISOString(),
+    region: settings.region,
+    resources: [],
+    detail: {
+      alarmName,
+      state: {
+        value: current.state,
+        ...(current.reason !== undefined ? { reason: current.reason } : {}),
+        timestamp: at,
+      },
+      ...(memory?.configuration ? { configuration: memory.configuration } : {}),
+    },
+  };
 };
 
 const decideBake = (

@@ -1,13 +1,16 @@
 import { makeHandler } from '../shared/make-handler';
-import { runAlert } from './alert';
-import { AlertInput } from './schema';
+import { runRequest } from './alert';
+import { AlertRequest } from './schema';
 
 export { resetSettings } from './alert';
 
-/** Our alarms' state changes and our failure events -> SNS (email) and chat webhooks. */
+/**
+ * Our alarms' state changes and our failure events -> SNS (email) and chat webhooks; and the
+ * scheduled re-checks of alarms the rate limit held back (`{ "recheck": "<alarm name>" }`).
+ */
 export const handler = makeHandler({
   name: 'alert',
-  schema: AlertInput,
+  schema: AlertRequest,
   correlationIdPath: 'id',
-  run: runAlert,
+  run: runRequest,
 });

@@ -81,3 +81,14 @@ export const AlertInput = z.discriminatedUnion('detail-type', [
 ]);
 export type AlertInput = z.infer<typeof AlertInput>;
 export type FailureEvent = BakeFailed | RolloutFailed | ConfigApplyFailed | ConfigDriftDetected;
+
+/**
+ * A re-check of one alarm, put by the one-time schedule created when the rate limit held back its
+ * ALARM: read the alarm's state now and tell the receivers if it differs from what they were told.
+ */
+export const RecheckInput = z.strictObject({ recheck: z.string().min(1).max(255) });
+export type RecheckInput = z.infer<typeof RecheckInput>;
+
+/** What the alert function is invoked with: an event, or a scheduled re-check. */
+export const AlertRequest = z.union([AlertInput, RecheckInput]);
+export type AlertRequest = z.infer<typeof AlertRequest>;

@@ -13,6 +13,19 @@ export const ChatChannel = z.strictObject({
 });
 export type ChatChannel = z.infer<typeof ChatChannel>;
 
+/**
+ * Where a rate-limited alarm's re-check is scheduled: a one-time EventBridge Scheduler schedule in
+ * `groupName` that invokes `targetArn` (this function, by its fixed name) through `roleArn`, with
+ * undeliverable invocations sent to `deadLetterArn`.
+ */
+export const RecheckSettings = z.strictObject({
+  targetArn: z.string().startsWith('arn:'),
+  roleArn: z.string().startsWith('arn:'),
+  groupName: z.string().min(1),
+  deadLetterArn: z.string().startsWith('arn:'),
+});
+export type RecheckSettings = z.infer<typeof RecheckSettings>;
+
 export const AlertSettings = z
   .strictObject({
     deployment: z.string().min(1),
@@ -27,6 +40,11 @@ export const AlertSettings = z
     alarmNamePrefix: z.string().min(1),
     chat: z.array(ChatChannel).default([]),
     rateLimitMinutes: z.number().int().min(1).max(1440),
+    /**
+     * Re-checks of alarms whose ALARM the rate limit held back. The stack always sets it; without it
+     * (a bare test config) nothing is scheduled and a warning is logged.
+     */
+    recheck: RecheckSettings.optional(),
     bakeFailureWindowHours: z.number().int().min(1).max(168),
     /** Fleets by group and pipeline, to name the fleet of an alarm, an instance or a bake. */
     fleets: z

@@ -4,8 +4,9 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -26,6 +27,9 @@ import { alarmNamePrefix } from './alarm-names';
 
 /** The service dimension Powertools adds to every metric of the function. */
 export const ALERT_SERVICE = 'alert';
+
+/** The alert function's fixed name: re-check schedules target it by ARN (64 characters at most). */
+export const alertFunctionName = (deployment: string): string => `${deployment}-autopilot-alert`;
 
 /** Alarm states routed to the function: INSUFFICIENT_DATA is nobody's call to action. */
 export const ROUTED_ALARM_STATES = ['ALARM', 'OK'];
@@ -61,6 +65,10 @@ export class Alerts extends Construct {
   readonly stateTable: ITable;
   readonly alarmRule: Rule;
   readonly eventRule: Rule;
+  /** Where the one-time re-checks of rate-limited alarms are created. */
+  readonly recheckGroup: CfnScheduleGroup;
+  /** What those schedules invoke the function (and reach the delivery-failures queue) through. */
+  readonly schedulerRole: Role;
   /** Per chat channel name: its alarm on `ChatDeliveryFailed`. */
   readonly chatDeliveryAlarms: Readonly<Record<string, Alarm>>;
 
@@ -94,6 +102,18 @@ export class Alerts extends Construct {
 
     this.stateTable = props.stateTable ?? this.findLedger() ?? this.ownTable();
 
+    // A held-back ALARM is checked again at the end of its rate-limit window: the function creates a
+    // one-time schedule in this group that invokes the function itself through this role.
+    const functionName = alertFunctionName(config.deployment);
+    const groupName = `${config.deployment}-alerts`;
+    this.recheckGroup = new CfnScheduleGroup(this, 'RecheckSchedules', { name: groupName });
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'EventBridge Scheduler: re-checks of rate-limited alarms invoke the alert function',
+    });
+
     const settings: AlertSettings = {
       deployment: config.deployment,
       region: stack.region,
@@ -103,6 +123,18 @@ export class Alerts extends Construct {
       chat: config.alerts.chat,
       rateLimitMinutes: config.alerts.rateLimitMinutes,
       bakeFailureWindowHours: config.alerts.bakeFailureWindowHours,
+      recheck: {
+        // Named, so its ARN is known before it exists: the function's own settings point at it.
+        targetArn: stack.formatArn({
+          service: 'lambda',
+          resource: 'function',
+          resourceName: functionName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+        roleArn: this.schedulerRole.roleArn,
+        groupName,
+        deadLetterArn: props.deliveryFailures.queueArn,
+      },
       fleets: config.fleets.map((f) => ({
         name: f.name,
         autoScalingGroup: f.autoScalingGroup,
@@ -114,8 +146,10 @@ export class Alerts extends Construct {
       description: 'Our alarms and failure events -> SNS (email) and chat webhooks',
       settings,
       logLevel: config.logLevel,
+      functionName,
     });
     const fn = this.function.function;
+    this.grantRecheck(fn, props.deliveryFailures);
     this.topic.grantPublish(fn);
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
@@ -124,12 +158,14 @@ export class Alerts extends Construct {
     });
     this.grantState(fn);
     this.grantSecrets(fn, config);
-    // DescribeInstances has no resource-level permissions.
+    // DescribeInstances has no resource-level permissions; DescribeAlarms returns composite alarms
+    // only when it is granted on `*`.
     fn.addToRolePolicy(new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }));
     acknowledgeWildcardResources(
       fn,
       ['*'],
-      'ec2:DescribeInstances supports no resource-level permissions; the function only reads the instances an alert names',
+      'ec2:DescribeInstances supports no resource-level permissions, and cloudwatch:DescribeAlarms returns composite alarms only when granted on *; the function only reads the instances an alert names and the state of the alarm it re-checks',
     );
 
     const target = new LambdaFunction(fn, {
@@ -188,6 +224,39 @@ export class Alerts extends Construct {
       alarm?.addAlarmAction(direct);
       alarm?.addOkAction(direct);
     }
+  }
+
+  /**
+   * The re-checks: the function may create schedules in its group only (each deletes itself after
+   * it ran) and pass only the scheduler role; the role may invoke only the function and send
+   * undeliverable invocations to the delivery-failures queue.
+   */
+  private grantRecheck(fn: AutopilotFunction['function'], deliveryFailures: IQueue): void {
+    const stack = Stack.of(this);
+    const schedules = stack.formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.recheckGroup.name}/*`,
+    });
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [schedules] }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['iam:PassRole'], resources: [this.schedulerRole.roleArn] }),
+    );
+    acknowledgeWildcardResources(
+      fn,
+      [schedules],
+      "Re-check schedules are named per alarm and window at run time; CreateSchedule is confined to the alert function's own schedule group",
+    );
+    fn.grantInvoke(this.schedulerRole);
+    deliveryFailures.grantSendMessages(this.schedulerRole);
+    acknowledgeWildcardResources(
+      this.schedulerRole,
+      [`${fn.functionArn}:*`],
+      'The scheduler role may invoke the alert function and its versions; that is the grant the Lambda target makes',
+    );
+    this.recheckGroup.node.addDependency(this.schedulerRole);
   }
 
   /** The rollout ledger of this stack, when the stack has fleets (it is built before this construct). */

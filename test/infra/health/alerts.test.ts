@@ -11,7 +11,7 @@ import type { SuiteConfig } from '../../../functions/shared/config';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { AutopilotFunction } from '../../../infra/autopilot-function';
 import { nameAlarms } from '../../../infra/health/alarm-names';
-import { Alerts } from '../../../infra/health/alerts';
+import { alertFunctionName, Alerts } from '../../../infra/health/alerts';
 import { loadConfig } from '../../../infra/load-config';
 import { LedgerTable } from '../../../infra/rollout/ledger-table';
 import { testApp } from '../../helpers/app';
@@ -204,6 +204,10 @@ describe('Alerts', () => {
           resolveIntrinsics(raw, {
             [logicalId(stack, alerts.topic.node.defaultChild)]: 'arn:aws:sns:us-east-2:123456789012:topic',
             [logicalId(stack, ledger!.table.node.defaultChild)]: 'gitlab-runners-autopilot-ledger',
+            [`${logicalId(stack, alerts.schedulerRole.node.defaultChild)}.Arn`]:
+              'arn:aws:iam::123456789012:role/scheduler-role',
+            [`${logicalId(stack, stack.node.findChild('DeliveryFailures').node.defaultChild)}.Arn`]:
+              'arn:aws:sqs:us-east-2:123456789012:delivery-failures',
           }) as string,
         ),
       );
@@ -217,6 +221,12 @@ describe('Alerts', () => {
         chat: CHAT,
         rateLimitMinutes: 30,
         bakeFailureWindowHours: 72,
+        recheck: {
+          targetArn: 'arn:aws:lambda:us-east-2:123456789012:function:gitlab-runners-autopilot-alert',
+          roleArn: 'arn:aws:iam::123456789012:role/scheduler-role',
+          groupName: 'gitlab-runners-alerts',
+          deadLetterArn: 'arn:aws:sqs:us-east-2:123456789012:delivery-failures',
+        },
         fleets: EXAMPLE.fleets.map((f) => ({
           name: f.name,
           autoScalingGroup: f.autoScalingGroup,
@@ -283,10 +293,87 @@ describe('Alerts', () => {
       expect(statements().filter((s) => JSON.stringify(s.Action).includes('dynamodb:')).length).toBe(2);
     });
 
-    it('may describe instances (no resource-level permissions exist) and nothing else of EC2', () => {
-      const ec2 = statements().filter((s) => JSON.stringify(s.Action).includes('ec2:'));
+    it('may describe instances and alarms (no resource-level permissions / composites need *) and nothing else of EC2 or CloudWatch', () => {
+      const reads = statements().filter((s) => /ec2:|cloudwatch:/.test(JSON.stringify(s.Action)));
 
-      expect(ec2).toEqual([expect.objectContaining({ Action: 'ec2:DescribeInstances', Resource: '*' })]);
+      // minimizePolicies merges the two statements on `*`.
+      expect(reads).toEqual([
+        expect.objectContaining({
+          Action: ['cloudwatch:DescribeAlarms', 'ec2:DescribeInstances'],
+          Resource: '*',
+        }),
+      ]);
+    });
+
+    it('has a fixed name, the one its re-check schedules target', () => {
+      expect(fn.Properties.FunctionName).toBe('gitlab-runners-autopilot-alert');
+      expect(alertFunctionName('gitlab-runners')).toBe('gitlab-runners-autopilot-alert');
+    });
+
+    it('may create schedules in its own group only, and pass only the scheduler role', () => {
+      const resolved = resolveIntrinsics(
+        statements().filter((st) => /scheduler:|iam:/.test(JSON.stringify(st.Action))),
+        { [`${logicalId(stack, alerts.schedulerRole.node.defaultChild)}.Arn`]: 'scheduler-role' },
+      );
+
+      expect(resolved).toEqual([
+        expect.objectContaining({
+          Action: 'scheduler:CreateSchedule',
+          Resource: 'arn:aws:scheduler:us-east-2:123456789012:schedule/gitlab-runners-alerts/*',
+        }),
+        expect.objectContaining({ Action: 'iam:PassRole', Resource: 'scheduler-role' }),
+      ]);
+    });
+  });
+
+  describe('re-check schedules', () => {
+    const roleId = logicalId(stack, alerts.schedulerRole.node.defaultChild);
+    const fnId = logicalId(stack, alerts.function.function.node.defaultChild);
+
+    it('have their own schedule group', () => {
+      template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'gitlab-runners-alerts' });
+    });
+
+    it('run as a role only EventBridge Scheduler of this account may assume', () => {
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Action: 'sts:AssumeRole',
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+            },
+          ],
+        },
+      });
+    });
+
+    it('may invoke only the alert function (and its versions) and send to the delivery-failures queue', () => {
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify((p as Resource).Properties.Roles).includes(roleId),
+      ) as Resource[];
+      const statements = policies.flatMap(
+        (p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      );
+      const queueArn = {
+        'Fn::GetAtt': [logicalId(stack, stack.node.findChild('DeliveryFailures').node.defaultChild), 'Arn'],
+      };
+
+      expect(statements).toHaveLength(2);
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Action: 'lambda:InvokeFunction',
+            Resource: [
+              { 'Fn::GetAtt': [fnId, 'Arn'] },
+              { 'Fn::Join': ['', [{ 'Fn::GetAtt': [fnId, 'Arn'] }, ':*']] },
+            ],
+          }),
+          expect.objectContaining({ Resource: queueArn }),
+        ]),
+      );
+      expect(JSON.stringify(statements)).toContain('sqs:SendMessage');
     });
   });
 
