@@ -13,9 +13,11 @@ import {
   type AlarmMemory,
   alarmMemoryKey,
   type Alert,
+  type BakeStreak,
   composeAlert,
   contentKey,
   decideAlert,
+  decideImageReady,
   decideRecheck,
   type InstanceFact,
   instanceIdsOf,
@@ -26,7 +28,7 @@ import {
 import { CHAT_DELIVERY_FAILED, type PostResult, postJson } from './deliver';
 import { formatChat, formatSns } from './format';
 import { scheduleRecheck } from './recheck';
-import type { AlertInput, AlertRequest, RecheckInput } from './schema';
+import type { AlertableInput, AlertInput, AlertRequest, ImageReady, RecheckInput } from './schema';
 import { type ChatChannel, AlertSettings } from './settings';
 import { type ChannelState, type Claim, claimDelivery, getMemory, putMemory, saveDelivery } from './store';
 
@@ -63,7 +65,7 @@ const deliver = async (channel: Channel, alert: Alert, cfg: AlertSettings): Prom
 
 /** The ledger item of a failed rollout or apply: its canary, manager, commands and versions. */
 const rolloutFact = async (
-  event: AlertInput,
+  event: AlertableInput,
   cfg: AlertSettings,
   tools: RunTools,
 ): Promise<RolloutFact | undefined> => {
@@ -103,6 +105,7 @@ const instanceFacts = async (ids: string[], tools: RunTools): Promise<InstanceFa
  * memory, gather the instances it names, then deliver to every channel independently. A channel
  * that fails for good is counted and logged; one that fails for now makes the invocation throw
  * after the others were recorded, so Lambda's retry sends only to the channels still owed.
+ * An `Image Ready` sends nothing: it only ends its pipeline's bake streak ({@link endBakeStreak}).
  */
 export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outcome> => {
   const { logger, context } = tools;
@@ -115,7 +118,9 @@ export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outc
     detailType: event['detail-type'],
     eventSource: event.source,
     ...('alarmName' in event.detail ? { alarmName: event.detail.alarmName } : {}),
+    ...('pipeline' in event.detail ? { pipeline: event.detail.pipeline } : {}),
   });
+  if (event['detail-type'] === DetailType.ImageReady) return endBakeStreak(event, cfg, now);
 
   const claim = await claimDelivery(cfg.stateTable, key, {
     eventId: event.id,
@@ -152,6 +157,23 @@ export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outc
   const instances = await instanceFacts(instanceIdsOf(event, rollout), tools);
   const alert = composeAlert(event, decision, { instances, ...(rollout ? { rollout } : {}) }, cfg);
   return deliverAlert(alert, { key, holder, claim }, cfg, tools);
+};
+
+/**
+ * An `Image Ready`: marks the pipeline's `Bake Failed` streak ended, so its next failure is sent.
+ * No message, hence no delivery record: the decision itself is idempotent (a redelivery finds the
+ * streak ended), and the memory's optimistic version settles concurrent duplicates.
+ */
+const endBakeStreak = async (event: ImageReady, cfg: AlertSettings, now: Date): Promise<Outcome> => {
+  const mKey = memoryKey(event)!;
+  const stored = await getMemory(cfg.stateTable, mKey);
+  const decision = decideImageReady(event, stored?.memory as BakeStreak | undefined);
+  if (decision.memory) await putMemory(cfg.stateTable, mKey, decision.memory, stored?.version ?? 0, now);
+  return {
+    outcome: decision.outcome,
+    pipeline: event.detail.pipeline,
+    ...(decision.failures !== undefined ? { failures: decision.failures } : {}),
+  };
 };
 
 /**

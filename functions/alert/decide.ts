@@ -1,5 +1,5 @@
 import { DetailType } from '../shared/events';
-import type { AlarmStateChange, AlertInput, FailureEvent } from './schema';
+import type { AlarmStateChange, AlertableInput, AlertInput, FailureEvent, ImageReady } from './schema';
 import type { AlertSettings } from './settings';
 
 /**
@@ -88,6 +88,15 @@ export interface BakeStreak {
   readonly firstFailureAt: string;
   readonly failures: number;
   readonly lastSentKey?: string;
+  /** The newest failure's event time (ISO): an `Image Ready` older than it does not end the streak. */
+  readonly lastFailureAt?: string;
+  /**
+   * Set when an `Image Ready` of the pipeline ended the streak (its event time, ISO): the next
+   * failure starts a new streak and is sent.
+   */
+  readonly endedAt?: string;
+  /** The image whose `Image Ready` ended it. */
+  readonly endedBy?: string;
 }
 
 export type Memory = AlarmMemory | BakeStreak;
@@ -100,6 +109,19 @@ export type SuppressReason =
   | 'ok-without-alarm'
   | 'rate-limited'
   | 'repeated-bake-failure';
+
+/**
+ * An `Image Ready`: no message. `streak-reset` ends the pipeline's bake-failure streak (and
+ * `memory` marks it ended); `nothing-to-do` when there is no streak, it already ended (a
+ * redelivery, a second success), or a failure newer than the success started it.
+ */
+export interface StreakResetDecision {
+  readonly kind: 'record';
+  readonly outcome: 'streak-reset' | 'nothing-to-do';
+  /** The failures of the streak it ended. */
+  readonly failures?: number;
+  readonly memory?: BakeStreak;
+}
 
 export type AlertDecision =
   | {
@@ -160,15 +182,22 @@ export const contentKey = (event: AlertInput): string => {
       return ['config', event.detail.fleet, event.detail.applyId, event.detail.stage].join('|');
     case DetailType.ConfigDriftDetected:
       return ['drift', event.detail.fleet, event.detail.applyId, event.detail.instanceId].join('|');
+    case DetailType.ImageReady:
+      return ['image-ready', event.detail.pipeline, event.detail.imageArn].join('|');
   }
 };
 
 export const alarmMemoryKey = (alarmName: string): string => `ALARM#${alarmName}`;
 
-/** The memory an event's decision reads and writes: per alarm, per pipeline, or none. */
+/**
+ * The memory an event's decision reads and writes: per alarm, per pipeline (its `Bake Failed`
+ * streak, which its `Image Ready` ends), or none.
+ */
 export const memoryKey = (event: AlertInput): string | undefined => {
   if (isAlarm(event)) return alarmMemoryKey(event.detail.alarmName);
-  if (event['detail-type'] === DetailType.BakeFailed) return `BAKE#${event.detail.pipeline}`;
+  if (event['detail-type'] === DetailType.BakeFailed || event['detail-type'] === DetailType.ImageReady) {
+    return `BAKE#${event.detail.pipeline}`;
+  }
   return undefined;
 };
 
@@ -328,13 +357,23 @@ export const recheckEvent = (
   };
 };
 
+const laterOf = (a: string | undefined, b: string): string =>
+  a !== undefined && Date.parse(a) > Date.parse(b) ? a : b;
+
 const decideBake = (
   key: string,
-  streak: BakeStreak | undefined,
+  failedAt: string,
+  memory: BakeStreak | undefined,
   settings: AlertSettings,
   now: Date,
 ): AlertDecision => {
-  if (streak?.lastSentKey === key) return { kind: 'send', status: 'firing', held: streak.failures - 1 };
+  if (memory?.lastSentKey === key) return { kind: 'send', status: 'firing', held: memory.failures - 1 };
+  // A failure older than the success that ended the streak (delivered late): that image is superseded.
+  if (memory?.endedAt !== undefined && Date.parse(failedAt) <= Date.parse(memory.endedAt)) {
+    return { kind: 'suppress', reason: 'stale' };
+  }
+  // An ended streak is no streak: the failure after a success starts a new one, and is sent.
+  const streak = memory?.endedAt === undefined ? memory : undefined;
   if (
     streak &&
     now.getTime() - Date.parse(streak.firstFailureAt) < settings.bakeFailureWindowHours * HOUR_MS
@@ -342,14 +381,36 @@ const decideBake = (
     return {
       kind: 'suppress',
       reason: 'repeated-bake-failure',
-      memory: { ...streak, failures: streak.failures + 1 },
+      memory: {
+        ...streak,
+        failures: streak.failures + 1,
+        lastFailureAt: laterOf(streak.lastFailureAt, failedAt),
+      },
     };
   }
   return {
     kind: 'send',
     status: 'firing',
     held: streak ? streak.failures - 1 : 0,
-    memory: { firstFailureAt: now.toISOString(), failures: 1, lastSentKey: key },
+    memory: { firstFailureAt: now.toISOString(), failures: 1, lastSentKey: key, lastFailureAt: failedAt },
+  };
+};
+
+/**
+ * An `Image Ready`: the pipeline baked, so its `Bake Failed` streak ends and the next failure is
+ * alerted. Sends nothing. Idempotent: a redelivery finds the streak ended, and a success older than
+ * the streak's newest failure (a late redelivery after a new failure) leaves the streak alone.
+ */
+export const decideImageReady = (event: ImageReady, memory: BakeStreak | undefined): StreakResetDecision => {
+  if (!memory || memory.endedAt !== undefined) return { kind: 'record', outcome: 'nothing-to-do' };
+  if (memory.lastFailureAt !== undefined && Date.parse(event.time) < Date.parse(memory.lastFailureAt)) {
+    return { kind: 'record', outcome: 'nothing-to-do' };
+  }
+  return {
+    kind: 'record',
+    outcome: 'streak-reset',
+    failures: memory.failures,
+    memory: { ...memory, endedAt: event.time, endedBy: event.detail.imageArn },
   };
 };
 
@@ -357,12 +418,13 @@ const decideBake = (
  * Whether the event becomes a message. Duplicates are caught before (the delivery claim); here:
  * - alarms: OK sends "resolved" only when ALARM was sent; INSUFFICIENT_DATA and changes older than
  *   the newest handled are held; a second ALARM within `rateLimitMinutes` of the last one sent is held;
- * - `Bake Failed`: failures within `bakeFailureWindowHours` of the pipeline's announced one are held;
+ * - `Bake Failed`: failures within `bakeFailureWindowHours` of the pipeline's announced one are
+ *   held, until an `Image Ready` of the pipeline ends the streak ({@link decideImageReady});
  * - the other failure events always send.
  * `memory` is what to store back (when it changed).
  */
 export const decideAlert = (
-  event: AlertInput,
+  event: AlertableInput,
   memory: Memory | undefined,
   settings: AlertSettings,
   now: Date,
@@ -370,7 +432,7 @@ export const decideAlert = (
   const key = contentKey(event);
   if (isAlarm(event)) return decideAlarm(event, key, memory as AlarmMemory | undefined, settings, now);
   if (event['detail-type'] === DetailType.BakeFailed) {
-    return decideBake(key, memory as BakeStreak | undefined, settings, now);
+    return decideBake(key, event.time, memory as BakeStreak | undefined, settings, now);
   }
   return { kind: 'send', status: 'firing', held: 0 };
 };
@@ -379,7 +441,7 @@ const uniqueIds = (ids: readonly (string | undefined)[]): string[] =>
   [...new Set(ids.filter((id): id is string => !!id))].slice(0, MAX_INSTANCES);
 
 /** Instance ids the event (or its ledger item) names, at most {@link MAX_INSTANCES}. */
-export const instanceIdsOf = (event: AlertInput, rollout?: RolloutFact): string[] => {
+export const instanceIdsOf = (event: AlertableInput, rollout?: RolloutFact): string[] => {
   const idsIn = (text: string | undefined): string[] =>
     [...(text ?? '').matchAll(INSTANCE_ID)].map((m) => m[0]);
   if (isAlarm(event)) {
@@ -715,7 +777,7 @@ const composeEvent = (
 
 /** The message for an event the decision sends: title, severity, fleet, instances, what to do, link. */
 export const composeAlert = (
-  event: AlertInput,
+  event: AlertableInput,
   decision: { status: 'firing' | 'resolved'; held: number },
   facts: { instances: readonly InstanceFact[]; rollout?: RolloutFact },
   settings: AlertSettings,

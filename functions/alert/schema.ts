@@ -5,8 +5,9 @@ import { busEvent, DetailType } from '../shared/events';
 
 /**
  * What the alert function consumes: `CloudWatch Alarm State Change` for our alarms (metric,
- * metric-math and composite alike) and our own failure events. Alarm details are kept open: only
- * the fields read here are checked, the rest passes through.
+ * metric-math and composite alike), our own failure events, and `Image Ready` (which ends a
+ * pipeline's bake-failure streak). Alarm details are kept open: only the fields read here are
+ * checked, the rest passes through.
  */
 
 const AlarmState = z.looseObject({
@@ -56,15 +57,18 @@ export const AlarmStateChange = EventBridgeSchema.extend({
 export type AlarmStateChange = z.infer<typeof AlarmStateChange>;
 
 export const BakeFailed = busEvent(DetailType.BakeFailed);
+/** A pipeline's bake succeeded: its run of `Bake Failed` ends (no message). */
+export const ImageReady = busEvent(DetailType.ImageReady);
 export const RolloutFailed = busEvent(DetailType.RolloutFailed);
 export const ConfigApplyFailed = busEvent(DetailType.ConfigApplyFailed);
 export const ConfigDriftDetected = busEvent(DetailType.ConfigDriftDetected);
 export type BakeFailed = z.infer<typeof BakeFailed>;
+export type ImageReady = z.infer<typeof ImageReady>;
 export type RolloutFailed = z.infer<typeof RolloutFailed>;
 export type ConfigApplyFailed = z.infer<typeof ConfigApplyFailed>;
 export type ConfigDriftDetected = z.infer<typeof ConfigDriftDetected>;
 
-/** Our failure events the alert function is routed (infra/health/alerts.ts keeps the same list). */
+/** Our failure events: each may become a message. */
 export const ALERTED_DETAIL_TYPES = [
   DetailType.BakeFailed,
   DetailType.RolloutFailed,
@@ -72,15 +76,25 @@ export const ALERTED_DETAIL_TYPES = [
   DetailType.ConfigDriftDetected,
 ] as const;
 
+/**
+ * What the rule on our bus routes to the alert function (infra/health/alerts.ts): the failure
+ * events, and `Image Ready`, which sends nothing but ends its pipeline's `Bake Failed` streak, so
+ * the next failure after a success is alerted.
+ */
+export const ROUTED_DETAIL_TYPES = [...ALERTED_DETAIL_TYPES, DetailType.ImageReady] as const;
+
 export const AlertInput = z.discriminatedUnion('detail-type', [
   AlarmStateChange,
   BakeFailed,
   RolloutFailed,
   ConfigApplyFailed,
   ConfigDriftDetected,
+  ImageReady,
 ]);
 export type AlertInput = z.infer<typeof AlertInput>;
 export type FailureEvent = BakeFailed | RolloutFailed | ConfigApplyFailed | ConfigDriftDetected;
+/** The inputs that may become a message: all but `Image Ready`. */
+export type AlertableInput = AlarmStateChange | FailureEvent;
 
 /**
  * A re-check of one alarm, put by the one-time schedule created when the rate limit held back its

@@ -13,7 +13,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { CHAT_DELIVERY_FAILED } from '../../functions/alert/deliver';
-import { ALERTED_DETAIL_TYPES } from '../../functions/alert/schema';
+import { ROUTED_DETAIL_TYPES } from '../../functions/alert/schema';
 import type { AlertSettings } from '../../functions/alert/settings';
 import type { SuiteConfig } from '../../functions/shared/config';
 import { EVENT_SOURCE } from '../../functions/shared/events';
@@ -53,7 +53,8 @@ export interface AlertsProps {
 /**
  * Alerts: the SNS topic (email subscriptions from `alerts.emails`, KMS-encrypted, TLS only), the
  * alert function, and the rules that route to it (a) every state change to ALARM or OK of the
- * stack's alarms (all named `<stack>-...`, infra/health/alarm-names.ts) and (b) our failure events.
+ * stack's alarms (all named `<stack>-...`, infra/health/alarm-names.ts) and (b) our failure events
+ * (with Image Ready, which ends a pipeline's Bake Failed streak).
  * The function reads the chat webhook URLs from their secrets and publishes to the topic. Each
  * chat channel has an alarm on its permanent delivery failures; the alert function's own alarms
  * also notify the topic directly, so a broken alert function is still heard of by email.
@@ -187,9 +188,10 @@ export class Alerts extends Construct {
       targets: [target],
     });
     this.eventRule = new Rule(this, 'FailureEventRule', {
-      description: `${ALERTED_DETAIL_TYPES.join(', ')} -> alert`,
+      description: `${ROUTED_DETAIL_TYPES.join(', ')} -> alert`,
       eventBus: props.bus,
-      eventPattern: { source: [EVENT_SOURCE], detailType: [...ALERTED_DETAIL_TYPES] },
+      // Image Ready sends nothing: it ends its pipeline's Bake Failed streak.
+      eventPattern: { source: [EVENT_SOURCE], detailType: [...ROUTED_DETAIL_TYPES] },
       targets: [target],
     });
 

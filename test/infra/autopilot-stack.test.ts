@@ -473,6 +473,19 @@ describe('AutopilotStack', () => {
       },
     );
 
+    it('routes Image Ready to the alert function too (it ends the bake streak), besides stage-candidate', () => {
+      const sample = fixture('runner-autopilot/image-ready.json');
+      const targets = (fn: string) =>
+        rules(template).filter(
+          (r) =>
+            JSON.stringify(r.Properties.Targets).includes(logicalId(template, fn)) &&
+            matchesPattern(patternOf(r), sample),
+        );
+
+      expect(targets('alert')).toHaveLength(1);
+      expect(targets('stagecandidate')).toHaveLength(1);
+    });
+
     it('gives every alarm a runbook hint', () => {
       expect(alarms().every((a) => /Runbook:/.test(a.Properties.AlarmDescription as string))).toBe(true);
     });

@@ -8,13 +8,19 @@ import {
   composeAlert,
   contentKey,
   decideAlert,
+  decideImageReady,
   formatAge,
   instanceIdsOf,
   MAX_INSTANCES,
   memoryKey,
   type Memory,
 } from '../../../functions/alert/decide';
-import { AlertInput, type AlarmStateChange } from '../../../functions/alert/schema';
+import {
+  type AlertableInput,
+  AlertInput,
+  type AlarmStateChange,
+  ImageReady,
+} from '../../../functions/alert/schema';
 import { AlertSettings } from '../../../functions/alert/settings';
 import {
   alarmSample,
@@ -22,13 +28,17 @@ import {
   CANARY,
   configApplyFailed,
   configDriftDetected,
+  imageReady,
   MANAGER_INSTANCE,
   rolloutFailed,
   type Sample,
   SETTINGS,
 } from './samples';
 
-const parse = (sample: Sample): AlertInput => AlertInput.parse(sample);
+/** An event that may become a message (Image Ready has its own decision). */
+const parse = (sample: Sample): AlertableInput => AlertInput.parse(sample) as AlertableInput;
+const ready = (overrides: Record<string, unknown> = {}, time?: string): ImageReady =>
+  ImageReady.parse({ ...imageReady(overrides), ...(time ? { time } : {}) });
 const alarm = (name: Parameters<typeof alarmSample>[0], patch: (s: Sample) => void = () => undefined) => {
   const sample = alarmSample(name);
   patch(sample);
@@ -48,11 +58,19 @@ describe('AlertInput schema', () => {
     ['Rollout Failed', rolloutFailed()],
     ['Config Apply Failed', configApplyFailed()],
     ['Config Drift Detected', configDriftDetected()],
+    ['Image Ready', imageReady()],
   ])('parses the %s sample', (_name, sample) => {
     expect(AlertInput.safeParse(sample).error).toBeUndefined();
   });
 
-  it('refuses an event of our bus it is not routed (Image Ready)', () => {
+  it.each(['Candidate Promoted', 'Bake Requested'])(
+    'refuses an event of our bus it is not routed (%s)',
+    (type) => {
+      expect(AlertInput.safeParse({ ...bakeFailed(), 'detail-type': type }).success).toBe(false);
+    },
+  );
+
+  it('refuses a Bake Failed detail under Image Ready', () => {
     expect(AlertInput.safeParse({ ...bakeFailed(), 'detail-type': 'Image Ready' }).success).toBe(false);
   });
 
@@ -217,7 +235,7 @@ describe('decideAlert: Bake Failed', () => {
     expect(decideAlert(failed, streak(24), SETTINGS, NOW)).toEqual({
       kind: 'suppress',
       reason: 'repeated-bake-failure',
-      memory: { ...streak(24), failures: 2 },
+      memory: { ...streak(24), failures: 2, lastFailureAt: failed.time },
     });
   });
 
@@ -228,6 +246,130 @@ describe('decideAlert: Bake Failed', () => {
   it('keys the streak per pipeline', () => {
     expect(memoryKey(failed)).toBe('BAKE#jobs');
     expect(memoryKey(parse(bakeFailed({ pipeline: 'manager' })))).toBe('BAKE#manager');
+  });
+
+  it('remembers the newest failure time of the streak', () => {
+    const first = decideAlert(failed, undefined, SETTINGS, NOW);
+    const later = parse({ ...bakeFailed({ imageArn: 'image/next' }), time: '2026-12-01T02:41:07Z' });
+
+    expect(first.memory).toMatchObject({ lastFailureAt: failed.time });
+    expect(decideAlert(later, first.memory, SETTINGS, NOW).memory).toMatchObject({
+      failures: 2,
+      lastFailureAt: '2026-12-01T02:41:07Z',
+    });
+  });
+
+  it('starts a new streak, and sends, after a success ended the last one', () => {
+    const ended: BakeStreak = { ...streak(24, 3), endedAt: '2026-11-29T02:48:13Z', endedBy: 'image/x' };
+
+    expect(decideAlert(failed, ended, SETTINGS, NOW)).toEqual({
+      kind: 'send',
+      status: 'firing',
+      held: 0,
+      memory: {
+        firstFailureAt: NOW.toISOString(),
+        failures: 1,
+        lastSentKey: contentKey(failed),
+        lastFailureAt: failed.time,
+      },
+    });
+  });
+
+  it('holds a failure older than the success that ended the streak (a late delivery)', () => {
+    const ended: BakeStreak = { ...streak(24), endedAt: '2026-11-30T03:00:00Z' };
+
+    expect(decideAlert(failed, ended, SETTINGS, NOW)).toEqual({ kind: 'suppress', reason: 'stale' });
+  });
+
+  it('still sends a retry of the failure it announced, even once the streak ended', () => {
+    const ended: BakeStreak = {
+      ...streak(1),
+      lastSentKey: contentKey(failed),
+      endedAt: '2026-11-30T03:00:00Z',
+    };
+
+    expect(decideAlert(failed, ended, SETTINGS, NOW)).toEqual({ kind: 'send', status: 'firing', held: 0 });
+  });
+});
+
+describe('decideImageReady', () => {
+  const success = ready();
+  const active: BakeStreak = {
+    firstFailureAt: '2026-11-30T03:15:05.000Z',
+    failures: 2,
+    lastSentKey: 'bake|earlier',
+    lastFailureAt: '2026-11-30T02:41:07Z',
+  };
+
+  it('shares the pipeline memory of Bake Failed', () => {
+    expect(memoryKey(success)).toBe('BAKE#jobs');
+    expect(memoryKey(ready({ pipeline: 'manager' }))).toBe('BAKE#manager');
+  });
+
+  it("ends the pipeline's streak, marking it ended by this image", () => {
+    expect(decideImageReady(success, active)).toEqual({
+      kind: 'record',
+      outcome: 'streak-reset',
+      failures: 2,
+      memory: { ...active, endedAt: success.time, endedBy: success.detail.imageArn },
+    });
+  });
+
+  it('has nothing to do without a streak', () => {
+    expect(decideImageReady(success, undefined)).toEqual({ kind: 'record', outcome: 'nothing-to-do' });
+  });
+
+  it('is idempotent: a redelivery (or a second success) finds the streak ended', () => {
+    const once = decideImageReady(success, active);
+
+    expect(decideImageReady(success, once.memory)).toEqual({ kind: 'record', outcome: 'nothing-to-do' });
+    expect(decideImageReady(ready({}, '2026-12-02T02:48:13Z'), once.memory)).toEqual({
+      kind: 'record',
+      outcome: 'nothing-to-do',
+    });
+  });
+
+  it('leaves a streak alone whose newest failure came after the success (a late redelivery)', () => {
+    expect(decideImageReady(ready({}, '2026-11-30T01:00:00Z'), active)).toEqual({
+      kind: 'record',
+      outcome: 'nothing-to-do',
+    });
+  });
+
+  it('ends a streak stored before failure times were kept', () => {
+    const old: BakeStreak = { ...active, lastFailureAt: undefined };
+
+    expect(decideImageReady(success, old)).toMatchObject({ outcome: 'streak-reset' });
+  });
+
+  it('fails Monday (sent), succeeds Tuesday (reset), fails Wednesday (sent again)', () => {
+    const monday = parse(bakeFailed({ imageArn: 'image/mon' }));
+    const mondayAt = at('2026-11-30T02:41:10Z');
+    const tuesday = ready({}, '2026-12-01T02:48:13Z');
+    const wednesday = parse({
+      ...bakeFailed({ imageArn: 'image/wed' }),
+      id: 'wednesday',
+      time: '2026-12-02T02:41:07Z',
+    });
+    const wednesdayAt = at('2026-12-02T02:41:10Z');
+
+    const mon = decideAlert(monday, undefined, SETTINGS, mondayAt);
+    const tue = decideImageReady(tuesday, mon.memory as BakeStreak);
+    const wed = decideAlert(wednesday, tue.memory, SETTINGS, wednesdayAt);
+
+    expect(mon).toMatchObject({ kind: 'send', held: 0 });
+    expect(tue).toMatchObject({ kind: 'record', outcome: 'streak-reset', failures: 1 });
+    expect(wed).toMatchObject({
+      kind: 'send',
+      status: 'firing',
+      held: 0,
+      memory: { firstFailureAt: wednesdayAt.toISOString(), failures: 1, lastSentKey: contentKey(wednesday) },
+    });
+    // Without Tuesday's success, Wednesday is part of Monday's streak.
+    expect(decideAlert(wednesday, mon.memory, SETTINGS, wednesdayAt)).toMatchObject({
+      kind: 'suppress',
+      reason: 'repeated-bake-failure',
+    });
   });
 });
 

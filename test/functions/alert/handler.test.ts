@@ -31,6 +31,7 @@ import {
   CANARY,
   configApplyFailed,
   configDriftDetected,
+  imageReady,
   MANAGER_INSTANCE,
   rolloutFailed,
   type Sample,
@@ -513,9 +514,76 @@ describe('alert handler', () => {
     });
   });
 
+  describe('Image Ready', () => {
+    const nextImage = 'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-jobs/1.0.4024/1';
+
+    it("sends nothing and ends the pipeline's bake streak", async () => {
+      await run(bakeFailed());
+      sns.resetHistory();
+      posts = [];
+
+      const result = await run(imageReady());
+
+      expect(result).toEqual({ outcome: 'streak-reset', pipeline: 'jobs', failures: 1 });
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+      expect(posts).toEqual([]);
+      expect(items.get('ALERT#BAKE#jobs|STATE')).toMatchObject({
+        memory: {
+          failures: 1,
+          endedAt: imageReady().time,
+          endedBy: (imageReady().detail as { imageArn: string }).imageArn,
+        },
+        version: 2,
+      });
+      expect(metricNames()).toContain('StreakReset');
+    });
+
+    it('is idempotent: a redelivery changes nothing', async () => {
+      await run(bakeFailed());
+      await run(imageReady());
+      const stored = items.get('ALERT#BAKE#jobs|STATE');
+
+      const result = await run({ ...imageReady(), id: 'redelivered' });
+
+      expect(result).toEqual({ outcome: 'nothing-to-do', pipeline: 'jobs' });
+      expect(items.get('ALERT#BAKE#jobs|STATE')).toBe(stored);
+      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
+    });
+
+    it('has nothing to do for a pipeline without a streak, and writes nothing', async () => {
+      const result = await run(imageReady());
+
+      expect(result).toEqual({ outcome: 'nothing-to-do', pipeline: 'jobs' });
+      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    });
+
+    it('alerts a failure after a success: fails Monday, succeeds Tuesday, fails Wednesday', async () => {
+      await expect(run(bakeFailed())).resolves.toMatchObject({ outcome: 'sent' });
+      await expect(run(imageReady())).resolves.toMatchObject({ outcome: 'streak-reset' });
+
+      const wednesday = {
+        ...bakeFailed({ imageArn: nextImage }),
+        id: 'wednesday',
+        time: '2026-12-02T02:41:07Z',
+      };
+      const result = await run(wednesday);
+
+      expect(result).toMatchObject({ outcome: 'sent', title: 'Bake of pipeline jobs failed' });
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+      expect(published()[1]?.Message).not.toContain('Earlier failures');
+      expect(items.get('ALERT#BAKE#jobs|STATE')).toMatchObject({
+        memory: { failures: 1, lastFailureAt: '2026-12-02T02:41:07Z' },
+        version: 3,
+      });
+      expect((items.get('ALERT#BAKE#jobs|STATE')?.memory as Record<string, unknown>).endedAt).toBeUndefined();
+    });
+  });
+
   describe('bad input', () => {
     it('rejects an event it is not routed, sending nothing', async () => {
-      const result = await run({ ...bakeFailed(), 'detail-type': 'Image Ready' });
+      const result = await run({ ...bakeFailed(), 'detail-type': 'Candidate Promoted' });
 
       expect(result).toMatchObject({ outcome: 'rejected' });
       expect(metricNames()).toContain('PermanentFailure');

@@ -99,4 +99,15 @@ export const configDriftDetected = (overrides: Record<string, unknown> = {}): Sa
     ...overrides,
   });
 
+/** A pipeline's successful bake: not alerted, it ends the pipeline's `Bake Failed` streak. */
+export const imageReady = (overrides: Record<string, unknown> = {}): Sample =>
+  busEvent('6f1d0c2e-5555-4c8b-9a51-0b3f4c5d6e05', 'Image Ready', '2026-12-01T02:48:13Z', {
+    pipeline: 'jobs',
+    pipelineArn: JOBS_PIPELINE_ARN,
+    imageArn: 'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-jobs/1.0.4023/1',
+    imageVersion: '1.0.4023/1',
+    amis: [{ region: 'us-east-2', imageId: 'ami-0123456789abcdef0', accountId: '123456789012' }],
+    ...overrides,
+  });
+
 export const EVENT_SAMPLES = { bakeFailed, rolloutFailed, configApplyFailed, configDriftDetected } as const;

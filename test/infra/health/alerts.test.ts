@@ -21,8 +21,10 @@ import {
   bakeFailed,
   configApplyFailed,
   configDriftDetected,
+  imageReady,
   rolloutFailed,
 } from '../../functions/alert/samples';
+import { fixture } from '../../helpers/fixtures';
 
 const EXAMPLE = loadConfig(join(__dirname, '..', '..', '..', 'config', 'example.yaml'));
 const CHAT: SuiteConfig['alerts']['chat'] = [
@@ -156,11 +158,19 @@ describe('Alerts', () => {
       ['Rollout Failed', rolloutFailed()],
       ['Config Apply Failed', configApplyFailed()],
       ['Config Drift Detected', configDriftDetected()],
+      // Not alerted: it ends its pipeline's Bake Failed streak, so the next failure is.
+      ['Image Ready', imageReady()],
     ])('routes %s', (_type, sample) => {
       expect(matchesPattern(patternOf(alerts.eventRule), sample)).toBe(true);
     });
 
-    it.each(['Image Ready', 'Bake Requested', 'Candidate Promoted'])('leaves out %s', (detailType) => {
+    it('routes the Image Ready the producers put (events/ sample)', () => {
+      expect(matchesPattern(patternOf(alerts.eventRule), fixture('runner-autopilot/image-ready.json'))).toBe(
+        true,
+      );
+    });
+
+    it.each(['Bake Requested', 'Candidate Promoted', 'Rollback Requested'])('leaves out %s', (detailType) => {
       expect(
         matchesPattern(patternOf(alerts.eventRule), { ...bakeFailed(), 'detail-type': detailType }),
       ).toBe(false);
