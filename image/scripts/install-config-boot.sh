@@ -22,6 +22,7 @@ install_text() {
 }
 install_text LIB_SH_GZ "$LIB_DIR/lib.sh" 0644
 install_text RUNNER_SERVICE_SH_GZ "$LIB_DIR/runner-service.sh" 0644
+install_text INSTANCE_TAGS_SH_GZ "$LIB_DIR/instance-tags.sh" 0644
 install_text APPLY_CONFIG_SH_GZ "$LIB_DIR/apply-config.sh" 0755
 install_text RUNNER_CONFIG_PY_GZ "$LIB_DIR/runner_config.py" 0644
 install_text BOOT_SCRIPT_GZ /usr/local/sbin/runner-autopilot-config-boot 0755

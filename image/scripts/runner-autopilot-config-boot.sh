@@ -21,34 +21,14 @@ fail() {
 }
 # shellcheck source=../ssm/runner-service.sh
 . "$LIB_DIR/runner-service.sh"
+# shellcheck source=../ssm/instance-tags.sh
+. "$LIB_DIR/instance-tags.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-token=$(curl -fsS --retry 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$imds/latest/api/token") ||
-  fail "IMDSv2 does not answer: gitlab-runner not started"
-# imds PATH: the body on stdout and status 0 on HTTP 200; status 4 on a 404; 1 on anything else.
-imds() {
-  local code
-  code=$(curl -sS --retry 3 -o "$work/body" -w '%{http_code}' -H "X-aws-ec2-metadata-token: $token" \
-    "$imds/latest/meta-data/$1") || return 1
-  case "$code" in 200) cat "$work/body" ;; 404) return 4 ;; *) return 1 ;; esac
-}
+imds_session || fail "IMDSv2 does not answer: gitlab-runner not started"
 export AWS_REGION=${AWS_REGION:-$(imds placement/region)} && export AWS_DEFAULT_REGION=$AWS_REGION
 
-# tag KEY: the instance's tag value, empty when it has no such tag; fails when tags cannot be read.
-tag() {
-  local status=0 value instance
-  imds tags/instance >/dev/null || status=$?
-  if [ "$status" -eq 0 ]; then
-    value=$(imds "tags/instance/$1") || { [ $? -eq 4 ] && value="" || return 1; }
-  else
-    instance=$(imds instance-id) || return 1
-    value=$(aws ec2 describe-tags --filters "Name=resource-id,Values=$instance" "Name=key,Values=$1" \
-      --query 'Tags[0].Value' --output text) || return 1
-    [ "$value" != None ] || value=""
-  fi
-  printf '%s' "$value"
-}
 
 canary=$(tag runner-autopilot:canary) || fail "cannot read the instance tags: gitlab-runner not started"
 if [ "$canary" = true ]; then

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # runner-autopilot-metrics.service on a manager, after runner-autopilot-config.service: points the
 # CloudWatch agent at gitlab-runner's Prometheus endpoint (127.0.0.1:9252; config.toml needs
 # `listen_address` there) so it publishes, through EMF, to namespace RunnerAutopilot/Runner with the
@@ -19,6 +20,7 @@ AGENT_CTL=${AGENT_CTL:-$(command -v amazon-cloudwatch-agent-ctl ||
   echo /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl)}
 AGENT_TIMEOUT=${AGENT_TIMEOUT:-180}
 imds=${IMDS_URL:-http://169.254.169.254}
+LIB_DIR=${LIB_DIR:-/usr/local/lib/runner-autopilot}
 # A fleet name as the config schema allows it; also safe inside JSON, YAML and sed.
 fleet_name='^[a-z][a-z0-9-]{0,30}[a-z0-9]$'
 log() { printf '%s\n' "$*"; }
@@ -28,34 +30,15 @@ skip() {
   exit 0
 }
 
+# Installed with the config boot unit, which every manager image carries.
+# shellcheck source=../ssm/instance-tags.sh
+. "$LIB_DIR/instance-tags.sh" || skip "no $LIB_DIR/instance-tags.sh"
 work=$(mktemp -d) || skip "no temporary directory"
 trap 'rm -rf "$work"' EXIT
-token=$(curl -fsS --retry 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$imds/latest/api/token") ||
-  skip "IMDSv2 does not answer"
-# imds PATH: the body on stdout and status 0 on HTTP 200; status 4 on a 404; 1 on anything else.
-imds() {
-  local code
-  code=$(curl -sS --retry 3 -o "$work/body" -w '%{http_code}' -H "X-aws-ec2-metadata-token: $token" \
-    "$imds/latest/meta-data/$1") || return 1
-  case "$code" in 200) cat "$work/body" ;; 404) return 4 ;; *) return 1 ;; esac
-}
+imds_session || skip "IMDSv2 does not answer"
 AWS_REGION=${AWS_REGION:-$(imds placement/region)} || skip "no Region from IMDS"
 export AWS_REGION AWS_DEFAULT_REGION=$AWS_REGION
 
-# tag KEY: the instance's tag value, empty when it has no such tag; fails when tags cannot be read.
-tag() {
-  local status=0 value instance
-  imds tags/instance >/dev/null || status=$?
-  if [ "$status" -eq 0 ]; then
-    value=$(imds "tags/instance/$1") || { [ $? -eq 4 ] && value="" || return 1; }
-  else
-    instance=$(imds instance-id) || return 1
-    value=$(aws ec2 describe-tags --filters "Name=resource-id,Values=$instance" "Name=key,Values=$1" \
-      --query 'Tags[0].Value' --output text) || return 1
-    [ "$value" != None ] || value=""
-  fi
-  printf '%s' "$value"
-}
 
 canary=$(tag runner-autopilot:canary) || skip "cannot read the instance tags"
 [ "$canary" != true ] || skip "canary instance (a canary never runs the runner)"

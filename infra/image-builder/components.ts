@@ -46,6 +46,7 @@ const configBootSpecs = (): ComponentSpec[] => [
       scriptStep('InstallConfigHelpers', 'install-config-boot.sh', {
         LIB_SH_GZ: packedImageFile('ssm/lib.sh'),
         RUNNER_SERVICE_SH_GZ: packedImageFile('ssm/runner-service.sh'),
+        INSTANCE_TAGS_SH_GZ: packedImageFile('ssm/instance-tags.sh'),
         BOOT_SCRIPT_GZ: packedImageFile('scripts/runner-autopilot-config-boot.sh'),
       }),
     ],

@@ -38,7 +38,7 @@ case "$url" in
   *) exit 7 ;;
 esac'
 }
-boot() { env -u AWS_REGION bash "$BOOT"; }
+boot() { env -u AWS_REGION LIB_DIR="$BATS_TEST_DIRNAME/../../image/ssm" bash "$BOOT"; }
 agent_json() { jq -e "$1" "$METRICS_DIR/amazon-cloudwatch-agent.json"; }
 no_metrics_config() { [ ! -e "$METRICS_DIR/amazon-cloudwatch-agent.json" ] && [ ! -e "$METRICS_DIR/prometheus.yaml" ]; }
 

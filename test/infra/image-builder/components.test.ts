@@ -149,6 +149,7 @@ describe('planComponents', () => {
     expect(packed('config-helpers').files).toEqual({
       LIB_SH_GZ: source('ssm/lib.sh'),
       RUNNER_SERVICE_SH_GZ: source('ssm/runner-service.sh'),
+      INSTANCE_TAGS_SH_GZ: source('ssm/instance-tags.sh'),
       BOOT_SCRIPT_GZ: source('scripts/runner-autopilot-config-boot.sh'),
     });
     expect(packed('config-apply').files).toEqual({ APPLY_CONFIG_SH_GZ: source('ssm/apply-config.sh') });
