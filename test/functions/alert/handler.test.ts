@@ -1,18 +1,9 @@
 import { clearCaches } from '@aws-lambda-powertools/parameters';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  type GetCommandInput,
-  PutCommand,
-  type PutCommandInput,
-  UpdateCommand,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { handler, resetSettings } from '../../../functions/alert/handler';
@@ -24,6 +15,7 @@ import { resetSnsClient } from '../../../functions/shared/aws/sns';
 import { resetLedgerClient } from '../../../functions/shared/ledger';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { context } from '../../helpers/context';
+import { installAlertTable, type Item, keyOf } from './fake-store';
 import { jsonLines, logEntries, metricNames, output } from '../../helpers/output';
 import {
   alarmSample,
@@ -56,59 +48,7 @@ const href = (url: string | URL | Request): string =>
 const kindOf = (url: string): Kind =>
   (Object.entries(HOOKS).find(([, u]) => u === url)?.[0] ?? 'unknown') as Kind;
 
-/** The ledger table, in memory: it interprets exactly the commands the alert store and ledger send. */
-type Item = Record<string, unknown>;
 let items: Map<string, Item>;
-const keyOf = (key: Record<string, unknown> | undefined) => `${String(key?.pk)}|${String(key?.sk)}`;
-const conditionFailed = () => new ConditionalCheckFailedException({ message: 'condition', $metadata: {} });
-const fakeTable = () => {
-  ddb.on(GetCommand).callsFake((input: GetCommandInput) => ({ Item: items.get(keyOf(input.Key)) }));
-  ddb.on(PutCommand).callsFake((input: PutCommandInput) => {
-    const existing = items.get(keyOf(input.Item));
-    const values = input.ExpressionAttributeValues ?? {};
-    if (input.ConditionExpression === 'attribute_not_exists(#pk)' && existing) throw conditionFailed();
-    if (input.ConditionExpression === '#version = :expected' && existing?.version !== values[':expected'])
-      throw conditionFailed();
-    items.set(keyOf(input.Item), input.Item!);
-    return {};
-  });
-  ddb.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
-    const k = keyOf(input.Key);
-    const existing = items.get(k);
-    const v = input.ExpressionAttributeValues ?? {};
-    if (input.ReturnValues === 'ALL_NEW') {
-      const free =
-        !existing ||
-        (existing.status === 'pending' &&
-          ((existing.leaseUntil as number) < (v[':now'] as number) || existing.holder === v[':holder']));
-      if (!free) throw conditionFailed();
-      const next = {
-        ...input.Key,
-        status: 'pending',
-        channels: {},
-        eventId: v[':eventId'],
-        ...existing,
-        holder: v[':holder'],
-        leaseUntil: v[':leaseUntil'],
-      };
-      items.set(k, next);
-      return { Attributes: next };
-    }
-    if (!existing || existing.holder !== v[':holder']) throw conditionFailed();
-    const channels = { ...(existing.channels as Item) };
-    for (const [placeholder, channel] of Object.entries(input.ExpressionAttributeNames ?? {})) {
-      if (/^#c\d+$/.test(placeholder)) channels[channel] = v[`:${placeholder.slice(1)}`];
-    }
-    items.set(k, {
-      ...existing,
-      channels,
-      ...(v[':done'] ? { status: 'done' } : {}),
-      outcome: v[':outcome'],
-      leaseUntil: 0,
-    });
-    return {};
-  });
-};
 const deliveries = () => [...items.values()].filter((i) => i.sk === 'DELIVERY');
 
 /** What each chat endpoint answers; every POST is recorded with its parsed body. */
@@ -146,10 +86,9 @@ describe('alert handler', () => {
     ec2.onAnyCommand().rejects(new Error('unexpected EC2 call'));
     ssm.onAnyCommand().rejects(new Error('unexpected SSM call'));
     secretsManager.onAnyCommand().rejects(new Error('unexpected Secrets Manager call'));
-    items = new Map();
     answers = {};
     posts = [];
-    fakeTable();
+    items = installAlertTable(ddb);
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     ssm
       .on(GetParameterCommand, { Name: '/runner-autopilot/chat/slack' })

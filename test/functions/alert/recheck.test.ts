@@ -1,16 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  type GetCommandInput,
-  PutCommand,
-  type PutCommandInput,
-  UpdateCommand,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { type AlarmMemory, decideRecheck } from '../../../functions/alert/decide';
@@ -24,6 +15,7 @@ import { resetSchedulerClient } from '../../../functions/shared/aws/scheduler';
 import { resetSnsClient } from '../../../functions/shared/aws/sns';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { context } from '../../helpers/context';
+import { installAlertTable, type Item } from './fake-store';
 import { alarmSample, type Sample, SETTINGS } from './samples';
 
 /** Re-checks of alarms the rate limit held back: scheduled at the window's end, sent when the state differs. */
@@ -43,50 +35,7 @@ const RECHECK = {
 const CFG: AlertSettings = { ...SETTINGS, chat: [], recheck: RECHECK };
 const NAME = 'gitlab-runners-autopilot-start-bake-PermanentFailureAlarm';
 
-/** The ledger table in memory, interpreting the commands the alert store sends. */
-type Item = Record<string, unknown>;
 let items: Map<string, Item>;
-const keyOf = (key: Record<string, unknown> | undefined) => `${String(key?.pk)}|${String(key?.sk)}`;
-const conditionFailed = () => new ConditionalCheckFailedException({ message: 'condition', $metadata: {} });
-const fakeTable = () => {
-  ddb.on(GetCommand).callsFake((input: GetCommandInput) => ({ Item: items.get(keyOf(input.Key)) }));
-  ddb.on(PutCommand).callsFake((input: PutCommandInput) => {
-    const existing = items.get(keyOf(input.Item));
-    const values = input.ExpressionAttributeValues ?? {};
-    if (input.ConditionExpression === 'attribute_not_exists(#pk)' && existing) throw conditionFailed();
-    if (input.ConditionExpression === '#version = :expected' && existing?.version !== values[':expected'])
-      throw conditionFailed();
-    items.set(keyOf(input.Item), input.Item!);
-    return {};
-  });
-  ddb.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
-    const k = keyOf(input.Key);
-    const existing = items.get(k);
-    const v = input.ExpressionAttributeValues ?? {};
-    if (input.ReturnValues === 'ALL_NEW') {
-      const free =
-        !existing ||
-        (existing.status === 'pending' &&
-          ((existing.leaseUntil as number) < (v[':now'] as number) || existing.holder === v[':holder']));
-      if (!free) throw conditionFailed();
-      const next = { ...input.Key, status: 'pending', channels: {}, ...existing, holder: v[':holder'] };
-      items.set(k, next);
-      return { Attributes: next };
-    }
-    if (!existing || existing.holder !== v[':holder']) throw conditionFailed();
-    const channels = { ...(existing.channels as Item) };
-    for (const [placeholder, channel] of Object.entries(input.ExpressionAttributeNames ?? {})) {
-      if (/^#c\d+$/.test(placeholder)) channels[channel] = v[`:${placeholder.slice(1)}`];
-    }
-    items.set(k, {
-      ...existing,
-      channels,
-      ...(v[':done'] ? { status: 'done' } : {}),
-      outcome: v[':outcome'],
-    });
-    return {};
-  });
-};
 
 const published = () => sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
 const run = (event: object) => handler(event, context('alert'));
@@ -148,8 +97,7 @@ describe('alert re-checks', () => {
     sns.onAnyCommand().rejects(new Error('unexpected SNS call'));
     scheduler.onAnyCommand().rejects(new Error('unexpected Scheduler call'));
     cloudWatch.onAnyCommand().rejects(new Error('unexpected CloudWatch call'));
-    items = new Map();
-    fakeTable();
+    items = installAlertTable(ddb);
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
     resetSettings();
