@@ -13,14 +13,8 @@ ensure_drain_dropin "$DRAIN_TIMEOUT_SECONDS"
 if runner_stopped; then
   log "gitlab-runner already stopped ($(runner_state)): starting it"
 else
-  require_drain_settings
-  status=0
-  stop_runner || status=$?
-  case "$status" in
-    0) log "drained in ${DRAIN_SECONDS}s" ;;
-    2) fail "drain overran TimeoutStopSec=${DRAIN_TIMEOUT_SECONDS}s: systemd killed gitlab-runner after ${DRAIN_SECONDS}s; not restarted" ;;
-    *) fail "gitlab-runner still $(runner_state) after ${DRAIN_SECONDS}s; not restarted" ;;
-  esac
+  drain_runner "; not restarted"
+  log "drained in ${DRAIN_SECONDS}s"
 fi
 
 systemctl start "$RUNNER_UNIT" || fail "systemctl start $RUNNER_UNIT failed"

@@ -104,6 +104,19 @@ stop_runner() {
   return 0
 }
 
+# drain_runner [SUFFIX]: the graceful stop with the drain settings checked first; fails (SUFFIX
+# appended to the reason) when the runner is still up or systemd had to kill it.
+drain_runner() {
+  local status=0
+  require_drain_settings
+  stop_runner || status=$?
+  case "$status" in
+    0) ;;
+    2) fail "drain overran TimeoutStopSec=${DRAIN_TIMEOUT_SECONDS}s: systemd killed gitlab-runner after ${DRAIN_SECONDS}s${1:-}" ;;
+    *) fail "gitlab-runner still $(runner_state) after ${DRAIN_SECONDS}s${1:-}" ;;
+  esac
+}
+
 metrics_answer() {
   local metrics
   metrics=$(curl -fsS --max-time 5 "$METRICS_URL" 2>/dev/null) || return 1
