@@ -8,6 +8,7 @@ module.exports = {
   // transform it (DESIGN.md, toolchain facts).
   moduleNameMapper: { '^@middy/(.*)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   transformIgnorePatterns: ['node_modules/(?!@middy/)'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   reporters: ['default', '<rootDir>/scripts/count-reporter.js'],
   clearMocks: true,
