@@ -25,8 +25,8 @@ export interface RunnerConfigParametersProps {
   readonly recycledGroups?: readonly string[];
 }
 
-/** Standard parameters hold at most 4 KB; larger templates need the Advanced tier. */
-const STANDARD_LIMIT_BYTES = 4096;
+/** The Advanced tier's limit, the largest a parameter can ever hold (Parameter Store quotas). */
+export const PARAMETER_MAX_BYTES = 8192;
 
 /**
  * A manager fleet's config source in Parameter Store: template, values and, written last, the
@@ -63,17 +63,26 @@ export class RunnerConfigParameters extends Construct {
       );
     }
 
-    const parameter = (name: string, value: string) =>
-      new StringParameter(this, name, {
+    const parameter = (name: string, value: string, source: string) => {
+      const bytes = Buffer.byteLength(value);
+      if (bytes > PARAMETER_MAX_BYTES) {
+        throw new Error(
+          `runner config of fleet ${props.fleet}: the ${name.toLowerCase()} (${source}) is ${bytes} bytes, over Parameter Store's limit of ${PARAMETER_MAX_BYTES} bytes (Advanced tier): shorten it, for example by moving repeated settings into values`,
+        );
+      }
+      return new StringParameter(this, name, {
         parameterName: `${this.prefix}/${name.toLowerCase()}`,
         stringValue: value,
-        tier:
-          Buffer.byteLength(value) > STANDARD_LIMIT_BYTES ? ParameterTier.ADVANCED : ParameterTier.STANDARD,
+        // Intelligent-Tiering goes Advanced when a value needs it and never fails on the way
+        // back: an Advanced parameter cannot be made Standard again, so a template that shrinks
+        // under 4 KB would fail the next deploy with a fixed tier chosen from its size.
+        tier: ParameterTier.INTELLIGENT_TIERING,
         description: `runner-autopilot: config.toml ${name.toLowerCase()} of manager fleet ${props.fleet}`,
       });
-    const templateParameter = parameter('Template', template);
-    const valuesParameter = parameter('Values', JSON.stringify(values));
-    this.manifest = parameter('Manifest', JSON.stringify({ hash: configHash(template, values) }));
+    };
+    const templateParameter = parameter('Template', template, props.templateFile);
+    const valuesParameter = parameter('Values', JSON.stringify(values), props.valuesFile);
+    this.manifest = parameter('Manifest', JSON.stringify({ hash: configHash(template, values) }), 'its hash');
     // Written last: its change event starts the apply, which must never see half-written values.
     this.manifest.node.addDependency(templateParameter, valuesParameter);
     this.parameters = [templateParameter, valuesParameter, this.manifest];

@@ -59,15 +59,26 @@ describe('RunnerConfigParameters', () => {
     for (const name of secretNames) expect(published).toContain(name);
   });
 
-  it('uses the Advanced tier for a template over 4 KB', () => {
-    const big = `${readFileSync(join(MANAGER, 'config.toml.tmpl'), 'utf8')}\n${'# padding\n'.repeat(500)}`;
+  it.each([
+    ['a template under 4 KB', ''],
+    ['a template over 4 KB', '# padding\n'.repeat(150)],
+  ])('publishes %s with Intelligent-Tiering, which never fails when a value shrinks', (_, padding) => {
+    const text = `${readFileSync(join(MANAGER, 'config.toml.tmpl'), 'utf8')}\n${padding}`;
 
-    const { parameters, template } = synth(withTemplate(big));
+    const { template } = synth(withTemplate(text));
 
-    template.hasResourceProperties('AWS::SSM::Parameter', {
-      Name: `${parameters.prefix}/template`,
-      Tier: 'Advanced',
-    });
+    const tiers = Object.values(template.findResources('AWS::SSM::Parameter')).map(
+      (r) => (r as { Properties: { Tier?: string } }).Properties.Tier,
+    );
+    expect(tiers).toEqual(['Intelligent-Tiering', 'Intelligent-Tiering', 'Intelligent-Tiering']);
+  });
+
+  it('throws when the template is over 8 KB, naming the fleet, the file and the limit', () => {
+    const big = `${readFileSync(join(MANAGER, 'config.toml.tmpl'), 'utf8')}\n${'# padding\n'.repeat(900)}`;
+
+    expect(() => synth(withTemplate(big))).toThrow(
+      /fleet manager: the template \(.*config\.toml\.tmpl\) is \d+ bytes, over Parameter Store's limit of 8192 bytes/,
+    );
   });
 
   it('throws when the template does not lint, naming the file, line and rule', () => {
