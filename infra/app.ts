@@ -4,6 +4,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
 import { AutopilotStack } from './autopilot-stack';
+import { DeployabilityChecks } from './deployability';
 import { ImagesStack } from './images-stack';
 import { loadConfig } from './load-config';
 
@@ -25,7 +26,7 @@ export const buildApp = (
     pipelines: images.refs,
     description: `runner-autopilot ${config.deployment}: bakes, rollouts and fleet health`,
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new DeployabilityChecks());
   return { images, autopilot };
 };
 

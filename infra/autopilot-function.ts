@@ -1,15 +1,35 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Architecture, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  AssetHashType,
+  DockerImage,
+  Duration,
+  Intrinsic,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  type IFunction,
+  Runtime,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { buildSync } from 'esbuild';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 
 import { METRICS_NAMESPACE } from '../functions/shared/observability';
-import { CONFIG_ENV } from '../functions/shared/settings';
-import { handlerEntry, MAIN_FIELDS, NODE_TARGET, REPO_ROOT, REQUIRE_BANNER } from './bundling';
+import { CONFIG_FILE } from '../functions/shared/settings';
+import { esbuildOptions, REPO_ROOT } from './bundling';
+import { type DeployTimeConfig, splitDeployTime } from './deploy-time-config';
 
 /** The tests run on the same Node.js major (node@24 in devDependencies); test/toolchain.test.ts checks it. */
 export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
@@ -17,7 +37,10 @@ export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 export interface AutopilotFunctionProps {
   /** Folder under `functions/` whose `handler.ts` exports `handler`. */
   readonly name: string;
-  /** This function's slice of the suite config, passed as JSON in AUTOPILOT_CONFIG. */
+  /**
+   * This function's slice of the suite config: written at synth beside its bundle
+   * (`autopilot-config.json`), with deploy-time names passed in its environment.
+   */
   readonly settings: object;
   readonly description: string;
   /** @default - 30 seconds */
@@ -38,11 +61,13 @@ export interface AutopilotFunctionProps {
 
 /**
  * Every runner-autopilot function: Node.js 24 on arm64, bundled locally by esbuild (never Docker)
- * with the SDK clients inside (they load faster bundled than from the runtime), its own log group,
- * and for async functions a failure destination.
+ * with the SDK clients inside (they load faster bundled than from the runtime) and its config
+ * slice beside the bundle, its own log group, and for async functions a failure destination.
  */
 export class AutopilotFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
+  /** The config file written beside the bundle, and the environment its references need. */
+  readonly config: DeployTimeConfig;
   readonly logGroup: LogGroup;
   /** Failure destination of an async function; `undefined` for a synchronous one. */
   readonly failureQueue?: Queue;
@@ -80,20 +105,26 @@ export class AutopilotFunction extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     }));
 
-    this.function = new NodejsFunction(this, 'Function', {
+    const config = (this.config = splitDeployTime(Stack.of(this).resolve(props.settings)));
+    const references = Object.fromEntries(
+      Object.entries(config.environment).map(([name, intrinsic]) => [
+        name,
+        Token.asString(new Intrinsic(intrinsic)),
+      ]),
+    );
+
+    this.function = new LambdaFunction(this, 'Function', {
       description: props.description,
       ...(props.functionName ? { functionName: props.functionName } : {}),
-      entry: handlerEntry(props.name),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+      code: bundledCode(props.name, JSON.stringify(config.document)),
+      handler: 'index.handler',
       runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
       logGroup,
       environment: {
-        [CONFIG_ENV]: Stack.of(this).toJsonString(props.settings),
+        ...references,
         POWERTOOLS_SERVICE_NAME: props.name,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -106,16 +137,6 @@ export class AutopilotFunction extends Construct {
             maxEventAge: Duration.hours(6),
           }
         : {}),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: NODE_TARGET,
-        minify: true,
-        sourceMap: true,
-        bundleAwsSDK: true,
-        mainFields: MAIN_FIELDS,
-        banner: REQUIRE_BANNER,
-        forceDockerBundling: false,
-      },
     });
     // The error policy's promise: a permanent failure is not retried, so it must be seen.
     this.permanentFailureAlarm = new Alarm(this, 'PermanentFailureAlarm', {
@@ -176,6 +197,36 @@ export class AutopilotFunction extends Construct {
     });
   }
 }
+
+/**
+ * The function's code: its handler bundled by esbuild in this process (the same options as the
+ * scripts' bundles; Docker is never needed), and its config file beside it. Hashed by output, so
+ * a config change alone deploys new code.
+ */
+const bundledCode = (name: string, configDocument: string): Code =>
+  Code.fromAsset(join(REPO_ROOT, 'functions'), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Required by the type; tryBundle never returns false, so no container is ever started.
+      image: DockerImage.fromRegistry('runner-autopilot/no-docker-bundling'),
+      // CDK caches bundles by these options (functions are not part of the key): name the bundle.
+      environment: {
+        FUNCTION: name,
+        CONFIG_SHA256: createHash('sha256').update(configDocument).digest('hex'),
+      },
+      local: {
+        tryBundle: (outputDir: string): boolean => {
+          buildSync({
+            ...esbuildOptions(name, join(outputDir, 'index.mjs')),
+            sourcemap: true,
+            metafile: false,
+          });
+          writeFileSync(join(outputDir, CONFIG_FILE), configDocument);
+          return true;
+        },
+      },
+    },
+  });
 
 /** Any message in a dead-letter queue is an event nobody handled. */
 export const queueDepthAlarm = (scope: Construct, id: string, queue: Queue, runbook: string): Alarm =>

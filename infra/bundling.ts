@@ -17,7 +17,7 @@ export const handlerEntry = (name: string): string => join(REPO_ROOT, 'functions
 
 /**
  * The same bundle the stack deploys, for the scripts that build one outside CDK (local invoke,
- * benchmarks, the bundle-content test). Keep in step with AutopilotFunction's `bundling`.
+ * benchmarks, the bundle-content test) and AutopilotFunction, which deploys it.
  */
 export const esbuildOptions = (name: string, outfile: string): BuildOptions => ({
   entryPoints: [handlerEntry(name)],

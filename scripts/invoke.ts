@@ -1,13 +1,12 @@
 /**
  * Local invoke without Docker: `npm run invoke -- <function> <events/file.json> [--config <file>]`.
- * Synthesizes the app in memory (no bundling) to hand the function exactly the config slice the
- * stack gives it, then calls its exported (wrapped) handler. AWS calls are real: use credentials
+ * Synthesizes the app in memory (no bundling) to hand the function exactly the config file and
+ * environment the stack gives it, then calls its exported (wrapped) handler. AWS calls are real: use credentials
  * for the target account, or expect the handler's own error for a missing one.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 
@@ -17,6 +16,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Context } from 'aws-lambda';
 
+import { CONFIG_FILE } from '../functions/shared/settings';
 import { buildApp } from '../infra/app';
 import { esbuildOptions } from '../infra/bundling';
 import { resolveIntrinsics } from '../infra/intrinsics';
@@ -56,9 +56,14 @@ const main = async () => {
   const env = resolveIntrinsics(variablesOf(fn), refs) as Record<string, string>;
   Object.assign(process.env, env, { AWS_REGION: process.env.AWS_REGION ?? autopilot.region });
 
-  // The deployed bundle, not the sources: same module format, same bundled SDK.
-  const outfile = join(mkdtempSync(join(tmpdir(), 'invoke-')), 'index.mjs');
+  // The deployed bundle, not the sources: same module format, same bundled SDK, its config file beside it.
+  const taskRoot = mkdtempSync(join(tmpdir(), 'invoke-'));
+  const outfile = join(taskRoot, 'index.mjs');
   await build(esbuildOptions(name, outfile));
+  const construct = autopilot.functions.find((f) => f.serviceName === name);
+  if (!construct) throw new Error(`no function "${name}" in ${autopilot.stackName}`);
+  writeFileSync(join(taskRoot, CONFIG_FILE), JSON.stringify(construct.config.document));
+  process.env.LAMBDA_TASK_ROOT = taskRoot;
   const { handler } = (await import(pathToFileURL(outfile).href)) as {
     handler: (event: unknown, context: Context) => Promise<unknown>;
   };

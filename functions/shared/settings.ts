@@ -1,10 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import type { z } from 'zod';
 
 /**
- * Each function receives only its slice of the suite config, as JSON in {@link CONFIG_ENV}, and
- * parses it once at cold start with its own schema (kept beside the function, so a bundle carries
- * only what it reads).
+ * Each function receives only its slice of the suite config and parses it once, on first use,
+ * with its own schema (kept beside the function, so a bundle carries only what it reads).
+ *
+ * Deployed, the slice is {@link CONFIG_FILE} beside the bundle (written at synth): Lambda caps a
+ * function's environment at 4 KB, which a config of a few fleets outgrows. Only deploy-time names
+ * stay in the environment, referenced from the file as `{ "$env": NAME }` or
+ * `{ "$concat": [text, { "$env": NAME }, ...] }` (see `infra/deploy-time-config.ts`).
+ * Tests and local invokes may pass the slice inline in {@link CONFIG_ENV} instead.
  */
+export const CONFIG_FILE = 'autopilot-config.json';
 export const CONFIG_ENV = 'AUTOPILOT_CONFIG';
 
 export class ConfigError extends Error {
@@ -22,21 +31,50 @@ export const parseWith = <S extends z.ZodType>(schema: S, value: unknown, source
   return result.data;
 };
 
-/** A function's own slice of the config, read from its environment at cold start. */
+/** Replaces deploy-time references with their values from the environment. */
+export const expandDeployTimeValues = (value: unknown, env: NodeJS.ProcessEnv): unknown => {
+  if (Array.isArray(value)) return value.map((v) => expandDeployTimeValues(v, env));
+  if (value === null || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (keys.length === 1 && typeof obj.$env === 'string') {
+    const resolved = env[obj.$env];
+    if (resolved === undefined)
+      throw new ConfigError(`${obj.$env} is not set: the stack passes it with the function's config`);
+    return resolved;
+  }
+  if (keys.length === 1 && Array.isArray(obj.$concat))
+    return obj.$concat.map((part) => String(expandDeployTimeValues(part, env))).join('');
+  return Object.fromEntries(keys.map((k) => [k, expandDeployTimeValues(obj[k], env)]));
+};
+
+const readSource = (env: NodeJS.ProcessEnv): { raw: string; source: string } => {
+  const inline = env[CONFIG_ENV];
+  if (inline) return { raw: inline, source: CONFIG_ENV };
+  const file = join(env.LAMBDA_TASK_ROOT ?? process.cwd(), CONFIG_FILE);
+  try {
+    return { raw: readFileSync(file, 'utf8'), source: file };
+  } catch (cause) {
+    throw new ConfigError(
+      `no config: neither ${CONFIG_ENV} is set nor ${file} readable (the stack writes each function's config slice beside its bundle)`,
+      { cause },
+    );
+  }
+};
+
+/** A function's own slice of the config: its config file (or inline JSON), expanded and parsed. */
 export const readConfigSlice = <S extends z.ZodType>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<S> => {
-  const raw = env[CONFIG_ENV];
-  if (!raw)
-    throw new ConfigError(`${CONFIG_ENV} is not set: the stack passes each function its config slice`);
+  const { raw, source } = readSource(env);
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch (cause) {
-    throw new ConfigError(`${CONFIG_ENV} is not JSON`, { cause });
+    throw new ConfigError(`${source} is not JSON`, { cause });
   }
-  return parseWith(schema, value, CONFIG_ENV);
+  return parseWith(schema, expandDeployTimeValues(value, env), source);
 };
 
 /**

@@ -100,7 +100,11 @@ export class Rollout extends Construct {
       eventBusName: bus.eventBusName,
       gitlabUrl: config.gitlab.url,
       runnerVersion: config.gitlab.runnerVersion,
-      fleets: withDefaultRollbackAlarms(stack, config.fleets),
+      // The config.toml source is published to Parameter Store (configPrefixes): its file paths
+      // on the build machine mean nothing in Lambda.
+      fleets: withDefaultRollbackAlarms(stack, config.fleets).map(
+        ({ runnerConfig: _source, ...fleet }) => fleet,
+      ),
       connectorUsers: Object.fromEntries(
         config.pipelines.flatMap((p) => (p.kind === 'jobs' ? [[p.name, p.connectorUser]] : [])),
       ),

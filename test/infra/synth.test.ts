@@ -1,7 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import type { CfnElement } from 'aws-cdk-lib';
+
+import { CONFIG_FILE } from '../../functions/shared/settings';
 import { testApp } from '../helpers/app';
 import { buildApp } from '../../infra/app';
 
@@ -22,9 +25,9 @@ describe('synth of the example config', () => {
     rmSync(outdir, { recursive: true, force: true });
   });
 
-  it('bundles every function with esbuild, without Docker, as ESM', () => {
+  it('bundles every function with esbuild, without Docker, as ESM, its config file beside it', () => {
     const app = testApp({ outdir, bundle: true });
-    buildApp(app, EXAMPLE);
+    const { autopilot } = buildApp(app, EXAMPLE);
 
     app.synth();
 
@@ -38,6 +41,21 @@ describe('synth of the example config', () => {
     for (const bundle of bundles) {
       expect(existsSync(bundle)).toBe(true);
       expect(statSync(bundle).size).toBeGreaterThan(10_000);
+    }
+    const template = JSON.parse(
+      readFileSync(join(outdir, `${autopilot.stackName}.template.json`), 'utf8'),
+    ) as {
+      Resources: Record<string, { Properties: { Code?: { S3Key?: string } } }>;
+    };
+    for (const fn of autopilot.functions) {
+      const key =
+        template.Resources[autopilot.getLogicalId(fn.function.node.defaultChild as CfnElement)]?.Properties
+          .Code?.S3Key;
+      const file = join(outdir, `asset.${String(key).replace(/\.zip$/, '')}`, CONFIG_FILE);
+      expect([fn.serviceName, JSON.parse(readFileSync(file, 'utf8'))]).toEqual([
+        fn.serviceName,
+        fn.config.document,
+      ]);
     }
   }, 60_000);
 });

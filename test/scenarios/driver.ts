@@ -102,10 +102,7 @@ export class Scenario {
 
   constructor(readonly options: ScenarioOptions) {
     this.stack = loadStack(options.configPath ?? EXAMPLE_CONFIG);
-    const slice = JSON.parse(this.stack.environment('rollout-step')[CONFIG_ENV] ?? '{}') as {
-      ledgerTable: string;
-    };
-    this.tableName = slice.ledgerTable;
+    this.tableName = String(this.stack.settings('rollout-step').ledgerTable);
     jest.useFakeTimers({ now: Date.parse(options.start), doNotFake: [...REAL_TIMERS] });
     installFakeAws(this.world, this.tableName);
     const rate = this.stack.rates.find((r) => r.service === 'reconciler');
@@ -116,7 +113,7 @@ export class Scenario {
 
   /** The setting a function receives (its config slice), parsed. */
   settings(service = 'rollout-step'): Record<string, unknown> {
-    return JSON.parse(this.stack.environment(service)[CONFIG_ENV] ?? '{}') as Record<string, unknown>;
+    return this.stack.settings(service);
   }
 
   now(): string {
@@ -164,7 +161,11 @@ export class Scenario {
     }
     const module = HANDLERS[service];
     if (!module) throw new Error(`no handler module for ${service}`);
-    process.env[CONFIG_ENV] = this.stack.environment(service)[CONFIG_ENV];
+    // As deployed: the config file beside the bundle, deploy-time names in the environment.
+    delete process.env[CONFIG_ENV];
+    process.env.LAMBDA_TASK_ROOT = this.stack.taskRoot(service);
+    for (const [name, value] of Object.entries(this.stack.environment(service)))
+      if (name.startsWith('AUTOPILOT_')) process.env[name] = value;
     module.resetSettings();
     const record = (result: string): Invocation => {
       const inv = { at: this.now(), service, via, attempt, result };

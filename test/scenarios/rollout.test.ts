@@ -72,7 +72,7 @@ describe('rollout scenarios', () => {
     expect(stack.rates).toEqual(
       expect.arrayContaining([expect.objectContaining({ service: 'reconciler', everyMinutes: 5 })]),
     );
-    expect(JSON.parse(stack.environment('rollout-step').AUTOPILOT_CONFIG ?? '{}')).toMatchObject({
+    expect(stack.settings('rollout-step')).toMatchObject({
       scheduler: { targetArn: [...stack.arns.entries()].find(([, s]) => s === 'rollout-step')?.[0] },
     });
   });

@@ -1,6 +1,11 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
+import { CONFIG_FILE, expandDeployTimeValues } from '../../functions/shared/settings';
 import { buildApp } from '../../infra/app';
 import { type Json, resolveIntrinsics } from '../../infra/intrinsics';
 import { testApp } from '../helpers/app';
@@ -51,12 +56,17 @@ export interface StackModel {
   readonly crons: readonly CronSchedule[];
   /** Service name -> its resolved environment. */
   readonly environments: ReadonlyMap<string, Record<string, string>>;
+  /** Service name -> a folder holding its config file as synthesized (its LAMBDA_TASK_ROOT here). */
+  readonly taskRoots: ReadonlyMap<string, string>;
   /** Function ARN -> service name. */
   readonly arns: ReadonlyMap<string, string>;
   /** Services each event goes to (several rules may match). */
   route(bus: string, event: AwsEvent): { service: string; rule: string }[];
   serviceOfArn(arn: string): string;
   environment(service: string): Record<string, string>;
+  taskRoot(service: string): string;
+  /** The config slice the function reads: its file with the deploy-time references expanded. */
+  settings(service: string): Record<string, unknown>;
 }
 
 const collectGetAtts = (value: unknown, into: Set<string>): void => {
@@ -164,6 +174,15 @@ export const loadStack = (configPath: string): StackModel => {
     return att ? serviceOfLogical.get(att[0]) : undefined;
   };
 
+  const configRoot = mkdtempSync(join(tmpdir(), 'scenario-config-'));
+  const taskRoots = new Map<string, string>();
+  for (const fn of autopilot.functions) {
+    const dir = join(configRoot, fn.serviceName);
+    mkdirSync(dir);
+    writeFileSync(join(dir, CONFIG_FILE), JSON.stringify(fn.config.document));
+    taskRoots.set(fn.serviceName, dir);
+  }
+
   const busName = Object.values(resources).find((r) => r.Type === 'AWS::Events::EventBus')?.Properties
     ?.Name as string;
   const routes: Route[] = [];
@@ -238,6 +257,11 @@ export const loadStack = (configPath: string): StackModel => {
     }
   }
 
+  const environment = (service: string): Record<string, string> => {
+    const env = environments.get(service);
+    if (!env) throw new Error(`no function ${service} in the template`);
+    return env;
+  };
   const model: StackModel = {
     configPath,
     busName,
@@ -252,10 +276,20 @@ export const loadStack = (configPath: string): StackModel => {
       if (!service) throw new Error(`no function with ARN ${arn} in the template`);
       return service;
     },
-    environment: (service) => {
-      const env = environments.get(service);
-      if (!env) throw new Error(`no function ${service} in the template`);
-      return env;
+    environment,
+    taskRoots,
+    taskRoot: (service) => {
+      const dir = taskRoots.get(service);
+      if (!dir) throw new Error(`no function ${service} in the stack`);
+      return dir;
+    },
+    settings: (service) => {
+      const fn = autopilot.functions.find((f) => f.serviceName === service);
+      if (!fn) throw new Error(`no function ${service} in the stack`);
+      return expandDeployTimeValues(fn.config.document, {
+        AWS_REGION: REGION,
+        ...environment(service),
+      }) as Record<string, unknown>;
     },
   };
   cache.set(configPath, model);

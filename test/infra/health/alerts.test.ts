@@ -8,13 +8,13 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 
 import { AlertSettings } from '../../../functions/alert/settings';
 import type { SuiteConfig } from '../../../functions/shared/config';
-import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { AutopilotFunction } from '../../../infra/autopilot-function';
 import { nameAlarms } from '../../../infra/health/alarm-names';
 import { alertFunctionName, Alerts } from '../../../infra/health/alerts';
 import { loadConfig } from '../../../infra/load-config';
 import { LedgerTable } from '../../../infra/rollout/ledger-table';
 import { testApp } from '../../helpers/app';
+import { deployedSlice } from '../../helpers/function-config';
 import { matchesPattern, resolveIntrinsics } from '../../helpers/event-pattern';
 import {
   alarmSample,
@@ -208,18 +208,15 @@ describe('Alerts', () => {
     ] as Resource;
 
     it('gets its settings slice: topic, table, chat channels, limits, fleets and the alarm name prefix', () => {
-      const raw = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[CONFIG_ENV];
       const settings = AlertSettings.parse(
-        JSON.parse(
-          resolveIntrinsics(raw, {
-            [logicalId(stack, alerts.topic.node.defaultChild)]: 'arn:aws:sns:us-east-2:123456789012:topic',
-            [logicalId(stack, ledger!.table.node.defaultChild)]: 'gitlab-runners-autopilot-ledger',
-            [`${logicalId(stack, alerts.schedulerRole.node.defaultChild)}.Arn`]:
-              'arn:aws:iam::123456789012:role/scheduler-role',
-            [`${logicalId(stack, stack.node.findChild('DeliveryFailures').node.defaultChild)}.Arn`]:
-              'arn:aws:sqs:us-east-2:123456789012:delivery-failures',
-          }) as string,
-        ),
+        deployedSlice(alerts.function, {
+          [logicalId(stack, alerts.topic.node.defaultChild)]: 'arn:aws:sns:us-east-2:123456789012:topic',
+          [logicalId(stack, ledger!.table.node.defaultChild)]: 'gitlab-runners-autopilot-ledger',
+          [`${logicalId(stack, alerts.schedulerRole.node.defaultChild)}.Arn`]:
+            'arn:aws:iam::123456789012:role/scheduler-role',
+          [`${logicalId(stack, stack.node.findChild('DeliveryFailures').node.defaultChild)}.Arn`]:
+            'arn:aws:sqs:us-east-2:123456789012:delivery-failures',
+        }),
       );
 
       expect(settings).toEqual({

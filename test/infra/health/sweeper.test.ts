@@ -12,7 +12,7 @@ import { Sweeper } from '../../../infra/health/sweeper';
 import { LedgerTable } from '../../../infra/rollout/ledger-table';
 import { loadConfig } from '../../../infra/load-config';
 import { testApp } from '../../helpers/app';
-import { resolveIntrinsics } from '../../helpers/event-pattern';
+import { deployedSlice, functionNamed } from '../../helpers/function-config';
 import { fixture } from '../../helpers/fixtures';
 
 const EXAMPLE = join(__dirname, '..', '..', '..', 'config', 'example.yaml');
@@ -65,10 +65,9 @@ describe('Sweeper', () => {
   });
 
   it('hands the function its settings slice: fleets with health, connector users, the manager config prefix', () => {
-    const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const ledgerId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0] as string;
     const slice = FleetSweeperSettings.parse(
-      JSON.parse(resolveIntrinsics(env.AUTOPILOT_CONFIG, { [ledgerId]: 'ledger-table' }) as string),
+      deployedSlice(functionNamed(autopilot, 'fleet-sweeper'), { [ledgerId]: 'ledger-table' }),
     );
 
     expect(slice).toMatchObject({

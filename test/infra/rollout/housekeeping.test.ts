@@ -12,6 +12,7 @@ import { Housekeeping } from '../../../infra/rollout/housekeeping';
 import { LedgerTable } from '../../../infra/rollout/ledger-table';
 import { loadConfig } from '../../../infra/load-config';
 import { testApp } from '../../helpers/app';
+import { deployedSlice, functionNamed } from '../../helpers/function-config';
 import { resolveIntrinsics } from '../../helpers/event-pattern';
 import { fixture } from '../../helpers/fixtures';
 
@@ -95,10 +96,9 @@ describe('Housekeeping', () => {
   });
 
   it('hands the function its settings slice from the config, dry run as configured', () => {
-    const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    const slice = JSON.parse(
-      resolveIntrinsics(env.AUTOPILOT_CONFIG, { [`${ledgerId()}`]: 'ledger-table' }) as string,
-    ) as unknown;
+    const slice = deployedSlice(functionNamed(autopilot, 'housekeeper'), {
+      [`${ledgerId()}`]: 'ledger-table',
+    });
 
     expect(HousekeeperSettings.parse(slice)).toEqual({
       ledgerTable: 'ledger-table',
