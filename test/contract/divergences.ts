@@ -28,6 +28,8 @@ export const MOTO_DIVERGENCES = {
     'EventBridge: moto accepts PutEvents entries of any size; AWS refuses a request whose entries total 256 KB or more with ValidationException (EventBridge user guide, "Calculating PutEvents event entry size").',
   'eventbridge-empty-request':
     'EventBridge: moto accepts PutEvents with no entries; AWS requires 1-10 (EventBridge API reference, PutEvents).',
+  'autoscaling-latest-version-number':
+    'Auto Scaling: a moto group on $Latest launches the latest version but reports the default version number (the instance LaunchTemplate.Version and its aws:ec2launchtemplate:version tag); AWS reports the version it launched.',
 } as const;
 
 export type MotoDivergence = keyof typeof MOTO_DIVERGENCES;

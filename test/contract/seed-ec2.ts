@@ -1,6 +1,7 @@
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
   SuspendProcessesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
@@ -8,6 +9,7 @@ import {
   CreateLaunchTemplateVersionCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  DescribeLaunchTemplatesCommand,
   EC2Client,
   ModifyLaunchTemplateCommand,
   type RequestLaunchTemplateData,
@@ -129,3 +131,9 @@ const motoSeed = (): Ec2Seed => {
 
 export const ec2Seed = (target: ContractTarget): Ec2Seed =>
   target.kind === 'fake' ? fakeSeed(target) : motoSeed();
+
+/** moto loads a service on its first request, which can take seconds on a busy machine. */
+export const warmUpEc2 = async (): Promise<void> => {
+  await new EC2Client({}).send(new DescribeLaunchTemplatesCommand({}));
+  await new AutoScalingClient({}).send(new DescribeAutoScalingGroupsCommand({}));
+};

@@ -50,11 +50,19 @@ const resetAdapterClients = (): void => {
   resetSchedulerClient();
 };
 
+/** Starting moto and loading its first services, on a machine shared with other test runs. */
+const MOTO_START_MS = 60_000;
+
 /** How long the fake's clock may run in {@link ContractTarget.settle} before giving up. */
 const SETTLE_MINUTES = 30;
 
 /** `describe`s `body` once per target; the moto half is skipped when moto is not installed. */
-export const describeContract = (name: string, body: (target: ContractTarget) => void): void => {
+export const describeContract = (
+  name: string,
+  body: (target: ContractTarget) => void,
+  /** Calls moto once before the cases, so its first load does not eat a case's time budget. */
+  warmUp: () => Promise<void> = () => Promise.resolve(),
+): void => {
   describe(`${name} (fake World)`, () => {
     let world: World | undefined;
     beforeAll(() => {
@@ -96,7 +104,8 @@ export const describeContract = (name: string, body: (target: ContractTarget) =>
     beforeAll(async () => {
       moto = await startMoto();
       restoreEnv = useMotoEndpoint(moto);
-    });
+      await warmUp();
+    }, MOTO_START_MS);
     beforeEach(async () => {
       await moto?.reset();
       resetAdapterClients();
