@@ -52,6 +52,7 @@ const resetAdapterClients = (): void => {
 
 /** Starting moto and loading its first services, on a machine shared with other test runs. */
 const MOTO_START_MS = 60_000;
+const MOTO_CASE_MS = 30_000;
 
 /** How long the fake's clock may run in {@link ContractTarget.settle} before giving up. */
 const SETTLE_MINUTES = 30;
@@ -99,6 +100,9 @@ export const describeContract = (
   });
 
   describeWithMoto(`${name} (moto server)`, () => {
+    // Each moto call is an HTTP round trip to a Python server on a shared machine: a case can
+    // take seconds. jest.setTimeout applies to the whole file; the fake cases never need it.
+    jest.setTimeout(MOTO_CASE_MS);
     let moto: Moto | undefined;
     let restoreEnv: (() => void) | undefined;
     beforeAll(async () => {
