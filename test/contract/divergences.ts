@@ -6,6 +6,30 @@
 export const MOTO_DIVERGENCES = {
   'dynamodb-unused-values':
     'DynamoDB: moto refuses unused ExpressionAttributeValues only on UpdateItem; AWS refuses them on every operation (DynamoDB developer guide, "ExpressionAttributeValues").',
+  'ec2-source-version':
+    'EC2: moto ignores CreateLaunchTemplateVersion SourceVersion (the version holds only the data sent, and a missing source version is accepted); AWS copies every setting of the source and overrides only what LaunchTemplateData names (EC2 API reference, CreateLaunchTemplateVersion).',
+  'ec2-version-client-token':
+    'EC2: moto ignores CreateLaunchTemplateVersion ClientToken (a repeat makes another version); AWS returns the version the token made (EC2 API reference, "Ensuring idempotency").',
+  'ec2-run-client-token':
+    'EC2: moto ignores RunInstances ClientToken (a repeat launches another instance); AWS returns the instance the token launched (EC2 API reference, "Ensuring idempotency").',
+  'ec2-run-missing-template':
+    'EC2: moto answers RunInstances from a launch template that does not exist with HTTP 500; AWS refuses it with InvalidLaunchTemplateId.NotFound.',
+  'ec2-describe-instances-pages':
+    'EC2: moto ignores DescribeInstances MaxResults and returns every instance in one page; AWS pages (MaxResults 5-1000, NextToken).',
+  'autoscaling-suspend-not-enforced':
+    'Auto Scaling: moto records SuspendProcesses but launches anyway; AWS launches no replacement while Launch is suspended (Auto Scaling user guide, "Suspend and resume processes").',
+  'autoscaling-instance-not-in-group':
+    'Auto Scaling: moto answers TerminateInstanceInAutoScalingGroup for an instance in no group with HTTP 500; AWS refuses it with ValidationError.',
+  'autoscaling-warm-pool-missing-group':
+    'Auto Scaling: moto answers DescribeWarmPool for a group that does not exist with HTTP 500; AWS refuses it with ValidationError.',
+  'eventbridge-missing-bus':
+    'EventBridge: moto refuses PutEvents to a bus that does not exist (ResourceNotFoundException, whole call); AWS answers with an event id and drops the event (aws/aws-sdk#186, aws/aws-cli#9186).',
+  'eventbridge-request-size':
+    'EventBridge: moto accepts PutEvents entries of any size; AWS refuses a request whose entries total 256 KB or more with ValidationException (EventBridge user guide, "Calculating PutEvents event entry size").',
+  'eventbridge-empty-request':
+    'EventBridge: moto accepts PutEvents with no entries; AWS requires 1-10 (EventBridge API reference, PutEvents).',
+  'autoscaling-latest-version-number':
+    'Auto Scaling: a moto group on $Latest launches the latest version but reports the default version number (the instance LaunchTemplate.Version and its aws:ec2launchtemplate:version tag); AWS reports the version it launched.',
 } as const;
 
 export type MotoDivergence = keyof typeof MOTO_DIVERGENCES;

@@ -76,10 +76,15 @@ export const REGION = 'us-east-2';
 // ---------------------------------------------------------------------------------------------
 // The world
 
+/** Launch template data besides the AMI (instance type, user data, profile...), as EC2 reports it. */
+export type LaunchTemplateSettings = Readonly<Record<string, unknown>>;
+
 export interface LtVersion {
   readonly number: number;
   readonly imageId: string;
   readonly description?: string;
+  /** Every other setting: a version made from a `SourceVersion` copies them (DESIGN.md). */
+  readonly settings: LaunchTemplateSettings;
 }
 
 export interface LaunchTemplate {
@@ -107,6 +112,8 @@ export interface FakeInstance {
   readonly launchTemplateId: string;
   readonly launchTemplateVersion: number;
   readonly group?: string;
+  /** RunInstances' `SubnetId` override (group launches leave it to the group). */
+  readonly subnetId?: string;
   readonly launchedAt: number;
   /** When its SSM agent reports Online (undefined: never). */
   onlineAt?: number;
@@ -212,6 +219,34 @@ export const seeded = (seed: number): (() => number) => {
 
 const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
 
+/** PutEvents: at most 10 entries per request, and their total size under 256 KB. */
+export const PUT_EVENTS_MAX_ENTRIES = 10;
+export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
+
+/**
+ * An entry's size as EventBridge counts it ("Calculating PutEvents event entry size", EventBridge
+ * user guide): 14 bytes for Time, then the UTF-8 bytes of Source, DetailType, Detail and each
+ * resource.
+ */
+export const putEventsEntrySize = (e: NonNullable<PutEventsCommandInput['Entries']>[number]): number =>
+  (e.Time ? 14 : 0) +
+  [e.Source, e.DetailType, e.Detail, ...(e.Resources ?? [])].reduce(
+    (sum, part) => sum + Buffer.byteLength(part ?? '', 'utf8'),
+    0,
+  );
+
+/** A detail is a JSON object; anything else is `MalformedDetail`. */
+const parseDetail = (detail: string): Record<string, unknown> | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(detail);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
 
 export class World {
@@ -276,11 +311,11 @@ export class World {
 
   // ---- setup helpers
 
-  addLaunchTemplate(name: string, imageIds: string[]): LaunchTemplate {
+  addLaunchTemplate(name: string, imageIds: string[], settings: LaunchTemplateSettings = {}): LaunchTemplate {
     const lt: LaunchTemplate = {
       id: this.nextId('lt-'),
       name,
-      versions: imageIds.map((imageId, i) => ({ number: i + 1, imageId })),
+      versions: imageIds.map((imageId, i) => ({ number: i + 1, imageId, settings })),
       defaultVersion: imageIds.length,
       tokens: new Map(),
     };
@@ -356,6 +391,7 @@ export class World {
     version: number;
     tags: Record<string, string>;
     group?: FakeGroup;
+    subnetId?: string;
     alreadyOnline?: boolean;
   }): FakeInstance {
     const v = input.lt.versions.find((x) => x.number === input.version);
@@ -377,6 +413,7 @@ export class World {
       launchTemplateId: input.lt.id,
       launchTemplateVersion: input.version,
       ...(input.group ? { group: input.group.name } : {}),
+      ...(input.subnetId ? { subnetId: input.subnetId } : {}),
       launchedAt: now,
       runner: input.group?.runsRunner && !canary ? 'stopped' : 'none',
       jobs: [],
@@ -557,6 +594,13 @@ export class World {
     const wanted = (input.Versions ?? []).map((v) =>
       v === '$Default' ? lt.defaultVersion : v === '$Latest' ? latest : Number(v),
     );
+    // One version asked for that does not exist fails the whole call, as in EC2.
+    const absent = wanted.find((n) => !lt.versions.some((v) => v.number === n));
+    if (absent !== undefined)
+      throw awsError(
+        'InvalidLaunchTemplateId.VersionNotFound',
+        `Could not find the specified version ${absent}`,
+      );
     const versions = input.Versions?.length
       ? lt.versions.filter((v) => wanted.includes(v.number))
       : lt.versions;
@@ -566,7 +610,7 @@ export class World {
         VersionNumber: v.number,
         VersionDescription: v.description,
         DefaultVersion: v.number === lt.defaultVersion,
-        LaunchTemplateData: { ImageId: v.imageId },
+        LaunchTemplateData: { ...v.settings, ImageId: v.imageId },
       })),
     };
   }
@@ -577,14 +621,21 @@ export class World {
     const token = input.ClientToken ?? '';
     const existing = token ? lt.tokens.get(token) : undefined;
     const make = (): number => {
-      const source = lt.versions.find((v) => String(v.number) === input.SourceVersion);
+      // Without SourceVersion a version holds only the data sent.
+      const source =
+        input.SourceVersion === undefined
+          ? { imageId: '', settings: {} }
+          : lt.versions.find((v) => String(v.number) === input.SourceVersion);
       if (!source)
         throw awsError('InvalidLaunchTemplateId.VersionNotFound', `no version ${input.SourceVersion}`);
       const number = Math.max(...lt.versions.map((v) => v.number)) + 1;
+      // SourceVersion copies every setting; LaunchTemplateData overrides only the keys it names.
+      const { ImageId, ...overrides } = input.LaunchTemplateData ?? {};
       lt.versions.push({
         number,
-        imageId: input.LaunchTemplateData?.ImageId ?? source.imageId,
+        imageId: ImageId ?? source.imageId,
         ...(input.VersionDescription ? { description: input.VersionDescription } : {}),
+        settings: { ...source.settings, ...overrides },
       });
       if (token) lt.tokens.set(token, number);
       return number;
@@ -622,7 +673,7 @@ export class World {
               .flatMap((s) => s.Tags ?? [])
               .map((t) => [t.Key ?? '', t.Value ?? '']),
           );
-          const launched = this.launch({ lt, version, tags });
+          const launched = this.launch({ lt, version, tags, subnetId: input.SubnetId });
           if (token) this.runTokens.set(token, launched.id);
           return launched;
         })();
@@ -636,6 +687,7 @@ export class World {
       ImageId: i.imageId,
       LaunchTime: new Date(i.launchedAt),
       PrivateIpAddress: i.privateIp,
+      ...(i.subnetId ? { SubnetId: i.subnetId } : {}),
       Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })),
     };
   }
@@ -651,8 +703,21 @@ export class World {
         if (f.Name?.startsWith('tag:')) return values.includes(i.tags[f.Name.slice(4)] ?? '\u0000');
         throw new Error(`fake: unsupported filter ${f.Name}`);
       });
+    // Pages as EC2 does: MaxResults 5-1000, NextToken to go on (the adapter must follow it).
+    const max = input.MaxResults;
+    if (max !== undefined && (max < 5 || max > 1000))
+      throw awsError('InvalidParameterValue', `MaxResults ${max} is not between 5 and 1000`);
+    const start = input.NextToken ? Number(input.NextToken) : 0;
     const found = [...this.instances.values()].filter(matches);
-    return { Reservations: found.length ? [{ Instances: found.map((i) => this.toEc2(i)) }] : [] };
+    const end = max === undefined ? found.length : Math.min(found.length, start + max);
+    return {
+      // Each launch is its own reservation.
+      Reservations: found.slice(start, end).map((i) => ({
+        ReservationId: `r-${i.id.slice(2)}`,
+        Instances: [this.toEc2(i)],
+      })),
+      ...(end < found.length ? { NextToken: String(end) } : {}),
+    };
   }
 
   terminateInstances(input: TerminateInstancesCommandInput) {
@@ -710,7 +775,8 @@ export class World {
   private scheduleReplacement(g: FakeGroup): void {
     this.at(this.now() + this.replacementMinutes * MINUTE, `${g.name} launches a replacement`, () => {
       const live = g.instances.filter((i) => i.lifecycleState === 'InService').length;
-      if (live < g.desiredCapacity) this.launchIntoGroup(g);
+      // The replacement is the Launch process: suspended, none comes (DESIGN.md, Auto Scaling).
+      if (live < g.desiredCapacity && !g.suspendedProcesses.includes('Launch')) this.launchIntoGroup(g);
     });
   }
 
@@ -925,9 +991,31 @@ export class World {
     };
   }
 
+  /**
+   * PutEvents as the EventBridge API reference states it: 1-10 entries and less than 256 KB of
+   * entries per request (else the whole call is a ValidationException); an entry without Source,
+   * DetailType or Detail, or whose Detail is not a JSON object, fails alone (FailedEntryCount).
+   * A bus that does not exist is not an error: AWS answers with an event id and drops the event
+   * (aws/aws-sdk#186), so nothing is delivered.
+   */
   putEventsCall(input: PutEventsCommandInput) {
     const entries = input.Entries ?? [];
-    const ids = entries.map((e) => {
+    if (entries.length < 1 || entries.length > PUT_EVENTS_MAX_ENTRIES)
+      throw awsError(
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${PUT_EVENTS_MAX_ENTRIES}`,
+      );
+    if (entries.reduce((sum, e) => sum + putEventsEntrySize(e), 0) >= PUT_EVENTS_MAX_BYTES)
+      throw awsError('ValidationException', 'Total size of the entries in the request is over the limit.');
+    const results = entries.map((e) => {
+      const missing = (['Source', 'DetailType', 'Detail'] as const).find((k) => !e[k]);
+      if (missing)
+        return {
+          ErrorCode: 'InvalidArgument',
+          ErrorMessage: `Parameter ${missing} is not valid. Reason: ${missing} is a required argument.`,
+        };
+      const detail = parseDetail(e.Detail ?? '');
+      if (!detail) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
       const event: AwsEvent = {
         version: '0',
         id: this.nextId('ev-', 8),
@@ -937,13 +1025,13 @@ export class World {
         time: new Date(this.now()).toISOString(),
         region: REGION,
         resources: e.Resources ?? [],
-        detail: JSON.parse(e.Detail ?? '{}') as Record<string, unknown>,
+        detail,
       };
       this.putEvents.push(event);
       this.outbox.push({ bus: e.EventBusName ?? 'default', event });
-      return event.id;
+      return { EventId: event.id };
     });
-    return { FailedEntryCount: 0, Entries: ids.map((EventId) => ({ EventId })) };
+    return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
   /** Sets an alarm's state and emits its state change on the default bus, as CloudWatch does. */
@@ -995,25 +1083,28 @@ const defaultScript =
 // ---------------------------------------------------------------------------------------------
 // Installing the fakes
 
-const ec2 = mockClient(EC2Client);
-const autoScaling = mockClient(AutoScalingClient);
-const ssm = mockClient(SSMClient);
-const scheduler = mockClient(SchedulerClient);
-const cloudWatch = mockClient(CloudWatchClient);
-const eventBridge = mockClient(EventBridgeClient);
-const ddb = mockClient(DynamoDBDocumentClient);
-
-/** What every stub offers, whatever its client: enough to reset it and refuse unknown commands. */
+/** What every stub offers, whatever its client: enough to refuse unknown commands and let go. */
 interface Stub {
-  reset(): unknown;
   onAnyCommand(): { callsFake(fn: (input: unknown) => never): unknown };
+  restore(): void;
 }
-const MOCKS: readonly Stub[] = [ec2, autoScaling, ssm, scheduler, cloudWatch, eventBridge, ddb];
+let installed: readonly Stub[] = [];
 
-/** Points every stubbed SDK client at `world` (and fails any command it does not model). */
+/**
+ * Points every SDK client at `world` (and fails any command it does not model). The stubs replace
+ * `send` on the clients' prototypes, for every client built before or after, until
+ * {@link restoreFakeAws}; installing again replaces them.
+ */
 export const installFakeAws = (world: World, tableName: string): void => {
-  for (const m of MOCKS) {
-    m.reset();
+  const ec2 = mockClient(EC2Client);
+  const autoScaling = mockClient(AutoScalingClient);
+  const ssm = mockClient(SSMClient);
+  const scheduler = mockClient(SchedulerClient);
+  const cloudWatch = mockClient(CloudWatchClient);
+  const eventBridge = mockClient(EventBridgeClient);
+  const ddb = mockClient(DynamoDBDocumentClient);
+  installed = [ec2, autoScaling, ssm, scheduler, cloudWatch, eventBridge, ddb];
+  for (const m of installed) {
     m.onAnyCommand().callsFake((input: unknown) => {
       throw new Error(`fake aws: unexpected command with input ${JSON.stringify(input)}`);
     });
@@ -1105,7 +1196,8 @@ export const installFakeAws = (world: World, tableName: string): void => {
   });
 };
 
-/** Lets the adapters' memoised clients go (the stubs live on the prototypes, so this is hygiene). */
+/** Gives the clients their real `send` back (a contract suite then talks to moto server). */
 export const restoreFakeAws = (): void => {
-  for (const m of MOCKS) m.reset();
+  for (const m of installed) m.restore();
+  installed = [];
 };
