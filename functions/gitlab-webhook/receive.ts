@@ -1,5 +1,3 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { LambdaFunctionUrlSchema } from '@aws-lambda-powertools/parser/schemas/lambda';
 import type { z } from 'zod';
 
 import { putEvents } from '../shared/aws/eventbridge';
@@ -9,19 +7,21 @@ import type { RunTools } from '../shared/make-handler';
 import { lazyConfigSlice } from '../shared/settings';
 import { decideWebhook } from './decide';
 import { PushPayload } from './payload';
+import type { FunctionUrlEvent } from './schema';
 import { verifyToken } from './secret';
 import { WebhookSettings } from './settings';
 
 /**
- * One GitLab delivery: authenticate, bound and parse the body, decide, put one `Bake Requested`
- * event per pipeline. Order matters: the token is checked before any other work, and PutEvents,
- * the only side effect, comes last so its failure is a 503 that GitLab retries.
+ * One GitLab delivery: authenticate, check the method, bound and parse the body, decide, put one
+ * `Bake Requested` event per pipeline. Order matters: the token is checked before anything else
+ * about the request, so only a holder of the token can provoke more than a 401.
  */
 
-export type FunctionUrlEvent = z.infer<typeof LambdaFunctionUrlSchema>;
+export type { FunctionUrlEvent };
 
 export type WebhookOutcome =
   | { statusCode: 401; outcome: 'unauthorized'; reason: string }
+  | { statusCode: 405; outcome: 'method-not-allowed'; reason: string; headers: { allow: 'POST' } }
   | { statusCode: 202; outcome: 'ignored' | 'no-match'; reason: string }
   | {
       statusCode: 200;
@@ -75,17 +75,25 @@ const parseJson = (event: FunctionUrlEvent): unknown => {
 
 export const receiveWebhook = async (
   event: FunctionUrlEvent,
-  { logger, metrics, now }: RunTools,
+  { logger, now }: RunTools,
 ): Promise<WebhookOutcome> => {
   const cfg = settings.get();
   const headers = lowerCaseKeys(event.headers);
 
   if (!(await verifyToken(headers['x-gitlab-token'], cfg.secret, now().getTime()))) {
-    // Counted rather than thrown: a probe of a public URL is not our failure, but a GitLab hook
-    // left with an old token is, and this metric is what shows it.
-    metrics.addMetric('Unauthorized', MetricUnit.Count, 1);
+    // An answer, not a thrown error: a probe of a public URL is not our failure. Its outcome metric
+    // (`Unauthorized`) has its own alarm, for a GitLab hook left with an old token.
     return { statusCode: 401, outcome: 'unauthorized', reason: 'missing or wrong X-Gitlab-Token' };
   }
+  const method = event.requestContext.http.method;
+  // GitLab only ever POSTs; another method from a holder of the token is a mistake, not a page.
+  if (method !== 'POST')
+    return {
+      statusCode: 405,
+      outcome: 'method-not-allowed',
+      reason: `method ${shown(method)} is not POST`,
+      headers: { allow: 'POST' },
+    };
   const gitlabEvent = headers['x-gitlab-event'];
   // Idempotency-Key (GitLab 17.4+) is kept on retries; the event UUID is the older fallback.
   const deliveryKey = headers['idempotency-key'] || headers['x-gitlab-event-uuid'];

@@ -10,7 +10,7 @@ import { resetEventBridgeClient } from '../../../functions/shared/aws/eventbridg
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { context } from '../../helpers/context';
 import { fixture } from '../../helpers/fixtures';
-import { logEntries, metricNames, output } from '../../helpers/output';
+import { jsonLines, logEntries, metricNames, output } from '../../helpers/output';
 
 const ssm = mockClient(SSMClient);
 const eventBridge = mockClient(EventBridgeClient);
@@ -259,6 +259,99 @@ describe('gitlab-webhook handler', () => {
 
       expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 1);
       expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+    });
+  });
+
+  describe('the token comes before the envelope (nobody can page the team without it)', () => {
+    const odd: Patch = (e) => {
+      const http = e.requestContext.http as Record<string, unknown>;
+      http.method = 'PROPFIND';
+      delete http.userAgent;
+    };
+
+    it('answers 401 to an unauthenticated request with an odd method and no user agent, counting no PermanentFailure', async () => {
+      const result = await invoke(load('push', odd, header('x-gitlab-token', undefined)));
+
+      expect(result.statusCode).toBe(401);
+      expect(metricNames()).toContain('Unauthorized');
+      expect(metricNames()).not.toContain('PermanentFailure');
+      expect(logEntries().filter((l) => l.level === 'ERROR')).toEqual([]);
+    });
+
+    it.each(['GET', 'PUT', 'PROPFIND'])(
+      'answers 405 (Allow: POST) to %s with a good token, putting nothing and paging nobody',
+      async (method) => {
+        const event = load('push', (e) => void (e.requestContext.http.method = method));
+
+        const result = await handler(event, context('gitlab-webhook'));
+
+        expect(result.statusCode).toBe(405);
+        expect(result.headers.allow).toBe('POST');
+        expect(JSON.parse(result.body)).toMatchObject({ outcome: 'method-not-allowed' });
+        expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+        expect(metricNames()).not.toContain('PermanentFailure');
+      },
+    );
+
+    it('logs a 401 at debug only, so a flood of probes writes no info line', async () => {
+      await invoke(load('push', header('x-gitlab-token', WRONG)));
+
+      const levels = logEntries().map((l) => l.level);
+      expect(levels).toContain('DEBUG');
+      expect(levels.filter((l) => l !== 'DEBUG')).toEqual([]);
+    });
+
+    it('counts one Unauthorized per refused request', async () => {
+      await invoke(load('push', header('x-gitlab-token', WRONG)));
+
+      const values = jsonLines().flatMap((l) => ('Unauthorized' in l ? [l.Unauthorized] : []));
+      expect(values).toEqual([1]);
+    });
+  });
+
+  describe('reasons are capped in answers and log lines', () => {
+    const huge = 'a'.repeat(500_000);
+
+    it.each([
+      ['a ref that is neither a branch nor a tag', `refs/odd/${huge}`, 202],
+      ['a branch that matches no rule', `refs/heads/${huge}`, 202],
+      ['a tag that matches', `refs/tags/v${huge}`, 200],
+    ])('%s of 500,000 characters', async (_name, ref, status) => {
+      const result = await invoke(
+        load(
+          'push',
+          payload((b) => (b.ref = ref)),
+        ),
+      );
+
+      expect(result.statusCode).toBe(status);
+      expect(result.raw.length).toBeLessThan(2048);
+      expect(
+        Math.max(
+          ...output()
+            .split('\n')
+            .map((l) => l.length),
+        ),
+      ).toBeLessThan(8192);
+    });
+
+    it('caps a project path of 500,000 characters', async () => {
+      const result = await invoke(
+        load(
+          'push',
+          payload((b) => ((b.project as Record<string, unknown>).path_with_namespace = `platform/${huge}`)),
+        ),
+      );
+
+      expect(result.statusCode).toBe(202);
+      expect(result.raw.length).toBeLessThan(2048);
+      expect(
+        Math.max(
+          ...output()
+            .split('\n')
+            .map((l) => l.length),
+        ),
+      ).toBeLessThan(8192);
     });
   });
 
