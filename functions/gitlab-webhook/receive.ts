@@ -1,11 +1,11 @@
 import type { z } from 'zod';
 
-import { putEvents } from '../shared/aws/eventbridge';
 import { PermanentError } from '../shared/errors';
 import { busEntry, DetailType } from '../shared/events';
-import type { RunTools } from '../shared/make-handler';
+import { outcomeMetric, type RunTools } from '../shared/make-handler';
 import { lazyConfigSlice } from '../shared/settings';
 import { decideWebhook } from './decide';
+import { handOff } from './hand-off';
 import { PushPayload } from './payload';
 import type { FunctionUrlEvent } from './schema';
 import { verifyToken } from './secret';
@@ -31,7 +31,20 @@ export type WebhookOutcome =
       rules: string[];
       eventIds: string[];
       itemCount: number;
+    }
+  | {
+      /** Safe, but late: the fallback topic holds the push until the redrive puts it. */
+      statusCode: 202;
+      outcome: 'deferred';
+      reason: string;
+      pipelines: string[];
+      rules: string[];
+      messageId: string;
+      itemCount: number;
     };
+
+/** The webhook's outcome metric when the fallback took a push; it has its own alarm. */
+export const DEFERRED_METRIC = outcomeMetric('deferred');
 
 const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook']);
 
@@ -129,14 +142,18 @@ export const receiveWebhook = async (
       cfg.eventBusName,
     ),
   );
-  const eventIds = await putEvents(entries);
-  return {
-    statusCode: 200,
-    outcome: 'queued',
+  const handed = await handOff(
+    entries,
+    { fallbackTopicArn: cfg.fallbackTopicArn, origin: `gitlab:${deliveryKey}` },
+    logger,
+  );
+  const common = {
     reason: decision.reason,
     pipelines: decision.requests.map((r) => r.pipeline),
     rules: [...new Set(decision.requests.flatMap((r) => r.rules))],
-    eventIds,
     itemCount: entries.length,
   };
+  return handed.kind === 'put'
+    ? { statusCode: 200, outcome: 'queued', ...common, eventIds: handed.eventIds }
+    : { statusCode: 202, outcome: 'deferred', ...common, messageId: handed.messageId };
 };

@@ -1,5 +1,6 @@
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -7,6 +8,8 @@ import type { handler as Handler } from '../../../functions/gitlab-webhook/handl
 import { type FunctionUrlEvent, resetSettings } from '../../../functions/gitlab-webhook/receive';
 import { resetSecretState } from '../../../functions/gitlab-webhook/secret';
 import { resetEventBridgeClient } from '../../../functions/shared/aws/eventbridge';
+import { resetSnsClient } from '../../../functions/shared/aws/sns';
+import { RedriveMessage } from '../../../functions/shared/redrive';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { context } from '../../helpers/context';
 import { fixture } from '../../helpers/fixtures';
@@ -14,14 +17,17 @@ import { jsonLines, logEntries, metricNames, output } from '../../helpers/output
 
 const ssm = mockClient(SSMClient);
 const eventBridge = mockClient(EventBridgeClient);
+const sns = mockClient(SNSClient);
 
 const TOKEN = 'test-webhook-token';
 const WRONG = 'wrong-webhook-token';
 const PARAMETER = '/runner-autopilot/gitlab-webhook-token';
 const BUS = 'runner-autopilot-gitlab-runners';
+const FALLBACK = 'arn:aws:sns:us-east-2:123456789012:webhook-fallback';
 
 const SETTINGS = {
   eventBusName: BUS,
+  fallbackTopicArn: FALLBACK,
   secret: { parameter: PARAMETER },
   rules: [
     {
@@ -48,8 +54,10 @@ beforeEach(() => {
   process.env = { ...ENV, POWERTOOLS_LOGGER_LOG_EVENT: 'true', [CONFIG_ENV]: JSON.stringify(SETTINGS) };
   ssm.reset();
   eventBridge.reset();
+  sns.reset();
   ssm.onAnyCommand().rejects(new Error('unexpected SSM call'));
   eventBridge.onAnyCommand().rejects(new Error('unexpected EventBridge call'));
+  sns.onAnyCommand().rejects(new Error('unexpected SNS call'));
   ssm
     .on(GetParameterCommand, { Name: PARAMETER, WithDecryption: true })
     .resolves({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: TOKEN } });
@@ -61,6 +69,7 @@ beforeEach(() => {
   resetSecretState();
   resetSettings();
   resetEventBridgeClient();
+  resetSnsClient();
 });
 
 afterAll(() => {
@@ -484,21 +493,92 @@ describe('gitlab-webhook handler', () => {
     });
   });
 
-  describe('503 so GitLab retries', () => {
-    it('answers 503 when PutEvents reports failed entries', async () => {
-      eventBridge.on(PutEventsCommand).resolves({
-        FailedEntryCount: 1,
-        Entries: [
-          { EventId: 'event-1' },
-          { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' },
-        ],
+  describe('202 deferred: PutEvents keeps failing, the fallback topic holds the push', () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+    it.each<[string, () => void]>([
+      [
+        'reports failed entries',
+        () =>
+          void eventBridge.on(PutEventsCommand).resolves({
+            FailedEntryCount: 1,
+            Entries: [
+              { EventId: 'event-1' },
+              { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' },
+            ],
+          }),
+      ],
+      ['is throttled past its retries', () => void eventBridge.on(PutEventsCommand).rejects(throttled)],
+    ])('answers 202 deferred when PutEvents %s, counting Deferred', async (_name, failPutEvents) => {
+      failPutEvents();
+      sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+
+      const result = await invoke(load('push'));
+
+      expect(result.statusCode).toBe(202);
+      expect(result.body).toEqual({
+        outcome: 'deferred',
+        reason: 'push to platform/runner-images main (fdca6c00) matched rule runner-images',
+        pipelines: ['jobs', 'manager'],
+        rules: ['runner-images'],
+        messageId: 'message-1',
+        itemCount: 2,
       });
+      expect(metricNames()).toContain('Deferred');
+      expect(metricNames()).not.toContain('TransientFailure');
+      expect(logEntries().filter((l) => l.level === 'WARN')).toEqual([
+        expect.objectContaining({ message: 'PutEvents failed: handing the entries to the fallback topic' }),
+      ]);
+    });
+
+    it('hands the fallback the very entries it could not put, idempotency keys included', async () => {
+      eventBridge.on(PutEventsCommand).rejects(throttled);
+      sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+
+      await invoke(load('push'));
+
+      const put = sentEntries();
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      const input = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+      expect(input.TopicArn).toBe(FALLBACK);
+      expect(input.Subject).toBeUndefined();
+      const message = RedriveMessage.parse(JSON.parse(input.Message ?? ''));
+      expect(message).toEqual({
+        origin: 'gitlab:b1e4f7a2-6c3d-4e5f-8a9b-0c1d2e3f4a5b',
+        entries: put.map((e) => ({ detailType: e.DetailType, detail: e.Detail })),
+      });
+      expect(message.entries.map((e) => (e.detail as { idempotencyKey: string }).idempotencyKey)).toEqual([
+        'gitlab:b1e4f7a2-6c3d-4e5f-8a9b-0c1d2e3f4a5b:jobs',
+        'gitlab:b1e4f7a2-6c3d-4e5f-8a9b-0c1d2e3f4a5b:manager',
+      ]);
+    });
+
+    it('does not touch the fallback when PutEvents succeeds', async () => {
+      await invoke(load('push'));
+
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    });
+  });
+
+  describe('503: the push is lost only when the fallback fails too', () => {
+    it('answers 503 when PutEvents and the fallback topic both fail, logging both errors', async () => {
+      eventBridge
+        .on(PutEventsCommand)
+        .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+      sns
+        .on(PublishCommand)
+        .rejects(Object.assign(new Error('denied'), { name: 'AuthorizationErrorException' }));
 
       const result = await invoke(load('push'));
 
       expect(result.statusCode).toBe(503);
       expect(result.body).toEqual({ outcome: 'failed', reason: 'temporary failure, retry later' });
       expect(metricNames()).toContain('TransientFailure');
+      expect(metricNames()).not.toContain('Deferred');
+      const failed = logEntries().find((l) => l.message === 'failed') as { error: { message: string } };
+      expect(failed.error.message).toMatch(/PutEvents and the fallback topic both failed/);
+      expect(output()).toContain('Rate exceeded');
+      expect(output()).toContain('denied');
     });
 
     it('answers 503 without putting events when the secret cannot be read', async () => {
@@ -562,10 +642,11 @@ describe('gitlab-webhook handler', () => {
       },
     );
 
-    it('503 from PutEvents: the token is in no log line', async () => {
+    it('503 from PutEvents and the fallback: the token is in no log line', async () => {
       eventBridge
         .on(PutEventsCommand)
         .resolves({ FailedEntryCount: 2, Entries: [{ ErrorCode: 'InternalFailure' }] });
+      sns.on(PublishCommand).rejects(new Error('InternalError'));
 
       await invoke(load('push'));
 
