@@ -15,8 +15,8 @@ import { redriveMessage } from '../shared/redrive';
  * Both steps have a deadline, attempts and backoff included: with a cold start they answer well
  * inside GitLab's 10 s (the interactive client also cuts each attempt at 600 ms).
  */
-export const PUT_DEADLINE_MS = 1500;
-export const FALLBACK_DEADLINE_MS = 1200;
+export const PUT_DEADLINE_MS = 1200;
+export const FALLBACK_DEADLINE_MS = 1000;
 
 export type HandOff =
   | { readonly kind: 'put'; readonly eventIds: string[] }
