@@ -57,6 +57,11 @@ export interface AutopilotFunctionProps {
   readonly logLevel?: string;
   /** A fixed name, for a function whose ARN must be known before it exists. @default - generated */
   readonly functionName?: string;
+  /**
+   * Concurrency reserved for (and capping) this function; the account must keep 100 unreserved.
+   * @default - none: the function shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -122,6 +127,9 @@ export class AutopilotFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
       logGroup,
       environment: {
         ...references,

@@ -16,6 +16,7 @@ import type { Construct } from 'constructs';
 
 import type { SuiteConfig } from '../functions/shared/config';
 import { DetailType, EVENT_SOURCE } from '../functions/shared/events';
+import { DEFERRED_METRIC } from '../functions/gitlab-webhook/receive';
 import type { WebhookSettings } from '../functions/gitlab-webhook/settings';
 import type { ImageStateSettings } from '../functions/image-state/settings';
 import type { StartBakeSettings } from '../functions/start-bake/settings';
@@ -28,6 +29,7 @@ import { Alerts } from './health/alerts';
 import { AutopilotDashboard } from './health/dashboard';
 import { Rollout } from './rollout/rollout';
 import { toSchedulerCron } from './schedule';
+import { WebhookFallback } from './webhook-fallback';
 
 /** What the functions need to know of one image pipeline; names are plain strings, never tokens. */
 export interface PipelineRef {
@@ -211,9 +213,19 @@ export class AutopilotStack extends Stack {
   }
 
   private addWebhook(config: SuiteConfig): void {
-    const webhook = config.gitlab.webhook;
-    if (!webhook) return;
-    const settings: WebhookSettings = { ...webhook, eventBusName: this.bus.eventBusName };
+    if (!config.gitlab.webhook) return;
+    // Infra only: the function's own slice carries no reserved concurrency.
+    const { reservedConcurrency, ...webhook } = config.gitlab.webhook;
+    const fallback = new WebhookFallback(this, 'WebhookFallback', {
+      bus: this.bus,
+      addFunction: (props) => this.addFunction(props),
+      logLevel: config.logLevel,
+    });
+    const settings: WebhookSettings = {
+      ...webhook,
+      eventBusName: this.bus.eventBusName,
+      fallbackTopicArn: fallback.topic.topicArn,
+    };
     const fn = this.addFunction({
       name: 'gitlab-webhook',
       description: 'GitLab push / tag push webhook: verifies the token, puts Bake Requested',
@@ -222,8 +234,10 @@ export class AutopilotStack extends Stack {
       // Answers synchronously over its Function URL: no async retries or failure queue.
       asyncInvoke: false,
       timeout: Duration.seconds(10),
+      ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
     });
     this.bus.grantPutEventsTo(fn.function);
+    fallback.topic.grantPublish(fn.function);
     if ('parameter' in webhook.secret) {
       fn.function.addToRolePolicy(
         new PolicyStatement({
@@ -262,7 +276,18 @@ export class AutopilotStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    // No reserved concurrency: GitLab disables hooks whose deliveries fail, throttling included.
+    new Alarm(this, 'WebhookDeferredAlarm', {
+      alarmDescription:
+        "PutEvents failed while GitLab waited, so the webhook handed pushes to its fallback topic: their bakes start late (once the redrive function puts them), not never. Runbook: read the WARN lines 'PutEvents failed' of gitlab-webhook for the error (throttling, access denied, an outage); if the redrive's dead-letter queue fills too, fix the cause and redrive it.",
+      metric: fn.metric(DEFERRED_METRIC),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    // Reserved concurrency only when configured: a cap throttles GitLab's own deliveries too (a
+    // throttled delivery is lost and counts toward disabling the hook), and an account must keep
+    // 100 units unreserved, so a default would fail small accounts' deploys.
     const url = fn.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
     new CfnOutput(this, 'WebhookUrl', {
       value: url.url,

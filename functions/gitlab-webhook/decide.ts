@@ -40,7 +40,15 @@ export type WebhookDecision =
 type Changes =
   { readonly kind: 'all'; readonly why: string } | { readonly kind: 'listed'; readonly paths: string[] };
 
-const REASON_MAX = 1024;
+/** Every reason is echoed in an answer and a log line: none may grow with the payload. */
+export const REASON_MAX = 1024;
+
+/** Longest part of a pushed value (ref, project path, changed path) quoted in a reason. */
+export const QUOTED_MAX = 120;
+
+/** A sender-chosen value cut short, saying how long it was, so no reason grows with the payload. */
+export const clip = (value: string, max = QUOTED_MAX): string =>
+  value.length <= max ? value : `${value.slice(0, max)}... (${value.length} characters)`;
 
 export const parseRef = (ref: string): Ref | undefined => {
   if (ref.startsWith('refs/heads/')) return { kind: 'branch', name: ref.slice('refs/heads/'.length) };
@@ -74,36 +82,37 @@ const judge = (rule: WebhookRule, push: PushPayload, ref: Ref, changes: Changes)
   // GitLab keeps project paths unique regardless of case, so compare them that way.
   const project = push.project.path_with_namespace;
   if (rule.project.toLowerCase() !== project.toLowerCase())
-    return no(`project ${project} is not ${rule.project}`);
+    return no(`project ${clip(project)} is not ${rule.project}`);
 
   const anyBranch = ref.kind === 'branch' && rule.branches.length === 0 && rule.tags.length === 0;
   const refGlobs = ref.kind === 'branch' ? rule.branches : rule.tags;
   if (!anyBranch && !anyGlob(refGlobs)(ref.name))
     return no(
       refGlobs.length
-        ? `${ref.kind} ${ref.name} matches none of ${quote(refGlobs)}`
+        ? `${ref.kind} ${clip(ref.name)} matches none of ${quote(refGlobs)}`
         : `the rule lists no ${ref.kind === 'tag' ? 'tags' : 'branches'}`,
     );
 
-  if (rule.paths.length === 0) return yes(`${ref.kind} ${ref.name}, any change`);
-  if (changes.kind === 'all') return yes(`${ref.kind} ${ref.name}, ${changes.why}`);
+  const shown = `${ref.kind} ${clip(ref.name)}`;
+  if (rule.paths.length === 0) return yes(`${shown}, any change`);
+  if (changes.kind === 'all') return yes(`${shown}, ${changes.why}`);
   for (const glob of rule.paths) {
     const re = globToRegExp(glob);
     const hit = changes.paths.find((p) => re.test(p));
-    if (hit !== undefined) return yes(`${ref.kind} ${ref.name}, ${hit} matches '${glob}'`);
+    if (hit !== undefined) return yes(`${shown}, ${clip(hit)} matches '${glob}'`);
   }
   return no(`none of ${changes.paths.length} changed paths matches ${quote(rule.paths)}`);
 };
 
 export const decideWebhook = (push: PushPayload, rules: readonly WebhookRule[]): WebhookDecision => {
   const ref = parseRef(push.ref);
-  if (!ref) return { kind: 'ignore', reason: `ref ${push.ref} is neither a branch nor a tag` };
-  if (isDeletion(push)) return { kind: 'ignore', reason: `${ref.kind} ${ref.name} was deleted` };
+  if (!ref) return { kind: 'ignore', reason: `ref ${clip(push.ref)} is neither a branch nor a tag` };
+  if (isDeletion(push)) return { kind: 'ignore', reason: `${ref.kind} ${clip(ref.name)} was deleted` };
 
   const changes = changesOf(push, ref);
   const verdicts = rules.map((rule) => judge(rule, push, ref, changes));
   const sha = (push.checkout_sha ?? push.after).slice(0, 8);
-  const origin = `${ref.kind === 'tag' ? 'tag push' : 'push'} to ${push.project.path_with_namespace} ${ref.name} (${sha})`;
+  const origin = `${ref.kind === 'tag' ? 'tag push' : 'push'} to ${clip(push.project.path_with_namespace)} ${clip(ref.name)} (${sha})`;
 
   const byPipeline = new Map<string, string[]>();
   rules.forEach((rule, i) => {
@@ -125,5 +134,10 @@ export const decideWebhook = (push: PushPayload, rules: readonly WebhookRule[]):
     reason: `${origin} matched rule ${names.join(', ')}`.slice(0, REASON_MAX),
   }));
   const matched = [...new Set(requests.flatMap((r) => r.rules))];
-  return { kind: 'bake', reason: `${origin} matched rule ${matched.join(', ')}`, requests, verdicts };
+  return {
+    kind: 'bake',
+    reason: `${origin} matched rule ${matched.join(', ')}`.slice(0, REASON_MAX),
+    requests,
+    verdicts,
+  };
 };

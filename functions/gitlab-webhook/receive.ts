@@ -1,27 +1,27 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { LambdaFunctionUrlSchema } from '@aws-lambda-powertools/parser/schemas/lambda';
 import type { z } from 'zod';
 
-import { putEvents } from '../shared/aws/eventbridge';
 import { PermanentError } from '../shared/errors';
 import { busEntry, DetailType } from '../shared/events';
-import type { RunTools } from '../shared/make-handler';
+import { outcomeMetric, type RunTools } from '../shared/make-handler';
 import { lazyConfigSlice } from '../shared/settings';
 import { decideWebhook } from './decide';
+import { handOff } from './hand-off';
 import { PushPayload } from './payload';
+import type { FunctionUrlEvent } from './schema';
 import { verifyToken } from './secret';
 import { WebhookSettings } from './settings';
 
 /**
- * One GitLab delivery: authenticate, bound and parse the body, decide, put one `Bake Requested`
- * event per pipeline. Order matters: the token is checked before any other work, and PutEvents,
- * the only side effect, comes last so its failure is a 503 that GitLab retries.
+ * One GitLab delivery: authenticate, check the method, bound and parse the body, decide, put one
+ * `Bake Requested` event per pipeline. Order matters: the token is checked before anything else
+ * about the request, so only a holder of the token can provoke more than a 401.
  */
 
-export type FunctionUrlEvent = z.infer<typeof LambdaFunctionUrlSchema>;
+export type { FunctionUrlEvent };
 
 export type WebhookOutcome =
   | { statusCode: 401; outcome: 'unauthorized'; reason: string }
+  | { statusCode: 405; outcome: 'method-not-allowed'; reason: string; headers: { allow: 'POST' } }
   | { statusCode: 202; outcome: 'ignored' | 'no-match'; reason: string }
   | {
       statusCode: 200;
@@ -31,7 +31,20 @@ export type WebhookOutcome =
       rules: string[];
       eventIds: string[];
       itemCount: number;
+    }
+  | {
+      /** Safe, but late: the fallback topic holds the push until the redrive puts it. */
+      statusCode: 202;
+      outcome: 'deferred';
+      reason: string;
+      pipelines: string[];
+      rules: string[];
+      messageId: string;
+      itemCount: number;
     };
+
+/** The webhook's outcome metric when the fallback took a push; it has its own alarm. */
+export const DEFERRED_METRIC = outcomeMetric('deferred');
 
 const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook']);
 
@@ -75,17 +88,25 @@ const parseJson = (event: FunctionUrlEvent): unknown => {
 
 export const receiveWebhook = async (
   event: FunctionUrlEvent,
-  { logger, metrics, now }: RunTools,
+  { logger, now }: RunTools,
 ): Promise<WebhookOutcome> => {
   const cfg = settings.get();
   const headers = lowerCaseKeys(event.headers);
 
   if (!(await verifyToken(headers['x-gitlab-token'], cfg.secret, now().getTime()))) {
-    // Counted rather than thrown: a probe of a public URL is not our failure, but a GitLab hook
-    // left with an old token is, and this metric is what shows it.
-    metrics.addMetric('Unauthorized', MetricUnit.Count, 1);
+    // An answer, not a thrown error: a probe of a public URL is not our failure. Its outcome metric
+    // (`Unauthorized`) has its own alarm, for a GitLab hook left with an old token.
     return { statusCode: 401, outcome: 'unauthorized', reason: 'missing or wrong X-Gitlab-Token' };
   }
+  const method = event.requestContext.http.method;
+  // GitLab only ever POSTs; another method from a holder of the token is a mistake, not a page.
+  if (method !== 'POST')
+    return {
+      statusCode: 405,
+      outcome: 'method-not-allowed',
+      reason: `method ${shown(method)} is not POST`,
+      headers: { allow: 'POST' },
+    };
   const gitlabEvent = headers['x-gitlab-event'];
   // Idempotency-Key (GitLab 17.4+) is kept on retries; the event UUID is the older fallback.
   const deliveryKey = headers['idempotency-key'] || headers['x-gitlab-event-uuid'];
@@ -121,14 +142,18 @@ export const receiveWebhook = async (
       cfg.eventBusName,
     ),
   );
-  const eventIds = await putEvents(entries);
-  return {
-    statusCode: 200,
-    outcome: 'queued',
+  const handed = await handOff(
+    entries,
+    { fallbackTopicArn: cfg.fallbackTopicArn, origin: `gitlab:${deliveryKey}` },
+    logger,
+  );
+  const common = {
     reason: decision.reason,
     pipelines: decision.requests.map((r) => r.pipeline),
     rules: [...new Set(decision.requests.flatMap((r) => r.rules))],
-    eventIds,
     itemCount: entries.length,
   };
+  return handed.kind === 'put'
+    ? { statusCode: 200, outcome: 'queued', ...common, eventIds: handed.eventIds }
+    : { statusCode: 202, outcome: 'deferred', ...common, messageId: handed.messageId };
 };

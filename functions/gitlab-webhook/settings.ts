@@ -31,6 +31,8 @@ export type WebhookRule = z.infer<typeof WebhookRule>;
 
 export const WebhookSettings = z.strictObject({
   eventBusName: z.string().min(1),
+  /** Where a push goes when PutEvents keeps failing; the redrive function puts it later. */
+  fallbackTopicArn: z.string().min(1),
   secret: SecretRef,
   /** Bodies above this are refused with 413 before parsing; a push of 20 commits is far smaller. */
   maxBodyBytes: z

@@ -99,8 +99,17 @@ export const SuiteConfig = z
       url: z.url({ protocol: /^https$/, message: 'must be an https URL' }),
       /** Baked into job images and the manager image: the two must match. */
       runnerVersion: version,
-      /** The stack adds the bus name when it hands the webhook its slice. */
-      webhook: WebhookSettings.omit({ eventBusName: true }).optional(),
+      /** The stack adds the bus name and the fallback topic when it hands the webhook its slice. */
+      webhook: WebhookSettings.omit({ eventBusName: true, fallbackTopicArn: true })
+        .extend({
+          /**
+           * Reserved concurrency of the webhook function, opt-in: a bound on what a flood of
+           * requests to its public URL can take from the account. Reserving needs the account to
+           * keep 100 units unreserved, and a bound below GitLab's own peak loses pushes (README).
+           */
+          reservedConcurrency: z.number().int().min(1).optional(),
+        })
+        .optional(),
     }),
     pipelines: z.array(Pipeline).min(1),
     fleets: z.array(Fleet).default([]),

@@ -18,6 +18,8 @@ export interface Outcome {
 
 export interface HttpOutcome extends Outcome {
   readonly statusCode: number;
+  /** Response headers (e.g. `allow` on a 405); never part of the body. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What a run for an event resolves with when its input is refused for good. */
@@ -48,6 +50,11 @@ export interface HandlerSpec<S extends z.ZodType, R extends Outcome> {
   readonly correlationIdPath?: string;
   /** The raw event holds a secret (a webhook token header): never log it, whatever POWERTOOLS_LOGGER_LOG_EVENT says. */
   readonly sensitiveInput?: boolean;
+  /**
+   * Outcomes logged at debug instead of info: answers anyone on the internet can provoke (a 401),
+   * so a flood of them costs no log ingestion. Their metric is still counted.
+   */
+  readonly quietOutcomes?: readonly string[];
   readonly run: (input: z.infer<S>, tools: RunTools) => Promise<R>;
 }
 
@@ -99,7 +106,8 @@ const build = <S extends z.ZodType, R extends Outcome, Out>(
     }
     try {
       const outcome = await spec.run(parsed.data, { logger, metrics, context, now: () => new Date() });
-      logger.info(outcome.outcome, { ...outcome });
+      if (spec.quietOutcomes?.includes(outcome.outcome)) logger.debug(outcome.outcome, { ...outcome });
+      else logger.info(outcome.outcome, { ...outcome });
       metrics.addMetric(outcomeMetric(outcome.outcome), MetricUnit.Count, 1);
       return respond.ok(outcome);
     } catch (error) {
@@ -137,9 +145,13 @@ export const makeHandler = <S extends z.ZodType, R extends Outcome>(spec: Handle
     },
   });
 
-const json = (statusCode: number, body: object): FunctionUrlResult => ({
+const json = (
+  statusCode: number,
+  body: object,
+  headers: Readonly<Record<string, string>> = {},
+): FunctionUrlResult => ({
   statusCode,
-  headers: { 'content-type': 'application/json' },
+  headers: { ...headers, 'content-type': 'application/json' },
   body: JSON.stringify(body),
 });
 
@@ -149,7 +161,7 @@ const json = (statusCode: number, body: object): FunctionUrlResult => ({
  */
 export const makeHttpHandler = <S extends z.ZodType, R extends HttpOutcome>(spec: HandlerSpec<S, R>) =>
   build<S, R, FunctionUrlResult>(spec, {
-    ok: ({ statusCode, ...body }) => json(statusCode, body),
+    ok: ({ statusCode, headers, ...body }) => json(statusCode, body, headers),
     rejected: (error) => json(error.statusCode, { outcome: 'rejected', reason: error.message }),
     failed: () => json(503, { outcome: 'failed', reason: 'temporary failure, retry later' }),
   });

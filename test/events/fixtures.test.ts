@@ -3,23 +3,30 @@ import { join, relative } from 'node:path';
 
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { LambdaFunctionUrlSchema } from '@aws-lambda-powertools/parser/schemas/lambda';
+import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { z } from 'zod';
 
 import { DriftCheck, ManifestChanged } from '../../functions/apply-config/schema';
 import { CommandStatusChange } from '../../functions/command-status/schema';
 import { SweepInput } from '../../functions/fleet-sweeper/schema';
 import { HousekeepingInput } from '../../functions/housekeeper/schema';
+import { SqsEvent } from '../../functions/redrive/schema';
 import { AlarmStateChange } from '../../functions/rollback/schema';
 import { StepInput } from '../../functions/rollout-step/schema';
 
 import { ImageStateChange } from '../../functions/image-state/schema';
 import { busEvent, DetailType } from '../../functions/shared/events';
+import { RedriveMessage } from '../../functions/shared/redrive';
 import { ScheduledBake } from '../../functions/start-bake/schema';
 import { EVENTS_DIR, fixture } from '../helpers/fixtures';
 
 /** Which schema each folder of `events/` must satisfy: the one its function parses with. */
 const SCHEMAS: Record<string, z.ZodType> = {
   gitlab: LambdaFunctionUrlSchema,
+  // Real-shaped (Powertools' full schema), parsed by the redrive's own, with a redrive message inside.
+  sqs: SqsSchema.and(SqsEvent).refine((e) =>
+    e.Records.every((r) => RedriveMessage.safeParse(JSON.parse(r.body)).success),
+  ),
   imagebuilder: ImageStateChange,
   ssm: CommandStatusChange,
   'ssm/parameter-store-change.manifest.json': ManifestChanged,

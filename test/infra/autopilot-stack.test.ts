@@ -411,8 +411,20 @@ describe('AutopilotStack', () => {
       expect(services).toEqual(functionNames());
     });
 
-    it('alarms on the depth of every dead-letter queue', () => {
-      const queues = Object.keys(template.findResources('AWS::SQS::Queue')).sort();
+    it('alarms on the depth of every dead-letter queue, and on the backlog of every queue that has one', () => {
+      const all = template.findResources('AWS::SQS::Queue') as Record<string, Resource>;
+      const withDeadLetters = Object.keys(all).filter((id) => all[id]?.Properties.RedrivePolicy);
+      const queues = Object.keys(all)
+        .filter((id) => !withDeadLetters.includes(id))
+        .sort();
+      const queueOf = (a: Resource) =>
+        (a.Properties.Dimensions as { Value: { 'Fn::GetAtt': string[] } }[])[0]?.Value['Fn::GetAtt'][0];
+
+      expect(
+        alarms()
+          .filter((a) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage')
+          .map(queueOf),
+      ).toEqual(withDeadLetters);
       const watched = alarms()
         .filter((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible')
         .map(

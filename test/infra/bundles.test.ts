@@ -7,7 +7,9 @@ import { esbuildOptions } from '../../infra/bundling';
 
 /** The SDK clients each function calls: cold start is dominated by loading them (DESIGN.md). */
 const CLIENTS: Record<string, string[]> = {
-  'gitlab-webhook': ['client-eventbridge', 'client-secrets-manager', 'client-ssm'],
+  // SNS only for its fallback topic, when PutEvents fails while GitLab waits.
+  'gitlab-webhook': ['client-eventbridge', 'client-secrets-manager', 'client-sns', 'client-ssm'],
+  redrive: ['client-eventbridge'],
   'start-bake': ['client-imagebuilder'],
   'image-state': ['client-eventbridge', 'client-imagebuilder'],
   housekeeper: ['client-auto-scaling', 'client-dynamodb', 'client-ec2'],

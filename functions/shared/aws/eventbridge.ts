@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 
 import { PermanentError, TransientError } from '../errors';
 import type { BusEntry } from '../events';
-import { clientConfig } from './client-config';
+import { type CallOptions, clientConfig, interactiveClientConfig, sendOptions } from './client-config';
 
 /**
  * PutEvents takes 1-10 entries, and refuses the whole request when its entries total 256 KB or
@@ -12,9 +12,14 @@ const MAX_ENTRIES = 10;
 const MAX_BYTES = 256 * 1024;
 
 let client: EventBridgeClient | undefined;
-const eventBridge = (): EventBridgeClient => (client ??= new EventBridgeClient(clientConfig));
+let interactiveClient: EventBridgeClient | undefined;
+const eventBridge = (interactive: boolean): EventBridgeClient =>
+  interactive
+    ? (interactiveClient ??= new EventBridgeClient(interactiveClientConfig))
+    : (client ??= new EventBridgeClient(clientConfig));
 export const resetEventBridgeClient = (): void => {
   client = undefined;
+  interactiveClient = undefined;
 };
 
 /** An entry's size as EventBridge counts it: the UTF-8 bytes of its source, type, detail and resources. */
@@ -53,11 +58,16 @@ const batches = (entries: readonly BusEntry[]): BusEntry[][] => {
  * checked before the first call, so an entry too large to put sends nothing. A partly failed
  * batch is an error (retried as a whole: consumers are idempotent on the detail's idempotency key).
  * A bus that does not exist is not reported by AWS: the events are dropped (aws/aws-sdk#186).
+ * A deadline covers every batch of the call.
  */
-export const putEvents = async (entries: readonly BusEntry[]): Promise<string[]> => {
+export const putEvents = async (entries: readonly BusEntry[], call: CallOptions = {}): Promise<string[]> => {
   const ids: string[] = [];
+  const options = sendOptions(call);
   for (const batch of batches(entries)) {
-    const out = await eventBridge().send(new PutEventsCommand({ Entries: batch }));
+    const out = await eventBridge(call.interactive ?? false).send(
+      new PutEventsCommand({ Entries: batch }),
+      options,
+    );
     if (out.FailedEntryCount) {
       const codes = [...new Set((out.Entries ?? []).flatMap((e) => (e.ErrorCode ? [e.ErrorCode] : [])))];
       throw new TransientError(

@@ -1,12 +1,17 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 
 import { TransientError } from '../errors';
-import { clientConfig } from './client-config';
+import { type CallOptions, clientConfig, interactiveClientConfig, sendOptions } from './client-config';
 
 let client: SNSClient | undefined;
-const sns = (): SNSClient => (client ??= new SNSClient(clientConfig));
+let interactiveClient: SNSClient | undefined;
+const sns = (interactive: boolean): SNSClient =>
+  interactive
+    ? (interactiveClient ??= new SNSClient(interactiveClientConfig))
+    : (client ??= new SNSClient(clientConfig));
 export const resetSnsClient = (): void => {
   client = undefined;
+  interactiveClient = undefined;
 };
 
 /** Publish: "Subjects must be ... less than 100 characters long", no line breaks or control characters. */
@@ -45,20 +50,22 @@ export const snsMessage = (text: string): string => {
  * Publishes one message to a topic (subject and body fitted to Publish's limits) and returns its
  * message id. Every failure is transient here, whatever the SDK called it, with the SDK's error as
  * `cause`: a missing topic or a denied publish is a deployment fault the retry (or the failure
- * queue and its alarm) surfaces.
+ * queue and its alarm) surfaces. Without a subject (a message for a queue, not a person) nothing
+ * is set; a message meant for a machine must fit whole, so check its size before (a cut message
+ * is no longer JSON).
  */
-export const publish = async (input: {
-  topicArn: string;
-  subject: string;
-  message: string;
-}): Promise<string> => {
+export const publish = async (
+  input: { topicArn: string; subject?: string; message: string },
+  call: CallOptions = {},
+): Promise<string> => {
   try {
-    const out = await sns().send(
+    const out = await sns(call.interactive ?? false).send(
       new PublishCommand({
         TopicArn: input.topicArn,
-        Subject: snsSubject(input.subject),
+        ...(input.subject === undefined ? {} : { Subject: snsSubject(input.subject) }),
         Message: snsMessage(input.message),
       }),
+      sendOptions(call),
     );
     return out.MessageId ?? '';
   } catch (error) {

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 
-import { decideWebhook, type WebhookDecision } from '../../../functions/gitlab-webhook/decide';
+import {
+  clip,
+  decideWebhook,
+  QUOTED_MAX,
+  REASON_MAX,
+  type WebhookDecision,
+} from '../../../functions/gitlab-webhook/decide';
 import { PushPayload } from '../../../functions/gitlab-webhook/payload';
 import { WebhookRule } from '../../../functions/gitlab-webhook/settings';
 import { push, rule, rules } from '../../arbitraries/gitlab';
@@ -190,6 +196,38 @@ describe('decideWebhook', () => {
     const r = WebhookRule.parse({ ...runnerImages, paths: [] });
 
     expect(decideWebhook(pushOf({ changed: [], total: 0 }), [r]).kind).toBe('bake');
+  });
+
+  describe('pushed values are quoted cut short', () => {
+    const huge = 'x'.repeat(500_000);
+    const reasonsOf = (d: WebhookDecision): string[] => [
+      d.reason,
+      ...(d.kind === 'ignore' ? [] : d.verdicts.map((v) => v.why)),
+      ...(d.kind === 'bake' ? d.requests.map((r) => r.reason) : []),
+    ];
+
+    it.each<[string, PushShape]>([
+      ['a ref that is neither a branch nor a tag', { ref: `refs/odd/${huge}` }],
+      ['a deleted branch', { ref: `refs/heads/${huge}`, after: ZEROS, checkoutSha: null }],
+      ['a branch that matches no rule', { ref: `refs/heads/${huge}` }],
+      ['a tag that matches', { ref: `refs/tags/v${huge}` }],
+      ['a project of another name', { project: `platform/${huge}` }],
+      ['a changed path that matches', { changed: [[`images/${huge}`]] }],
+    ])('%s of 500,000 characters', (_name, shape) => {
+      const decision = decideWebhook(pushOf(shape), [runnerImages]);
+
+      for (const reason of reasonsOf(decision)) {
+        expect(reason.length).toBeLessThanOrEqual(REASON_MAX);
+        expect(reason).not.toContain('x'.repeat(QUOTED_MAX + 1));
+      }
+    });
+
+    it('keeps a short value whole and says how long a cut one was', () => {
+      expect(clip('main')).toBe('main');
+      expect(clip('a'.repeat(QUOTED_MAX + 1))).toBe(
+        `${'a'.repeat(QUOTED_MAX)}... (${QUOTED_MAX + 1} characters)`,
+      );
+    });
   });
 
   describe('properties', () => {

@@ -1,5 +1,6 @@
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -7,21 +8,26 @@ import type { handler as Handler } from '../../../functions/gitlab-webhook/handl
 import { type FunctionUrlEvent, resetSettings } from '../../../functions/gitlab-webhook/receive';
 import { resetSecretState } from '../../../functions/gitlab-webhook/secret';
 import { resetEventBridgeClient } from '../../../functions/shared/aws/eventbridge';
+import { resetSnsClient } from '../../../functions/shared/aws/sns';
+import { RedriveMessage } from '../../../functions/shared/redrive';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { context } from '../../helpers/context';
 import { fixture } from '../../helpers/fixtures';
-import { logEntries, metricNames, output } from '../../helpers/output';
+import { jsonLines, logEntries, metricNames, output } from '../../helpers/output';
 
 const ssm = mockClient(SSMClient);
 const eventBridge = mockClient(EventBridgeClient);
+const sns = mockClient(SNSClient);
 
 const TOKEN = 'test-webhook-token';
 const WRONG = 'wrong-webhook-token';
 const PARAMETER = '/runner-autopilot/gitlab-webhook-token';
 const BUS = 'runner-autopilot-gitlab-runners';
+const FALLBACK = 'arn:aws:sns:us-east-2:123456789012:webhook-fallback';
 
 const SETTINGS = {
   eventBusName: BUS,
+  fallbackTopicArn: FALLBACK,
   secret: { parameter: PARAMETER },
   rules: [
     {
@@ -48,8 +54,10 @@ beforeEach(() => {
   process.env = { ...ENV, POWERTOOLS_LOGGER_LOG_EVENT: 'true', [CONFIG_ENV]: JSON.stringify(SETTINGS) };
   ssm.reset();
   eventBridge.reset();
+  sns.reset();
   ssm.onAnyCommand().rejects(new Error('unexpected SSM call'));
   eventBridge.onAnyCommand().rejects(new Error('unexpected EventBridge call'));
+  sns.onAnyCommand().rejects(new Error('unexpected SNS call'));
   ssm
     .on(GetParameterCommand, { Name: PARAMETER, WithDecryption: true })
     .resolves({ Parameter: { Name: PARAMETER, Type: 'SecureString', Value: TOKEN } });
@@ -61,6 +69,7 @@ beforeEach(() => {
   resetSecretState();
   resetSettings();
   resetEventBridgeClient();
+  resetSnsClient();
 });
 
 afterAll(() => {
@@ -262,6 +271,99 @@ describe('gitlab-webhook handler', () => {
     });
   });
 
+  describe('the token comes before the envelope (nobody can page the team without it)', () => {
+    const odd: Patch = (e) => {
+      const http = e.requestContext.http as Record<string, unknown>;
+      http.method = 'PROPFIND';
+      delete http.userAgent;
+    };
+
+    it('answers 401 to an unauthenticated request with an odd method and no user agent, counting no PermanentFailure', async () => {
+      const result = await invoke(load('push', odd, header('x-gitlab-token', undefined)));
+
+      expect(result.statusCode).toBe(401);
+      expect(metricNames()).toContain('Unauthorized');
+      expect(metricNames()).not.toContain('PermanentFailure');
+      expect(logEntries().filter((l) => l.level === 'ERROR')).toEqual([]);
+    });
+
+    it.each(['GET', 'PUT', 'PROPFIND'])(
+      'answers 405 (Allow: POST) to %s with a good token, putting nothing and paging nobody',
+      async (method) => {
+        const event = load('push', (e) => void (e.requestContext.http.method = method));
+
+        const result = await handler(event, context('gitlab-webhook'));
+
+        expect(result.statusCode).toBe(405);
+        expect(result.headers.allow).toBe('POST');
+        expect(JSON.parse(result.body)).toMatchObject({ outcome: 'method-not-allowed' });
+        expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+        expect(metricNames()).not.toContain('PermanentFailure');
+      },
+    );
+
+    it('logs a 401 at debug only, so a flood of probes writes no info line', async () => {
+      await invoke(load('push', header('x-gitlab-token', WRONG)));
+
+      const levels = logEntries().map((l) => l.level);
+      expect(levels).toContain('DEBUG');
+      expect(levels.filter((l) => l !== 'DEBUG')).toEqual([]);
+    });
+
+    it('counts one Unauthorized per refused request', async () => {
+      await invoke(load('push', header('x-gitlab-token', WRONG)));
+
+      const values = jsonLines().flatMap((l) => ('Unauthorized' in l ? [l.Unauthorized] : []));
+      expect(values).toEqual([1]);
+    });
+  });
+
+  describe('reasons are capped in answers and log lines', () => {
+    const huge = 'a'.repeat(500_000);
+
+    it.each([
+      ['a ref that is neither a branch nor a tag', `refs/odd/${huge}`, 202],
+      ['a branch that matches no rule', `refs/heads/${huge}`, 202],
+      ['a tag that matches', `refs/tags/v${huge}`, 200],
+    ])('%s of 500,000 characters', async (_name, ref, status) => {
+      const result = await invoke(
+        load(
+          'push',
+          payload((b) => (b.ref = ref)),
+        ),
+      );
+
+      expect(result.statusCode).toBe(status);
+      expect(result.raw.length).toBeLessThan(2048);
+      expect(
+        Math.max(
+          ...output()
+            .split('\n')
+            .map((l) => l.length),
+        ),
+      ).toBeLessThan(8192);
+    });
+
+    it('caps a project path of 500,000 characters', async () => {
+      const result = await invoke(
+        load(
+          'push',
+          payload((b) => ((b.project as Record<string, unknown>).path_with_namespace = `platform/${huge}`)),
+        ),
+      );
+
+      expect(result.statusCode).toBe(202);
+      expect(result.raw.length).toBeLessThan(2048);
+      expect(
+        Math.max(
+          ...output()
+            .split('\n')
+            .map((l) => l.length),
+        ),
+      ).toBeLessThan(8192);
+    });
+  });
+
   describe('4xx refusals', () => {
     it('answers 413 to a body over maxBodyBytes', async () => {
       configure({ maxBodyBytes: 1024 });
@@ -391,21 +493,92 @@ describe('gitlab-webhook handler', () => {
     });
   });
 
-  describe('503 so GitLab retries', () => {
-    it('answers 503 when PutEvents reports failed entries', async () => {
-      eventBridge.on(PutEventsCommand).resolves({
-        FailedEntryCount: 1,
-        Entries: [
-          { EventId: 'event-1' },
-          { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' },
-        ],
+  describe('202 deferred: PutEvents keeps failing, the fallback topic holds the push', () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+    it.each<[string, () => void]>([
+      [
+        'reports failed entries',
+        () =>
+          void eventBridge.on(PutEventsCommand).resolves({
+            FailedEntryCount: 1,
+            Entries: [
+              { EventId: 'event-1' },
+              { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' },
+            ],
+          }),
+      ],
+      ['is throttled past its retries', () => void eventBridge.on(PutEventsCommand).rejects(throttled)],
+    ])('answers 202 deferred when PutEvents %s, counting Deferred', async (_name, failPutEvents) => {
+      failPutEvents();
+      sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+
+      const result = await invoke(load('push'));
+
+      expect(result.statusCode).toBe(202);
+      expect(result.body).toEqual({
+        outcome: 'deferred',
+        reason: 'push to platform/runner-images main (fdca6c00) matched rule runner-images',
+        pipelines: ['jobs', 'manager'],
+        rules: ['runner-images'],
+        messageId: 'message-1',
+        itemCount: 2,
       });
+      expect(metricNames()).toContain('Deferred');
+      expect(metricNames()).not.toContain('TransientFailure');
+      expect(logEntries().filter((l) => l.level === 'WARN')).toEqual([
+        expect.objectContaining({ message: 'PutEvents failed: handing the entries to the fallback topic' }),
+      ]);
+    });
+
+    it('hands the fallback the very entries it could not put, idempotency keys included', async () => {
+      eventBridge.on(PutEventsCommand).rejects(throttled);
+      sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+
+      await invoke(load('push'));
+
+      const put = sentEntries();
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      const input = sns.commandCalls(PublishCommand)[0]!.args[0].input;
+      expect(input.TopicArn).toBe(FALLBACK);
+      expect(input.Subject).toBeUndefined();
+      const message = RedriveMessage.parse(JSON.parse(input.Message ?? ''));
+      expect(message).toEqual({
+        origin: 'gitlab:b1e4f7a2-6c3d-4e5f-8a9b-0c1d2e3f4a5b',
+        entries: put.map((e) => ({ detailType: e.DetailType, detail: e.Detail })),
+      });
+      expect(message.entries.map((e) => (e.detail as { idempotencyKey: string }).idempotencyKey)).toEqual([
+        'gitlab:b1e4f7a2-6c3d-4e5f-8a9b-0c1d2e3f4a5b:jobs',
+        'gitlab:b1e4f7a2-6c3d-4e5f-8a9b-0c1d2e3f4a5b:manager',
+      ]);
+    });
+
+    it('does not touch the fallback when PutEvents succeeds', async () => {
+      await invoke(load('push'));
+
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    });
+  });
+
+  describe('503: the push is lost only when the fallback fails too', () => {
+    it('answers 503 when PutEvents and the fallback topic both fail, logging both errors', async () => {
+      eventBridge
+        .on(PutEventsCommand)
+        .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+      sns
+        .on(PublishCommand)
+        .rejects(Object.assign(new Error('denied'), { name: 'AuthorizationErrorException' }));
 
       const result = await invoke(load('push'));
 
       expect(result.statusCode).toBe(503);
       expect(result.body).toEqual({ outcome: 'failed', reason: 'temporary failure, retry later' });
       expect(metricNames()).toContain('TransientFailure');
+      expect(metricNames()).not.toContain('Deferred');
+      const failed = logEntries().find((l) => l.message === 'failed') as { error: { message: string } };
+      expect(failed.error.message).toMatch(/PutEvents and the fallback topic both failed/);
+      expect(output()).toContain('Rate exceeded');
+      expect(output()).toContain('denied');
     });
 
     it('answers 503 without putting events when the secret cannot be read', async () => {
@@ -469,10 +642,11 @@ describe('gitlab-webhook handler', () => {
       },
     );
 
-    it('503 from PutEvents: the token is in no log line', async () => {
+    it('503 from PutEvents and the fallback: the token is in no log line', async () => {
       eventBridge
         .on(PutEventsCommand)
         .resolves({ FailedEntryCount: 2, Entries: [{ ErrorCode: 'InternalFailure' }] });
+      sns.on(PublishCommand).rejects(new Error('InternalError'));
 
       await invoke(load('push'));
 

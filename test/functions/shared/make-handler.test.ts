@@ -124,6 +124,33 @@ describe('makeHttpHandler', () => {
     expect(JSON.parse(result.body)).toEqual({ outcome: 'rejected', reason: 'never valid' });
   });
 
+  it("puts an outcome's headers in the response, not in its body", async () => {
+    const withHeaders = makeHttpHandler({
+      ...spec,
+      run: async () => {
+        await Promise.resolve();
+        return { outcome: 'method-not-allowed', statusCode: 405, headers: { allow: 'POST' } };
+      },
+    });
+
+    const result = await withHeaders({ id: 'r4', kind: 'ok' }, context());
+
+    expect(result).toEqual({
+      statusCode: 405,
+      headers: { allow: 'POST', 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: 'method-not-allowed' }),
+    });
+  });
+
+  it('logs a quiet outcome at debug only, and still counts it', async () => {
+    const quiet = makeHttpHandler({ ...spec, quietOutcomes: ['done'] });
+
+    await quiet({ id: 'r5', kind: 'ok' }, context());
+
+    expect(logEntries().map((l) => [l.level, l.message])).toEqual([['DEBUG', 'done']]);
+    expect(metricNames()).toEqual(['Done']);
+  });
+
   it('answers a malformed event with 400', async () => {
     const result = await handler({ nope: true }, context());
 
