@@ -1,6 +1,12 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Architecture, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  Architecture,
+  type DestinationConfig,
+  type IDestination,
+  type IFunction,
+  Runtime,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -101,7 +107,7 @@ export class AutopilotFunction extends Construct {
       },
       ...(asyncInvoke && this.failureQueue
         ? {
-            onFailure: new SqsDestination(this.failureQueue),
+            onFailure: new FailureQueueDestination(this.failureQueue),
             retryAttempts: 2,
             maxEventAge: Duration.hours(6),
           }
@@ -174,6 +180,21 @@ export class AutopilotFunction extends Construct {
       statistic: 'Sum',
       period,
     });
+  }
+}
+
+/**
+ * A failure destination that grants only `sqs:SendMessage`, the one call Lambda makes with the
+ * function's role; `SqsDestination` also grants GetQueueAttributes and GetQueueUrl.
+ */
+class FailureQueueDestination implements IDestination {
+  constructor(private readonly queue: Queue) {}
+
+  bind(_scope: Construct, fn: IFunction): DestinationConfig {
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
+    return { destination: this.queue.queueArn };
   }
 }
 
