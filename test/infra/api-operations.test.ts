@@ -100,9 +100,9 @@ const iamActionOf = (inputPath: string): string | undefined => {
  * are left out), by function name. One build of every entry point: they share the parsing.
  */
 const compiledOperations = async (names: readonly string[]): Promise<Map<string, Set<string>>> => {
-  const { outfile: _outfile, ...options } = esbuildOptions(names[0] ?? '', '');
   const { metafile } = await build({
-    ...options,
+    ...esbuildOptions(names[0] ?? '', ''),
+    outfile: undefined,
     entryPoints: Object.fromEntries(names.map((n) => [n, handlerEntry(n)])),
     outdir: join(tmpdir(), 'api-operations'),
     write: false,
