@@ -12,14 +12,16 @@ import {
   Token,
   Validations,
 } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
   Code,
+  type DestinationConfig,
   Function as LambdaFunction,
+  type IDestination,
   type IFunction,
   Runtime,
 } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { buildSync } from 'esbuild';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -140,7 +142,7 @@ export class AutopilotFunction extends Construct {
       },
       ...(asyncInvoke && this.failureQueue
         ? {
-            onFailure: new SqsDestination(this.failureQueue),
+            onFailure: new FailureQueueDestination(this.failureQueue),
             retryAttempts: 2,
             maxEventAge: Duration.hours(6),
           }
@@ -235,6 +237,21 @@ const bundledCode = (name: string, configDocument: string): Code =>
       },
     },
   });
+
+/**
+ * A failure destination that grants only `sqs:SendMessage`, the one call Lambda makes with the
+ * function's role; `SqsDestination` also grants GetQueueAttributes and GetQueueUrl.
+ */
+class FailureQueueDestination implements IDestination {
+  constructor(private readonly queue: Queue) {}
+
+  bind(_scope: Construct, fn: IFunction): DestinationConfig {
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
+    return { destination: this.queue.queueArn };
+  }
+}
 
 /** Any message in a dead-letter queue is an event nobody handled. */
 export const queueDepthAlarm = (scope: Construct, id: string, queue: Queue, runbook: string): Alarm =>

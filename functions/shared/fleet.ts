@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { cronExpression, name, securityGroupId, subnetId, timeZone } from './schema-primitives';
+import { cronExpression, iamRole, name, securityGroupId, subnetId, timeZone } from './schema-primitives';
 
 /**
  * A time window as the runner's own autoscaler `periods`: a 5-field cron describes the minutes
@@ -61,6 +61,12 @@ export const Fleet = z.strictObject({
   role: z.enum(['manager', 'jobs']),
   autoScalingGroup: z.string().min(1),
   launchTemplate: z.string().min(1),
+  /**
+   * The role of the launch template's instance profile (its ARN, or its name at path `/`). A
+   * canary launch passes it, and the functions may pass exactly these roles (never one chosen by
+   * a tag: IAM does not evaluate tag conditions on PassRole reliably).
+   */
+  instanceRole: iamRole,
   /** The image pipeline that feeds this fleet's launch template. */
   pipeline: name,
   /** For a jobs fleet: the manager fleet whose runner scales it. */

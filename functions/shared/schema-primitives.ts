@@ -43,6 +43,17 @@ export const securityGroupId = z
   .string()
   .regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a security group id such as sg-0123456789abcdef0');
 
+/**
+ * An IAM role: its ARN (any path), or a bare name for a role at path `/`. IAM's own name rule:
+ * up to 64 of letters, digits and `+=,.@_-`.
+ */
+export const iamRole = z
+  .string()
+  .regex(
+    /^(arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*)?[\w+=,.@-]{1,64}$/,
+    'must be an IAM role ARN such as arn:aws:iam::123456789012:role/runner-instance, or a role name',
+  );
+
 /** Where a secret lives: a SecureString parameter or a Secrets Manager secret. */
 export const SecretRef = z.union([
   z.strictObject({ parameter: z.string().regex(/^\/[\w./-]+$/, 'must be a parameter path such as /a/b') }),

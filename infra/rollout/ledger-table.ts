@@ -48,13 +48,14 @@ export class LedgerTable extends Construct {
   }
 
   /**
-   * Lets `grantee` use every ledger call: the item actions on the table and Query on it and on
-   * `byWaiting`, named exactly (no `index/*` wildcard, so no cdk-nag IAM5 finding to acknowledge).
+   * Lets `grantee` use the ledger calls among `operations` (every one by default): the item
+   * actions on the table and Query on it and on `byWaiting`, named exactly (no `index/*` wildcard,
+   * so no cdk-nag IAM5 finding to acknowledge).
    */
-  grantReadWrite(grantee: IGrantable): Grant {
+  grantReadWrite(grantee: IGrantable, operations: readonly string[] = LEDGER_ACTIONS): Grant {
     return Grant.addToPrincipal({
       grantee,
-      actions: LEDGER_ACTIONS,
+      actions: LEDGER_ACTIONS.filter((a) => operations.includes(a)),
       resourceArns: [this.table.tableArn, `${this.table.tableArn}/index/${LEDGER_SCHEMA.waitingIndex}`],
     });
   }

@@ -1,7 +1,7 @@
 import { ArnFormat, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   CfnScheduleGroup,
   ContextAttribute,
@@ -17,9 +17,11 @@ import type { SuiteConfig } from '../../functions/shared/config';
 import { DetailType, EVENT_SOURCE } from '../../functions/shared/events';
 import { drainBoundSeconds } from '../../functions/shared/rollout/decide';
 import type { RolloutSettings } from '../../functions/shared/rollout/settings';
+import { apiOperationsOf } from '../api-operations';
 import type { AutopilotFunction } from '../autopilot-function';
 import { acknowledgeWildcardResources } from '../nag';
 import { ledgerTableName } from '../naming';
+import { canaryLaunchStatements } from './canary-launch';
 import { RolloutDocuments } from './documents';
 import { Sweeper } from '../health/sweeper';
 import { Housekeeping } from './housekeeping';
@@ -183,11 +185,8 @@ export class Rollout extends Construct {
     deliveryFailures.grantSendMessages(schedulerRole);
 
     for (const fn of this.functions) {
-      this.ledger.grantReadWrite(fn.function);
       bus.grantPutEventsTo(fn.function);
-      // A restart or a config apply only commands the manager: no launch template or instance writes.
-      const commandsOnly = fn.serviceName === 'apply-config' || fn.serviceName === 'manager-restart';
-      this.grantRollout(fn, config, schedulerRole, groupName, commandsOnly);
+      this.grantRollout(fn, config, schedulerRole, groupName);
     }
     new Housekeeping(this, 'Housekeeping', { ...props, ledger: this.ledger });
     new Sweeper(this, 'Sweeper', { ...props, ledger: this.ledger, configPrefixes: settings.configPrefixes });
@@ -312,15 +311,19 @@ export class Rollout extends Construct {
     ];
   }
 
-  /** What every rollout function may do; mutations are scoped by name or by our tags. */
+  /**
+   * Each function's role: of the scoped statements below, the ones its own API operations
+   * (`functions/<name>/api-operations.ts`) need, narrowed to those operations. Mutations are scoped
+   * by name, by ARN or by our tags.
+   */
   private grantRollout(
     fn: AutopilotFunction,
     config: SuiteConfig,
     schedulerRole: Role,
     scheduleGroup: string,
-    commandsOnly = false,
   ): void {
     const stack = Stack.of(this);
+    const operations = apiOperationsOf(fn.serviceName);
     const arn = (service: string, resource: string, resourceName?: string, arnFormat?: ArnFormat) =>
       stack.formatArn({
         service,
@@ -328,28 +331,26 @@ export class Rollout extends Construct {
         ...(resourceName === undefined ? {} : { resourceName }),
         ...(arnFormat ? { arnFormat } : {}),
       });
+    const managers = config.fleets.filter((f) => f.role === 'manager');
     // Only manager groups: no outside party retires single job instances (DESIGN.md).
-    const groups = config.fleets
-      .filter((f) => f.role === 'manager')
-      .map((f) =>
-        stack.formatArn({
-          service: 'autoscaling',
-          resource: 'autoScalingGroup',
-          resourceName: `*:autoScalingGroupName/${f.autoScalingGroup}`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      );
+    const groups = managers.map((f) =>
+      stack.formatArn({
+        service: 'autoscaling',
+        resource: 'autoScalingGroup',
+        resourceName: `*:autoScalingGroupName/${f.autoScalingGroup}`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
     const taggedTemplate = {
       StringEquals: { 'aws:ResourceTag/runner-autopilot:deployment': config.deployment },
     };
-    const statements = [
+    const schedules = arn('scheduler', 'schedule', `${scheduleGroup}/*`);
+    const scoped: PolicyStatement[] = [
       // Describe and List actions support no resource-level permissions.
       new PolicyStatement({
         actions: [
           'ec2:DescribeLaunchTemplates',
-          'ec2:DescribeLaunchTemplateVersions',
           'ec2:DescribeInstances',
-          'ec2:DescribeImages',
           'autoscaling:DescribeAutoScalingGroups',
           'autoscaling:DescribeWarmPool',
           'ssm:DescribeInstanceInformation',
@@ -361,53 +362,11 @@ export class Rollout extends Construct {
       }),
       // Launch templates are named in config; the team tags them so we may change only theirs.
       new PolicyStatement({
-        actions: [
-          'ec2:CreateLaunchTemplateVersion',
-          'ec2:ModifyLaunchTemplate',
-          'ec2:DeleteLaunchTemplateVersions',
-        ],
+        actions: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
         resources: [arn('ec2', 'launch-template', '*')],
         conditions: taggedTemplate,
       }),
-      // A canary: only instances and volumes tagged as canaries at launch.
-      new PolicyStatement({
-        actions: ['ec2:RunInstances'],
-        resources: [arn('ec2', 'instance', '*'), arn('ec2', 'volume', '*')],
-        conditions: { StringEquals: { 'aws:RequestTag/runner-autopilot:canary': 'true' } },
-      }),
-      // From our tagged launch templates only.
-      new PolicyStatement({
-        actions: ['ec2:RunInstances'],
-        resources: [arn('ec2', 'launch-template', '*')],
-        conditions: taggedTemplate,
-      }),
-      new PolicyStatement({
-        actions: ['ec2:RunInstances'],
-        resources: [
-          arn('ec2', 'subnet', '*'),
-          arn('ec2', 'security-group', '*'),
-          arn('ec2', 'network-interface', '*'),
-          `arn:${stack.partition}:ec2:${stack.region}::image/*`,
-          arn('ec2', 'key-pair', '*'),
-        ],
-      }),
-      new PolicyStatement({
-        actions: ['ec2:CreateTags'],
-        resources: [arn('ec2', 'instance', '*'), arn('ec2', 'volume', '*')],
-        conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
-      }),
-      // The launch template's instance profile is passed to the canary: only roles the team
-      // tagged for this deployment, only to EC2.
-      new PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })],
-        conditions: {
-          StringEquals: {
-            'iam:PassedToService': 'ec2.amazonaws.com',
-            'aws:ResourceTag/runner-autopilot:deployment': config.deployment,
-          },
-        },
-      }),
+      ...(operations.includes('ec2:RunInstances') ? canaryLaunchStatements(stack, config) : []),
       // Only canaries are terminated directly; managers go through their group.
       new PolicyStatement({
         actions: ['ec2:TerminateInstances'],
@@ -433,57 +392,37 @@ export class Rollout extends Construct {
         resources: [arn('ec2', 'instance', '*')],
         conditions: {
           StringEquals: {
-            'ssm:resourceTag/aws:autoscaling:groupName': config.fleets
-              .filter((f) => f.role === 'manager')
-              .map((f) => f.autoScalingGroup),
+            'ssm:resourceTag/aws:autoscaling:groupName': managers.map((f) => f.autoScalingGroup),
           },
         },
       }),
-      new PolicyStatement({
-        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
-        resources: [arn('scheduler', 'schedule', `${scheduleGroup}/*`)],
-      }),
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['iam:PassRole'],
-        resources: [schedulerRole.roleArn],
-      }),
+      // Each one-time schedule deletes itself after it ran (ActionAfterCompletion DELETE).
+      new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [schedules] }),
+      ...(operations.includes('scheduler:CreateSchedule')
+        ? [new PolicyStatement({ actions: ['iam:PassRole'], resources: [schedulerRole.roleArn] })]
+        : []),
     ];
-    const writes = new Set([
-      'ec2:CreateLaunchTemplateVersion',
-      'ec2:RunInstances',
-      'ec2:CreateTags',
-      'ec2:TerminateInstances',
-      'autoscaling:TerminateInstanceInAutoScalingGroup',
-    ]);
-    const needed = commandsOnly
-      ? statements.filter(
-          (s) =>
-            !s.actions.some((a) => writes.has(a)) &&
-            !(
-              s.actions.includes('iam:PassRole') && JSON.stringify(s.toJSON()).includes('ec2.amazonaws.com')
-            ) &&
-            !JSON.stringify(s.toJSON()).includes('runner-autopilot:canary'),
-        )
-      : statements;
-    needed.forEach((s) => fn.function.addToRolePolicy(s));
+    const wildcards = new Set<string>();
+    for (const statement of scoped) {
+      // Statements that imply a call (CreateTags, PassRole) come only with the call that needs them.
+      const needed = ['ec2:CreateTags', 'iam:PassRole'].some((a) => statement.actions.includes(a))
+        ? statement.actions
+        : statement.actions.filter((a) => operations.includes(a));
+      if (needed.length === 0) continue;
+      fn.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: needed,
+          resources: statement.resources,
+          conditions: statement.conditions as Record<string, unknown>,
+        }),
+      );
+      statement.resources.filter((r) => r.includes('*')).forEach((r) => wildcards.add(r));
+    }
+    this.ledger.grantReadWrite(fn.function, operations);
     acknowledgeWildcardResources(
       fn.function,
-      [
-        '*',
-        stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' }),
-        arn('ec2', 'launch-template', '*'),
-        arn('ec2', 'instance', '*'),
-        arn('ec2', 'volume', '*'),
-        arn('ec2', 'subnet', '*'),
-        arn('ec2', 'security-group', '*'),
-        arn('ec2', 'network-interface', '*'),
-        arn('ec2', 'key-pair', '*'),
-        `arn:${stack.partition}:ec2:${stack.region}::image/*`,
-        arn('scheduler', 'schedule', `${scheduleGroup}/*`),
-        ...groups,
-      ],
-      'Describe/List actions have no resource-level permissions; mutations are scoped by our tags (canary, deployment), by group name or by schedule group',
+      [...wildcards],
+      'Describe/List actions have no resource-level permissions; mutations are scoped by our tags (canary, deployment), by launch through our templates, by group name or by schedule group',
     );
   }
 }

@@ -186,6 +186,7 @@ export const secondManagerConfig = (): { configPath: string; source: RunnerConfi
         role: 'jobs',
         autoScalingGroup: group,
         launchTemplate: SECOND.jobsTemplate,
+        instanceRole: 'gitlab-runner-instance',
         pipeline: 'jobs',
         manager: 'manager-b',
         rollout: 'natural',

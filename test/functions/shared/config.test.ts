@@ -155,11 +155,38 @@ describe('suite config', () => {
       'fleets.1.canary.checks: names a check twice',
     ],
     ['duplicate pipelines', (c) => (c.pipelines[1].name = 'jobs'), 'duplicate pipeline "jobs"'],
+    [
+      'a fleet without the role of its instance profile',
+      (c) => delete c.fleets[1].instanceRole,
+      'fleets.1.instanceRole:',
+    ],
+    [
+      'an instance role that is an instance profile ARN',
+      (c) => (c.fleets[1].instanceRole = 'arn:aws:iam::123456789012:instance-profile/runner'),
+      'fleets.1.instanceRole: must be an IAM role ARN such as arn:aws:iam::123456789012:role/runner-instance, or a role name',
+    ],
+    [
+      'an instance role name with a space',
+      (c) => (c.fleets[0].instanceRole = 'runner manager'),
+      'fleets.0.instanceRole: must be an IAM role ARN',
+    ],
   ])('names the field of %s', (_, breakIt, message) => {
     const raw = example();
     breakIt(raw);
 
     expect(errorOf(raw)).toContain(message);
+  });
+
+  it.each([
+    'gitlab-runner-instance',
+    'arn:aws:iam::123456789012:role/gitlab-runner-instance',
+    'arn:aws:iam::123456789012:role/service-role/ci/gitlab-runner-instance',
+    'arn:aws-us-gov:iam::123456789012:role/gitlab-runner-instance',
+  ])('accepts the instance role %s', (role) => {
+    const raw = example();
+    raw.fleets[1].instanceRole = role;
+
+    expect(parseSuiteConfig(raw).fleets[1]?.instanceRole).toBe(role);
   });
 
   it('lists every mistake at once, each on its own line', () => {

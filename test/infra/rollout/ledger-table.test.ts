@@ -102,6 +102,17 @@ describe('LedgerTable', () => {
     });
   });
 
+  it('grants only the ledger actions among the operations it is given', () => {
+    const { stack, ledger, template } = build();
+    const role = new Role(stack, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+
+    ledger.grantReadWrite(role, ['dynamodb:GetItem', 'ec2:RunInstances']);
+
+    template().hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Allow', Action: 'dynamodb:GetItem' })] },
+    });
+  });
+
   it('passes cdk-nag AwsSolutions without findings or warnings, grants included', () => {
     const { app, stack, ledger } = build();
     ledger.grantReadWrite(

@@ -25,6 +25,7 @@ const fleet = (over: Record<string, unknown> = {}) =>
     role: 'jobs',
     autoScalingGroup: 'gitlab-runner-ao-group-docker',
     launchTemplate: 'gitlab-runner-autoscaler',
+    instanceRole: 'gitlab-runner-instance',
     pipeline: 'jobs',
     manager: 'manager',
     ...over,

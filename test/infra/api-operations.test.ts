@@ -1,0 +1,206 @@
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import { Template } from 'aws-cdk-lib/assertions';
+import { build } from 'esbuild';
+
+import { buildApp } from '../../infra/app';
+import { API_OPERATIONS } from '../../infra/api-operations';
+import { esbuildOptions, handlerEntry } from '../../infra/bundling';
+import { testApp } from '../helpers/app';
+import { exampleConfigWith } from '../scenarios/fleet';
+
+/** The IAM prefix of each SDK client package. */
+const IAM_PREFIX: Readonly<Record<string, string>> = {
+  'client-auto-scaling': 'autoscaling',
+  'client-cloudwatch': 'cloudwatch',
+  'client-dynamodb': 'dynamodb',
+  'client-ec2': 'ec2',
+  'client-eventbridge': 'events',
+  'client-imagebuilder': 'imagebuilder',
+  'client-scheduler': 'scheduler',
+  'client-secrets-manager': 'secretsmanager',
+  'client-sns': 'sns',
+  'client-sqs': 'sqs',
+  'client-ssm': 'ssm',
+};
+/** lib-dynamodb's document commands drop the low-level names' `Item`/`Items` suffix. */
+const DOCUMENT_COMMANDS: Readonly<Record<string, string>> = {
+  Get: 'GetItem',
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  Query: 'Query',
+  Scan: 'Scan',
+  BatchGet: 'BatchGetItem',
+  BatchWrite: 'BatchWriteItem',
+  TransactGet: 'TransactGetItems',
+  TransactWrite: 'TransactWriteItems',
+};
+/** The SDK's credential providers (STS, SSO): Lambda hands the role's credentials in the environment. */
+const CREDENTIAL_PACKAGES = new Set(['nested-clients', 'client-sts', 'client-sso', 'client-sso-oidc']);
+
+/** Compiled into bundles that never send them. */
+const COMPILED_NOT_CALLED: Readonly<Record<string, string>> = {
+  'dynamodb:DescribeEndpoints':
+    "the DynamoDB client's endpoint discovery, which is off unless a client enables it",
+  'dynamodb:Query':
+    'lib-dynamodb is not marked side-effect free, so its index brings its paginators (Query, Scan) into every bundle with a document client',
+  'dynamodb:Scan': 'as Query: no function scans',
+  'ssm:GetParameters': "Powertools' SSMProvider keeps all its methods; readSecret calls getParameter only",
+  'ssm:GetParametersByPath': 'as GetParameters',
+  'ssm:PutParameter': 'as GetParameters (the provider can write a parameter; readSecret never does)',
+};
+
+/** Granted, though no SDK command of the function shows them; `by` names the operations that need them. */
+const IMPLIED_GRANTS: Readonly<Record<string, { readonly by: readonly string[]; readonly reason: string }>> =
+  {
+    'sqs:SendMessage': {
+      by: [],
+      reason:
+        "Lambda sends an event that failed its async retries to the function's failure queue with the function's role",
+    },
+    'ec2:CreateTags': {
+      by: ['ec2:RunInstances'],
+      reason: 'RunInstances with TagSpecifications tags the canary and its volumes as it creates them',
+    },
+    'iam:PassRole': {
+      by: ['ec2:RunInstances', 'scheduler:CreateSchedule'],
+      reason: "RunInstances passes the instance profile's role; CreateSchedule passes the scheduler's role",
+    },
+    'iam:CreateServiceLinkedRole': {
+      by: ['imagebuilder:StartImagePipelineExecution'],
+      reason: "the first build in an account creates Image Builder's service-linked role, as the caller",
+    },
+    'kms:Decrypt': {
+      by: ['sns:Publish'],
+      reason: 'publishing to the alert topic, encrypted with its own key',
+    },
+    'kms:GenerateDataKey*': { by: ['sns:Publish'], reason: 'as kms:Decrypt' },
+  };
+
+const iamActionOf = (inputPath: string): string | undefined => {
+  const match = /node_modules\/@aws-sdk\/([a-z0-9-]+)\/dist-es\/commands\/(\w+)Command\.js$/.exec(inputPath);
+  if (!match) return undefined;
+  const [, pkg = '', command = ''] = match;
+  if (CREDENTIAL_PACKAGES.has(pkg)) return undefined;
+  if (pkg === 'lib-dynamodb') {
+    const action = DOCUMENT_COMMANDS[command];
+    if (!action) throw new Error(`no IAM action known for lib-dynamodb ${command}Command`);
+    return `dynamodb:${action}`;
+  }
+  const prefix = IAM_PREFIX[pkg];
+  if (!prefix) throw new Error(`no IAM prefix known for @aws-sdk/${pkg}`);
+  return `${prefix}:${command}`;
+};
+
+/**
+ * The IAM actions of the SDK commands esbuild kept in each function's bundle (tree-shaken ones
+ * are left out), by function name. One build of every entry point: they share the parsing.
+ */
+const compiledOperations = async (names: readonly string[]): Promise<Map<string, Set<string>>> => {
+  const { metafile } = await build({
+    ...esbuildOptions(names[0] ?? '', ''),
+    outfile: undefined,
+    entryPoints: Object.fromEntries(names.map((n) => [n, handlerEntry(n)])),
+    outdir: join(tmpdir(), 'api-operations'),
+    write: false,
+  });
+  return new Map(
+    Object.values(metafile?.outputs ?? {}).flatMap(({ entryPoint, inputs }) => {
+      const name = names.find((n) => entryPoint === relative(process.cwd(), handlerEntry(n)));
+      if (!name) return [];
+      const kept = Object.entries(inputs).flatMap(([path, { bytesInOutput }]) =>
+        bytesInOutput > 0 ? (iamActionOf(path) ?? []) : [],
+      );
+      return [[name, new Set(kept)] as const];
+    }),
+  );
+};
+
+type Statement = { Action: string | string[] };
+
+/** Every action granted to each function's role by `config`, by function name. */
+const grantedByConfig = (configPath: string): Map<string, Set<string>> => {
+  const { autopilot } = buildApp(testApp(), configPath);
+  const policies = Object.values(Template.fromStack(autopilot).findResources('AWS::IAM::Policy')) as {
+    Properties: { Roles: unknown; PolicyDocument: { Statement: Statement[] } };
+  }[];
+  return new Map(
+    autopilot.functions.map((fn) => {
+      const role = autopilot.getLogicalId(fn.function.role?.node.defaultChild as CfnRole);
+      const actions = policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s) => [s.Action].flat()));
+      return [fn.serviceName, new Set(actions)];
+    }),
+  );
+};
+
+/**
+ * The example, and the example with every grant that depends on config turned on: the webhook's
+ * secret in Secrets Manager, chat channels in both stores, a sweeper that terminates orphans.
+ */
+const CONFIGS = () => [
+  exampleConfigWith('example', () => undefined),
+  exampleConfigWith('every-option', (config) => {
+    const gitlab = config.gitlab as { webhook: { secret: unknown } };
+    gitlab.webhook.secret = { secretsManager: 'runner-autopilot/gitlab-webhook-token' };
+    config.alerts = {
+      chat: [
+        { kind: 'slack', name: 'ops', url: { parameter: '/runner-autopilot/chat/ops' } },
+        { kind: 'teams', name: 'dev', url: { secretsManager: 'runner-autopilot/chat/dev' } },
+      ],
+    };
+    (config.fleets as { health?: object }[])[1]!.health = { terminateOrphans: true };
+  }),
+];
+
+const sorted = (values: Iterable<string>): string[] => [...values].sort();
+
+describe('API operations and IAM grants', () => {
+  const names = Object.keys(API_OPERATIONS).sort();
+  const compiled = new Map<string, Set<string>>();
+  const granted = new Map<string, Set<string>>();
+
+  beforeAll(async () => {
+    const bundles = compiledOperations(names);
+    for (const path of CONFIGS()) {
+      for (const [name, actions] of grantedByConfig(path)) {
+        granted.set(name, new Set([...(granted.get(name) ?? []), ...actions]));
+      }
+    }
+    for (const [name, actions] of await bundles) compiled.set(name, actions);
+  }, 120_000);
+
+  it('has a list for every function the stack deploys', () => {
+    expect(sorted(granted.keys())).toEqual(names);
+  });
+
+  describe.each(names)('%s', (name) => {
+    const listed = () => new Set(API_OPERATIONS[name]);
+
+    it('lists every operation compiled into its bundle, and only those', () => {
+      const bundle = compiled.get(name) ?? new Set();
+
+      expect({
+        listedNotCompiled: sorted([...listed()].filter((a) => !bundle.has(a))),
+        compiledNotListed: sorted([...bundle].filter((a) => !listed().has(a) && !(a in COMPILED_NOT_CALLED))),
+      }).toEqual({ listedNotCompiled: [], compiledNotListed: [] });
+    });
+
+    it('is granted every listed operation, and nothing else but what they imply', () => {
+      const role = granted.get(name) ?? new Set();
+      const implied = (action: string) => {
+        const grant = IMPLIED_GRANTS[action];
+        return grant !== undefined && (grant.by.length === 0 || grant.by.some((a) => listed().has(a)));
+      };
+
+      expect({
+        ungranted: sorted([...listed()].filter((a) => !role.has(a))),
+        unused: sorted([...role].filter((a) => !listed().has(a) && !implied(a))),
+      }).toEqual({ ungranted: [], unused: [] });
+    });
+  });
+});
