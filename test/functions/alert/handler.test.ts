@@ -349,6 +349,30 @@ describe('alert handler', () => {
       );
     });
 
+    it('logs only the status of a refusal whose body repeats the webhook URL (a proxy error page)', async () => {
+      jest
+        .spyOn(global, 'fetch')
+        .mockImplementation((url) =>
+          Promise.resolve(
+            kindOf(href(url)) === 'slack'
+              ? new Response(`<html>502 Bad Gateway: upstream ${HOOKS.slack} refused</html>`, { status: 502 })
+              : new Response('ok', { status: 200 }),
+          ),
+        );
+
+      await expect(run(alarmSample('singleMetric'))).rejects.toThrow(/chat:ops-slack/);
+
+      expect(logEntries()).toContainEqual(
+        expect.objectContaining({
+          message: 'delivery failed, will retry',
+          channel: 'ops-slack',
+          status: 502,
+        }),
+      );
+      expect(output()).not.toContain('slack-secret-path');
+      expect(output()).not.toContain('hooks.slack.com');
+    });
+
     it('never writes a webhook URL to the logs', async () => {
       answers.slack = 403;
       answers.mattermost = 500;
