@@ -310,6 +310,37 @@ describeContract('ledger contract', resetLedgerClient, (target) => {
       await expect(doc.send(get)).rejects.toMatchObject({ name: 'ValidationException' });
     });
 
+    target.itWhereMotoDiverges('dynamodb-undefined-placeholder')(
+      'refuses an expression using a placeholder the request does not declare',
+      async () => {
+        const put = new PutCommand({
+          TableName: table,
+          Item: key,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+        });
+
+        await expect(doc.send(put)).rejects.toMatchObject({ name: 'ValidationException' });
+      },
+    );
+
+    target.itWhereMotoDiverges('dynamodb-mixed-type-comparison')(
+      'fails the condition, without an error of its own, when it orders a string against a number',
+      async () => {
+        await doc.send(
+          new PutCommand({ TableName: table, Item: { ...key, expiresAt: '2025-06-01T10:00:00.000Z' } }),
+        );
+        const put = new PutCommand({
+          TableName: table,
+          Item: key,
+          ConditionExpression: '#e < :n',
+          ExpressionAttributeNames: { '#e': 'expiresAt' },
+          ExpressionAttributeValues: { ':n': 1 },
+        });
+
+        await expect(doc.send(put)).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+      },
+    );
+
     target.itWhereMotoDiverges('dynamodb-unused-values')(
       'refuses a PutItem, DeleteItem or Query declaring a value no expression uses',
       async () => {
