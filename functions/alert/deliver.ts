@@ -29,7 +29,7 @@ export const classifyStatus = (status: number): PostResult['kind'] => {
   return 'permanent';
 };
 
-export type Fetch = (url: string, init: RequestInit) => Promise<Pick<Response, 'status' | 'text'>>;
+export type Fetch = (url: string, init: RequestInit) => Promise<Pick<Response, 'status' | 'body'>>;
 
 /** A short, URL-free description of a fetch failure (undici puts the cause's code on `cause`). */
 const describeFailure = (error: unknown): string => {
@@ -64,11 +64,12 @@ export const postJson = async (
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(options.timeoutMs ?? CHAT_TIMEOUT_MS),
     });
+    // The body is never read: a proxy's error page can echo the request URL, the credential.
+    // Cancelled, so undici frees the connection now rather than at garbage collection.
+    await response.body?.cancel().catch(() => undefined);
     const kind = classifyStatus(response.status);
     if (kind === 'sent') return { kind, status: response.status };
-    // Services explain refusals in a short body (`invalid_payload`, `no_service`): keep a little of it.
-    const reason = (await response.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ').trim();
-    return { kind, status: response.status, error: `HTTP ${response.status}${reason ? `: ${reason}` : ''}` };
+    return { kind, status: response.status, error: `HTTP ${response.status}` };
   } catch (error) {
     return { kind: 'transient', error: describeFailure(error) };
   }

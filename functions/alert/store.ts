@@ -120,11 +120,11 @@ export const saveDelivery = async (
   contentKey: string,
   input: { holder: string; channels: Readonly<Record<string, ChannelState>>; done: boolean; outcome: string },
 ): Promise<void> => {
+  // DynamoDB refuses a declared name or value that no expression uses: declare only what this
+  // update sets (a suppression settles no channel; a partly-sent attempt leaves the status).
   const names: Record<string, string> = {
     '#holder': 'holder',
-    '#status': 'status',
     '#outcome': 'outcome',
-    '#channels': 'channels',
     '#leaseUntil': 'leaseUntil',
   };
   const values: Record<string, unknown> = {
@@ -133,11 +133,13 @@ export const saveDelivery = async (
     ':released': 0,
   };
   const sets = Object.entries(input.channels).map(([channel, state], i) => {
+    names['#channels'] = 'channels';
     names[`#c${i}`] = channel;
     values[`:c${i}`] = state;
     return `#channels.#c${i} = :c${i}`;
   });
   if (input.done) {
+    names['#status'] = 'status';
     values[':done'] = 'done';
     sets.push('#status = :done');
   }

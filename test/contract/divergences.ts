@@ -30,6 +30,10 @@ export const MOTO_DIVERGENCES = {
     'EventBridge: moto accepts PutEvents with no entries; AWS requires 1-10 (EventBridge API reference, PutEvents).',
   'autoscaling-latest-version-number':
     'Auto Scaling: a moto group on $Latest launches the latest version but reports the default version number (the instance LaunchTemplate.Version and its aws:ec2launchtemplate:version tag); AWS reports the version it launched.',
+  'dynamodb-undefined-placeholder':
+    'DynamoDB: an expression using a #name or :value the request does not declare makes moto fail with HTTP 500 (an HTML page the SDK cannot parse); AWS answers ValidationException ("An expression attribute name used in the document path is not defined").',
+  'dynamodb-mixed-type-comparison':
+    'DynamoDB: a condition ordering (<, <=, >, >=) a string against a number makes moto fail with HTTP 500; AWS evaluates it to false, so the request fails with ConditionalCheckFailedException.',
 } as const;
 
 export type MotoDivergence = keyof typeof MOTO_DIVERGENCES;

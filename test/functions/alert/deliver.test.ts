@@ -4,7 +4,7 @@ const URL = 'https://hooks.slack.com/services/T000/B000/secret-path-XXXX';
 const answering =
   (status: number, body = ''): Fetch =>
   () =>
-    Promise.resolve({ status, text: () => Promise.resolve(body) });
+    Promise.resolve(new Response(body, { status }));
 
 describe('classifyStatus', () => {
   it.each([
@@ -38,10 +38,18 @@ describe('postJson', () => {
     });
   });
 
-  it('reports a refused hook as permanent, with the service reason and never the URL', async () => {
+  it('reports a refused hook as permanent, by its status only', async () => {
     const result = await postJson(URL, {}, { fetchFn: answering(404, 'no_service') });
 
-    expect(result).toEqual({ kind: 'permanent', status: 404, error: 'HTTP 404: no_service' });
+    expect(result).toEqual({ kind: 'permanent', status: 404, error: 'HTTP 404' });
+  });
+
+  it('never carries the body of an answer, which a proxy error page can fill with the URL', async () => {
+    const page = `<html><body>502 Bad Gateway: ${URL} did not answer</body></html>`;
+
+    const result = await postJson(URL, {}, { fetchFn: answering(502, page) });
+
+    expect(result).toEqual({ kind: 'transient', status: 502, error: 'HTTP 502' });
     expect(JSON.stringify(result)).not.toContain('secret-path');
   });
 

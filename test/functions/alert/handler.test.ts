@@ -14,8 +14,8 @@ import { resetEc2Client } from '../../../functions/shared/aws/ec2';
 import { resetSnsClient } from '../../../functions/shared/aws/sns';
 import { resetLedgerClient } from '../../../functions/shared/ledger';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
+import { installDocumentTable, type Item, keyOf } from '../../fakes/document-table';
 import { context } from '../../helpers/context';
-import { installAlertTable, type Item, keyOf } from './fake-store';
 import { jsonLines, logEntries, metricNames, output } from '../../helpers/output';
 import {
   alarmSample,
@@ -50,6 +50,7 @@ const kindOf = (url: string): Kind =>
 
 let items: Map<string, Item>;
 const deliveries = () => [...items.values()].filter((i) => i.sk === 'DELIVERY');
+const itemAt = (pk: string, sk: string) => items.get(keyOf({ pk, sk }));
 
 /** What each chat endpoint answers; every POST is recorded with its parsed body. */
 let answers: Partial<Record<Kind, number>>;
@@ -88,7 +89,7 @@ describe('alert handler', () => {
     secretsManager.onAnyCommand().rejects(new Error('unexpected Secrets Manager call'));
     answers = {};
     posts = [];
-    items = installAlertTable(ddb);
+    items = installDocumentTable(ddb, { tableName: SETTINGS.stateTable }).items;
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     ssm
       .on(GetParameterCommand, { Name: '/runner-autopilot/chat/slack' })
@@ -178,6 +179,9 @@ describe('alert handler', () => {
       expect(result).toEqual({ outcome: 'suppressed', reason: 'ok-without-alarm' });
       expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
       expect(posts).toEqual([]);
+      expect(deliveries()).toEqual([
+        expect.objectContaining({ status: 'done', outcome: 'suppressed:ok-without-alarm', channels: {} }),
+      ]);
     });
 
     it('never reads or describes instances when the alarm names none', async () => {
@@ -345,6 +349,30 @@ describe('alert handler', () => {
       );
     });
 
+    it('logs only the status of a refusal whose body repeats the webhook URL (a proxy error page)', async () => {
+      jest
+        .spyOn(global, 'fetch')
+        .mockImplementation((url) =>
+          Promise.resolve(
+            kindOf(href(url)) === 'slack'
+              ? new Response(`<html>502 Bad Gateway: upstream ${HOOKS.slack} refused</html>`, { status: 502 })
+              : new Response('ok', { status: 200 }),
+          ),
+        );
+
+      await expect(run(alarmSample('singleMetric'))).rejects.toThrow(/chat:ops-slack/);
+
+      expect(logEntries()).toContainEqual(
+        expect.objectContaining({
+          message: 'delivery failed, will retry',
+          channel: 'ops-slack',
+          status: 502,
+        }),
+      );
+      expect(output()).not.toContain('slack-secret-path');
+      expect(output()).not.toContain('hooks.slack.com');
+    });
+
     it('never writes a webhook URL to the logs', async () => {
       answers.slack = 403;
       answers.mattermost = 500;
@@ -385,7 +413,7 @@ describe('alert handler', () => {
     };
 
     it('describes the canary of a failed rollout: its age, AMI and LT version', async () => {
-      items.set('FLEET#jobs-docker|ROLLOUT#c-3f9a1b7e2d', ledgerItem);
+      items.set(keyOf(ledgerItem), ledgerItem);
       ec2.on(DescribeInstancesCommand).resolves({
         Reservations: [
           {
@@ -449,7 +477,7 @@ describe('alert handler', () => {
 
       expect(result).toEqual({ outcome: 'suppressed', reason: 'repeated-bake-failure' });
       expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
-      expect(items.get('ALERT#BAKE#jobs|STATE')).toMatchObject({ memory: { failures: 2 }, version: 2 });
+      expect(itemAt('ALERT#BAKE#jobs', 'STATE')).toMatchObject({ memory: { failures: 2 }, version: 2 });
     });
   });
 
@@ -466,7 +494,7 @@ describe('alert handler', () => {
       expect(result).toEqual({ outcome: 'streak-reset', pipeline: 'jobs', failures: 1 });
       expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
       expect(posts).toEqual([]);
-      expect(items.get('ALERT#BAKE#jobs|STATE')).toMatchObject({
+      expect(itemAt('ALERT#BAKE#jobs', 'STATE')).toMatchObject({
         memory: {
           failures: 1,
           endedAt: imageReady().time,
@@ -480,12 +508,12 @@ describe('alert handler', () => {
     it('is idempotent: a redelivery changes nothing', async () => {
       await run(bakeFailed());
       await run(imageReady());
-      const stored = items.get('ALERT#BAKE#jobs|STATE');
+      const stored = itemAt('ALERT#BAKE#jobs', 'STATE');
 
       const result = await run({ ...imageReady(), id: 'redelivered' });
 
       expect(result).toEqual({ outcome: 'nothing-to-do', pipeline: 'jobs' });
-      expect(items.get('ALERT#BAKE#jobs|STATE')).toBe(stored);
+      expect(itemAt('ALERT#BAKE#jobs', 'STATE')).toBe(stored);
       expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
     });
 
@@ -512,11 +540,11 @@ describe('alert handler', () => {
       expect(result).toMatchObject({ outcome: 'sent', title: 'Bake of pipeline jobs failed' });
       expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
       expect(published()[1]?.Message).not.toContain('Earlier failures');
-      expect(items.get('ALERT#BAKE#jobs|STATE')).toMatchObject({
+      expect(itemAt('ALERT#BAKE#jobs', 'STATE')).toMatchObject({
         memory: { failures: 1, lastFailureAt: '2026-12-02T02:41:07Z' },
         version: 3,
       });
-      expect((items.get('ALERT#BAKE#jobs|STATE')?.memory as Record<string, unknown>).endedAt).toBeUndefined();
+      expect((itemAt('ALERT#BAKE#jobs', 'STATE')?.memory as Record<string, unknown>).endedAt).toBeUndefined();
     });
   });
 

@@ -14,8 +14,8 @@ import { resetCloudWatchClient } from '../../../functions/shared/aws/cloudwatch'
 import { resetSchedulerClient } from '../../../functions/shared/aws/scheduler';
 import { resetSnsClient } from '../../../functions/shared/aws/sns';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
+import { installDocumentTable, type Item, keyOf } from '../../fakes/document-table';
 import { context } from '../../helpers/context';
-import { installAlertTable, type Item } from './fake-store';
 import { alarmSample, type Sample, SETTINGS } from './samples';
 
 /** Re-checks of alarms the rate limit held back: scheduled at the window's end, sent when the state differs. */
@@ -97,7 +97,7 @@ describe('alert re-checks', () => {
     sns.onAnyCommand().rejects(new Error('unexpected SNS call'));
     scheduler.onAnyCommand().rejects(new Error('unexpected Scheduler call'));
     cloudWatch.onAnyCommand().rejects(new Error('unexpected CloudWatch call'));
-    items = installAlertTable(ddb);
+    items = installDocumentTable(ddb, { tableName: SETTINGS.stateTable }).items;
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
     resetSettings();
@@ -186,7 +186,7 @@ describe('alert re-checks', () => {
     expect(message?.Subject).toMatch(/^\[CRITICAL\] gitlab-runners: start-bake refused an input for good/);
     expect(message?.Message).toContain('Threshold Crossed: the alarm is ALARM');
     expect(message?.Message).toContain('Held back: 1 state change(s)');
-    expect(items.get(`ALERT#ALARM#${NAME}|STATE`)).toMatchObject({
+    expect(items.get(keyOf({ pk: `ALERT#ALARM#${NAME}`, sk: 'STATE' }))).toMatchObject({
       memory: { lastSentState: 'ALARM', lastAlarmSentAt: '2026-11-30T03:45:20.000Z', held: 0 },
     });
   });
