@@ -7,6 +7,7 @@ import { API_OPERATIONS as housekeeper } from '../functions/housekeeper/api-oper
 import { API_OPERATIONS as imageState } from '../functions/image-state/api-operations';
 import { API_OPERATIONS as managerRestart } from '../functions/manager-restart/api-operations';
 import { API_OPERATIONS as reconciler } from '../functions/reconciler/api-operations';
+import { API_OPERATIONS as redrive } from '../functions/redrive/api-operations';
 import { API_OPERATIONS as rollback } from '../functions/rollback/api-operations';
 import { API_OPERATIONS as rolloutStep } from '../functions/rollout-step/api-operations';
 import { API_OPERATIONS as stageCandidate } from '../functions/stage-candidate/api-operations';
@@ -23,6 +24,7 @@ export const API_OPERATIONS: Readonly<Record<string, readonly string[]>> = {
   'image-state': imageState,
   'manager-restart': managerRestart,
   reconciler,
+  redrive,
   rollback,
   'rollout-step': rolloutStep,
   'stage-candidate': stageCandidate,

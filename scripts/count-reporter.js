@@ -7,7 +7,7 @@ class CountReporter {
     const dir = join(__dirname, '..', '.test-results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(
-      join(dir, 'jest.json'),
+      join(dir, `${process.env.TEST_TIER ?? 'jest'}.json`),
       JSON.stringify({
         passed: results.numPassedTests,
         failed: results.numFailedTests + results.numRuntimeErrorTestSuites,

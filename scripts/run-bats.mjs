@@ -11,7 +11,7 @@ const results = join(root, '.test-results');
 mkdirSync(results, { recursive: true });
 
 if (!existsSync(suite)) {
-  writeFileSync(join(results, 'bats.json'), JSON.stringify({ passed: 0, failed: 0 }));
+  writeFileSync(join(results, `${process.env.TEST_TIER ?? 'bats'}.json`), JSON.stringify({ passed: 0, failed: 0 }));
   process.exit(0);
 }
 
@@ -23,6 +23,6 @@ process.stdout.write(run.stdout ?? '');
 const lines = (run.stdout ?? '').split('\n');
 const passed = lines.filter((l) => /^ok \d+/.test(l)).length;
 const failed = lines.filter((l) => /^not ok \d+/.test(l)).length;
-writeFileSync(join(results, 'bats.json'), JSON.stringify({ passed, failed }));
+writeFileSync(join(results, `${process.env.TEST_TIER ?? 'bats'}.json`), JSON.stringify({ passed, failed }));
 console.log(`bats: ${passed} passed, ${failed} failed`);
 process.exit(run.status ?? 1);

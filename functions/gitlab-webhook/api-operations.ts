@@ -6,5 +6,6 @@
 export const API_OPERATIONS = [
   'events:PutEvents',
   'secretsmanager:GetSecretValue',
+  'sns:Publish',
   'ssm:GetParameter',
 ] as const;

@@ -1,0 +1,55 @@
+// `npm test`: every test tier in turn, each under a time budget of its own, so one slow tier
+// (moto server, bats) cannot eat the others' time. Every tier runs even when an earlier one fails;
+// each records its runner's own counts in .test-results/ for .ci/run's closing line.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const results = join(root, '.test-results');
+const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
+const MINUTE = 60_000;
+
+const tiers = [
+  {
+    name: 'unit',
+    what: 'jest: functions, infra, events, scenarios (no network)',
+    command: [process.execPath, jest, '--testPathIgnorePatterns', '/test/contract/'],
+    budgetMs: 15 * MINUTE,
+  },
+  {
+    name: 'contract',
+    what: 'jest: contract suites, against our fakes and against moto server when installed',
+    command: [process.execPath, jest, 'test/contract'],
+    budgetMs: 10 * MINUTE,
+  },
+  {
+    name: 'bats',
+    what: 'bats: the instance scripts',
+    command: [process.execPath, join(root, 'scripts', 'run-bats.mjs')],
+    budgetMs: 10 * MINUTE,
+  },
+];
+
+const only = process.argv.slice(2);
+mkdirSync(results, { recursive: true });
+let failed = false;
+for (const tier of tiers.filter((t) => only.length === 0 || only.includes(t.name))) {
+  console.log(`\n== ${tier.name} (${tier.what}; budget ${tier.budgetMs / MINUTE} min)`);
+  const [cmd, ...args] = tier.command;
+  const run = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: 'inherit',
+    timeout: tier.budgetMs,
+    killSignal: 'SIGKILL',
+    env: { ...process.env, TEST_TIER: tier.name },
+  });
+  const file = join(results, `${tier.name}.json`);
+  if (run.error?.code === 'ETIMEDOUT' || !existsSync(file)) {
+    console.error(`${tier.name}: did not finish within its budget of ${tier.budgetMs / MINUTE} min`);
+    writeFileSync(file, JSON.stringify({ passed: 0, failed: 1 }));
+  }
+  if (run.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);
