@@ -11,7 +11,10 @@ const results = join(root, '.test-results');
 mkdirSync(results, { recursive: true });
 
 if (!existsSync(suite)) {
-  writeFileSync(join(results, `${process.env.TEST_TIER ?? 'bats'}.json`), JSON.stringify({ passed: 0, failed: 0 }));
+  writeFileSync(
+    join(results, `${process.env.TEST_TIER ?? 'bats'}.json`),
+    JSON.stringify({ passed: 0, failed: 0 }),
+  );
   process.exit(0);
 }
 
