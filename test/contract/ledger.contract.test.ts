@@ -21,25 +21,8 @@ import {
   saveRollout,
   StaleRevisionError,
 } from '../../functions/shared/ledger';
-import type { Rollout } from '../../functions/shared/rollout/model';
 import { describeContract } from './table-targets';
-
-const rollout = (overrides: Partial<Rollout> = {}): Rollout => ({
-  kind: 'rollout',
-  fleet: 'prod',
-  fleets: ['prod', 'prod-spot'],
-  candidateId: 'c-1',
-  role: 'manager',
-  pipeline: 'manager',
-  imageArn: 'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-manager/1.0.1/1',
-  amiId: 'ami-0123456789abcdef0',
-  state: 'staged',
-  stateSince: '2025-06-01T10:00:00.000Z',
-  attempts: 0,
-  history: [{ at: '2025-06-01T10:00:00.000Z', state: 'staged', note: 'candidate version 7 created' }],
-  revision: 0,
-  ...overrides,
-});
+import { rollout } from '../fixtures/rollout';
 
 const T0 = new Date('2025-06-01T10:00:00.000Z');
 const minutesAfter = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);

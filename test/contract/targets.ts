@@ -5,6 +5,7 @@ import { resetSchedulerClient } from '../../functions/shared/aws/scheduler';
 import { installFakeAws, MINUTE, restoreFakeAws, World } from '../scenarios/fake-aws';
 import type { MotoDivergence } from './divergences';
 import { describeWithMoto, type Moto, startMoto, useMotoEndpoint } from './moto';
+import { REAL_TIMERS } from '../helpers/clock';
 
 /**
  * One contract suite, two targets: the real adapters in front of our scenario fake (`World`,
@@ -24,24 +25,6 @@ export interface ContractTarget {
 
 /** Not a table any suite uses: the fake needs one for its document client stub. */
 const TABLE = 'contract-unused';
-
-/** Only `Date` follows the fake's clock; the SDK and promises keep real timers. */
-const REAL_TIMERS = [
-  'hrtime',
-  'nextTick',
-  'performance',
-  'queueMicrotask',
-  'requestAnimationFrame',
-  'cancelAnimationFrame',
-  'requestIdleCallback',
-  'cancelIdleCallback',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-] as const;
 
 const resetAdapterClients = (): void => {
   resetEc2Client();

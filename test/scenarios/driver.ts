@@ -10,6 +10,7 @@ import type { Rollout } from '../../functions/shared/rollout/model';
 import { CONFIG_ENV } from '../../functions/shared/settings';
 import * as stageCandidate from '../../functions/stage-candidate/handler';
 import { context } from '../helpers/context';
+import { REAL_TIMERS } from '../helpers/clock';
 import { ACCOUNT, type AwsEvent, installFakeAws, MINUTE, REGION, World } from './fake-aws';
 import { loadStack, type StackModel } from './router';
 
@@ -36,24 +37,6 @@ const HANDLERS: Record<string, HandlerModule> = {
   reconciler: reconciler,
   'apply-config': applyConfig,
 };
-
-/** Only `Date` follows the virtual clock: the SDK, middy and promises keep real timers. */
-const REAL_TIMERS = [
-  'hrtime',
-  'nextTick',
-  'performance',
-  'queueMicrotask',
-  'requestAnimationFrame',
-  'cancelAnimationFrame',
-  'requestIdleCallback',
-  'cancelIdleCallback',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-] as const;
 
 export const EXAMPLE_CONFIG = 'config/example.yaml';
 

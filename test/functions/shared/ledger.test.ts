@@ -28,6 +28,7 @@ import {
 } from '../../../functions/shared/ledger';
 import { FINAL_STATES, ROLLOUT_STATES, type Rollout } from '../../../functions/shared/rollout/model';
 import { installDocumentTable } from '../../fakes/document-table';
+import { rollout } from '../../fixtures/rollout';
 
 const TABLE = 'runner-autopilot-ledger';
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -41,23 +42,6 @@ const fakeTable = () => {
   ddb.onAnyCommand().rejects(new Error('unexpected command'));
   return installDocumentTable(ddb, { tableName: TABLE, pageSize: PAGE_SIZE });
 };
-
-const rollout = (overrides: Partial<Rollout> = {}): Rollout => ({
-  kind: 'rollout',
-  fleet: 'prod',
-  fleets: ['prod', 'prod-spot'],
-  candidateId: 'c-1',
-  role: 'manager',
-  pipeline: 'manager',
-  imageArn: 'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-manager/1.0.1/1',
-  amiId: 'ami-0123456789abcdef0',
-  state: 'staged',
-  stateSince: '2025-06-01T10:00:00.000Z',
-  attempts: 0,
-  history: [{ at: '2025-06-01T10:00:00.000Z', state: 'staged', note: 'candidate version 7 created' }],
-  revision: 0,
-  ...overrides,
-});
 
 describe('ledger', () => {
   let table: ReturnType<typeof fakeTable>;
