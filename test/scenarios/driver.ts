@@ -106,6 +106,7 @@ export class Scenario {
       ledgerTable: string;
     };
     this.tableName = slice.ledgerTable;
+    this.world.documents = this.stack.documents;
     jest.useFakeTimers({ now: Date.parse(options.start), doNotFake: [...REAL_TIMERS] });
     installFakeAws(this.world, this.tableName);
     const rate = this.stack.rates.find((r) => r.service === 'reconciler');
