@@ -1019,6 +1019,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 /** What every stub offers, whatever its client: enough to reset it and refuse unknown commands. */
 interface Stub {
   reset(): unknown;
+  restore(): unknown;
   onAnyCommand(): { callsFake(fn: (input: unknown) => never): unknown };
 }
 const MOCKS: readonly Stub[] = [ec2, autoScaling, ssm, scheduler, cloudWatch, eventBridge, ddb];
@@ -1121,4 +1122,12 @@ export const installFakeAws = (world: World, tableName: string): void => {
 /** Lets the adapters' memoised clients go (the stubs live on the prototypes, so this is hygiene). */
 export const restoreFakeAws = (): void => {
   for (const m of MOCKS) m.reset();
+};
+
+/**
+ * Gives the SDK clients back their real `send` for the rest of the test file (a contract suite's
+ * moto half runs after its fake half); the fakes cannot be installed again in that file.
+ */
+export const uninstallFakeAws = (): void => {
+  for (const m of MOCKS) m.restore();
 };
