@@ -486,6 +486,18 @@ boot() { env -u AWS_REGION -u CONFIG_PREFIX -u DRAIN_TIMEOUT_SECONDS LIB_DIR="$S
   secrets_nowhere
 }
 
+@test "boot without a drain bound gives the drop-in one that outlasts any fleet's" {
+  imds_with_tags "runner-autopilot:config-prefix=$CONFIG_PREFIX"
+
+  run boot
+
+  [ "$status" -eq 0 ]
+  stop=$(sed -n 's/^TimeoutStopSec=//p' "$ROOT/etc/systemd/system/gitlab-runner.service.d/10-autopilot-drain.conf")
+  # config/example.yaml: maxJobMinutes 120, so a drain bound of 120 x 60 + 900 s.
+  [ "$stop" -ge 8100 ]
+  [ "$stop" -eq 168900 ]
+}
+
 @test "boot without metadata tags reads them with describe-tags" {
   imds_with_tags
   rmdir "$FAKE_TAGS"
