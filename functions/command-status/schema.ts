@@ -1,6 +1,8 @@
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 
+import { COMMAND_STATUSES } from '../shared/rollout/decide';
+
 /**
  * `EC2 Command Status-change Notification`: the command's status with its parameters echoed
  * (so our documents carry the rollout's Fleet and CandidateId, never a secret).
@@ -11,7 +13,7 @@ export const CommandStatusChange = EventBridgeSchema.extend({
   detail: z.looseObject({
     'command-id': z.string(),
     'document-name': z.string(),
-    status: z.string(),
+    status: z.enum(COMMAND_STATUSES),
     parameters: z.looseObject({
       Fleet: z.array(z.string()).min(1),
       CandidateId: z.array(z.string()).min(1),

@@ -1,5 +1,7 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 
+import { PermanentError } from '../shared/errors';
 import { listWaitingRollouts } from '../shared/ledger';
 import { makeHandler } from '../shared/make-handler';
 import { RolloutSettings } from '../shared/rollout/settings';
@@ -20,7 +22,7 @@ const STALE_MINUTES = 10;
 export const handler = makeHandler({
   name: 'reconciler',
   schema: z.looseObject({}),
-  run: async (_input, { now, logger }) => {
+  run: async (_input, { now, logger, metrics }) => {
     const cfg = settings.get();
     const at = now();
     const stale = await listWaitingRollouts(cfg.ledgerTable, new Date(at.getTime() - STALE_MINUTES * 60_000));
@@ -32,8 +34,16 @@ export const handler = makeHandler({
           await advance(item.fleet, item.candidateId, { kind: 'reconcile' }, { settings: cfg, now: at }),
         );
       } catch (error) {
-        logger.error('reconcile failed', { error, fleet: item.fleet, candidateId: item.candidateId });
-        errors.push(`${item.fleet}/${item.candidateId}`);
+        const permanent = error instanceof PermanentError;
+        logger.error('reconcile failed', {
+          error,
+          errorKind: permanent ? 'permanent' : 'transient',
+          fleet: item.fleet,
+          candidateId: item.candidateId,
+        });
+        // A permanent one already failed its item: a rerun cannot help, so it is only counted.
+        if (permanent) metrics.addMetric('PermanentFailure', MetricUnit.Count, 1);
+        else errors.push(`${item.fleet}/${item.candidateId}`);
       }
     }
     const reverted = await checkDefaults({ settings: cfg, now: at });

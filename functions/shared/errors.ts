@@ -32,6 +32,8 @@ const PERMANENT_SDK_ERRORS = new Set([
   // EC2 and Auto Scaling name their errors differently.
   'IdempotentParameterMismatch',
   'ValidationError',
+  // SSM SendCommand: a parameter outside the document's definition.
+  'InvalidParameters',
 ]);
 
 export const isPermanentSdkError = (error: unknown): boolean =>

@@ -7,9 +7,10 @@
 #
 # Settings: CONFIG_PREFIX, DRAIN_TIMEOUT_SECONDS and AWS_REGION from /etc/runner-autopilot/config.env
 # when set there, else the instance tags runner-autopilot:config-prefix and
-# runner-autopilot:drain-timeout-seconds, else 7200 s and the instance's Region. Tags are read from
-# IMDSv2 (the launch template needs InstanceMetadataTags=enabled), else with `aws ec2 describe-tags`
-# (the instance role needs ec2:DescribeTags). No config prefix: config.toml is left as it is.
+# runner-autopilot:drain-timeout-seconds, else the longest drain bound a config allows and the
+# instance's Region. Tags are read from IMDSv2 (the launch template needs
+# InstanceMetadataTags=enabled), else with `aws ec2 describe-tags` (the instance role needs
+# ec2:DescribeTags). No config prefix: config.toml is left as it is.
 set -euo pipefail
 LIB_DIR=${LIB_DIR:-/usr/local/lib/runner-autopilot}
 imds=${IMDS_URL:-http://169.254.169.254}
@@ -36,8 +37,12 @@ if [ "$canary" = true ]; then
   exit 0
 fi
 
+# Without a bound of its own, the drop-in outlasts any fleet's (maxJobMinutes at most 2800, plus
+# 900 s of slack): systemd must never kill a job that GitLab would still let run. Each drain sends
+# its fleet's own bound anyway.
+LONGEST_DRAIN_SECONDS=168900
 drain=${DRAIN_TIMEOUT_SECONDS:-$(tag runner-autopilot:drain-timeout-seconds || true)}
-ensure_drain_dropin "${drain:-7200}"
+ensure_drain_dropin "${drain:-$LONGEST_DRAIN_SECONDS}"
 prefix=${CONFIG_PREFIX:-$(tag runner-autopilot:config-prefix)} || fail "cannot read the instance tags"
 if [ -n "$prefix" ]; then
   MODE=boot CONFIG_PREFIX=$prefix bash "$LIB_DIR/apply-config.sh" ||

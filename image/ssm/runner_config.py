@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The TOML-aware part of apply-config.sh: hash, render, token merge, diff and restart decision.
 
-Python 3.11+ standard library only (tomllib). Never prints a secret: key paths, runner names,
-parameter names and hashes only. Errors go to stderr as `error: ...` with exit status 2 (3: stale).
+Python 3.11+ standard library only (tomllib). Never prints a secret: key paths, runner names
+that hold none (else a hash of the name), parameter names and hashes only. Errors go to stderr as `error: ...` with exit status 2 (3: stale).
 
 Parameter Store, per manager fleet, prefix P: P/template (config.toml with ${name} placeholders,
 name [a-z][a-z0-9_]*), P/values (JSON {name: literal | {"secureParameter": "/path"}}), P/manifest
@@ -240,6 +240,30 @@ def is_newer(file_runner, stored_runner):
     return stored is None or mine > stored
 
 
+def public_names(template, values):
+    """Runner names that hold no secret: the same when rendered with sentinels for the secrets."""
+    secrets = {n: SENTINEL % n for n in secure_refs(values)}
+    try:
+        marked = tomllib.loads(render(template, values, secrets))
+    except (tomllib.TOMLDecodeError, Failure):
+        return set()
+    names = {r.get("name") for r in runners(marked) if isinstance(r.get("name"), str)}
+    return {n for n in names if SENTINEL.split("%s")[0] not in n}
+
+
+def shown_name(name, public):
+    """A runner name fit for output (kept in command history): itself when no secret is in it,
+    else a hash of it. A name only in the current config.toml may hold an old secret: hashed."""
+    return clean(name, 64) if name in public else f"name-sha256:{digest(name)[:12]}"
+
+
+def scrub(text, secrets):
+    """`text` with every secret value in it replaced by a hash of the value."""
+    for value in sorted((v for v in secrets.values() if v), key=len, reverse=True):
+        text = text.replace(value, f"sha256:{digest(value)[:12]}")
+    return text
+
+
 def token_parameters(template, values):
     """Runner index -> the secureParameter its token comes from, found with sentinel values."""
     secrets = {n: SENTINEL % n for n in secure_refs(values)}
@@ -293,21 +317,25 @@ def plan(work, current_path, history_path):
     token_params = token_parameters(template, values)
     index = {id(r): i for i, r in enumerate(runners(final))}
     pairs = pair_runners(runners(current or {}), runners(final))
+    by_name = labels(runners(current or {})) is not None and labels(runners(final)) is not None
+    public = public_names(template, values)
     changes, restart, rotated = [], [], 0
 
     for label, cur, new in pairs:
-        where = f"runners[{clean(label, 64)}]"
+        # Positional labels (#0, #1...) are ours; names are rendered values and may hold a secret.
+        shown = shown_name(label, public) if by_name else label
+        where = f"runners[{shown}]"
         if new is None:
             changes.append(where)
-            restart.append(f"runner {clean(label, 64)} removed")
+            restart.append(f"runner {shown} removed")
             continue
         seen = history.setdefault(history_key(label, new), [])
         stored = new.get("token")
         if cur is None:
             changes.append(where)
-            restart.append(f"runner {clean(label, 64)} added")
+            restart.append(f"runner {shown} added")
         elif identity(cur) != identity(new):
-            restart.append(f"runner {clean(label, 64)} identity (url/id) changed")
+            restart.append(f"runner {shown} identity (url/id) changed")
         elif cur.get("token") and cur.get("token") != stored:
             mine = cur["token"]
             if digest(stored) in seen and digest(mine) not in seen:
@@ -327,9 +355,9 @@ def plan(work, current_path, history_path):
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
                     f.write(mine)
                 param = token_params.get(index[id(new)], "-")
-                print(f"ROTATED\t{clean(label, 64)}\t{param}\t{value_file}")
+                print(f"ROTATED\t{shown}\t{param}\t{value_file}")
             elif not identity(new)[1]:
-                restart.append(f"runner {clean(label, 64)} identity (token with id 0) changed")
+                restart.append(f"runner {shown} identity (token with id 0) changed")
         elif cur.get("token") == stored:
             # Same token: keep the rotation times the runner wrote, which the template lacks.
             for field in TOKEN_FIELDS[1:]:
@@ -346,8 +374,8 @@ def plan(work, current_path, history_path):
         for path in differences(without(cur, TOKEN_FIELDS), without(new, TOKEN_FIELDS)):
             changes.append(f"{where}.{path}")
             if path.startswith("autoscaler") and not path.startswith("autoscaler.policy"):
-                if f"runner {clean(label, 64)} [runners.autoscaler]" not in restart:
-                    restart.append(f"runner {clean(label, 64)} [runners.autoscaler]")
+                if f"runner {shown} [runners.autoscaler]" not in restart:
+                    restart.append(f"runner {shown} [runners.autoscaler]")
 
     if current is not None:
         for path in differences(without(current, ("runners",)), without(final, ("runners",))):
@@ -361,10 +389,11 @@ def plan(work, current_path, history_path):
         f.write(text)
     with open(os.path.join(work, "history.json"), "w", encoding="utf-8") as f:
         json.dump(history, f, sort_keys=True)
+    # Key paths name keys, but a template may render a key from a secret too.
     for change in changes:
-        print(f"CHANGE\t{change}")
+        print(f"CHANGE\t{scrub(change, secrets)}")
     for reason in dict.fromkeys(restart):
-        print(f"RESTART\t{reason}")
+        print(f"RESTART\t{scrub(reason, secrets)}")
     print(f"STATUS\t{'new' if current is None else 'changed' if changes else 'in-sync'}")
     return 0
 

@@ -118,7 +118,10 @@ export interface DocumentSpec {
   readonly description: string;
   readonly scripts: readonly string[];
   readonly parameters: Readonly<Record<string, ParameterSpec>>;
-  /** The shortest execution timeout a caller may choose: what the script may need at worst. */
+  /**
+   * The shortest execution timeout a caller may choose: what the script needs for the least it may
+   * be asked (the shortest drain bound). Each caller sends what its own values need on top.
+   */
   readonly minTimeoutSeconds: number;
   readonly defaultTimeoutSeconds: number;
   /**
@@ -253,10 +256,11 @@ export interface RolloutDocumentsProps {
   /** The deployment name (config `deployment`); the documents are named after it. */
   readonly deployment: string;
   /**
-   * The longest drain bound, in seconds, that a drain or restart may be asked for: the largest
-   * manager fleet `maxJobMinutes` x 60 plus the margin the caller adds. It becomes the drop-in's
-   * `TimeoutStopSec` at most, and every drain and restart command outlasts it by
-   * `DRAIN_MARGIN_SECONDS` (plus the health wait for a restart). At most `MAX_DRAIN_TIMEOUT_SECONDS`.
+   * The drain bound, in seconds, of a command sent without one (by hand): the largest manager
+   * fleet's `maxJobMinutes` x 60 plus slack; the execution timeouts' defaults outlast it. It sets
+   * defaults only: the parameters accept every drain bound from `MIN_DRAIN_TIMEOUT_SECONDS` to
+   * `MAX_DRAIN_TIMEOUT_SECONDS` and every execution timeout a drain that short needs, because
+   * SendCommand refuses a value outside `allowedPattern` and each fleet sends its own bound.
    */
   readonly drainTimeoutSeconds: number;
 }
@@ -368,8 +372,8 @@ export class RolloutDocuments extends Construct {
     const drainTimeout: ParameterSpec = {
       description:
         `Drain bound in seconds (TimeoutStopSec of the drain drop-in): the fleet's maxJobMinutes x 60 plus a margin, ` +
-        `so GitLab's job timeout ends a job before systemd would kill it. ${MIN_DRAIN_TIMEOUT_SECONDS} to ${drain}.`,
-      allowedPattern: integerRangePattern(MIN_DRAIN_TIMEOUT_SECONDS, drain),
+        `so GitLab's job timeout ends a job before systemd would kill it. ${MIN_DRAIN_TIMEOUT_SECONDS} to ${MAX_DRAIN_TIMEOUT_SECONDS}.`,
+      allowedPattern: integerRangePattern(MIN_DRAIN_TIMEOUT_SECONDS, MAX_DRAIN_TIMEOUT_SECONDS),
       default: String(drain),
       env: ['DRAIN_TIMEOUT_SECONDS'],
     };
@@ -466,7 +470,7 @@ export class RolloutDocuments extends Construct {
           'runner-autopilot: drain the live manager (systemctl stop with SIGQUIT: running jobs finish).',
         scripts: ['lib.sh', 'runner-service.sh', 'drain-manager.sh'],
         parameters: { DrainTimeoutSeconds: drainTimeout, MetricsUrl: metricsUrl },
-        minTimeoutSeconds: drain + DRAIN_MARGIN_SECONDS,
+        minTimeoutSeconds: MIN_DRAIN_TIMEOUT_SECONDS + DRAIN_MARGIN_SECONDS,
         defaultTimeoutSeconds: drain + DRAIN_MARGIN_SECONDS,
       },
       managerHealth: {
@@ -489,7 +493,7 @@ export class RolloutDocuments extends Construct {
           RunnerVersion: expectedVersion,
           HealthWaitSeconds: healthWait,
         },
-        minTimeoutSeconds: drain + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS,
+        minTimeoutSeconds: MIN_DRAIN_TIMEOUT_SECONDS + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS,
         defaultTimeoutSeconds: drain + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS,
       },
       applyConfig: {
@@ -529,8 +533,9 @@ export class RolloutDocuments extends Construct {
           MetricsUrl: metricsUrl,
           Region: region,
         },
-        // A restart drains and waits for health; an unhealthy one restores and does both again.
-        minTimeoutSeconds: drain + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS,
+        // A live apply (AllowRestart false) waits for health at most. A restart drains and waits for
+        // health, an unhealthy one restores and does both again: its caller sends that much.
+        minTimeoutSeconds: MAX_HEALTH_WAIT_SECONDS + 300,
         defaultTimeoutSeconds: Math.min(
           2 * (drain + MAX_HEALTH_WAIT_SECONDS) + DRAIN_MARGIN_SECONDS,
           MAX_EXECUTION_TIMEOUT_SECONDS,

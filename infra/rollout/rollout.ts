@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 
 import type { SuiteConfig } from '../../functions/shared/config';
 import { DetailType, EVENT_SOURCE } from '../../functions/shared/events';
-import { drainBoundSeconds } from '../../functions/shared/rollout/decide';
+import { drainBoundSeconds, FINAL_COMMAND_STATUSES } from '../../functions/shared/rollout/decide';
 import type { RolloutSettings } from '../../functions/shared/rollout/settings';
 import { apiOperationsOf } from '../api-operations';
 import type { AutopilotFunction } from '../autopilot-function';
@@ -205,16 +205,7 @@ export class Rollout extends Construct {
         detailType: ['EC2 Command Status-change Notification'],
         detail: {
           'document-name': this.allDocuments().map((d) => d.name),
-          status: [
-            'Success',
-            'Failed',
-            'TimedOut',
-            'Cancelled',
-            'DeliveryTimedOut',
-            'ExecutionTimedOut',
-            'Undeliverable',
-            'Terminated',
-          ],
+          status: [...FINAL_COMMAND_STATUSES],
         },
       },
       targets: [new LambdaFunction(commandStatus.function, targetOptions)],

@@ -34,6 +34,12 @@ export const MOTO_DIVERGENCES = {
     'DynamoDB: an expression using a #name or :value the request does not declare makes moto fail with HTTP 500 (an HTML page the SDK cannot parse); AWS answers ValidationException ("An expression attribute name used in the document path is not defined").',
   'dynamodb-mixed-type-comparison':
     'DynamoDB: a condition ordering (<, <=, >, >=) a string against a number makes moto fail with HTTP 500; AWS evaluates it to false, so the request fails with ConditionalCheckFailedException.',
+  'ssm-send-command-unchecked':
+    'SSM: moto accepts every SendCommand (unknown documents, unknown or missing parameters, values outside allowedPattern); AWS checks every parameter against the document and answers InvalidParameters or InvalidDocument (SendCommand API reference).',
+  'ssm-command-outcome':
+    'SSM: moto marks every command Success at once, with no output and no status events; on AWS a command is Pending or InProgress until the instance reports, and GetCommandInvocation returns its output (first 24,000 characters).',
+  'ssm-list-commands-document-filter':
+    "SSM: moto ignores ListCommands' DocumentName filter and lists every command of the instance; AWS lists only that document's commands.",
 } as const;
 
 export type MotoDivergence = keyof typeof MOTO_DIVERGENCES;

@@ -65,4 +65,14 @@ describe('events/ fixtures', () => {
     expect(schema).toBeDefined();
     expect(schema?.safeParse(fixture(file)).error).toBeUndefined();
   });
+
+  it.each(['DeliveryTimedOut', 'ExecutionTimedOut', 'Undeliverable', 'Terminated'])(
+    'refuses %s, an invocation status, in a command status event',
+    (status) => {
+      const event = fixture<{ detail: { status: string } }>('ssm/command-status.success.json');
+      event.detail.status = status;
+
+      expect(CommandStatusChange.safeParse(event).success).toBe(false);
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { CommandStatus } from '@aws-sdk/client-ssm';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 
 import { testApp } from '../helpers/app';
@@ -211,6 +212,14 @@ describe('AutopilotStack', () => {
       const inProgress = fixture<{ detail: { status: string } }>('ssm/command-status.success.json');
       inProgress.detail.status = 'InProgress';
       expect(matchesPattern(patternOf(rule), inProgress)).toBe(false);
+    });
+
+    it('routes every final command status, and only statuses a command can have', () => {
+      const rule = ruleTargeting(template, logicalId(template, 'commandstatus'));
+      const statuses = (patternOf(rule) as { detail: { status: string[] } }).detail.status;
+
+      expect([...statuses].sort()).toEqual(['Cancelled', 'Failed', 'Success', 'TimedOut']);
+      for (const status of statuses) expect(Object.values(CommandStatus)).toContain(status);
     });
 
     it('schedules the reconciler every 5 minutes', () => {

@@ -77,6 +77,7 @@ const expectNoSecret = (s: Scenario, sources: readonly RunnerConfigSource[]): vo
 
 const expectPromisesKept = (s: Scenario): void => {
   expect(s.world.violations).toEqual([]);
+  expect(s.world.refusedCommands).toEqual([]);
   expect(s.permanentFailures).toEqual([]);
   expect(s.failureQueue).toEqual([]);
 };
@@ -267,6 +268,41 @@ describe('manager config scenarios', () => {
     expect(s.world.table.has('FLEET#manager\u0000LEASE')).toBe(false);
     expectNoSecret(s, [MANAGER_CONFIG]);
     expectPromisesKept(s);
+  });
+
+  it('fails an apply SSM refuses once, with an alert, instead of sending it again and again', async () => {
+    const s = new Scenario({ start: TUESDAY_NOON });
+    standardFleet(s.world);
+    createSecrets(s.world, MANAGER_CONFIG);
+    deployRunnerConfig(s.world, MANAGER_CONFIG);
+    // A document that no longer takes what the function sends (a deploy half done).
+    const name = [...s.world.documents.keys()].find((n) => n.endsWith('-autopilot-apply-config'))!;
+    const doc = s.world.documents.get(name)!;
+    s.world.documents = new Map([
+      ...s.world.documents,
+      [
+        name,
+        {
+          ...doc,
+          parameters: { ...doc.parameters, Mode: { ...doc.parameters.Mode!, allowedPattern: '^boot$' } },
+        },
+      ],
+    ]);
+
+    await s.runUntilQuiet();
+
+    expect(s.world.calls.filter((c) => c === 'SendCommand')).toHaveLength(1);
+    expect(s.world.refusedCommands).toEqual([expect.stringMatching(/^InvalidParameters: .*Mode="apply"/)]);
+    expect(s.rollouts('manager').map((r) => [r.kind, r.state])).toEqual([['config', 'failed']]);
+    expect(s.busEvents('Config Apply Failed')).toEqual([
+      expect.objectContaining({
+        fleet: 'manager',
+        stage: 'refused',
+        reason: expect.stringContaining('Mode'),
+      }),
+    ]);
+    expect(s.failureQueue).toEqual([]);
+    expect(s.permanentFailures).toHaveLength(1);
   });
 
   it('finishes an apply whose command status event was lost through the reconciler', async () => {

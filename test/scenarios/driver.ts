@@ -86,6 +86,7 @@ export class Scenario {
   constructor(readonly options: ScenarioOptions) {
     this.stack = loadStack(options.configPath ?? EXAMPLE_CONFIG);
     this.tableName = String(this.stack.settings('rollout-step').ledgerTable);
+    this.world.documents = this.stack.documents;
     jest.useFakeTimers({ now: Date.parse(options.start), doNotFake: [...REAL_TIMERS] });
     installFakeAws(this.world, this.tableName);
     const rate = this.stack.rates.find((r) => r.service === 'reconciler');

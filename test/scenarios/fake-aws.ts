@@ -54,6 +54,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { clientConfig } from '../../functions/shared/aws/client-config';
+import { type CommandDocuments, sendCommandRefusal } from '../fakes/command-documents';
 import { installDocumentTable } from '../fakes/document-table';
 
 /**
@@ -280,6 +281,13 @@ export class World {
   /** Minutes a group takes to launch a replacement after TerminateInstanceInAutoScalingGroup. */
   replacementMinutes = 1;
   readonly scripts: Partial<Record<DocumentKey, Script>> = {};
+  /**
+   * The synthesized Command documents: SendCommand checks every command against them, as AWS
+   * does (moto does not). Set by the scenario driver from the template.
+   */
+  documents: CommandDocuments = new Map();
+  /** SendCommand calls SSM refused, with its answer: asserted empty by every scenario. */
+  readonly refusedCommands: string[] = [];
 
   /** Throttling: the share of call attempts answered with ThrottlingException. */
   throttleRate = 0;
@@ -814,8 +822,13 @@ export class World {
     const ids = input.InstanceIds ?? [];
     if (ids.length !== 1) throw new Error('fake: the rollout sends each command to one instance');
     const instanceId = ids[0]!;
-    if (!this.isOnline(instanceId)) throw awsError('InvalidInstanceId', `${instanceId} is not online`);
     const documentName = input.DocumentName ?? '';
+    const refusal = sendCommandRefusal(this.documents, documentName, input.Parameters ?? {});
+    if (refusal) {
+      this.refusedCommands.push(`${refusal.name}: ${refusal.message}`);
+      throw awsError(refusal.name, refusal.message);
+    }
+    if (!this.isOnline(instanceId)) throw awsError('InvalidInstanceId', `${instanceId} is not online`);
     const key = documentName.replace(/^.*-autopilot-/, '') as DocumentKey;
     const command: Omit<FakeCommand, 'outcome'> & { outcome?: Outcome } = {
       id: `cmd-${hex(++this.seq, 8)}-0000-4000-8000-000000000000`,

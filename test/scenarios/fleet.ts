@@ -150,7 +150,10 @@ export const SECOND = {
   jobsTemplate: 'gitlab-runner-autoscaler-b',
 } as const;
 
-export const secondManagerConfig = (): { configPath: string; source: RunnerConfigSource } => {
+/** The config with manager-b; `overrides` replace settings of manager-b (e.g. its maxJobMinutes). */
+export const secondManagerConfig = (
+  overrides: Record<string, unknown> = {},
+): { configPath: string; source: RunnerConfigSource } => {
   const dir = mkdtempSync(join(tmpdir(), 'manager-b-'));
   const templateFile = join(dir, 'config.toml.tmpl');
   const valuesFile = join(dir, 'values.json');
@@ -177,6 +180,7 @@ export const secondManagerConfig = (): { configPath: string; source: RunnerConfi
         autoScalingGroup: SECOND.manager,
         launchTemplate: SECOND.managerTemplate,
         runnerConfig: { template: templateFile, values: valuesFile },
+        ...overrides,
       },
       ...[
         ['jobs-b-instance', SECOND.jobsInstance],

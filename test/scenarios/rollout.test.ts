@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
 import type { AwsEvent } from './fake-aws';
 import { loadStack } from './router';
-import { AMI, canaries, exampleConfigWith, liveManagers, standardFleet, TEMPLATE } from './fleet';
+import {
+  AMI,
+  canaries,
+  exampleConfigWith,
+  liveManagers,
+  secondFleet,
+  secondManagerConfig,
+  SECOND,
+  standardFleet,
+  TEMPLATE,
+} from './fleet';
 
 /**
  * The whole rollout chain through the real handlers, routed by the synthesized template's rules,
@@ -40,6 +50,7 @@ const expectPromisesKept = (s: Scenario): void => {
     );
   }
   expect(s.world.violations).toEqual([]);
+  expect(s.world.refusedCommands).toEqual([]);
   expect(s.permanentFailures).toEqual([]);
   expect(s.failureQueue).toEqual([]);
 };
@@ -151,6 +162,30 @@ describe('rollout scenarios', () => {
         'done: bake period passed without a rollback alarm',
       ]),
     );
+    expectPromisesKept(s);
+  });
+
+  it('drains a manager fleet whose maxJobMinutes is shorter than another manager fleet, with commands SSM accepts', async () => {
+    const second = secondManagerConfig({ maxJobMinutes: 240 });
+    const s = new Scenario({ configPath: second.configPath, start: TUESDAY_NIGHT });
+    const { manager } = standardFleet(s.world);
+    const managerB = secondFleet(s.world);
+    s.world.startJob(manager.id, 30);
+
+    s.imageReady('manager', AMI.managerNew);
+    await s.runUntilQuiet();
+
+    const drains = s.world.commands.filter((c) => c.documentName.endsWith('-autopilot-drain-manager'));
+    expect(drains.map((c) => [c.instanceId, c.parameters.DrainTimeoutSeconds])).toEqual(
+      expect.arrayContaining([
+        [manager.id, [String(120 * 60 + 900)]],
+        [managerB.id, [String(240 * 60 + 900)]],
+      ]),
+    );
+    expect(s.rollout('manager').state).toBe('done');
+    expect(s.rollout('manager-b').state).toBe('done');
+    expect(s.world.templateByName(SECOND.managerTemplate).defaultVersion).toBe(2);
+    expect(manager.state).toBe('terminated');
     expectPromisesKept(s);
   });
 

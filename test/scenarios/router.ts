@@ -8,6 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CONFIG_FILE, expandDeployTimeValues } from '../../functions/shared/settings';
 import { buildApp } from '../../infra/app';
 import { type Json, resolveIntrinsics } from '../../infra/intrinsics';
+import { type CommandDocuments, documentsOfResources } from '../fakes/command-documents';
 import { testApp } from '../helpers/app';
 import { matchesPattern } from '../helpers/event-pattern';
 import { ACCOUNT, type AwsEvent, REGION } from './fake-aws';
@@ -54,6 +55,8 @@ export interface StackModel {
   readonly routes: readonly Route[];
   readonly rates: readonly RateSchedule[];
   readonly crons: readonly CronSchedule[];
+  /** The template's SSM Command documents by name: what the fake SendCommand checks commands against. */
+  readonly documents: CommandDocuments;
   /** Service name -> its resolved environment. */
   readonly environments: ReadonlyMap<string, Record<string, string>>;
   /** Service name -> a folder holding its config file as synthesized (its LAMBDA_TASK_ROOT here). */
@@ -268,6 +271,7 @@ export const loadStack = (configPath: string): StackModel => {
     routes,
     rates,
     crons,
+    documents: documentsOfResources(resources),
     environments,
     arns,
     route,

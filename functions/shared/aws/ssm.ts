@@ -7,7 +7,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 
-import { TransientError } from '../errors';
+import { PermanentError, TransientError } from '../errors';
 import { clientConfig } from './client-config';
 
 let client: SSMClient | undefined;
@@ -30,6 +30,21 @@ const INFORMATION_PAGE = 50;
 
 const isNamed = (error: unknown, ...names: string[]): boolean =>
   error instanceof Error && names.includes(error.name);
+
+/**
+ * SSM refused a command's parameters (`InvalidParameters`: a value outside the document's
+ * `allowedPattern` or `allowedValues`, an unknown or a missing required parameter). Permanent: the
+ * same command can never run. An unknown document (`InvalidDocument`) stays transient, like access
+ * denied: a first deploy can update a function before it creates the document it names.
+ */
+export class CommandRefusedError extends PermanentError {
+  constructor(
+    readonly documentName: string,
+    cause: Error,
+  ) {
+    super(`SSM refused the parameters of ${documentName}: ${cause.message}`, { cause });
+  }
+}
 
 const chunk = <T>(items: readonly T[], size: number): T[][] => {
   const out: T[][] = [];
@@ -88,6 +103,9 @@ export const onlineInstances = async (instanceIds: string[]): Promise<Set<string
  * the caller puts in `parameters` when the document declares it (AWS-RunShellScript: default 3600,
  * at most 172800 seconds). Parameters are echoed in command history and events: no secrets.
  *
+ * SSM checks every parameter against the document's definition: a refusal throws
+ * {@link CommandRefusedError} (permanent).
+ *
  * SendCommand has **no idempotency token**: a retried call sends a second command. Callers record
  * the command id once sent and, before sending again, look for one already sent with
  * {@link findCommands} (a `comment` carrying the idempotency key makes it recognisable).
@@ -120,16 +138,23 @@ export const sendCommand = async (input: {
       `comment is ${input.comment.length} characters: SendCommand takes at most ${COMMENT_MAX}, shorten it (a hash of the key will do)`,
     );
   }
-  const out = await ssm().send(
-    new SendCommandCommand({
-      DocumentName: input.documentName,
-      InstanceIds: instanceIds,
-      Parameters: input.parameters,
-      TimeoutSeconds: input.timeoutSeconds,
-      Comment: input.comment,
-    }),
-  );
-  const commandId = out.Command?.CommandId;
+  let commandId: string | undefined;
+  try {
+    const out = await ssm().send(
+      new SendCommandCommand({
+        DocumentName: input.documentName,
+        InstanceIds: instanceIds,
+        Parameters: input.parameters,
+        TimeoutSeconds: input.timeoutSeconds,
+        Comment: input.comment,
+      }),
+    );
+    commandId = out.Command?.CommandId;
+  } catch (error) {
+    if (error instanceof Error && isNamed(error, 'InvalidParameters'))
+      throw new CommandRefusedError(input.documentName, error);
+    throw error;
+  }
   if (commandId === undefined) {
     throw new TransientError(`SendCommand ${input.documentName} returned no command id`);
   }

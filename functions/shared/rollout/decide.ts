@@ -86,18 +86,30 @@ export const rotatedTokensOf = (stdout: string): string[] =>
 
 export type Verdict = { kind: 'pass' } | { kind: 'fail'; reason: string } | { kind: 'pending' };
 
-const FAILED = new Set([
+/**
+ * Statuses of a whole command (ListCommands, `EC2 Command Status-change Notification`). The
+ * details `DeliveryTimedOut`, `ExecutionTimedOut`, `Undeliverable` and `Terminated` belong to
+ * invocations (their StatusDetails and invocation events), never to a command.
+ */
+export const COMMAND_STATUSES = [
+  'Pending',
+  'InProgress',
+  'Success',
+  'Cancelled',
   'Failed',
   'TimedOut',
-  'Cancelled',
   'Cancelling',
-  'DeliveryTimedOut',
-  'ExecutionTimedOut',
-  'Undeliverable',
-  'Terminated',
-]);
+] as const;
+/** The command statuses that end a command. */
+export const FINAL_COMMAND_STATUSES = ['Success', 'Failed', 'TimedOut', 'Cancelled'] as const;
 
-/** All commands must succeed; any failure decides at once; otherwise the verdict waits. */
+/** Invocation statuses (GetCommandInvocation `Status`) that end it without success. */
+const FAILED = new Set(['Failed', 'TimedOut', 'Cancelled', 'Cancelling']);
+
+/**
+ * All invocations (GetCommandInvocation `Status`) must succeed; any failure decides at once;
+ * otherwise the verdict waits.
+ */
 export const verdictOf = (
   invocations: readonly { commandId: string; status: string | undefined }[],
 ): Verdict => {

@@ -10,7 +10,14 @@ import {
 } from '../aws/ec2';
 import { putEvents } from '../aws/eventbridge';
 import { scheduleName, scheduleOnce } from '../aws/scheduler';
-import { findCommands, getInvocation, getParameterValue, onlineInstances, sendCommand } from '../aws/ssm';
+import {
+  CommandRefusedError,
+  findCommands,
+  getInvocation,
+  getParameterValue,
+  onlineInstances,
+  sendCommand,
+} from '../aws/ssm';
 import { PermanentError } from '../errors';
 import { busEntry, DetailType, type ImageReadyDetail } from '../events';
 import { canaryChecks, type Fleet, SSH_PATH_CHECK } from '../fleet';
@@ -1119,7 +1126,7 @@ export const requestConfigApply = async (
   });
   if ((await createRollout(settings.ledgerTable, item)) === 'exists')
     return unchanged(item, 'apply already requested');
-  return sendApply(item, ctx);
+  return failOnRefusal(item.fleet, item.candidateId, ctx, () => sendApply(item, ctx));
 };
 
 /** The published template rendered with placeholder secrets and linted, as the stack published it. */
@@ -1161,8 +1168,45 @@ const ALARM_ROLLBACK_FROM: ReadonlySet<RolloutState> = new Set([
 ]);
 const ROLLBACK_FROM: ReadonlySet<RolloutState> = new Set([...ALARM_ROLLBACK_FROM, 'done']);
 
+/**
+ * Runs a step that may send a command. SSM refusing one (CommandRefusedError) can never succeed on
+ * a retry: the item fails (alerted, lease released) and the error goes on as permanent, instead of
+ * the reconciler sending the same command forever.
+ */
+const failOnRefusal = async (
+  fleet: string,
+  candidateId: string,
+  ctx: StepContext,
+  step: () => Promise<StepResult>,
+): Promise<StepResult> => {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof CommandRefusedError)) throw error;
+    const item = await getRollout(ctx.settings.ledgerTable, fleet, candidateId);
+    if (item && !FINAL_STATES.has(item.state)) {
+      const reason = error.message;
+      if (item.kind === 'config') await configFailure(item, ctx, 'refused', reason);
+      else {
+        if (item.role === 'manager' || item.kind === 'restart')
+          await releaseLease(ctx.settings.ledgerTable, managerFleetOf(ctx.settings, item).name, candidateId);
+        await fail(item, ctx, reason);
+      }
+    }
+    throw error;
+  }
+};
+
 /** Advances one rollout by a trigger; a trigger that does not fit the state changes nothing. */
-export const advance = async (
+export const advance = (
+  fleet: string,
+  candidateId: string,
+  trigger: Trigger,
+  ctx: StepContext,
+): Promise<StepResult> =>
+  failOnRefusal(fleet, candidateId, ctx, () => advanceItem(fleet, candidateId, trigger, ctx));
+
+const advanceItem = async (
   fleet: string,
   candidateId: string,
   trigger: Trigger,
@@ -1296,7 +1340,7 @@ export const requestRestart = async (
   );
   if ((await createRollout(ctx.settings.ledgerTable, item)) === 'exists')
     return unchanged(item, 'restart already requested');
-  return maintenance(item, ctx);
+  return failOnRefusal(item.fleet, item.candidateId, ctx, () => maintenance(item, ctx));
 };
 
 /**

@@ -224,7 +224,8 @@ secrets_nowhere() {
 
   run bash "$SSM/apply-config.sh"
 
-  [ "$(last_line)" = "RESULT deferred-restart: runner legacy removed" ]
+  # A name only the current config.toml holds may be an old secret: it is shown as a hash.
+  [ "$(last_line)" = "RESULT deferred-restart: runner name-sha256:$(printf legacy | sha256sum | cut -c1-12) removed" ]
 }
 
 @test "restores the backup when the runner is unhealthy after a live apply" {
@@ -424,6 +425,29 @@ secrets_nowhere() {
   [ "$status" -eq 1 ]
 }
 
+@test "never prints a secret rendered into a runner name, in any mode: a hash of the name instead" {
+  NAME_SECRET=glrt-NAME-s3cr3t-0004
+  put_param /gitlab/runner/name-secret "$NAME_SECRET"
+  python3 -c 'import json, sys; v = json.load(open(sys.argv[1])); v["runner_name"] = {"secureParameter": "/gitlab/runner/name-secret"}; print(json.dumps(v))' \
+    "$FIXTURES/values.json" >"$BATS_TEST_TMPDIR/values-named.json"
+  sed 's/name = "docker"/name = "${runner_name}"/; s/idle_count = .*/idle_count = 4/' "$FIXTURES/template.toml" >"$BATS_TEST_TMPDIR/named.toml"
+  booted
+  publish "$BATS_TEST_TMPDIR/named.toml" "$BATS_TEST_TMPDIR/values-named.json"
+  hashed="runner name-sha256:$(printf '%s' "$NAME_SECRET" | sha256sum | cut -c1-12) added"
+
+  for mode in drift apply; do
+    run env MODE=$mode bash "$SSM/apply-config.sh"
+
+    [[ "$output" != *"$NAME_SECRET"* ]]
+    [[ "$output" == *"$hashed"* ]]
+  done
+  run env MODE=boot RUNNER_CONFIG="$BATS_TEST_TMPDIR/fresh.toml" bash "$SSM/apply-config.sh"
+
+  [ "$(last_line)" = "RESULT applied-boot" ]
+  [[ "$output" != *"$NAME_SECRET"* ]]
+  grep -qx "name = \"$NAME_SECRET\"" "$BATS_TEST_TMPDIR/fresh.toml"
+}
+
 @test "passes secrets to no command line: only parameter names and file paths" {
   booted
   sed -i "s/^token = \"$DOCKER_TOKEN\"/token = \"$ROTATED_TOKEN\"\ntoken_obtained_at = 2026-06-01T00:00:00Z/" "$RUNNER_CONFIG"
@@ -484,6 +508,18 @@ boot() { env -u AWS_REGION -u CONFIG_PREFIX -u DRAIN_TIMEOUT_SECONDS LIB_DIR="$S
   [ "$(call_index 'aws ssm get-parameter --name /gitlab/runner/legacy-token')" -lt "$(call_index 'systemctl start')" ]
   [ "$(call_index 'systemctl daemon-reload')" -lt "$(call_index 'systemctl start')" ]
   secrets_nowhere
+}
+
+@test "boot without a drain bound gives the drop-in one that outlasts any fleet's" {
+  imds_with_tags "runner-autopilot:config-prefix=$CONFIG_PREFIX"
+
+  run boot
+
+  [ "$status" -eq 0 ]
+  stop=$(sed -n 's/^TimeoutStopSec=//p' "$ROOT/etc/systemd/system/gitlab-runner.service.d/10-autopilot-drain.conf")
+  # config/example.yaml: maxJobMinutes 120, so a drain bound of 120 x 60 + 900 s.
+  [ "$stop" -ge 8100 ]
+  [ "$stop" -eq 168900 ]
 }
 
 @test "boot without metadata tags reads them with describe-tags" {

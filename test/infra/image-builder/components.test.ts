@@ -7,8 +7,11 @@ import { parse } from 'yaml';
 
 import type { Pipeline } from '../../../functions/shared/config';
 import { JobsPipeline, ManagerPipeline } from '../../../functions/shared/config';
+import { Fleet } from '../../../functions/shared/fleet';
+import { drainBoundSeconds } from '../../../functions/shared/rollout/decide';
 import { bashStep, parseDocument, serializeDocument } from '../../../infra/image-builder/component-document';
 import { IMAGE_DIR, packedImageFile, planComponents } from '../../../infra/image-builder/components';
+import { MAX_DRAIN_TIMEOUT_SECONDS } from '../../../infra/rollout/documents';
 
 const jobs = (overrides: Record<string, unknown> = {}): Pipeline =>
   JobsPipeline.parse({
@@ -231,5 +234,16 @@ describe('serializeDocument', () => {
       schemaVersion: '1.0',
       phases: [{ name: 'build', steps: [{ action: 'ExecuteBash' }] }],
     });
+  });
+});
+
+describe('the config boot script', () => {
+  it("gives the drain drop-in, without a bound of its own, one that outlasts any fleet's", () => {
+    const script = readFileSync(join(IMAGE_DIR, 'scripts', 'runner-autopilot-config-boot.sh'), 'utf8');
+    const longest = Number(/^LONGEST_DRAIN_SECONDS=(\d+)$/m.exec(script)?.[1]);
+    const maxJobMinutes = Fleet.shape.maxJobMinutes.unwrap().maxValue ?? Number.NaN;
+
+    expect(longest).toBe(drainBoundSeconds({ maxJobMinutes }));
+    expect(longest).toBeLessThanOrEqual(MAX_DRAIN_TIMEOUT_SECONDS);
   });
 });

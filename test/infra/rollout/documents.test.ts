@@ -8,6 +8,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
 
+import { drainBoundSeconds, drainCommandSeconds } from '../../../functions/shared/rollout/decide';
 import { testApp } from '../../helpers/app';
 import type { CommandDocumentContent } from '../../../infra/rollout/documents';
 import {
@@ -16,6 +17,7 @@ import {
   MAX_DRAIN_TIMEOUT_SECONDS,
   MAX_EXECUTION_TIMEOUT_SECONDS,
   MAX_HEALTH_WAIT_SECONDS,
+  MIN_DRAIN_TIMEOUT_SECONDS,
   PARAMETER_PATTERNS,
   RolloutDocuments,
   SSM_SCRIPT_DIR,
@@ -287,29 +289,68 @@ describe('RolloutDocuments', () => {
     expect(accepts(PARAMETER_PATTERNS.metricsUrl, 'http://10.0.0.1:9252/metrics')).toBe(false);
   });
 
-  it('lets the drain command outlast the longest drain it may be asked for', () => {
-    const doc = content('drain-manager');
-    const drain = doc.parameters.DrainTimeoutSeconds!;
-    const timeout = doc.parameters.executionTimeout!;
+  it.each(['drain-manager', 'restart-manager', 'apply-config'] as const)(
+    'lets %s take every drain bound SSM can outlast, whatever the fleets configured',
+    (key) => {
+      const drain = content(key).parameters.DrainTimeoutSeconds!;
 
-    expect(accepts(drain.allowedPattern, '7200')).toBe(true);
-    expect(accepts(drain.allowedPattern, '7201')).toBe(false);
+      for (const value of [MIN_DRAIN_TIMEOUT_SECONDS, 7200, 7201, 15300, MAX_DRAIN_TIMEOUT_SECONDS])
+        expect({ value, ok: accepts(drain.allowedPattern, String(value)) }).toEqual({ value, ok: true });
+      for (const value of [MIN_DRAIN_TIMEOUT_SECONDS - 1, MAX_DRAIN_TIMEOUT_SECONDS + 1])
+        expect({ value, ok: accepts(drain.allowedPattern, String(value)) }).toEqual({ value, ok: false });
+      expect(drain.default).toBe('7200');
+    },
+  );
+
+  it("accepts every fleet's own drain bound and command timeout, for any maxJobMinutes the config allows", () => {
+    const pattern = (key: Key, name: string) => new RegExp(content(key).parameters[name]!.allowedPattern);
+    const sent = [
+      ['drain-manager', 'rollout'],
+      ['restart-manager', 'restart'],
+      ['apply-config', 'config'],
+    ] as const;
+
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2800 }), (maxJobMinutes) => {
+        const bound = drainBoundSeconds({ maxJobMinutes });
+        return sent.every(([key, kind]) => {
+          const timeout = drainCommandSeconds({ maxJobMinutes }, kind);
+          return (
+            pattern(key, 'DrainTimeoutSeconds').test(String(bound)) &&
+            pattern(key, 'executionTimeout').test(String(timeout)) &&
+            timeout > bound
+          );
+        });
+      }),
+    );
+  });
+
+  it('lets the drain command take the timeout of the shortest drain, and defaults to the longest', () => {
+    const timeout = content('drain-manager').parameters.executionTimeout!;
+
     expect(timeout.default).toBe(String(7200 + DRAIN_MARGIN_SECONDS));
-    expect(accepts(timeout.allowedPattern, String(7200 + DRAIN_MARGIN_SECONDS - 1))).toBe(false);
+    expect(accepts(timeout.allowedPattern, String(MIN_DRAIN_TIMEOUT_SECONDS + DRAIN_MARGIN_SECONDS))).toBe(
+      true,
+    );
+    expect(
+      accepts(timeout.allowedPattern, String(MIN_DRAIN_TIMEOUT_SECONDS + DRAIN_MARGIN_SECONDS - 1)),
+    ).toBe(false);
     expect(accepts(timeout.allowedPattern, String(MAX_EXECUTION_TIMEOUT_SECONDS))).toBe(true);
     expect(accepts(timeout.allowedPattern, String(MAX_EXECUTION_TIMEOUT_SECONDS + 1))).toBe(false);
   });
 
-  it('lets the restart command outlast the longest drain plus the longest health wait', () => {
+  it('lets the restart command take the timeout of the shortest drain plus the longest health wait', () => {
     const doc = content('restart-manager');
-    const least = 7200 + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS;
+    const least = MIN_DRAIN_TIMEOUT_SECONDS + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS;
 
-    expect(doc.parameters.executionTimeout!.default).toBe(String(least));
+    expect(doc.parameters.executionTimeout!.default).toBe(
+      String(7200 + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS),
+    );
+    expect(accepts(doc.parameters.executionTimeout!.allowedPattern, String(least))).toBe(true);
     expect(accepts(doc.parameters.executionTimeout!.allowedPattern, String(least - 1))).toBe(false);
     expect(
       accepts(doc.parameters.HealthWaitSeconds!.allowedPattern, String(MAX_HEALTH_WAIT_SECONDS + 1)),
     ).toBe(false);
-    expect(accepts(doc.parameters.DrainTimeoutSeconds!.allowedPattern, '7201')).toBe(false);
   });
 
   it('lets the health check outlast its longest wait', () => {
@@ -450,14 +491,11 @@ describe('RolloutDocuments applyConfig', () => {
       expect({ value, ok: accepts(param(name).allowedPattern, value) }).toEqual({ value, ok: false });
   });
 
-  it('outlasts a drain, the health wait, and a second drain when an unhealthy restart is undone', () => {
+  it('takes the short timeout of a live apply, and defaults to a restart that is undone', () => {
     const timeout = param('executionTimeout');
-    const once = 7200 + MAX_HEALTH_WAIT_SECONDS + DRAIN_MARGIN_SECONDS;
 
-    expect(accepts(param('DrainTimeoutSeconds').allowedPattern, '7200')).toBe(true);
-    expect(accepts(param('DrainTimeoutSeconds').allowedPattern, '7201')).toBe(false);
-    expect(accepts(timeout.allowedPattern, String(once - 1))).toBe(false);
-    expect(accepts(timeout.allowedPattern, String(once))).toBe(true);
+    expect(accepts(timeout.allowedPattern, '600')).toBe(true);
+    expect(accepts(timeout.allowedPattern, String(MAX_HEALTH_WAIT_SECONDS))).toBe(false);
     expect(timeout.default).toBe(String(2 * (7200 + MAX_HEALTH_WAIT_SECONDS) + DRAIN_MARGIN_SECONDS));
     expect(Number(timeout.default)).toBeGreaterThan(7200 + MAX_HEALTH_WAIT_SECONDS);
   });
@@ -467,7 +505,7 @@ describe('RolloutDocuments applyConfig', () => {
     const timeout = longest('apply-config').parameters.executionTimeout!;
 
     expect(timeout.default).toBe(String(MAX_EXECUTION_TIMEOUT_SECONDS));
-    expect(accepts(timeout.allowedPattern, String(MAX_EXECUTION_TIMEOUT_SECONDS - 1))).toBe(false);
+    expect(accepts(timeout.allowedPattern, String(MAX_EXECUTION_TIMEOUT_SECONDS + 1))).toBe(false);
   });
 
   it('embeds runner_config.py before the scripts, as a quoted here-document', () => {

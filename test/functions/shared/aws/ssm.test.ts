@@ -2,7 +2,9 @@ import {
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
   GetParameterCommand,
+  InvalidDocument,
   InvalidInstanceId,
+  InvalidParameters,
   InvocationDoesNotExist,
   ListCommandsCommand,
   SendCommandCommand,
@@ -10,7 +12,9 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
+import { isPermanentSdkError, PermanentError } from '../../../../functions/shared/errors';
 import {
+  CommandRefusedError,
   findCommands,
   getInvocation,
   getParameterValue,
@@ -169,6 +173,28 @@ describe('ssm adapter', () => {
       ssm.on(SendCommandCommand).resolves(answer);
 
       await expect(sendCommand(input)).rejects.toThrow(/no command id/);
+    });
+
+    it('throws a permanent CommandRefusedError, keeping the cause, when SSM refuses the parameters', async () => {
+      const refusal = new InvalidParameters({ message: 'executionTimeout does not match', $metadata: {} });
+      ssm.on(SendCommandCommand).rejects(refusal);
+
+      const sent = sendCommand(input);
+
+      await expect(sent).rejects.toThrow(CommandRefusedError);
+      await expect(sent).rejects.toBeInstanceOf(PermanentError);
+      await expect(sent).rejects.toMatchObject({
+        message: expect.stringContaining('runner-autopilot-job-probe: executionTimeout does not match'),
+        cause: refusal,
+      });
+    });
+
+    it('rethrows an unknown document unchanged, as transient', async () => {
+      const missing = new InvalidDocument({ message: 'no such document', $metadata: {} });
+      ssm.on(SendCommandCommand).rejects(missing);
+
+      await expect(sendCommand(input)).rejects.toBe(missing);
+      expect(isPermanentSdkError(missing)).toBe(false);
     });
   });
 

@@ -1,8 +1,11 @@
+import { CommandInvocationStatus, CommandStatus } from '@aws-sdk/client-ssm';
 import fc from 'fast-check';
 
 import type { Group } from '../../../../functions/shared/aws/autoscaling';
 import { Fleet } from '../../../../functions/shared/fleet';
 import {
+  COMMAND_STATUSES,
+  FINAL_COMMAND_STATUSES,
   candidateIdFor,
   drainBoundSeconds,
   drainCommandSeconds,
@@ -135,6 +138,36 @@ describe('verdictOf', () => {
     const invocations = statuses.map((status, i) => ({ commandId: `c-${i}`, status }));
 
     expect(verdictOf(invocations).kind).toBe(expected);
+  });
+
+  it.each(['Failed', 'TimedOut', 'Cancelled', 'Cancelling'])(
+    'fails on the invocation status %s',
+    (status) => {
+      expect(verdictOf([{ commandId: 'c-0', status }]).kind).toBe('fail');
+    },
+  );
+
+  it('knows every invocation status the SDK defines: Success passes, the rest waits or fails', () => {
+    const kinds = Object.values(CommandInvocationStatus).map((status) => [
+      status,
+      verdictOf([{ commandId: 'c-0', status }]).kind,
+    ]);
+
+    expect(Object.fromEntries(kinds)).toEqual({
+      Pending: 'pending',
+      InProgress: 'pending',
+      Delayed: 'pending',
+      Success: 'pass',
+      Failed: 'fail',
+      TimedOut: 'fail',
+      Cancelled: 'fail',
+      Cancelling: 'fail',
+    });
+  });
+
+  it('names exactly the command statuses the SDK defines, and final ones among them', () => {
+    expect([...COMMAND_STATUSES].sort()).toEqual(Object.values(CommandStatus).sort());
+    for (const status of FINAL_COMMAND_STATUSES) expect(COMMAND_STATUSES).toContain(status);
   });
 
   it('passes only when every command succeeded (property)', () => {
