@@ -54,8 +54,10 @@ export const splitDeployTime = (value: unknown): DeployTimeConfig => {
   const partsOf = (v: unknown): Part[] => {
     if (typeof v === 'string') return [v];
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && 'Fn::Join' in v) {
-      const [separator, items] = (v as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-      return items.flatMap((item, i) => (i === 0 ? partsOf(item) : [separator, ...partsOf(item)]));
+      const [separator, items] = (v as { 'Fn::Join': [string, unknown] })['Fn::Join'];
+      // A join over a list intrinsic (`Fn::GetAZs`, a list parameter) is known only as a whole.
+      if (Array.isArray(items))
+        return items.flatMap((item, i) => (i === 0 ? partsOf(item) : [separator, ...partsOf(item)]));
     }
     return [{ $env: variableFor(v as Record<string, unknown>) }];
   };

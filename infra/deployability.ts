@@ -33,12 +33,14 @@ const PSEUDO_BOUNDS: Record<string, number> = {
   'AWS::Partition': 10,
   'AWS::URLSuffix': 16,
   'AWS::StackName': 128,
-  'AWS::StackId': 160,
+  // arn:aws-us-gov:cloudformation:<region>:<account>:stack/<128-character name>/<uuid>
+  'AWS::StackId': 229,
   'AWS::NoValue': 0,
 };
 /**
- * Any other deploy-time value: a generated name or an ARN of this stack. IAM role ARNs are at most
- * 64 + 31 characters, generated table and queue names stay under 256; 256 is the bound.
+ * Any other deploy-time value: a generated name or an ARN of this stack's own resources (roles
+ * CDK creates have no path: at most 64 + 45 characters; generated table and queue names stay
+ * under 256); 256 is the bound.
  */
 export const DEPLOY_TIME_VALUE_BOUND = 256;
 
@@ -65,7 +67,7 @@ const atUpperBound = (value: Json): Json => {
     const arg = value[key]!;
     if (key === 'Ref' && typeof arg === 'string')
       return 'x'.repeat(PSEUDO_BOUNDS[arg] ?? DEPLOY_TIME_VALUE_BOUND);
-    if (key === 'Fn::Join' && Array.isArray(arg)) {
+    if (key === 'Fn::Join' && Array.isArray(arg) && Array.isArray(arg[1])) {
       const [separator, parts] = arg as [string, Json[]];
       return parts.map((p) => asText(atUpperBound(p))).join(separator);
     }

@@ -24,7 +24,7 @@ export const resetSecretState = (): void => {
 
 /** An empty secret would let an empty token in: the shared reader refuses one. */
 const readWebhookSecret = (ref: SecretRef, forceFetch: boolean): Promise<string> =>
-  readSecret(ref, { maxAgeSeconds: SECRET_MAX_AGE_S, forceFetch });
+  readSecret(ref, { maxAgeSeconds: SECRET_MAX_AGE_S, forceFetch, interactive: true });
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 

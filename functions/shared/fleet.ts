@@ -59,7 +59,17 @@ export const Canary = z.strictObject({
 export const Fleet = z.strictObject({
   name,
   role: z.enum(['manager', 'jobs']),
-  autoScalingGroup: z.string().min(1),
+  /**
+   * AWS allows more characters in a group name, but the name reaches instance scripts as an SSM
+   * command parameter, whose pattern (infra/rollout/documents.ts `groupNames`) admits only these:
+   * anything else would be pasted into a shell.
+   */
+  autoScalingGroup: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9._-]{1,255}$/,
+      "must be 1-255 letters, digits, '.', '_' or '-' (it reaches the instance scripts as an SSM command parameter): rename the group",
+    ),
   launchTemplate: z.string().min(1),
   /**
    * The role of the launch template's instance profile (its ARN, or its name at path `/`). A

@@ -1,6 +1,7 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 
+import { clientConfig, interactiveClientConfig } from './aws/client-config';
 import type { SecretRef } from './schema-primitives';
 
 /**
@@ -9,9 +10,8 @@ import type { SecretRef } from './schema-primitives';
  * dynamic `import()` in a one-file esbuild bundle keeps every command of both SDK clients (171
  * instead of the few the providers send), and the IAM test reads the bundle's commands as the
  * function's API calls. The value is trimmed: a value written from a file often ends in a newline.
- *
- * functions/gitlab-webhook/secret.ts predates this module and keeps its own copy (with its
- * re-read limiter); it can move onto `readSecret` without changing behaviour.
+ * An `interactive` read (the webhook's, which GitLab times) uses the bounded client settings, so a
+ * store that never answers cannot hold the caller past its deadline.
  */
 
 export type { SecretRef };
@@ -33,6 +33,29 @@ const MISSING = new Set([
   'ParameterNotFoundError',
 ]);
 
+interface Providers {
+  readonly ssm: SSMProvider;
+  readonly secrets: SecretsProvider;
+}
+const providers = new Map<boolean, Providers>();
+/** One pair of providers per client setting: a provider's cache lives on the instance. */
+const providersFor = (interactive: boolean): Providers => {
+  let found = providers.get(interactive);
+  if (!found) {
+    const config = interactive ? interactiveClientConfig : clientConfig;
+    found = {
+      ssm: new SSMProvider({ clientConfig: config }),
+      secrets: new SecretsProvider({ clientConfig: config }),
+    };
+    providers.set(interactive, found);
+  }
+  return found;
+};
+/** Drops the providers and their caches (tests). */
+export const resetSecretProviders = (): void => {
+  providers.clear();
+};
+
 /** Where a ref points, for messages: a name, never a value. */
 export const describeSecretRef = (ref: SecretRef): string =>
   'parameter' in ref ? `parameter ${ref.parameter}` : `secret ${ref.secretsManager}`;
@@ -43,17 +66,18 @@ export const describeSecretRef = (ref: SecretRef): string =>
  */
 export const readSecret = async (
   ref: SecretRef,
-  options: { maxAgeSeconds?: number; forceFetch?: boolean } = {},
+  options: { maxAgeSeconds?: number; forceFetch?: boolean; interactive?: boolean } = {},
 ): Promise<string> => {
+  const { ssm, secrets } = providersFor(options.interactive ?? false);
   const maxAge = options.maxAgeSeconds ?? DEFAULT_SECRET_MAX_AGE_S;
   const forceFetch = options.forceFetch ?? false;
   const where = describeSecretRef(ref);
   let value: string | Uint8Array | undefined;
   try {
     if ('parameter' in ref) {
-      value = await getParameter(ref.parameter, { decrypt: true, maxAge, forceFetch });
+      value = await ssm.get(ref.parameter, { decrypt: true, maxAge, forceFetch });
     } else {
-      value = await getSecret(ref.secretsManager, { maxAge, forceFetch });
+      value = await secrets.get(ref.secretsManager, { maxAge, forceFetch });
     }
   } catch (error) {
     // Powertools wraps the SDK's error in a GetParameterError whose `cause` is the original.

@@ -69,6 +69,15 @@ describe('splitDeployTime', () => {
     expect(environment).toEqual({});
   });
 
+  it('passes a join over a list-valued intrinsic as one deploy-time value', () => {
+    const zones = { 'Fn::Join': [',', { 'Fn::GetAZs': '' }] };
+
+    const { document, environment } = splitDeployTime({ zones });
+
+    expect(document).toEqual({ zones: { $env: 'AUTOPILOT_REF_1' } });
+    expect(environment).toEqual({ AUTOPILOT_REF_1: zones });
+  });
+
   it('expands back to what CloudFormation would resolve, for any settings', () => {
     const leaf = fc.oneof(
       fc.string(),

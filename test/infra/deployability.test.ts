@@ -45,6 +45,22 @@ describe('deployabilityFindings', () => {
     expect(rules({ Account: fn({ A: { Ref: 'AWS::AccountId' } }) })).toEqual([]);
   });
 
+  it('counts AWS::StackId at the length of the longest stack ARN', () => {
+    const longestStackId = `arn:aws-us-gov:cloudformation:ap-southeast-5:123456789012:stack/${'s'.repeat(128)}/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`;
+    const filler = 'x'.repeat(
+      MAX_LAMBDA_ENVIRONMENT_BYTES + 1 - 'REF'.length - longestStackId.length - 'F'.length,
+    );
+
+    expect(longestStackId).toHaveLength(229);
+    expect(rules({ Fn: fn({ F: filler, REF: { Ref: 'AWS::StackId' } }) })).toEqual([
+      'lambda-environment-size Fn',
+    ]);
+  });
+
+  it('counts a join over a list-valued intrinsic as one deploy-time value', () => {
+    expect(rules({ Zones: fn({ Z: { 'Fn::Join': [',', { 'Fn::GetAZs': '' }] } }) })).toEqual([]);
+  });
+
   it('adds up the inline policies of one role', () => {
     const policy = (role: string) => ({
       Type: 'AWS::IAM::Policy',

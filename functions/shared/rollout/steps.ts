@@ -1178,6 +1178,7 @@ const failOnRefusal = async (
   candidateId: string,
   ctx: StepContext,
   step: () => Promise<StepResult>,
+  onRefused?: (item: Rollout) => Promise<void>,
 ): Promise<StepResult> => {
   try {
     return await step();
@@ -1188,6 +1189,7 @@ const failOnRefusal = async (
       const reason = error.message;
       if (item.kind === 'config') await configFailure(item, ctx, 'refused', reason);
       else {
+        await onRefused?.(item);
         if (item.role === 'manager' || item.kind === 'restart')
           await releaseLease(ctx.settings.ledgerTable, managerFleetOf(ctx.settings, item).name, candidateId);
         await fail(item, ctx, reason);
@@ -1204,7 +1206,18 @@ export const advance = (
   trigger: Trigger,
   ctx: StepContext,
 ): Promise<StepResult> =>
-  failOnRefusal(fleet, candidateId, ctx, () => advanceItem(fleet, candidateId, trigger, ctx));
+  failOnRefusal(
+    fleet,
+    candidateId,
+    ctx,
+    () => advanceItem(fleet, candidateId, trigger, ctx),
+    terminateCanary,
+  );
+
+/** A canary exists for the smoke command SSM refused: it must not outlive its rollout. */
+const terminateCanary = async (item: Rollout): Promise<void> => {
+  if (item.kind === 'rollout' && item.canaryInstanceId) await terminateInstances([item.canaryInstanceId]);
+};
 
 const advanceItem = async (
   fleet: string,

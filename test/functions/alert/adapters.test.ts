@@ -1,4 +1,4 @@
-import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { resetSecretProviders } from '../../../functions/shared/secrets';
 import {
   GetSecretValueCommand,
   ResourceNotFoundException,
@@ -36,7 +36,7 @@ beforeEach(() => {
   ssm.onAnyCommand().rejects(new Error('unexpected SSM call'));
   secretsManager.onAnyCommand().rejects(new Error('unexpected Secrets Manager call'));
   resetSnsClient();
-  clearCaches();
+  resetSecretProviders();
 });
 
 describe('sns adapter', () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 
-import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { resetSecretProviders } from '../../../functions/shared/secrets';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -45,7 +45,7 @@ beforeAll(async () => {
 beforeEach(() => {
   ssm.reset();
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'test-webhook-token' } });
-  clearCaches();
+  resetSecretProviders();
   resetSecretState();
   resetSettings();
   resetEventBridgeClient();

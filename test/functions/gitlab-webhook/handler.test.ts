@@ -1,4 +1,4 @@
-import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { resetSecretProviders } from '../../../functions/shared/secrets';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -65,7 +65,7 @@ beforeEach(() => {
     FailedEntryCount: 0,
     Entries: input.Entries.map((_, i) => ({ EventId: `event-${i + 1}` })),
   }));
-  clearCaches();
+  resetSecretProviders();
   resetSecretState();
   resetSettings();
   resetEventBridgeClient();

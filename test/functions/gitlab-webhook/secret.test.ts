@@ -1,4 +1,4 @@
-import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { resetSecretProviders } from '../../../functions/shared/secrets';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -28,7 +28,7 @@ beforeEach(() => {
   secretsManager.reset();
   ssm.onAnyCommand().rejects(new Error('unexpected SSM call'));
   secretsManager.onAnyCommand().rejects(new Error('unexpected Secrets Manager call'));
-  clearCaches();
+  resetSecretProviders();
   resetSecretState();
 });
 
