@@ -16,7 +16,7 @@ import type { Construct } from 'constructs';
 
 import type { SuiteConfig } from '../functions/shared/config';
 import { DetailType, EVENT_SOURCE } from '../functions/shared/events';
-import { DEFERRED_METRIC } from '../functions/gitlab-webhook/receive';
+import { DEFERRED_METRIC } from '../functions/gitlab-webhook/metrics';
 import type { WebhookSettings } from '../functions/gitlab-webhook/settings';
 import type { ImageStateSettings } from '../functions/image-state/settings';
 import type { StartBakeSettings } from '../functions/start-bake/settings';

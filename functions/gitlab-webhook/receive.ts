@@ -2,7 +2,7 @@ import type { z } from 'zod';
 
 import { PermanentError } from '../shared/errors';
 import { busEntry, DetailType } from '../shared/events';
-import { outcomeMetric, type RunTools } from '../shared/make-handler';
+import type { RunTools } from '../shared/make-handler';
 import { lazyConfigSlice } from '../shared/settings';
 import { decideWebhook } from './decide';
 import { handOff } from './hand-off';
@@ -42,9 +42,6 @@ export type WebhookOutcome =
       messageId: string;
       itemCount: number;
     };
-
-/** The webhook's outcome metric when the fallback took a push; it has its own alarm. */
-export const DEFERRED_METRIC = outcomeMetric('deferred');
 
 const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook']);
 
