@@ -15,8 +15,9 @@ import { context } from '../../helpers/context';
 import { fixture } from '../../helpers/fixtures';
 
 /**
- * The answer's time bound, against real SDK clients: EventBridge and SNS endpoints that accept
- * connections and never answer. GitLab gives a hook 10 s; the webhook must answer well inside.
+ * The answer's time bound, against real SDK clients: SSM, EventBridge and SNS endpoints that
+ * accept connections and never answer. GitLab gives a hook 10 s; the webhook must answer well
+ * inside.
  */
 const ssm = mockClient(SSMClient);
 const ENV = { ...process.env };
@@ -30,6 +31,7 @@ beforeAll(async () => {
   const { port } = server.address() as { port: number };
   process.env = {
     ...ENV,
+    AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${port}`,
     AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${port}`,
     AWS_ENDPOINT_URL_SNS: `http://127.0.0.1:${port}`,
     [CONFIG_ENV]: JSON.stringify({
@@ -71,4 +73,17 @@ describe('gitlab-webhook time budget', () => {
     expect(elapsed).toBeLessThan(PUT_DEADLINE_MS + FALLBACK_DEADLINE_MS + 700);
     expect(sockets.length).toBeGreaterThanOrEqual(2);
   }, 10_000);
+
+  // Last: it gives SSM its real `send` back, for good in this file.
+  it("answers 503 inside GitLab's budget on a cold start when SSM never answers the secret read", async () => {
+    ssm.restore();
+    const before = sockets.length;
+    const started = Date.now();
+
+    const result = await handler(fixture('gitlab/push.json'), context('gitlab-webhook'));
+
+    expect(result.statusCode).toBe(503);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(sockets.length).toBeGreaterThan(before);
+  }, 15_000);
 });
