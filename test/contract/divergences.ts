@@ -40,6 +40,8 @@ export const MOTO_DIVERGENCES = {
     'SSM: moto marks every command Success at once, with no output and no status events; on AWS a command is Pending or InProgress until the instance reports, and GetCommandInvocation returns its output (first 24,000 characters).',
   'ssm-list-commands-document-filter':
     "SSM: moto ignores ListCommands' DocumentName filter and lists every command of the instance; AWS lists only that document's commands.",
+  'scheduler-unvalidated':
+    'EventBridge Scheduler: moto validates no schedule name, expression or ActionAfterCompletion, and answers a missing group with HTTP 500; AWS refuses a name outside 1-64 characters of [0-9a-zA-Z-_.] with ValidationException (Scheduler API reference, CreateSchedule).',
 } as const;
 
 export type MotoDivergence = keyof typeof MOTO_DIVERGENCES;

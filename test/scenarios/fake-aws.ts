@@ -910,6 +910,9 @@ export class World {
   }
 
   createSchedule(input: CreateScheduleCommandInput) {
+    // Scheduler API reference, CreateSchedule: Name is 1-64 characters of [0-9a-zA-Z-_.].
+    if (!/^[0-9a-zA-Z_.-]{1,64}$/.test(input.Name ?? ''))
+      throw awsError('ValidationException', `schedule name ${JSON.stringify(input.Name)} is not valid`);
     const key = `${input.GroupName ?? 'default'}/${input.Name ?? ''}`;
     if (this.schedules.has(key)) throw awsError('ConflictException', `schedule ${input.Name} already exists`);
     const m = /^at\((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\)$/.exec(input.ScheduleExpression ?? '');
