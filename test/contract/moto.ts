@@ -94,3 +94,42 @@ export const useMotoEndpoint = (moto: Moto): (() => void) => {
     else process.env.AWS_ENDPOINT_URL = saved;
   };
 };
+
+/** Starting moto and loading its first services, on a machine shared with other test runs. */
+const MOTO_START_MS = 60_000;
+
+/**
+ * Inside a `describe`: one moto server for its tests, the SDK pointed at it, reset (and the
+ * adapters' memoised clients dropped) before each test, stopped by its pid after the last.
+ * `afterStart` seeds what every test needs once (a warm-up call); `afterReset` what each needs
+ * (a table, documents). Returns the running server.
+ */
+export const useMotoServer = (hooks: {
+  readonly resetClients: () => void;
+  readonly afterStart?: (moto: Moto) => Promise<void>;
+  readonly afterReset?: (moto: Moto) => Promise<void>;
+}): (() => Moto) => {
+  let moto: Moto | undefined;
+  let restoreEnv: (() => void) | undefined;
+  const running = (): Moto => {
+    if (!moto) throw new Error('moto server did not start');
+    return moto;
+  };
+  beforeAll(async () => {
+    moto = await startMoto();
+    restoreEnv = useMotoEndpoint(moto);
+    await hooks.afterStart?.(moto);
+  }, MOTO_START_MS);
+  beforeEach(async () => {
+    await running().reset();
+    hooks.resetClients();
+    await hooks.afterReset?.(running());
+  });
+  // When start-up failed there is nothing to stop (startMoto killed its own server).
+  afterAll(async () => {
+    restoreEnv?.();
+    hooks.resetClients();
+    await moto?.stop();
+  });
+  return running;
+};

@@ -21,7 +21,7 @@ import { documentsOfTemplate, sendCommandRefusal } from '../fakes/command-docume
 import { testApp } from '../helpers/app';
 import { installFakeAws, restoreFakeAws, World } from '../scenarios/fake-aws';
 import { type MotoDivergence, MOTO_DIVERGENCES } from './divergences';
-import { describeWithMoto, type Moto, startMoto, useMotoEndpoint } from './moto';
+import { describeWithMoto, useMotoServer } from './moto';
 
 /**
  * The SSM command sender port (functions/shared/aws/ssm.ts) as the rollout uses it: sendCommand,
@@ -240,30 +240,20 @@ describe('synthesized rollout documents', () => {
 });
 
 describeWithMoto('SSM command sender port: moto', () => {
-  let moto: Moto;
-  let restoreEndpoint: () => void;
-  beforeAll(async () => {
-    moto = await startMoto();
-    restoreEndpoint = useMotoEndpoint(moto);
-  });
-  beforeEach(async () => {
-    await moto.reset();
-    resetSsmClient();
-    const client = new SSMClient({ endpoint: moto.endpoint });
-    for (const [name, content] of DOCUMENTS)
-      await client.send(
-        new CreateDocumentCommand({
-          Name: name,
-          DocumentType: 'Command',
-          DocumentFormat: 'JSON',
-          Content: JSON.stringify(content),
-        }),
-      );
-  });
-  afterAll(async () => {
-    restoreEndpoint();
-    resetSsmClient();
-    await moto.stop();
+  useMotoServer({
+    resetClients: resetSsmClient,
+    afterReset: async (moto) => {
+      const client = new SSMClient({ endpoint: moto.endpoint });
+      for (const [name, content] of DOCUMENTS)
+        await client.send(
+          new CreateDocumentCommand({
+            Name: name,
+            DocumentType: 'Command',
+            DocumentFormat: 'JSON',
+            Content: JSON.stringify(content),
+          }),
+        );
+    },
   });
 
   sharedCases(() => 'i-0123456789abcdef0');

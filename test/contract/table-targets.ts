@@ -13,7 +13,7 @@ import { LedgerTable } from '../../infra/rollout/ledger-table';
 import { type DocumentClientMock, installDocumentTable } from '../fakes/document-table';
 import { testApp } from '../helpers/app';
 import { MOTO_DIVERGENCES, type MotoDivergence } from './divergences';
-import { describeWithMoto, type Moto, startMoto, useMotoEndpoint } from './moto';
+import { describeWithMoto, useMotoServer } from './moto';
 
 /**
  * Where a DynamoDB contract suite runs the real adapter code: over the in-memory fake
@@ -95,34 +95,20 @@ export const describeContract = (
   });
 
   describeWithMoto(`${title} [moto]`, () => {
-    let running:
-      | { moto: Moto; restoreEnv: () => void; client: DynamoDBClient; props: Record<string, unknown> }
-      | undefined;
-    // Synthesis and moto's start-up share two busy cores with other suites: far more than 5 s.
-    beforeAll(async () => {
-      const props = synthesizedTable();
-      const moto = await startMoto();
-      running = {
-        moto,
-        props,
-        restoreEnv: useMotoEndpoint(moto),
-        client: new DynamoDBClient({ endpoint: moto.endpoint }),
-      };
-    }, 60_000);
-    beforeEach(async () => {
-      if (!running) throw new Error('moto server did not start');
-      await running.moto.reset();
-      await createLedgerTable(running.client, running.props);
-      resetClients();
+    let props: Record<string, unknown> = {};
+    let client: DynamoDBClient | undefined;
+    useMotoServer({
+      resetClients,
+      afterStart: (moto) => {
+        props = synthesizedTable();
+        client = new DynamoDBClient({ endpoint: moto.endpoint });
+        return Promise.resolve();
+      },
+      afterReset: async () => {
+        if (client) await createLedgerTable(client, props);
+      },
     });
-    // When start-up failed there is nothing to stop (startMoto killed its own server).
-    afterAll(async () => {
-      resetClients();
-      if (!running) return;
-      running.restoreEnv();
-      running.client.destroy();
-      await running.moto.stop();
-    });
+    afterAll(() => client?.destroy());
     body({
       name: 'moto',
       tableName: CONTRACT_TABLE,

@@ -4,7 +4,7 @@ import { resetEventBridgeClient } from '../../functions/shared/aws/eventbridge';
 import { resetSchedulerClient } from '../../functions/shared/aws/scheduler';
 import { installFakeAws, MINUTE, restoreFakeAws, World } from '../scenarios/fake-aws';
 import type { MotoDivergence } from './divergences';
-import { describeWithMoto, type Moto, startMoto, useMotoEndpoint } from './moto';
+import { describeWithMoto, useMotoServer } from './moto';
 import { REAL_TIMERS } from '../helpers/clock';
 
 /**
@@ -33,8 +33,6 @@ const resetAdapterClients = (): void => {
   resetSchedulerClient();
 };
 
-/** Starting moto and loading its first services, on a machine shared with other test runs. */
-const MOTO_START_MS = 60_000;
 const MOTO_CASE_MS = 30_000;
 
 /** How long the fake's clock may run in {@link ContractTarget.settle} before giving up. */
@@ -86,22 +84,7 @@ export const describeContract = (
     // Each moto call is an HTTP round trip to a Python server on a shared machine: a case can
     // take seconds. jest.setTimeout applies to the whole file; the fake cases never need it.
     jest.setTimeout(MOTO_CASE_MS);
-    let moto: Moto | undefined;
-    let restoreEnv: (() => void) | undefined;
-    beforeAll(async () => {
-      moto = await startMoto();
-      restoreEnv = useMotoEndpoint(moto);
-      await warmUp();
-    }, MOTO_START_MS);
-    beforeEach(async () => {
-      await moto?.reset();
-      resetAdapterClients();
-    });
-    afterAll(async () => {
-      restoreEnv?.();
-      resetAdapterClients();
-      await moto?.stop();
-    });
+    useMotoServer({ resetClients: resetAdapterClients, afterStart: warmUp });
     body({
       kind: 'moto',
       fakeOnly: () => it.skip,
