@@ -27,7 +27,9 @@ listFleetRollouts(ledgerTableName(config.deployment), fleet).then(
       const what =
         r.kind === 'restart'
           ? 'manager restart'
-          : `${r.pipeline} image ${r.amiId} as version ${r.candidateVersion ?? '-'}`;
+          : r.kind === 'config'
+            ? `config ${r.mode}`
+            : `${r.pipeline} image ${r.amiId} as version ${r.candidateVersion ?? '-'}`;
       console.log(`\n${r.candidateId}  ${what}  [${r.state}]${r.reason ? `  ${r.reason}` : ''}`);
       for (const h of r.history) console.log(`  ${h.at}  ${h.state.padEnd(20)} ${h.note}`);
     }

@@ -1,12 +1,15 @@
 import { PermanentError } from '../shared/errors';
 import { makeHandler } from '../shared/make-handler';
+import { createEngine } from '../shared/rollout/engine';
+import { awsPorts } from '../shared/rollout/ports';
 import { RolloutSettings } from '../shared/rollout/settings';
-import { requestConfigApply } from '../shared/rollout/steps';
+import { CONFIG_STEPS, requestConfigApply } from '../shared/runner-config/apply-steps';
 import { lazyConfigSlice } from '../shared/settings';
 import { ApplyConfigInput } from './schema';
 
 const settings = lazyConfigSlice(RolloutSettings);
 export const resetSettings = settings.reset;
+export const engine = createEngine(CONFIG_STEPS);
 
 /** A deploy, a request or the nightly drift check: apply (or check) a manager fleet's config.toml. */
 export const handler = makeHandler({
@@ -40,7 +43,8 @@ export const handler = makeHandler({
       }
       return input.detail;
     })();
-    const result = await requestConfigApply(request, { settings: cfg, now: now() });
+    const ctx = engine.context({ settings: cfg, now: now(), ports: awsPorts(cfg.ledgerTable) });
+    const result = await requestConfigApply(request, ctx);
     return { outcome: result.from === result.to ? 'unchanged' : 'advanced', mode: request.mode, ...result };
   },
 });

@@ -1,24 +1,28 @@
 import { makeHandler } from '../shared/make-handler';
+import { ALL_STEPS } from '../shared/rollout/all-steps';
+import { createEngine } from '../shared/rollout/engine';
+import { awsPorts } from '../shared/rollout/ports';
 import { RolloutSettings } from '../shared/rollout/settings';
-import { advance } from '../shared/rollout/steps';
 import { lazyConfigSlice } from '../shared/settings';
 import { CommandStatusChange } from './schema';
 
 const settings = lazyConfigSlice(RolloutSettings);
 export const resetSettings = settings.reset;
+export const engine = createEngine(ALL_STEPS);
 
-/** A smoke, drain, restart or health command of a rollout has settled. */
+/** A smoke, drain, restart, apply or health command of a rollout has settled. */
 export const handler = makeHandler({
   name: 'command-status',
   schema: CommandStatusChange,
   correlationIdPath: 'id',
   run: async (event, { now }) => {
+    const cfg = settings.get();
     const { parameters, 'command-id': commandId } = event.detail;
-    const result = await advance(
+    const result = await engine.advance(
       parameters.Fleet[0] as string,
       parameters.CandidateId[0] as string,
       { kind: 'command', commandId },
-      { settings: settings.get(), now: now() },
+      { settings: cfg, now: now(), ports: awsPorts(cfg.ledgerTable) },
     );
     return { outcome: result.from === result.to ? 'unchanged' : 'advanced', commandId, ...result };
   },

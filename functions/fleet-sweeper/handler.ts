@@ -14,7 +14,7 @@ import {
 import { getParameterValue, sendCommand } from '../shared/aws/ssm';
 import { TransientError } from '../shared/errors';
 import { getLease, listFleetRollouts } from '../shared/ledger';
-import type { Rollout } from '../shared/rollout/model';
+import type { ImageRollout, Rollout } from '../shared/rollout/model';
 import { makeHandler } from '../shared/make-handler';
 import { makeMetrics } from '../shared/observability';
 import { parseValues, renderTemplate } from '../shared/runner-config/render';
@@ -103,12 +103,13 @@ const promotedAt = (snap: Snapshot, all: readonly Snapshot[]): Date | undefined 
   const times = all
     .flatMap((s) => s.rollouts)
     .filter(
-      (r) =>
+      (r): r is ImageRollout =>
+        r.kind === 'rollout' &&
         (r.fleet === snap.fleet.name || r.fleets.includes(snap.fleet.name)) &&
         r.promotedAt !== undefined &&
         String(r.candidateVersion) === snap.currentVersion,
     )
-    .map((r) => Date.parse(r.promotedAt!))
+    .map((r) => Date.parse(r.promotedAt ?? ''))
     .filter(Number.isFinite);
   return times.length ? new Date(Math.max(...times)) : undefined;
 };

@@ -1,5 +1,5 @@
 import { imagesToDeregister, versionsToDelete } from '../shared/rollout/decide';
-import { FINAL_STATES, type Rollout } from '../shared/rollout/model';
+import { FINAL_STATES, type ImageRollout } from '../shared/rollout/model';
 
 /**
  * Pure rules of the housekeeper: which launch template versions, AMIs and snapshots go. No SDK, no
@@ -9,7 +9,7 @@ import { FINAL_STATES, type Rollout } from '../shared/rollout/model';
 
 /** What the ledger tells about one rollout, as far as housekeeping cares. */
 export type RolloutFacts = Pick<
-  Rollout,
+  ImageRollout,
   'state' | 'stateSince' | 'previousDefault' | 'candidateVersion' | 'promotedAt' | 'amiId'
 >;
 

@@ -202,7 +202,9 @@ export const handler = makeHandler({
     const rolloutsOf = new Map<string, RolloutFacts[]>();
     for (const fleet of cfg.fleets) {
       try {
-        rolloutsOf.set(fleet.name, await listFleetRollouts(cfg.ledgerTable, fleet.name));
+        const rollouts = await listFleetRollouts(cfg.ledgerTable, fleet.name);
+        // Restarts and config applies reference no version or image.
+        rolloutsOf.set(fleet.name, rollouts.filter((r) => r.kind === 'rollout'));
       } catch (error) {
         fail(`ledger of fleet ${fleet.name}`, error);
       }

@@ -1,11 +1,15 @@
 import { busEvent, DetailType } from '../shared/events';
 import { makeHandler } from '../shared/make-handler';
+import { createEngine } from '../shared/rollout/engine';
+import { MANAGER_STEPS } from '../shared/rollout/manager';
+import { awsPorts } from '../shared/rollout/ports';
 import { RolloutSettings } from '../shared/rollout/settings';
-import { requestRestart } from '../shared/rollout/steps';
 import { lazyConfigSlice } from '../shared/settings';
+import { requestRestart } from './request';
 
 const settings = lazyConfigSlice(RolloutSettings);
 export const resetSettings = settings.reset;
+export const engine = createEngine(MANAGER_STEPS);
 
 /** A jobs fleet's `recycle`: restart its manager gracefully in the next maintenance window. */
 export const handler = makeHandler({
@@ -13,7 +17,9 @@ export const handler = makeHandler({
   schema: busEvent(DetailType.ManagerRestartRequested),
   correlationIdPath: 'id',
   run: async (event, { now }) => {
-    const result = await requestRestart(event.detail, { settings: settings.get(), now: now() });
+    const cfg = settings.get();
+    const ctx = engine.context({ settings: cfg, now: now(), ports: awsPorts(cfg.ledgerTable) });
+    const result = await requestRestart(event.detail, ctx);
     return { outcome: result.from === result.to ? 'unchanged' : 'advanced', ...result };
   },
 });

@@ -5,11 +5,16 @@ import { PermanentError } from '../shared/errors';
 import { listWaitingRollouts } from '../shared/ledger';
 import { makeHandler } from '../shared/make-handler';
 import { RolloutSettings } from '../shared/rollout/settings';
-import { advance, checkDefaults, type StepResult } from '../shared/rollout/steps';
+import { ALL_STEPS } from '../shared/rollout/all-steps';
+import type { StepResult } from '../shared/rollout/context';
+import { createEngine } from '../shared/rollout/engine';
+import { awsPorts } from '../shared/rollout/ports';
+import { checkDefaults } from './default-revert';
 import { lazyConfigSlice } from '../shared/settings';
 
 const settings = lazyConfigSlice(RolloutSettings);
 export const resetSettings = settings.reset;
+export const engine = createEngine(ALL_STEPS);
 
 /** Items that waited longer than this for their event are asked about directly. */
 const STALE_MINUTES = 10;
@@ -25,13 +30,14 @@ export const handler = makeHandler({
   run: async (_input, { now, logger, metrics }) => {
     const cfg = settings.get();
     const at = now();
+    const input = { settings: cfg, now: at, ports: awsPorts(cfg.ledgerTable) };
     const stale = await listWaitingRollouts(cfg.ledgerTable, new Date(at.getTime() - STALE_MINUTES * 60_000));
     const results: StepResult[] = [];
     const errors: string[] = [];
     for (const item of stale) {
       try {
         results.push(
-          await advance(item.fleet, item.candidateId, { kind: 'reconcile' }, { settings: cfg, now: at }),
+          await engine.advance(item.fleet, item.candidateId, { kind: 'reconcile' }, input),
         );
       } catch (error) {
         const permanent = error instanceof PermanentError;
@@ -46,7 +52,7 @@ export const handler = makeHandler({
         else errors.push(`${item.fleet}/${item.candidateId}`);
       }
     }
-    const reverted = await checkDefaults({ settings: cfg, now: at });
+    const reverted = await checkDefaults(engine.context(input));
     if (errors.length) throw new Error(`reconcile failed for ${errors.join(', ')}`);
     return {
       outcome: 'reconciled',

@@ -1,12 +1,16 @@
-import { listFleetRollouts } from '../shared/ledger';
 import { makeHandler } from '../shared/make-handler';
 import { RolloutSettings } from '../shared/rollout/settings';
-import { advance, rollbackCandidates, type StepResult } from '../shared/rollout/steps';
+import type { StepResult } from '../shared/rollout/context';
+import { createEngine } from '../shared/rollout/engine';
+import { MANAGER_STEPS } from '../shared/rollout/manager';
+import { awsPorts } from '../shared/rollout/ports';
+import { ROLLBACK_STEPS, rollbackTarget } from '../shared/rollout/rollback';
 import { lazyConfigSlice } from '../shared/settings';
 import { RollbackInput } from './schema';
 
 const settings = lazyConfigSlice(RolloutSettings);
 export const resetSettings = settings.reset;
+export const engine = createEngine({ ...ROLLBACK_STEPS, ...MANAGER_STEPS });
 
 /** A rollback alarm fired, or someone asked: restore each concerned fleet's previous default. */
 export const handler = makeHandler({
@@ -24,21 +28,17 @@ export const handler = makeHandler({
             `alarm ${event.detail.alarmName} is ${event.detail.state.value}`,
           ]
         : [[event.detail.fleet], event.detail.reason];
+    const ports = awsPorts(cfg.ledgerTable);
     const results: StepResult[] = [];
     for (const fleet of fleets) {
-      const rollout = rollbackCandidates(
-        await listFleetRollouts(cfg.ledgerTable, fleet),
+      const rollout = rollbackTarget(
+        await ports.ledger.listFleet(fleet),
         fleet,
         event.source === 'aws.cloudwatch' ? 'alarm' : 'request',
       );
       if (!rollout) continue;
       results.push(
-        await advance(
-          rollout.fleet,
-          rollout.candidateId,
-          { kind: 'rollback', reason },
-          { settings: cfg, now: now() },
-        ),
+        await engine.advance(rollout.fleet, rollout.candidateId, { kind: 'rollback', reason }, { settings: cfg, now: now(), ports }),
       );
     }
     return { outcome: results.length ? 'rolled-back' : 'nothing-to-roll-back', reason, results };

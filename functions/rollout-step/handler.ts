@@ -1,11 +1,14 @@
 import { makeHandler } from '../shared/make-handler';
+import { ALL_STEPS } from '../shared/rollout/all-steps';
+import { createEngine } from '../shared/rollout/engine';
+import { awsPorts } from '../shared/rollout/ports';
 import { RolloutSettings } from '../shared/rollout/settings';
-import { advance } from '../shared/rollout/steps';
 import { lazyConfigSlice } from '../shared/settings';
 import { StepInput } from './schema';
 
 const settings = lazyConfigSlice(RolloutSettings);
 export const resetSettings = settings.reset;
+export const engine = createEngine(ALL_STEPS);
 
 /** A scheduled step of a rollout (canary check, deferred promotion, maintenance, health, bake end). */
 export const handler = makeHandler({
@@ -13,12 +16,8 @@ export const handler = makeHandler({
   schema: StepInput,
   correlationIdPath: 'candidateId',
   run: async ({ fleet, candidateId, step }, { now }) => {
-    const result = await advance(
-      fleet,
-      candidateId,
-      { kind: step },
-      { settings: settings.get(), now: now() },
-    );
+    const cfg = settings.get();
+    const result = await engine.advance(fleet, candidateId, { kind: step }, { settings: cfg, now: now(), ports: awsPorts(cfg.ledgerTable) });
     return { outcome: result.from === result.to ? 'unchanged' : 'advanced', ...result };
   },
 });

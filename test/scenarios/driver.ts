@@ -168,9 +168,11 @@ export class Scenario {
         .filter(Boolean)
         .join(' ');
       const inv = record(summary);
+      if (process.env.SCENARIO_TRACE) console.error(`${this.now()} ${service} [${via}] ${summary}`);
       if (out.outcome === 'rejected') this.permanentFailures.push(inv);
     } catch (error) {
       const inv = record(`error ${(error as Error).name}: ${(error as Error).message}`);
+      if (process.env.SCENARIO_TRACE) console.error(`${this.now()} ${service} [${via}] ${inv.result}`);
       if (attempt < ASYNC_RETRIES) {
         // Lambda retries an async invocation after about 1, then 2 minutes.
         this.retries.push({

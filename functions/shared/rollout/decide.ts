@@ -129,12 +129,35 @@ export const promotionTiming = (fleets: readonly Fleet[], now: Date): Timing => 
   return end ? { kind: 'wait', until: end } : { kind: 'never' };
 };
 
-/** A manager is drained, replaced or restarted only inside one of its maintenance windows. */
-export const maintenanceTiming = (manager: Fleet, now: Date): Timing => {
-  const start = nextWindowStart(manager.maintenanceWindows, now);
-  if (!start) return { kind: 'never' };
-  return start.getTime() <= now.getTime() ? { kind: 'now' } : { kind: 'wait', until: start };
+/** Time a manager's replacement needs to start after its drain: terminate, launch, boot. */
+export const REPLACEMENT_START_MINUTES = 10;
+/** How many windows ahead a drain looks for one long enough before calling the config wrong. */
+const WINDOWS_AHEAD = 14;
+
+/**
+ * A manager is drained, replaced or restarted only inside one of its maintenance windows, and a
+ * drain starts only while the window still holds `neededMinutes` (the drain bound and the start
+ * of the replacement): one started late would replace the manager outside the window.
+ */
+export const maintenanceTiming = (manager: Fleet, now: Date, neededMinutes = 0): Timing => {
+  const windows = manager.maintenanceWindows;
+  let at = now;
+  for (let i = 0; i < WINDOWS_AHEAD; i++) {
+    const start = nextWindowStart(windows, at);
+    if (!start) return { kind: 'never' };
+    const from = Math.max(start.getTime(), now.getTime());
+    const end = windowEnd(windows, start);
+    // A window that never ends within the search is long enough for anything.
+    if (!end || end.getTime() - from >= neededMinutes * 60_000)
+      return start.getTime() <= now.getTime() ? { kind: 'now' } : { kind: 'wait', until: start };
+    at = end;
+  }
+  return { kind: 'never' };
 };
+
+/** What a drain needs left of its window: the drain bound and the replacement's start. */
+export const drainWindowMinutes = (manager: Pick<Fleet, 'maxJobMinutes'>): number =>
+  Math.ceil(drainBoundSeconds(manager) / 60) + REPLACEMENT_START_MINUTES;
 
 /** The last lines of a command's output: enough to see why, small enough for an event. */
 export const excerptOf = (stdout: string, stderr: string, maxChars = 2000): string => {
@@ -145,13 +168,13 @@ export const excerptOf = (stdout: string, stderr: string, maxChars = 2000): stri
 export const MAX_HISTORY = 100;
 
 /** The item in its next state, with the step recorded in its history. */
-export const transition = (
-  item: Rollout,
+export const transition = <T extends Rollout>(
+  item: T,
   state: RolloutState,
   note: string,
   now: Date,
-  patch: Partial<Omit<Rollout, 'state' | 'history' | 'revision'>> = {},
-): Rollout => {
+  patch: Partial<Omit<T, 'kind' | 'state' | 'history' | 'revision'>> = {},
+): T => {
   const entry: HistoryEntry = { at: now.toISOString(), state, note };
   const sameState = state === item.state;
   return {

@@ -1,8 +1,8 @@
 /**
- * The rollout of one candidate image to one fleet, as the ledger keeps it (one DynamoDB item per
- * fleet and candidate). Every step reads the item, decides from it and from facts fetched from
- * AWS, applies the decision, and writes the item back under an optimistic lock (`revision`), so
- * a redelivered event or a crash between two calls ends in the same state.
+ * What the ledger keeps of the suite's work on a fleet: one DynamoDB item per fleet and
+ * candidate image (a rollout), manager restart or config apply. Every step reads the item, decides
+ * from it and from facts fetched from AWS, acts, and writes the item back under an optimistic lock
+ * (`revision`), so a redelivered event or a crash between two calls ends in the same state.
  */
 
 export const ROLLOUT_STATES = [
@@ -16,28 +16,32 @@ export const ROLLOUT_STATES = [
   'canary-testing',
   /** Config apply: the command runs with no restart allowed (live apply, in sync, or drift report). */
   'applying',
-  /** Passed, but inside a freeze window: promotion is scheduled at the window's end. */
+  /** Passed, but held: inside a freeze window, or a rollback alarm fires; promotion is retried. */
   'promotion-deferred',
-  /** Manager fleet: promoted, waiting for a maintenance window and the fleet's lease. */
+  /** Manager: promoted (or a restart asked for), waiting for a maintenance window and the lease. */
   'awaiting-maintenance',
-  /** Manager fleet: the drain command runs until every running job has finished. */
+  /** Manager: the drain (restart, restarting apply) command runs until every running job finished. */
   'draining',
-  /** Manager fleet: the old manager was terminated through its group; waiting for the new one. */
+  /** Manager: the old manager was terminated through its group; waiting for the new one. */
   'replacing',
-  /** Manager fleet: the health command runs on the new manager. */
+  /** Manager: the health command runs on the new manager. */
   'verifying',
   /** Promoted; rollback alarms are watched until the bake period ends. */
   'baking',
-  /** Rolled out and baked. */
+  /** Rolled out and baked (restart done, config applied). */
   'done',
-  /** Canary failed or timed out: the default version never changed. */
+  /** Canary failed, timed out or was held too long: the default version never changed. */
   'rejected',
-  /** Manager fleet: rolling back, draining the new manager to replace it on the previous version. */
+  /** Manager: rolling back, draining the new manager to replace it on the previous version. */
   'rollback-draining',
-  /** Manager fleet: rolling back, waiting for the replacement on the previous version. */
+  /** Manager: rolling back, waiting for the replacement on the previous version. */
   'rollback-replacing',
+  /** Manager: rolling back, the health command runs on the replacement. */
+  'rollback-verifying',
   /** The previous default is back (and, for a manager, running). */
   'rolled-back',
+  /** A newer candidate was promoted on the same template before this one ended: it carries on. */
+  'superseded',
   /** Gave up (bounded waits exceeded, resource deleted); needs a person. */
   'failed',
 ] as const;
@@ -48,8 +52,10 @@ export const FINAL_STATES: ReadonlySet<RolloutState> = new Set([
   'done',
   'rejected',
   'rolled-back',
+  'superseded',
   'failed',
 ]);
+export type FinalState = 'refused' | 'done' | 'rejected' | 'rolled-back' | 'superseded' | 'failed';
 
 export interface HistoryEntry {
   readonly at: string;
@@ -57,56 +63,86 @@ export interface HistoryEntry {
   readonly note: string;
 }
 
-export interface Rollout {
-  /**
-   * `rollout`: a candidate image to a fleet. `restart`: a graceful manager restart asked for by a
-   * jobs fleet's `recycle` strategy. `config`: an apply (or drift check) of the manager's
-   * config.toml. Restarts and restarting applies use the same lease, windows and command states.
-   */
-  readonly kind: 'rollout' | 'restart' | 'config';
-  /** Config applies: `apply` or `drift`, what started it, the published hash, and the result. */
-  readonly mode?: 'apply' | 'drift';
-  readonly trigger?: string;
-  readonly configHash?: string;
-  readonly result?: string;
+/** An SSM command the current state waits for, with the instance it runs on. */
+export interface AwaitedCommand {
+  readonly commandId: string;
+  readonly instanceId: string;
+}
+
+/** What every item kind shares: where it is, since when, until when, and why. */
+interface ItemBase {
   /** The lead fleet: the first by name of the fleets sharing the launch template. */
   readonly fleet: string;
   /** Every fleet whose group launches from this launch template (a candidate serves them all). */
   readonly fleets: readonly string[];
-  /** Stable per fleet and image: `hash(fleet, imageArn)`; also the root of every client token. */
+  /** Stable per item: the root of every client token, schedule and command comment. */
   readonly candidateId: string;
   readonly role: 'jobs' | 'manager';
   readonly pipeline: string;
-  readonly imageArn: string;
-  readonly amiId: string;
   readonly state: RolloutState;
   /** ISO time the item entered `state`. */
   readonly stateSince: string;
+  /** SSM commands whose verdict the current state waits for. */
+  readonly commands?: readonly AwaitedCommand[];
+  /** Manager: the instance drained (restarted, applied to); never confused with its replacement. */
+  readonly managerInstanceId?: string;
+  /** Manager: the replacement found after a drain, on which the health command runs. */
+  readonly replacementInstanceId?: string;
+  /**
+   * Manager: `ReplaceUnhealthy` was suspended by this item around its drain (recorded before the
+   * call), so it is resumed by this item and by nothing else.
+   */
+  readonly suspendedReplaceUnhealthy?: boolean;
+  /** A rollback of a manager being replaced: drains at once, inside a window or not. */
+  readonly immediate?: boolean;
+  /** Scheduled re-checks made so far in the current state. */
+  readonly attempts: number;
+  /** ISO time after which the current state times out (every non-final state has one). */
+  readonly deadline?: string;
+  /** ISO time a deferred step is due. */
+  readonly dueAt?: string;
+  readonly reason?: string;
+  /** Last lines of a command's output, secret-free by construction of the scripts. */
+  readonly excerpt?: string;
+  readonly history: readonly HistoryEntry[];
+  /** Optimistic lock: every write expects the revision it read. */
+  readonly revision: number;
+}
+
+/** A candidate image rolled out to the fleets of one launch template. */
+export interface ImageRollout extends ItemBase {
+  readonly kind: 'rollout';
+  readonly imageArn: string;
+  readonly amiId: string;
   readonly launchTemplateId?: string;
   readonly candidateVersion?: number;
   /** The default version before promotion: the rollback target. */
   readonly previousDefault?: number;
   readonly canaryInstanceId?: string;
-  /** SSM commands whose verdict the current state waits for, with the instance each runs on. */
-  readonly commands?: readonly { readonly commandId: string; readonly instanceId: string }[];
-  /** Manager fleets: the instance being drained / replaced. */
-  readonly managerInstanceId?: string;
-  /** Scheduled re-checks made so far in the current state. */
-  readonly attempts: number;
-  /** ISO time after which the current wait fails. */
-  readonly deadline?: string;
-  /** ISO time a deferred step is due. */
-  readonly dueAt?: string;
   readonly promotedAt?: string;
-  readonly reason?: string;
-  /** Last lines of the smoke output, secret-free by construction of the scripts. */
-  readonly excerpt?: string;
-  readonly history: readonly HistoryEntry[];
   /** A default version found in place of the promoted one, already alerted. */
   readonly revertNoticed?: number;
-  /** Optimistic lock: every write expects the revision it read. */
-  readonly revision: number;
 }
+
+/** A graceful manager restart asked for by a jobs fleet's `recycle` strategy. */
+export interface ManagerRestart extends ItemBase {
+  readonly kind: 'restart';
+  readonly role: 'manager';
+}
+
+/** An apply (or drift check) of a manager fleet's config.toml. */
+export interface ConfigApply extends ItemBase {
+  readonly kind: 'config';
+  readonly role: 'manager';
+  readonly mode: 'apply' | 'drift';
+  /** What started it. */
+  readonly trigger: string;
+  /** The published config's hash. */
+  readonly configHash?: string;
+  readonly result?: string;
+}
+
+export type Rollout = ImageRollout | ManagerRestart | ConfigApply;
 
 /** A fleet's manager lease: drain, replace, recycle, roll back and restarting applies never overlap. */
 export interface Lease {

@@ -20,7 +20,7 @@ import { resetAutoScalingClient } from '../../../functions/shared/aws/autoscalin
 import { resetEc2Client } from '../../../functions/shared/aws/ec2';
 import { TransientError } from '../../../functions/shared/errors';
 import { resetLedgerClient } from '../../../functions/shared/ledger';
-import type { Rollout } from '../../../functions/shared/rollout/model';
+import type { ImageRollout, Rollout } from '../../../functions/shared/rollout/model';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { context } from '../../helpers/context';
 import { fixture } from '../../helpers/fixtures';
@@ -216,7 +216,7 @@ const world = () => {
   return { templates, groups, instances, images, ledger, versionPages };
 };
 
-const rollout = (over: Partial<Rollout>): Partial<Rollout> => ({
+const rollout = (over: Partial<ImageRollout>): Partial<ImageRollout> => ({
   kind: 'rollout',
   fleet: 'jobs-instance',
   fleets: ['jobs-docker', 'jobs-instance'],

@@ -1,0 +1,163 @@
+import { busEntry, DetailType } from '../events';
+import {
+  after,
+  asImageRollout,
+  commit,
+  due,
+  enter,
+  fail,
+  fleetByName,
+  fleetsOf,
+  persist,
+  reject,
+  requireManager,
+  scheduleStep,
+  settle,
+  unchanged,
+} from './common';
+import type { StepContext, StepResult } from './context';
+import { promotionTiming } from './decide';
+import type { StepFn } from './engine';
+import { FINAL_STATES, type ImageRollout, type Rollout } from './model';
+
+/** Promotion (after freeze windows and firing alarms), the bake period, and what supersedes what. */
+
+/** A promotion held by a firing rollback alarm looks again after this. */
+const ALARM_RECHECK_MINUTES = 10;
+/** Promoted rollouts a newer promotion on the same template ends: they have not begun to act. */
+const SUPERSEDABLE: ReadonlySet<Rollout['state']> = new Set(['baking', 'awaiting-maintenance']);
+
+/** The fleets' rollback alarms now in ALARM. */
+export const firingAlarms = async (ctx: StepContext, item: Rollout): Promise<string[]> => {
+  const alarms = fleetsOf(ctx, item).flatMap((f) => f.rollbackAlarms);
+  if (alarms.length === 0) return [];
+  const states = await ctx.ports.fleet.alarmStates(alarms);
+  return alarms.filter((a) => states[a]?.state === 'ALARM');
+};
+
+/** Stays in (or enters) `promotion-deferred` until `until`, with the canary gone. */
+const hold = async (ctx: StepContext, item: ImageRollout, note: string, until: Date): Promise<StepResult> => {
+  if (item.canaryInstanceId) await ctx.ports.fleet.terminateInstances([item.canaryInstanceId]);
+  const next = enter(ctx, item, 'promotion-deferred', note, { dueAt: until.toISOString(), attempts: item.attempts + 1 });
+  const result = await commit(ctx, item, next);
+  await scheduleStep(ctx, next, 'promote', until);
+  return result;
+};
+
+const promote: StepFn = async (stored, ctx, trigger) => {
+  const item = asImageRollout(stored);
+  const { settings, now, ports } = ctx;
+  if (item.state === 'promotion-deferred' && trigger.kind !== 'timeout' && item.dueAt && !due(item.dueAt, now))
+    return unchanged(item, 'promotion not due');
+  const timing = promotionTiming(fleetsOf(ctx, item), now);
+  if (timing.kind === 'never') return fail(ctx, item, 'a freeze window never ends within a month: check the config');
+  if (timing.kind === 'wait') {
+    if (trigger.kind === 'timeout') return reject(ctx, item, 'still inside a freeze window at the end of its hold');
+    return hold(ctx, item, `passed inside a freeze window; promotion at ${timing.until.toISOString()}`, timing.until);
+  }
+  // Promoting while a rollback alarm fires would roll back at once: hold until it clears.
+  const firing = await firingAlarms(ctx, item);
+  if (firing.length > 0) {
+    const reason = `rollback alarm ${firing.join(', ')} in ALARM`;
+    if (trigger.kind === 'timeout') return reject(ctx, item, `${reason} for the whole hold: not promoted`);
+    return hold(ctx, item, `held: ${reason}; promoting now would roll back at once`, after(now, ALARM_RECHECK_MINUTES));
+  }
+
+  // The rollback target is the default this promotion replaces, read now: another candidate may
+  // have been promoted since staging. A default already at the candidate is our own earlier try.
+  const current = await ports.fleet.getLaunchTemplate({ launchTemplateId: item.launchTemplateId ?? '' });
+  if (!current) return fail(ctx, item, `launch template ${item.launchTemplateId} no longer exists`);
+  const candidate = item.candidateVersion ?? 0;
+  if (current.defaultVersion > candidate)
+    return reject(ctx, item, `superseded: the default is already version ${current.defaultVersion}, newer than this candidate`);
+  const previousDefault = current.defaultVersion === candidate ? item.previousDefault : current.defaultVersion;
+  const promoting: ImageRollout = { ...item, ...(previousDefault === undefined ? {} : { previousDefault }) };
+  await ports.fleet.setDefaultVersion(promoting.launchTemplateId ?? '', candidate);
+  if (promoting.canaryInstanceId) await ports.fleet.terminateInstances([promoting.canaryInstanceId]);
+  await ports.bus.put([
+    busEntry(
+      DetailType.CandidatePromoted,
+      {
+        fleet: promoting.fleet,
+        fleets: [...promoting.fleets],
+        candidateId: promoting.candidateId,
+        imageArn: promoting.imageArn,
+        amiId: promoting.amiId,
+        launchTemplateId: promoting.launchTemplateId ?? '',
+        version: candidate,
+        previousVersion: promoting.previousDefault ?? 0,
+      },
+      settings.eventBusName,
+    ),
+  ]);
+  await supersedeOlder(ctx, promoting);
+
+  if (promoting.role === 'manager') {
+    const waiting = enter(ctx, promoting, 'awaiting-maintenance', `default is now version ${candidate}`, {
+      promotedAt: now.toISOString(),
+    });
+    return ctx.dispatch(await persist(ctx, item, waiting), { kind: 'maintenance' });
+  }
+
+  const recycled = fleetsOf(ctx, promoting).filter((f) => f.rollout === 'recycle');
+  if (recycled.length > 0) {
+    const manager = requireManager(ctx, promoting);
+    await ports.bus.put([
+      busEntry(
+        DetailType.ManagerRestartRequested,
+        {
+          fleet: manager.name,
+          reason: `recycle ${recycled.map((f) => f.name).join(', ')} onto version ${candidate}`,
+          idempotencyKey: `recycle:${promoting.candidateId}`,
+        },
+        settings.eventBusName,
+      ),
+    ]);
+  }
+  return startBake(ctx, promoting, `default is now version ${candidate}${recycled.length ? '; manager restart requested' : ''}`, item);
+};
+
+/**
+ * A newer promotion on the same template ends the older promoted rollouts that have not begun to
+ * act (baking, or waiting for a window): their bake end or rollback could otherwise restore a
+ * default older than this one. One mid-drain finishes under its lease and bakes what it finds.
+ */
+const supersedeOlder = async (ctx: StepContext, promoted: ImageRollout): Promise<void> => {
+  const older = (await ctx.ports.ledger.listFleet(promoted.fleet)).filter(
+    (r): r is ImageRollout =>
+      r.kind === 'rollout' &&
+      r.candidateId !== promoted.candidateId &&
+      r.launchTemplateId === promoted.launchTemplateId &&
+      r.promotedAt !== undefined &&
+      !FINAL_STATES.has(r.state) &&
+      SUPERSEDABLE.has(r.state),
+  );
+  for (const r of older) {
+    await settle(ctx, r, 'superseded', `version ${promoted.candidateVersion} (${promoted.candidateId}) was promoted over it`);
+  }
+};
+
+/** Enters the bake period: rollback alarms are watched until it ends. */
+export const startBake = async (
+  ctx: StepContext,
+  item: ImageRollout,
+  note: string,
+  stored: Rollout = item,
+): Promise<StepResult> => {
+  const lead = fleetByName(ctx, item.fleet);
+  const next = enter(ctx, item, 'baking', note, { promotedAt: item.promotedAt ?? ctx.now.toISOString() });
+  const result = await commit(ctx, stored, next);
+  await scheduleStep(ctx, next, 'bake-end', after(ctx.now, lead.bakePeriodMinutes));
+  return result;
+};
+
+const endBake: StepFn = async (stored, ctx, trigger) => {
+  const item = asImageRollout(stored);
+  if (trigger.kind !== 'timeout' && !due(item.deadline, ctx.now)) return unchanged(item, 'bake period not over');
+  const firing = await firingAlarms(ctx, item);
+  if (firing.length > 0)
+    return ctx.dispatch(item, { kind: 'rollback', reason: `alarm ${firing.join(', ')} in ALARM at the end of the bake period` });
+  return settle(ctx, item, 'done', 'bake period passed without a rollback alarm');
+};
+
+export const PROMOTION_STEPS = { promote, 'end-bake': endBake } as const;

@@ -1,0 +1,196 @@
+import { PermanentError } from '../errors';
+import type { Fleet } from '../fleet';
+import { commit, enter, persist, resultOf, settle, unchanged, withDeadline } from '../rollout/common';
+import type { StepContext, StepResult } from '../rollout/context';
+import { applyResultOf, candidateIdFor, excerptOf, rotatedTokensOf, transition, verdictOf } from '../rollout/decide';
+import { guardRefusal, type StepFn } from '../rollout/engine';
+import type { ConfigApply, Rollout } from '../rollout/model';
+import { liveManager, sendOnce } from '../rollout/common';
+import { COMMAND_MARGIN_SECONDS } from '../rollout/table';
+import { busEntry, DetailType } from '../events';
+import { applyParameters } from './apply-command';
+import { lintRunnerConfig } from './lint';
+import { renderTemplate, type Values } from './render';
+
+/**
+ * An apply or drift check of a manager fleet's config.toml. The template is linted here first (a
+ * failing lint changes nothing); the instance renders it with its secrets, which never pass
+ * through a Lambda, a command parameter or an event. A first attempt never restarts, so it runs
+ * at any time without the lease; one that needs a restart waits for a window like a drain.
+ */
+
+const asConfigApply = (item: Rollout): ConfigApply => {
+  if (item.kind !== 'config') throw new Error(`${item.kind} ${item.candidateId} is not a config apply`);
+  return item;
+};
+
+const managerOf = (ctx: StepContext, name: string): { manager: Fleet; prefix: string } => {
+  const manager = ctx.settings.fleets.find((f) => f.name === name && f.role === 'manager');
+  const prefix = ctx.settings.configPrefixes[name];
+  if (!manager || !prefix) throw new PermanentError(`"${name}" is not a manager fleet with a runner config`);
+  return { manager, prefix };
+};
+
+/** Ends an apply as failed: lease released if held, alerted by its stage. */
+const configFailure = (ctx: StepContext, item: ConfigApply, stage: string, reason: string): Promise<StepResult> =>
+  settle(ctx, { ...item, reason, result: 'failed' }, 'failed', reason, { alert: { stage, outcome: stage } });
+
+export const requestConfigApply = async (
+  detail: { fleet: string; mode: 'apply' | 'drift'; reason: string; idempotencyKey: string },
+  ctx: StepContext,
+): Promise<StepResult> => {
+  const { now, ports } = ctx;
+  const { manager, prefix } = managerOf(ctx, detail.fleet);
+  const applyId = candidateIdFor(`config:${manager.name}`, detail.idempotencyKey);
+  const existing = await ports.ledger.get(manager.name, applyId);
+  if (existing) return unchanged(existing, 'apply already requested');
+
+  const [template, valuesText, manifestText] = await Promise.all([
+    ports.commands.parameter(`${prefix}/template`),
+    ports.commands.parameter(`${prefix}/values`),
+    ports.commands.parameter(`${prefix}/manifest`),
+  ]);
+  const base: ConfigApply = {
+    kind: 'config',
+    mode: detail.mode,
+    trigger: detail.reason,
+    fleet: manager.name,
+    fleets: [manager.name],
+    candidateId: applyId,
+    role: 'manager',
+    pipeline: manager.pipeline,
+    state: 'applying',
+    stateSince: now.toISOString(),
+    attempts: 0,
+    history: [],
+    revision: 0,
+  };
+  const problems = lintPublished(template, valuesText, manifestText, ctx.settings.fleets.filter((f) => f.manager === manager.name));
+  if (problems.errors.length > 0) {
+    // Created final: nothing was sent, nothing is held.
+    const reason = `lint: ${problems.errors.join('; ')}`;
+    const failed = transition(base, 'failed', reason, now, { reason, result: 'lint' });
+    if ((await ports.ledger.create(failed)) === 'exists') return unchanged(failed, 'apply already requested');
+    await ports.bus.put([
+      busEntry(DetailType.ConfigApplyFailed, { fleet: manager.name, applyId, stage: 'lint', reason }, ctx.settings.eventBusName),
+    ]);
+    return resultOf('new', failed);
+  }
+  const item = withDeadline(ctx, transition(base, 'applying', `${detail.mode} requested: ${detail.reason}`, now, { configHash: problems.hash }));
+  if ((await ports.ledger.create(item)) === 'exists') return unchanged(item, 'apply already requested');
+  return guardRefusal(ctx, item.fleet, item.candidateId, () => sendApply(item, ctx, { kind: 'reconcile' }));
+};
+
+/** The published template rendered with placeholder secrets and linted, as the stack published it. */
+const lintPublished = (
+  template: string | undefined,
+  valuesText: string | undefined,
+  manifestText: string | undefined,
+  jobFleets: readonly Fleet[],
+): { errors: string[]; hash?: string } => {
+  if (template === undefined || valuesText === undefined || manifestText === undefined)
+    return { errors: ['the config template, values or manifest parameter is missing: deploy the stack'] };
+  let values: unknown;
+  let hash: string | undefined;
+  try {
+    values = JSON.parse(valuesText);
+    hash = (JSON.parse(manifestText) as { hash?: string }).hash;
+  } catch {
+    return { errors: ['the values or manifest parameter is not JSON'] };
+  }
+  const rendered = renderTemplate(template, values as Values);
+  const findings = lintRunnerConfig(rendered.text, { jobGroups: jobFleets.map((f) => f.autoScalingGroup) });
+  const errors = [
+    ...rendered.unresolved.map((name) => `placeholder \${${name}} has no value`),
+    ...findings.filter((f) => f.severity === 'error').map((f) => `line ${f.line}: ${f.message}`),
+  ];
+  return hash ? { errors, hash } : { errors: [...errors, 'the manifest has no hash'] };
+};
+
+/** First attempt: no restart allowed, so it runs at any time without the lease. */
+const sendApply: StepFn = async (stored, ctx) => {
+  const item = asConfigApply(stored);
+  const { manager, prefix } = managerOf(ctx, item.fleet);
+  const live = await liveManager(ctx, manager);
+  if (!live)
+    return settle(ctx, { ...item, result: 'no-manager' }, 'done', 'no live manager: the next one renders this config at boot');
+  const commandId = await sendOnce(ctx, item, 'applying', {
+    documentName: ctx.settings.documents.applyConfig,
+    instanceId: live.instanceId,
+    parameters: applyParameters(item, manager, prefix, false),
+    executionSeconds: COMMAND_MARGIN_SECONDS,
+  });
+  const verb = item.mode === 'drift' ? 'checking drift on' : 'applying to';
+  return commit(
+    ctx,
+    item,
+    enter(ctx, item, 'applying', `${verb} ${live.instanceId} (config ${item.configHash?.slice(0, 12) ?? '?'})`, {
+      managerInstanceId: live.instanceId,
+      commands: [{ commandId, instanceId: live.instanceId }],
+    }),
+  );
+};
+
+/** The apply's verdict, from the command's last `RESULT` line (in `applying` or after a restart). */
+const readApply: StepFn = async (stored, ctx, trigger) => {
+  const item = asConfigApply(stored);
+  const command = item.commands?.[0];
+  if (trigger.kind === 'command' && command?.commandId !== trigger.commandId)
+    return unchanged(item, `command ${trigger.commandId} is not awaited`);
+  if (!command) {
+    if (trigger.kind === 'timeout') return configFailure(ctx, item, 'overrun', 'the apply was never sent');
+    return item.state === 'applying' ? sendApply(item, ctx, trigger) : unchanged(item, 'no apply command to read');
+  }
+  const invocation = await ctx.ports.commands.invocation(command.commandId, command.instanceId);
+  const verdict = verdictOf([{ commandId: command.commandId, status: invocation?.status }]);
+  if (verdict.kind === 'pending')
+    return trigger.kind === 'timeout'
+      ? configFailure(ctx, item, 'overrun', `the ${item.state === 'applying' ? 'apply' : 'restarting apply'} command did not report back in time`)
+      : unchanged(item, 'apply still running');
+  const stdout = invocation?.stdout ?? '';
+  const withExcerpt = { ...item, excerpt: excerptOf(stdout, invocation?.stderr ?? '') };
+  const result = applyResultOf(stdout);
+  const rotated = rotatedTokensOf(stdout);
+  const tokens = rotated.length ? `; rotated token written back for ${rotated.join(', ')}` : '';
+  // A newer deploy changed the config since this apply read it: that deploy has its own apply.
+  if (result?.outcome === 'fail' && result.detail.startsWith('stale'))
+    return settle(ctx, { ...item, result: 'superseded' }, 'done', `superseded by a newer config: ${result.detail}`);
+  if (verdict.kind === 'fail' || !result) {
+    const reason = result ? `${result.outcome}: ${result.detail}` : `apply command ended ${invocation?.status ?? 'without a result'}`;
+    return configFailure(ctx, withExcerpt, result?.outcome ?? 'failed', reason);
+  }
+  switch (result.outcome) {
+    case 'in-sync':
+    case 'applied-live':
+    case 'applied-restart':
+      return settle(ctx, { ...item, result: result.outcome }, 'done', `${result.outcome}${result.detail ? `: ${result.detail}` : ''}${tokens}`);
+    case 'drift': {
+      const done = await settle(ctx, { ...withExcerpt, result: 'drift' }, 'done', `drift: ${result.detail}${tokens}`);
+      await ctx.ports.bus.put([
+        busEntry(
+          DetailType.ConfigDriftDetected,
+          {
+            fleet: item.fleet,
+            applyId: item.candidateId,
+            instanceId: command.instanceId,
+            changes: result.detail,
+            ...(item.configHash ? { configHash: item.configHash } : {}),
+          },
+          ctx.settings.eventBusName,
+        ),
+      ]);
+      return done;
+    }
+    case 'deferred-restart': {
+      if (item.state !== 'applying') return configFailure(ctx, withExcerpt, 'failed', 'a restart apply deferred itself');
+      const waiting = enter(ctx, item, 'awaiting-maintenance', `needs a restart (${result.detail}): waits for the maintenance window${tokens}`, {
+        commands: [],
+      });
+      return ctx.dispatch(await persist(ctx, item, waiting), { kind: 'maintenance' });
+    }
+    default:
+      return configFailure(ctx, withExcerpt, result.outcome, `${result.outcome}: ${result.detail}`);
+  }
+};
+
+export const CONFIG_STEPS = { 'send-apply': sendApply, 'read-apply': readApply } as const;
