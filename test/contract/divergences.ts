@@ -19,7 +19,9 @@ export const MOTO_DIVERGENCES = {
   'autoscaling-suspend-not-enforced':
     'Auto Scaling: moto records SuspendProcesses but launches anyway; AWS launches no replacement while Launch is suspended (Auto Scaling user guide, "Suspend and resume processes").',
   'autoscaling-instance-not-in-group':
-    'Auto Scaling: moto answers TerminateInstanceInAutoScalingGroup for an instance in no group with HTTP 500; AWS refuses it with ValidationError.',
+    'Auto Scaling: moto answers TerminateInstanceInAutoScalingGroup for an instance in no group (never in one, or terminated and gone from it) with HTTP 500; AWS refuses it with ValidationError "Instance Id not found - No managed instance found for instance ID".',
+  'autoscaling-maintenance-policy-not-kept':
+    'Auto Scaling: moto ignores CreateAutoScalingGroup InstanceMaintenancePolicy and DescribeAutoScalingGroups reports none; AWS keeps and reports it (Auto Scaling API reference, InstanceMaintenancePolicy).',
   'autoscaling-warm-pool-missing-group':
     'Auto Scaling: moto answers DescribeWarmPool for a group that does not exist with HTTP 500; AWS refuses it with ValidationError.',
   'eventbridge-missing-bus':

@@ -1,11 +1,16 @@
-import { describeGroup, describeWarmPool, terminateInGroup } from '../../functions/shared/aws/autoscaling';
+import {
+  describeGroup,
+  describeWarmPool,
+  resumeProcesses,
+  suspendProcesses,
+  terminateInGroup,
+} from '../../functions/shared/aws/autoscaling';
 import {
   createCandidateVersion,
   describeInstances,
   runCanary,
   setDefaultVersion,
 } from '../../functions/shared/aws/ec2';
-import { isPermanentSdkError } from '../../functions/shared/errors';
 import { ec2Seed, warmUpEc2 } from './seed-ec2';
 import { describeContract } from './targets';
 
@@ -137,7 +142,7 @@ describeContract(
     );
 
     target.fakeOnly('autoscaling-instance-not-in-group')(
-      'refuses, as a permanent error, to terminate an instance that is in no group',
+      'answers an instance that is in no group as already gone: AWS tells it from a terminated one no further',
       async () => {
         const { id } = await seed.template('fleet-jobs', [AMI.old]);
         const { instanceId } = await runCanary({
@@ -147,10 +152,78 @@ describeContract(
           clientToken: 'c-1',
         });
 
-        const failure = terminateInGroup(instanceId);
+        expect(await terminateInGroup(instanceId)).toEqual({ alreadyGone: true });
+      },
+    );
 
-        await expect(failure).rejects.toMatchObject({ name: 'ValidationError' });
-        expect(isPermanentSdkError(await failure.catch((e: unknown) => e))).toBe(true);
+    target.fakeOnly('autoscaling-instance-not-in-group')(
+      'answers an instance id nobody knows as already gone',
+      async () => {
+        expect(await terminateInGroup('i-0123456789abcdef0')).toEqual({ alreadyGone: true });
+      },
+    );
+
+    target.fakeOnly('autoscaling-instance-not-in-group')(
+      'answers a repeat after the instance terminated as already gone, and launches no second replacement',
+      async () => {
+        const { id } = await seed.template('fleet-manager', [AMI.old]);
+        await seed.group({ name: 'manager', templateId: id, version: '$Default', desiredCapacity: 1 });
+        const [old] = await inService('manager');
+        await terminateInGroup(old?.instanceId ?? '');
+        await target.settle();
+
+        const repeat = await terminateInGroup(old?.instanceId ?? '');
+        await target.settle();
+
+        expect(repeat).toEqual({ alreadyGone: true });
+        expect(await inService('manager')).toHaveLength(1);
+      },
+    );
+
+    it('suspends and resumes processes by name, each call repeatable, leaving other suspensions alone', async () => {
+      const { id } = await seed.template('fleet-manager', [AMI.old]);
+      await seed.group({
+        name: 'manager',
+        templateId: id,
+        version: '$Default',
+        desiredCapacity: 0,
+        suspendedProcesses: ['AZRebalance'],
+      });
+      const suspended = async () => [...((await describeGroup('manager'))?.suspendedProcesses ?? [])].sort();
+
+      await suspendProcesses('manager', ['ReplaceUnhealthy']);
+      await suspendProcesses('manager', ['ReplaceUnhealthy']);
+      const whileSuspended = await suspended();
+      await resumeProcesses('manager', ['ReplaceUnhealthy']);
+      await resumeProcesses('manager', ['ReplaceUnhealthy', 'Launch']);
+
+      expect(whileSuspended).toEqual(['AZRebalance', 'ReplaceUnhealthy']);
+      expect(await suspended()).toEqual(['AZRebalance']);
+    });
+
+    it('reports no maintenance policy on a group without one', async () => {
+      const { id } = await seed.template('fleet-manager', [AMI.old]);
+      await seed.group({ name: 'manager', templateId: id, version: '$Default', desiredCapacity: 0 });
+
+      expect((await describeGroup('manager'))?.instanceMaintenancePolicy).toBeUndefined();
+    });
+
+    target.fakeOnly('autoscaling-maintenance-policy-not-kept')(
+      "reads back the group's instance maintenance policy",
+      async () => {
+        const { id } = await seed.template('fleet-manager', [AMI.old]);
+        await seed.group({
+          name: 'manager',
+          templateId: id,
+          version: '$Default',
+          desiredCapacity: 0,
+          instanceMaintenancePolicy: { minHealthyPercentage: 100, maxHealthyPercentage: 110 },
+        });
+
+        expect((await describeGroup('manager'))?.instanceMaintenancePolicy).toEqual({
+          minHealthyPercentage: 100,
+          maxHealthyPercentage: 110,
+        });
       },
     );
   },

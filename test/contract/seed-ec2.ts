@@ -26,6 +26,7 @@ export interface GroupSeed {
   readonly version: string;
   readonly desiredCapacity: number;
   readonly suspendedProcesses?: string[];
+  readonly instanceMaintenancePolicy?: { minHealthyPercentage: number; maxHealthyPercentage: number };
 }
 
 /**
@@ -56,6 +57,7 @@ const fakeSeed = (target: ContractTarget): Ec2Seed => ({
         suspendedProcesses: g.suspendedProcesses ?? [],
         warmPool: false,
         runsRunner: false,
+        ...(g.instanceMaintenancePolicy ? { instanceMaintenancePolicy: g.instanceMaintenancePolicy } : {}),
       },
       g.desiredCapacity,
     );
@@ -104,6 +106,14 @@ const motoSeed = (): Ec2Seed => {
           DesiredCapacity: g.desiredCapacity,
           LaunchTemplate: { LaunchTemplateId: g.templateId, Version: g.version },
           AvailabilityZones: [ZONE],
+          ...(g.instanceMaintenancePolicy
+            ? {
+                InstanceMaintenancePolicy: {
+                  MinHealthyPercentage: g.instanceMaintenancePolicy.minHealthyPercentage,
+                  MaxHealthyPercentage: g.instanceMaintenancePolicy.maxHealthyPercentage,
+                },
+              }
+            : {}),
         }),
       );
       if (g.suspendedProcesses?.length) {

@@ -4,6 +4,10 @@ import {
   type DescribeAutoScalingGroupsCommandInput,
   DescribeWarmPoolCommand,
   type DescribeWarmPoolCommandInput,
+  ResumeProcessesCommand,
+  type ResumeProcessesCommandInput,
+  SuspendProcessesCommand,
+  type SuspendProcessesCommandInput,
   TerminateInstanceInAutoScalingGroupCommand,
   type TerminateInstanceInAutoScalingGroupCommandInput,
 } from '@aws-sdk/client-auto-scaling';
@@ -134,8 +138,24 @@ export interface FakeGroup {
   warmPool: boolean;
   /** Whether gitlab-runner runs on this group's instances (a manager group). */
   readonly runsRunner: boolean;
-  readonly instances: { id: string; lifecycleState: string }[];
+  /** Absent: the group has none (terminate first, launch while terminating). */
+  instanceMaintenancePolicy?: { minHealthyPercentage: number; maxHealthyPercentage: number };
+  /** `healthStatus` absent means Healthy; {@link World.markUnhealthy} sets Unhealthy. */
+  readonly instances: { id: string; lifecycleState: string; healthStatus?: 'Healthy' | 'Unhealthy' }[];
 }
+
+/** The processes SuspendProcesses and ResumeProcesses name (Auto Scaling API reference, ScalingProcessQuery). */
+const SCALING_PROCESSES = [
+  'Launch',
+  'Terminate',
+  'AddToLoadBalancer',
+  'AlarmNotification',
+  'AZRebalance',
+  'HealthCheck',
+  'InstanceRefresh',
+  'ReplaceUnhealthy',
+  'ScheduledActions',
+];
 
 export type Outcome =
   | { readonly kind: 'pass'; readonly afterMinutes?: number; readonly output?: string }
@@ -757,12 +777,20 @@ export class World {
             Version: g.launchTemplate.version,
           },
           SuspendedProcesses: g.suspendedProcesses.map((ProcessName) => ({ ProcessName })),
+          ...(g.instanceMaintenancePolicy
+            ? {
+                InstanceMaintenancePolicy: {
+                  MinHealthyPercentage: g.instanceMaintenancePolicy.minHealthyPercentage,
+                  MaxHealthyPercentage: g.instanceMaintenancePolicy.maxHealthyPercentage,
+                },
+              }
+            : {}),
           Instances: g.instances.map((m) => {
             const i = this.instance(m.id);
             return {
               InstanceId: m.id,
               LifecycleState: m.lifecycleState,
-              HealthStatus: 'Healthy',
+              HealthStatus: m.healthStatus ?? 'Healthy',
               LaunchTemplate: {
                 LaunchTemplateId: i.launchTemplateId,
                 Version: String(i.launchTemplateVersion),
@@ -778,6 +806,83 @@ export class World {
     const g = this.groups.get(input.AutoScalingGroupName ?? '');
     if (!g) throw awsError('ValidationError', `group ${input.AutoScalingGroupName} not found`);
     return g.warmPool ? { WarmPoolConfiguration: { MinSize: 0 }, Instances: [] } : { Instances: [] };
+  }
+
+  /**
+   * The processes a query names; none named means every process (Auto Scaling API reference,
+   * SuspendProcesses). A name outside the list fails loudly: AWS's answer to it is not documented.
+   */
+  private namedProcesses(input: { ScalingProcesses?: string[] }): string[] {
+    const named = input.ScalingProcesses?.length ? input.ScalingProcesses : SCALING_PROCESSES;
+    const unknown = named.filter((p) => !SCALING_PROCESSES.includes(p));
+    if (unknown.length) throw new Error(`fake: unknown scaling process ${unknown.join(', ')}`);
+    return named;
+  }
+
+  private groupNamed(name: string | undefined): FakeGroup {
+    const g = this.groups.get(name ?? '');
+    // AWS's answer for an unknown group is not documented here: fail loudly instead of guessing.
+    if (!g) throw new Error(`fake: no group ${name}`);
+    return g;
+  }
+
+  /** A set of suspended processes: suspending one already suspended changes nothing. */
+  suspendProcesses(input: SuspendProcessesCommandInput) {
+    const g = this.groupNamed(input.AutoScalingGroupName);
+    g.suspendedProcesses = [...new Set([...g.suspendedProcesses, ...this.namedProcesses(input)])];
+    return {};
+  }
+
+  /**
+   * Resumes the named processes, and nothing else. A group whose Launch resumes replaces what it
+   * terminated meanwhile ("How suspended processes affect other processes", Launch is suspended),
+   * after the fake's usual replacement delay.
+   */
+  resumeProcesses(input: ResumeProcessesCommandInput) {
+    const g = this.groupNamed(input.AutoScalingGroupName);
+    const named = this.namedProcesses(input);
+    const launchWasSuspended = g.suspendedProcesses.includes('Launch');
+    g.suspendedProcesses = g.suspendedProcesses.filter((p) => !named.includes(p));
+    if (launchWasSuspended && named.includes('Launch')) this.scheduleReplacement(g);
+    return {};
+  }
+
+  /**
+   * A health check finds an instance of a group impaired (an EC2 status check, or SetInstanceHealth
+   * Unhealthy): the group marks it Unhealthy and its ReplaceUnhealthy process terminates it and
+   * launches a replacement at the group's current version (Auto Scaling user guide, "Health checks
+   * for instances in an Auto Scaling group"); the jobs running there die with it. While
+   * ReplaceUnhealthy is suspended the instance stays, marked Unhealthy; while Launch is suspended
+   * it is terminated and not replaced ("How suspended processes affect other processes").
+   *
+   * Without a maintenance policy the group terminates first and launches while the old instance
+   * terminates ("View the reason for health check failures"). A policy keeping 100% healthy
+   * (MinHealthyPercentage 100) launches the replacement first and terminates the old instance once
+   * the new one is ready (here: online in SSM): two managers at once on a manager group.
+   *
+   * Returns whether the group started replacing the instance.
+   */
+  markUnhealthy(instanceId: string): boolean {
+    const instance = this.instance(instanceId);
+    const g = instance.group ? this.group(instance.group) : undefined;
+    const member = g?.instances.find((m) => m.id === instanceId);
+    if (!g || !member) throw new Error(`fake: ${instanceId} is in no group`);
+    member.healthStatus = 'Unhealthy';
+    if (g.suspendedProcesses.includes('ReplaceUnhealthy')) return false;
+    const launchFirst =
+      g.instanceMaintenancePolicy?.minHealthyPercentage === 100 && !g.suspendedProcesses.includes('Launch');
+    if (launchFirst) {
+      const replacement = this.launchIntoGroup(g);
+      this.at(
+        replacement.onlineAt ?? this.now() + this.bootMinutes * MINUTE,
+        `${g.name} retires ${instanceId}`,
+        () => this.terminate(instance, 'ReplaceUnhealthy'),
+      );
+    } else {
+      this.terminate(instance, 'ReplaceUnhealthy');
+      this.scheduleReplacement(g);
+    }
+    return true;
   }
 
   private scheduleReplacement(g: FakeGroup): void {
@@ -1167,6 +1272,12 @@ export const installFakeAws = (world: World, tableName: string): void => {
   autoScaling
     .on(DescribeWarmPoolCommand)
     .callsFake((i: DescribeWarmPoolCommandInput) => w.call('DescribeWarmPool', () => w.describeWarmPool(i)));
+  autoScaling
+    .on(SuspendProcessesCommand)
+    .callsFake((i: SuspendProcessesCommandInput) => w.call('SuspendProcesses', () => w.suspendProcesses(i)));
+  autoScaling
+    .on(ResumeProcessesCommand)
+    .callsFake((i: ResumeProcessesCommandInput) => w.call('ResumeProcesses', () => w.resumeProcesses(i)));
   autoScaling
     .on(TerminateInstanceInAutoScalingGroupCommand)
     .callsFake((i: TerminateInstanceInAutoScalingGroupCommandInput) =>

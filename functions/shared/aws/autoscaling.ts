@@ -2,6 +2,7 @@ import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   DescribeWarmPoolCommand,
+  type InstanceMaintenancePolicy,
   type LaunchTemplateSpecification,
   ResumeProcessesCommand,
   SuspendProcessesCommand,
@@ -18,6 +19,28 @@ export const resetAutoScalingClient = (): void => {
 
 export type GroupLaunchTemplate = { id?: string; name?: string; version?: string };
 
+/**
+ * A group's instance maintenance policy, as percentages of its desired capacity that must stay
+ * healthy (min, 0-100) and may be in service or pending (max, 100-200) while instances are
+ * replaced (Auto Scaling API reference, InstanceMaintenancePolicy). AWS sets both or neither.
+ */
+export type MaintenancePolicy = { minHealthyPercentage: number; maxHealthyPercentage: number };
+
+/**
+ * The processes SuspendProcesses and ResumeProcesses take (Auto Scaling API reference,
+ * ScalingProcessQuery). Typed so a misspelt name fails at compile time, not in AWS.
+ */
+export type ScalingProcess =
+  | 'Launch'
+  | 'Terminate'
+  | 'AddToLoadBalancer'
+  | 'AlarmNotification'
+  | 'AZRebalance'
+  | 'HealthCheck'
+  | 'InstanceRefresh'
+  | 'ReplaceUnhealthy'
+  | 'ScheduledActions';
+
 export type Group = {
   name: string;
   minSize: number;
@@ -32,6 +55,12 @@ export type Group = {
    */
   mixedInstancesLaunchTemplate?: GroupLaunchTemplate;
   suspendedProcesses: string[];
+  /**
+   * Absent when the group has none: it then replaces an unhealthy instance by terminating it
+   * first and launching while it terminates (Auto Scaling user guide, "View the reason for health
+   * check failures"). A cleared policy (-1, -1) counts as none.
+   */
+  instanceMaintenancePolicy?: MaintenancePolicy;
   instances: {
     instanceId: string;
     lifecycleState: string;
@@ -40,6 +69,15 @@ export type Group = {
     launchTemplateVersion?: string;
     protectedFromScaleIn: boolean;
   }[];
+};
+
+/** A policy AWS reports with a cleared value (-1) or a missing half is no policy. */
+const toPolicy = (p: InstanceMaintenancePolicy | undefined): MaintenancePolicy | undefined => {
+  const min = p?.MinHealthyPercentage;
+  const max = p?.MaxHealthyPercentage;
+  return min === undefined || max === undefined || min < 0 || max < 0
+    ? undefined
+    : { minHealthyPercentage: min, maxHealthyPercentage: max };
 };
 
 const toTemplate = (spec: LaunchTemplateSpecification | undefined): GroupLaunchTemplate | undefined =>
@@ -72,6 +110,7 @@ export const describeGroup = async (name: string): Promise<Group | undefined> =>
     suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) =>
       p.ProcessName === undefined ? [] : [p.ProcessName],
     ),
+    instanceMaintenancePolicy: toPolicy(g.InstanceMaintenancePolicy),
     instances: (g.Instances ?? []).map((i) => ({
       instanceId: i.InstanceId ?? '',
       lifecycleState: i.LifecycleState ?? 'unknown',
@@ -95,20 +134,78 @@ export const describeWarmPool = async (name: string): Promise<{ configured: bool
 };
 
 /**
+ * SuspendProcesses and ResumeProcesses act on every process when `ScalingProcesses` is left out
+ * (Auto Scaling API reference): an empty list must never reach AWS, or "resume nothing" would
+ * resume what someone else suspended.
+ */
+const processQuery = (group: string, processes: readonly ScalingProcess[]) => {
+  if (processes.length === 0)
+    throw new RangeError(`no process named for group ${group}: AWS would act on every process`);
+  return { AutoScalingGroupName: group, ScalingProcesses: [...processes] };
+};
+
+/**
+ * Suspends the named processes of a group. Idempotent: the group holds a set of suspended
+ * processes, and the API reference documents no error for one already suspended (the contract
+ * suite repeats the call). Throws `ResourceInUseFault`/`ResourceContentionFault` (transient)
+ * while the group is busy.
+ */
+export const suspendProcesses = async (
+  group: string,
+  processes: readonly ScalingProcess[],
+): Promise<void> => {
+  await autoScaling().send(new SuspendProcessesCommand(processQuery(group, processes)));
+};
+
+/**
+ * Resumes the named processes of a group, and only those. Idempotent like
+ * {@link suspendProcesses}: resuming a process that is not suspended succeeds. Resume only what
+ * you suspended: the group may carry suspensions of its
+ * owners (AZRebalance on a runner group) or administrative ones.
+ */
+export const resumeProcesses = async (group: string, processes: readonly ScalingProcess[]): Promise<void> => {
+  await autoScaling().send(new ResumeProcessesCommand(processQuery(group, processes)));
+};
+
+/**
+ * AWS's answer to TerminateInstanceInAutoScalingGroup for an instance no group manages: one that
+ * was terminated and has left its group, but also one detached or never in a group (AWS tells
+ * them apart no further). Seen as `ValidationError: Instance Id not found - No managed instance
+ * found for instance ID: i-...` (yaybu/touchdown#51); any other ValidationError stays an error.
+ */
+const NOT_MANAGED = /No managed instance found for instance ID/i;
+
+const isNotManaged = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ValidationError' && NOT_MANAGED.test(error.message);
+
+/**
  * Terminates one instance of a group **without** decrementing its desired capacity, so the group
  * launches a replacement from its current template version (scale-in protection does not stop
- * this call). An instance not in any group throws `ValidationError`; a group busy scaling throws
- * `ScalingActivityInProgressFault`/`ResourceContentionFault` (transient). Never use it on a job group: the
- * runner's autoscaler owns those instances and would lose the job running there.
+ * this call). A group busy scaling throws `ScalingActivityInProgressFault`/`ResourceContentionFault`
+ * (transient). Never use it on a job group: the runner's autoscaler owns those instances and
+ * would lose the job running there.
+ *
+ * Safe to repeat after a crash: an instance no group manages any more (terminated by an earlier
+ * call, or gone otherwise) answers `{ alreadyGone: true }` instead of throwing. That answer does
+ * not prove the instance is terminated (a detached instance gets it too): a caller that must know
+ * asks EC2. An instance still in its group while it terminates (a `Terminating*` lifecycle state)
+ * has no distinct answer documented; read it from {@link describeGroup} beforehand if it matters.
  */
-export const terminateInGroup = async (instanceId: string): Promise<{ activityId?: string }> => {
-  const out = await autoScaling().send(
-    new TerminateInstanceInAutoScalingGroupCommand({
-      InstanceId: instanceId,
-      ShouldDecrementDesiredCapacity: false,
-    }),
-  );
-  return { activityId: out.Activity?.ActivityId };
+export const terminateInGroup = async (
+  instanceId: string,
+): Promise<{ activityId?: string; alreadyGone?: boolean }> => {
+  try {
+    const out = await autoScaling().send(
+      new TerminateInstanceInAutoScalingGroupCommand({
+        InstanceId: instanceId,
+        ShouldDecrementDesiredCapacity: false,
+      }),
+    );
+    return { activityId: out.Activity?.ActivityId };
+  } catch (error) {
+    if (isNotManaged(error)) return { alreadyGone: true };
+    throw error;
+  }
 };
 
 /**

@@ -16,14 +16,36 @@ export const fleetsOnTemplate = (fleets: readonly Fleet[], launchTemplate: strin
   fleets.filter((f) => f.launchTemplate === launchTemplate).sort((a, b) => a.name.localeCompare(b.name));
 
 /**
+ * Processes a manager group must never have suspended, and why: the replacement after a drain is
+ * the group's own work (Auto Scaling user guide, "How suspended processes affect other processes").
+ */
+const REQUIRED_PROCESSES = {
+  Launch: 'the group would never launch the replacement of a drained manager, leaving the fleet without one',
+  Terminate:
+    'the group cannot retire instances itself (AWS: it may then launch without terminating, even past its max size), so a second manager can come up beside the first',
+  HealthCheck:
+    'the group stops checking its instances, so a replacement manager that fails its EC2 status checks is never replaced',
+} as const;
+
+const resumeHint = (group: string, process: string): string =>
+  `resume it (aws autoscaling resume-processes --auto-scaling-group-name ${group} --scaling-processes ${process}; where Terraform manages the group, drop it from suspended_processes of its aws_autoscaling_group)`;
+
+/**
  * Why a group may not receive a candidate, or nothing. A group on `$Latest` would launch the
- * untested candidate the moment it is staged; a manager group must never hold two managers.
+ * untested candidate the moment it is staged; a manager group must never hold two managers, and
+ * must be able to replace a drained manager by itself.
+ *
+ * `leaseHeld` says whether the fleet's manager lease is held: our drains and restarts suspend
+ * `ReplaceUnhealthy` under that lease (and resume it when they end), so only then is a suspended
+ * `ReplaceUnhealthy` explained. Left out it is false, which refuses: the safe answer when the
+ * caller cannot tell.
  */
 export const groupProblems = (
   fleet: Fleet,
   group: Group | undefined,
   warmPool: { configured: boolean },
   launchTemplateId: string,
+  { leaseHeld = false }: { leaseHeld?: boolean } = {},
 ): string[] => {
   if (!group) return [`group ${fleet.autoScalingGroup} does not exist`];
   const problems: string[] = [];
@@ -45,6 +67,29 @@ export const groupProblems = (
         `manager group ${group.name} does not suspend AZRebalance, which launches a second manager before terminating one`,
       );
     if (warmPool.configured) problems.push(`manager group ${group.name} has a warm pool: remove it`);
+    // MaxHealthyPercentage is the share of the desired capacity that may be in service or pending
+    // while the group replaces instances (Auto Scaling API reference, InstanceMaintenancePolicy).
+    // Above 100 on a one-instance group that is a second manager beside the first: certain with
+    // MinHealthyPercentage 100, which keeps every desired instance in service, so the old one
+    // stays until its replacement is ready ("Launch before terminating" in the user guide's
+    // "Instance maintenance policies"), possible below it. Without a policy the group
+    // terminates first and launches while the old one terminates (Auto Scaling user guide, "View
+    // the reason for health check failures").
+    const policy = group.instanceMaintenancePolicy;
+    if (policy && policy.maxHealthyPercentage > 100)
+      problems.push(
+        `manager group ${group.name} has an instance maintenance policy (MinHealthyPercentage ${policy.minHealthyPercentage}, MaxHealthyPercentage ${policy.maxHealthyPercentage}) that ${policy.minHealthyPercentage >= 100 ? 'launches' : 'may launch'} a replacement before terminating the manager it replaces: two managers at once; set MaxHealthyPercentage to 100 or remove the policy (aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${group.name} --instance-maintenance-policy MinHealthyPercentage=-1,MaxHealthyPercentage=-1; where Terraform manages the group, its instance_maintenance_policy block)`,
+      );
+    for (const [process, why] of Object.entries(REQUIRED_PROCESSES)) {
+      if (group.suspendedProcesses.includes(process))
+        problems.push(
+          `manager group ${group.name} suspends ${process}: ${why}; ${resumeHint(group.name, process)}`,
+        );
+    }
+    if (group.suspendedProcesses.includes('ReplaceUnhealthy') && !leaseHeld)
+      problems.push(
+        `manager group ${group.name} suspends ReplaceUnhealthy while no drain or restart of ours holds the fleet's lease: someone else suspended it or a crashed run left it, and a manager that fails its health checks is never replaced; unless someone needs it suspended, ${resumeHint(group.name, 'ReplaceUnhealthy')}`,
+      );
   }
   return problems;
 };

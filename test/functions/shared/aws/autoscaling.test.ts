@@ -2,7 +2,9 @@ import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   DescribeWarmPoolCommand,
+  ResumeProcessesCommand,
   ScalingActivityInProgressFault,
+  SuspendProcessesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -11,6 +13,8 @@ import {
   describeGroup,
   describeWarmPool,
   resetAutoScalingClient,
+  resumeProcesses,
+  suspendProcesses,
   terminateInGroup,
 } from '../../../../functions/shared/aws/autoscaling';
 
@@ -117,6 +121,37 @@ describe('autoscaling adapter', () => {
       expect(found).toMatchObject({ suspendedProcesses: [], instances: [] });
     });
 
+    it('reads the instance maintenance policy', async () => {
+      autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+        AutoScalingGroups: [
+          { ...group, InstanceMaintenancePolicy: { MinHealthyPercentage: 100, MaxHealthyPercentage: 110 } },
+        ],
+      });
+
+      const found = await describeGroup(GROUP);
+
+      expect(found?.instanceMaintenancePolicy).toEqual({
+        minHealthyPercentage: 100,
+        maxHealthyPercentage: 110,
+      });
+    });
+
+    it.each([
+      undefined,
+      {},
+      { MinHealthyPercentage: -1, MaxHealthyPercentage: -1 },
+      { MinHealthyPercentage: 90 },
+    ])('reports no maintenance policy for %j', async (policy) => {
+      autoScaling
+        .on(DescribeAutoScalingGroupsCommand)
+        .resolves({ AutoScalingGroups: [{ ...group, InstanceMaintenancePolicy: policy }] });
+
+      const found = await describeGroup(GROUP);
+
+      expect(found).toBeDefined();
+      expect(found?.instanceMaintenancePolicy).toBeUndefined();
+    });
+
     it.each([
       {},
       { AutoScalingGroups: [] },
@@ -148,6 +183,38 @@ describe('autoscaling adapter', () => {
     });
   });
 
+  describe('suspendProcesses and resumeProcesses', () => {
+    it('suspends exactly the named processes', async () => {
+      autoScaling.on(SuspendProcessesCommand).resolves({});
+
+      await suspendProcesses(GROUP, ['ReplaceUnhealthy']);
+
+      expect(autoScaling).toHaveReceivedCommandWith(SuspendProcessesCommand, {
+        AutoScalingGroupName: GROUP,
+        ScalingProcesses: ['ReplaceUnhealthy'],
+      });
+    });
+
+    it('resumes exactly the named processes', async () => {
+      autoScaling.on(ResumeProcessesCommand).resolves({});
+
+      await resumeProcesses(GROUP, ['ReplaceUnhealthy']);
+
+      expect(autoScaling).toHaveReceivedCommandWith(ResumeProcessesCommand, {
+        AutoScalingGroupName: GROUP,
+        ScalingProcesses: ['ReplaceUnhealthy'],
+      });
+    });
+
+    it.each([
+      ['suspend', suspendProcesses],
+      ['resume', resumeProcesses],
+    ])('refuses to %s with no process named, which AWS reads as every process', async (_, call) => {
+      await expect(call(GROUP, [])).rejects.toThrow(RangeError);
+      expect(autoScaling.calls()).toHaveLength(0);
+    });
+  });
+
   describe('terminateInGroup', () => {
     it('terminates without decrementing the desired capacity, so the group replaces it', async () => {
       autoScaling.on(TerminateInstanceInAutoScalingGroupCommand).resolves({
@@ -171,6 +238,26 @@ describe('autoscaling adapter', () => {
       autoScaling.on(TerminateInstanceInAutoScalingGroupCommand).resolves({});
 
       await expect(terminateInGroup('i-1')).resolves.toEqual({ activityId: undefined });
+    });
+
+    it.each([
+      'Instance Id not found - No managed instance found for instance ID: i-1',
+      'Instance Id not found - No managed instance found for instance ID i-1',
+    ])('answers an instance no group manages any more as already gone (%s)', async (message) => {
+      autoScaling
+        .on(TerminateInstanceInAutoScalingGroupCommand)
+        .rejects(Object.assign(new Error(message), { name: 'ValidationError' }));
+
+      await expect(terminateInGroup('i-1')).resolves.toEqual({ alreadyGone: true });
+    });
+
+    it('rethrows any other ValidationError', async () => {
+      const error = Object.assign(new Error('The instance i-1 is not in InService or Standby.'), {
+        name: 'ValidationError',
+      });
+      autoScaling.on(TerminateInstanceInAutoScalingGroupCommand).rejects(error);
+
+      await expect(terminateInGroup('i-1')).rejects.toBe(error);
     });
 
     it('rethrows SDK errors unchanged', async () => {

@@ -122,6 +122,96 @@ describe('groupProblems', () => {
       groupProblems(fleet(), group({ maxSize: 50, suspendedProcesses: [] }), { configured: true }, 'lt-0abc'),
     ).toEqual([]);
   });
+
+  describe('a manager group that must replace its manager by itself', () => {
+    const managerGroup = (over: Partial<Group> = {}): Group =>
+      group({
+        name: 'gitlab-runner-manager',
+        maxSize: 1,
+        desiredCapacity: 1,
+        launchTemplate: { id: 'lt-m', version: '$Default' },
+        ...over,
+      });
+    const problemsOf = (g: Group, context?: { leaseHeld?: boolean }) =>
+      groupProblems(manager, g, noWarmPool, 'lt-m', context);
+
+    it('accepts a manager group without a maintenance policy, suspending only AZRebalance', () => {
+      expect(problemsOf(managerGroup())).toEqual([]);
+    });
+
+    it.each([
+      [
+        { minHealthyPercentage: 100, maxHealthyPercentage: 110 },
+        'that launches a replacement before terminating',
+      ],
+      [
+        { minHealthyPercentage: 90, maxHealthyPercentage: 120 },
+        'that may launch a replacement before terminating',
+      ],
+    ])('refuses the maintenance policy %j', (instanceMaintenancePolicy, message) => {
+      const problems = problemsOf(managerGroup({ instanceMaintenancePolicy }));
+
+      expect(problems).toEqual([expect.stringContaining(message)]);
+      expect(problems[0]).toContain(
+        '--instance-maintenance-policy MinHealthyPercentage=-1,MaxHealthyPercentage=-1',
+      );
+      expect(problems[0]).toContain('instance_maintenance_policy');
+    });
+
+    it.each([
+      { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
+      { minHealthyPercentage: 90, maxHealthyPercentage: 100 },
+    ])('accepts the terminate-then-launch maintenance policy %j', (instanceMaintenancePolicy) => {
+      expect(problemsOf(managerGroup({ instanceMaintenancePolicy }))).toEqual([]);
+    });
+
+    it.each([
+      ['Launch', 'never launch the replacement of a drained manager'],
+      ['Terminate', 'cannot retire instances itself'],
+      ['HealthCheck', 'stops checking its instances'],
+    ])('refuses a suspended %s, lease or not, and says how to resume it', (process, why) => {
+      const suspended = managerGroup({ suspendedProcesses: ['AZRebalance', process] });
+
+      for (const leaseHeld of [false, true]) {
+        expect(problemsOf(suspended, { leaseHeld })).toEqual([
+          expect.stringContaining(`suspends ${process}: the group`),
+        ]);
+      }
+      expect(problemsOf(suspended)[0]).toContain(why);
+      expect(problemsOf(suspended)[0]).toContain(
+        `aws autoscaling resume-processes --auto-scaling-group-name gitlab-runner-manager --scaling-processes ${process}`,
+      );
+      expect(problemsOf(suspended)[0]).toContain('suspended_processes');
+    });
+
+    it('accepts a suspended ReplaceUnhealthy while the fleet lease is held (our drain suspended it)', () => {
+      const suspended = managerGroup({ suspendedProcesses: ['AZRebalance', 'ReplaceUnhealthy'] });
+
+      expect(problemsOf(suspended, { leaseHeld: true })).toEqual([]);
+    });
+
+    it.each([[{ leaseHeld: false }], [{}], [undefined]])(
+      'refuses a suspended ReplaceUnhealthy no lease explains (context %j)',
+      (context) => {
+        const suspended = managerGroup({ suspendedProcesses: ['AZRebalance', 'ReplaceUnhealthy'] });
+
+        expect(problemsOf(suspended, context)).toEqual([
+          expect.stringContaining(
+            "suspends ReplaceUnhealthy while no drain or restart of ours holds the fleet's lease",
+          ),
+        ]);
+      },
+    );
+
+    it('does not hold a jobs group to them', () => {
+      const jobs = group({
+        suspendedProcesses: ['AZRebalance', 'Launch', 'Terminate', 'HealthCheck', 'ReplaceUnhealthy'],
+        instanceMaintenancePolicy: { minHealthyPercentage: 100, maxHealthyPercentage: 200 },
+      });
+
+      expect(groupProblems(fleet(), jobs, noWarmPool, 'lt-0abc')).toEqual([]);
+    });
+  });
 });
 
 describe('verdictOf', () => {
