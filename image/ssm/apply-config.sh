@@ -196,6 +196,7 @@ drain() {
   case "$status" in
     0) log "drained in ${DRAIN_SECONDS}s" ;;
     2) abort "drain overran TimeoutStopSec=${DRAIN_TIMEOUT_SECONDS}s: systemd killed gitlab-runner after ${DRAIN_SECONDS}s; $1" ;;
+    3) abort "$RUNNER_LEFT; $1" ;;
     *) abort "gitlab-runner still $(runner_state) after ${DRAIN_SECONDS}s; $1" ;;
   esac
 }
@@ -204,6 +205,15 @@ if [ "$MODE" = boot ]; then
   write_config
   save_history
   finish 0 applied-boot
+fi
+
+# A unit systemd does not know reads "inactive", and a runner outside a stopped unit would read the
+# new config.toml live, a new identity included (see the restart below).
+why=$(runner_unit_missing)
+[ -z "$why" ] || abort "$why; config.toml not changed"
+if runner_stopped; then
+  why=$(runner_outside_unit)
+  [ -z "$why" ] || abort "$why; config.toml not changed"
 fi
 
 if [ "$(runner_state)" != active ]; then

@@ -9,8 +9,13 @@ set -euo pipefail
 [ "$(type -t stop_runner)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/runner-service.sh"
 require_env DRAIN_TIMEOUT_SECONDS
 
+why=$(runner_unit_missing)
+[ -z "$why" ] || fail "$why; not restarted"
 ensure_drain_dropin "$DRAIN_TIMEOUT_SECONDS"
 if runner_stopped; then
+  # Starting the unit beside a runner that runs outside it would put two managers on its groups.
+  why=$(runner_outside_unit)
+  [ -z "$why" ] || fail "$why; not restarted"
   log "gitlab-runner already stopped ($(runner_state)): starting it"
 else
   drain_runner "; not restarted"

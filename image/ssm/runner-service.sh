@@ -61,6 +61,31 @@ runner_stopped() {
   case "$(runner_state)" in inactive | failed) return 0 ;; *) return 1 ;; esac
 }
 
+# The unit's state proves nothing unless systemd has loaded the unit: is-active prints "inactive"
+# for a unit it has no file for (systemd/systemd#25680), while a runner under another unit name
+# keeps its jobs running. `systemctl show` succeeds for any name and gives such a unit LoadState
+# "not-found" (systemd/systemd#25689 tells "no such unit" by it). Anything but "loaded" (masked,
+# bad-setting, no answer) fails too. Prints why, or nothing when the unit is loaded.
+runner_unit_missing() {
+  local load
+  load=$(systemctl show -p LoadState --value "$RUNNER_UNIT" 2>/dev/null || true)
+  [ "$load" = loaded ] ||
+    echo "$RUNNER_UNIT is not loaded (LoadState ${load:-unknown}): its state says nothing of a gitlab-runner under another unit"
+}
+
+# A stopped unit is a stopped runner only when no gitlab-runner process runs outside it (by hand or
+# under another unit name): `systemctl stop` returns once the unit's own processes are gone. pgrep
+# exits 1 when nothing matches; any other status leaves the question open. Prints why, or nothing.
+runner_outside_unit() {
+  local pids status=0
+  pids=$(pgrep -x gitlab-runner 2>/dev/null) || status=$?
+  case "$status" in
+    0) echo "$RUNNER_UNIT is $(runner_state) but gitlab-runner still runs outside it (pid ${pids//$'\n'/, })" ;;
+    1) ;;
+    *) echo "cannot tell whether gitlab-runner runs outside $RUNNER_UNIT (pgrep exited $status)" ;;
+  esac
+}
+
 # The sum of gitlab_runner_jobs{state="running"}, or "unknown" when the metrics do not answer.
 running_jobs() {
   local metrics
@@ -73,8 +98,10 @@ running_jobs() {
 
 # `systemctl stop` returns once the runner has exited, i.e. every running job has finished (or
 # systemd gave up after TimeoutStopSec). Meanwhile print the running job count now and then.
-# Sets DRAIN_SECONDS; returns non-zero when the runner is not stopped afterwards or overran.
+# Sets DRAIN_SECONDS; returns 1 when the unit is not stopped afterwards, 2 when the drain overran,
+# 3 when a gitlab-runner still runs outside the unit (RUNNER_LEFT says which).
 DRAIN_SECONDS=0
+RUNNER_LEFT=""
 stop_runner() {
   local started pid status=0 next_progress
   started=$(date +%s)
@@ -101,11 +128,14 @@ stop_runner() {
     log "the drain outlasted TimeoutStopSec: systemd killed gitlab-runner after ${DRAIN_SECONDS}s"
     return 2
   fi
+  RUNNER_LEFT=$(runner_outside_unit)
+  [ -z "$RUNNER_LEFT" ] || return 3
   return 0
 }
 
 # drain_runner [SUFFIX]: the graceful stop with the drain settings checked first; fails (SUFFIX
-# appended to the reason) when the runner is still up or systemd had to kill it.
+# appended to the reason) when the runner is still up, systemd had to kill it or a gitlab-runner
+# still runs outside the unit.
 drain_runner() {
   local status=0
   require_drain_settings
@@ -113,6 +143,7 @@ drain_runner() {
   case "$status" in
     0) ;;
     2) fail "drain overran TimeoutStopSec=${DRAIN_TIMEOUT_SECONDS}s: systemd killed gitlab-runner after ${DRAIN_SECONDS}s${1:-}" ;;
+    3) fail "$RUNNER_LEFT${1:-}" ;;
     *) fail "gitlab-runner still $(runner_state) after ${DRAIN_SECONDS}s${1:-}" ;;
   esac
 }

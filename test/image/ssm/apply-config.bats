@@ -58,7 +58,7 @@ esac'
   is-active) s=$(cat "$FAKE_STATE"); echo "$s"; [ "$s" = active ] ;;
   stop) cp "$RUNNER_CONFIG" "$BATS_TEST_TMPDIR/config-at-stop" 2>/dev/null || true; echo inactive >"$FAKE_STATE" ;;
   start) echo "${FAKE_START_LEAVES:-active}" >"$FAKE_STATE" ;;
-  show) case "$*" in *KillSignal*) echo "${FAKE_KILL_SIGNAL:-3}" ;; *KillMode*) echo mixed ;; *) echo success ;; esac ;;
+  show) case "$*" in *KillSignal*) echo "${FAKE_KILL_SIGNAL:-3}" ;; *KillMode*) echo mixed ;; *LoadState*) echo "${FAKE_LOAD_STATE:-loaded}" ;; *) echo success ;; esac ;;
 esac'
   # Metrics answer unless the runner "loaded" a config.toml containing FAKE_UNHEALTHY_IF.
   fake curl 'case "$*" in
@@ -261,7 +261,7 @@ secrets_nowhere() {
   booted
   cp "$RUNNER_CONFIG" "$BATS_TEST_TMPDIR/before"
   publish_with 's/max_instances = .*/max_instances = 20/'
-  fake systemctl 'case "$1" in is-active) echo active ;; show) case "$*" in *KillSignal*) echo 3 ;; *KillMode*) echo mixed ;; *) echo success ;; esac ;; esac'
+  fake systemctl 'case "$1" in is-active) echo active ;; show) case "$*" in *KillSignal*) echo 3 ;; *KillMode*) echo mixed ;; *LoadState*) echo loaded ;; *) echo success ;; esac ;; esac'
 
   run env ALLOW_RESTART=true bash "$SSM/apply-config.sh"
 
@@ -417,6 +417,50 @@ secrets_nowhere() {
   [ "$(last_line)" = "RESULT applied-live: gitlab-runner is inactive: written, not started" ]
   not_called "systemctl start"
   grep -qx 'max_instances = 20' "$RUNNER_CONFIG"
+}
+
+@test "a manager whose gitlab-runner.service systemd does not know gets no config" {
+  booted
+  cp "$RUNNER_CONFIG" "$BATS_TEST_TMPDIR/before"
+  echo inactive >"$FAKE_STATE"
+  export FAKE_LOAD_STATE=not-found
+  publish_with 's/max_instances = .*/max_instances = 20/'
+
+  run env ALLOW_RESTART=true bash "$SSM/apply-config.sh"
+
+  [ "$status" -eq 1 ]
+  [[ "$(last_line)" == "RESULT fail: gitlab-runner.service is not loaded (LoadState not-found):"*"; config.toml not changed" ]]
+  cmp "$RUNNER_CONFIG" "$BATS_TEST_TMPDIR/before"
+  not_called "systemctl start"
+}
+
+@test "a stopped unit with a gitlab-runner running outside it gets no config" {
+  booted
+  cp "$RUNNER_CONFIG" "$BATS_TEST_TMPDIR/before"
+  echo inactive >"$FAKE_STATE"
+  export FAKE_STRAY_RUNNER_PID=4321
+  publish_with 's/max_instances = .*/max_instances = 20/'
+
+  run env ALLOW_RESTART=true bash "$SSM/apply-config.sh"
+
+  [ "$status" -eq 1 ]
+  [ "$(last_line)" = "RESULT fail: gitlab-runner.service is inactive but gitlab-runner still runs outside it (pid 4321); config.toml not changed" ]
+  cmp "$RUNNER_CONFIG" "$BATS_TEST_TMPDIR/before"
+}
+
+@test "a gitlab-runner left running after the drain: config not changed, runner not started" {
+  booted
+  cp "$RUNNER_CONFIG" "$BATS_TEST_TMPDIR/before"
+  export FAKE_STRAY_RUNNER_PID=4321
+  publish_with 's/max_instances = .*/max_instances = 20/'
+
+  run env ALLOW_RESTART=true bash "$SSM/apply-config.sh"
+
+  [ "$status" -eq 1 ]
+  called "systemctl stop gitlab-runner.service"
+  [ "$(last_line)" = "RESULT fail: gitlab-runner.service is inactive but gitlab-runner still runs outside it (pid 4321); config.toml not changed, not started" ]
+  cmp "$RUNNER_CONFIG" "$BATS_TEST_TMPDIR/before"
+  not_called "systemctl start"
 }
 
 @test "never restarts or signals the runner by hand" {

@@ -99,6 +99,50 @@ dropin() { cat "$ROOT/etc/systemd/system/gitlab-runner.service.d/10-autopilot-dr
   not_called "systemctl stop"
 }
 
+@test "fails, naming the unit, when systemd does not know gitlab-runner.service" {
+  # systemd's is-active prints "inactive" for a unit it has no file for.
+  echo inactive >"$FAKE_STATE"
+  export FAKE_LOAD_STATE=not-found FAKE_STRAY_RUNNER_PID=4321
+
+  run bash "$SSM/drain-manager.sh"
+
+  [ "$status" -eq 1 ]
+  [[ "$(last_line)" == "RESULT fail: gitlab-runner.service is not loaded (LoadState not-found):"*"; nothing drained" ]]
+  not_called "systemctl stop"
+  [ ! -e "$ROOT/etc/systemd/system/gitlab-runner.service.d" ]
+}
+
+@test "fails when the unit is stopped but a gitlab-runner runs outside it" {
+  echo inactive >"$FAKE_STATE"
+  export FAKE_STRAY_RUNNER_PID=4321
+
+  run bash "$SSM/drain-manager.sh"
+
+  [ "$status" -eq 1 ]
+  [ "$(last_line)" = "RESULT fail: gitlab-runner.service is inactive but gitlab-runner still runs outside it (pid 4321); nothing drained" ]
+  not_called "systemctl stop"
+}
+
+@test "fails when a gitlab-runner still runs after the unit stopped" {
+  export FAKE_STRAY_RUNNER_PID=4321
+
+  run bash "$SSM/drain-manager.sh"
+
+  [ "$status" -eq 1 ]
+  called "systemctl stop gitlab-runner.service"
+  [ "$(last_line)" = "RESULT fail: gitlab-runner.service is inactive but gitlab-runner still runs outside it (pid 4321)" ]
+}
+
+@test "fails when it cannot tell whether a gitlab-runner runs" {
+  echo inactive >"$FAKE_STATE"
+  fake pgrep 'exit 3'
+
+  run bash "$SSM/drain-manager.sh"
+
+  [ "$status" -eq 1 ]
+  [ "$(last_line)" = "RESULT fail: cannot tell whether gitlab-runner runs outside gitlab-runner.service (pgrep exited 3); nothing drained" ]
+}
+
 @test "fails when the runner is still active after the stop" {
   export FAKE_STOP_LEAVES=deactivating
 
@@ -128,7 +172,7 @@ dropin() { cat "$ROOT/etc/systemd/system/gitlab-runner.service.d/10-autopilot-dr
 }
 
 @test "ends with a RESULT line even on an unexpected error" {
-  fake systemctl 'case "$1" in daemon-reload) exit 1 ;; is-active) echo active ;; esac'
+  fake systemctl 'case "$1" in daemon-reload) exit 1 ;; is-active) echo active ;; show) echo loaded ;; esac'
 
   run bash "$SSM/drain-manager.sh"
 

@@ -68,3 +68,37 @@ setup() {
   not_called "systemctl stop"
   not_called "systemctl start"
 }
+
+@test "neither stops nor starts when systemd does not know gitlab-runner.service" {
+  echo inactive >"$FAKE_STATE"
+  export FAKE_LOAD_STATE=not-found
+
+  run bash "$SSM/restart-manager.sh"
+
+  [ "$status" -eq 1 ]
+  [[ "$(last_line)" == "RESULT fail: gitlab-runner.service is not loaded (LoadState not-found):"*"; not restarted" ]]
+  not_called "systemctl stop"
+  not_called "systemctl start"
+}
+
+@test "does not start a second runner beside one that runs outside the stopped unit" {
+  echo inactive >"$FAKE_STATE"
+  export FAKE_STRAY_RUNNER_PID=4321
+
+  run bash "$SSM/restart-manager.sh"
+
+  [ "$status" -eq 1 ]
+  [ "$(last_line)" = "RESULT fail: gitlab-runner.service is inactive but gitlab-runner still runs outside it (pid 4321); not restarted" ]
+  not_called "systemctl start"
+}
+
+@test "does not start the runner again when a gitlab-runner still runs after the drain" {
+  export FAKE_STRAY_RUNNER_PID=4321
+
+  run bash "$SSM/restart-manager.sh"
+
+  [ "$status" -eq 1 ]
+  called "systemctl stop gitlab-runner.service"
+  [ "$(last_line)" = "RESULT fail: gitlab-runner.service is inactive but gitlab-runner still runs outside it (pid 4321); not restarted" ]
+  not_called "systemctl start"
+}

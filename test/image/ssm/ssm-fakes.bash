@@ -13,7 +13,8 @@ setup_ssm_fakes() {
   fake sleep
   # systemd, with the unit state in $FAKE_STATE; `stop` takes FAKE_STOP_SECONDS and leaves
   # FAKE_STOP_LEAVES behind (inactive by default), `show -p Result` prints FAKE_RESULT and the
-  # effective kill settings are FAKE_KILL_SIGNAL (3, SIGQUIT) and FAKE_KILL_MODE (mixed).
+  # effective kill settings are FAKE_KILL_SIGNAL (3, SIGQUIT) and FAKE_KILL_MODE (mixed), its
+  # LoadState FAKE_LOAD_STATE (loaded; systemd's is-active prints "inactive" for a unit not found).
   fake systemctl 'case "$1" in
   is-active) s=$(cat "$FAKE_STATE"); echo "$s"; [ "$s" = active ] ;;
   stop) /bin/sleep "${FAKE_STOP_SECONDS:-0}"; echo "${FAKE_STOP_LEAVES:-inactive}" >"$FAKE_STATE" ;;
@@ -21,9 +22,17 @@ setup_ssm_fakes() {
   show) case "$*" in
     *KillSignal*) echo "${FAKE_KILL_SIGNAL:-3}" ;;
     *KillMode*) echo "${FAKE_KILL_MODE:-mixed}" ;;
+    *LoadState*) echo "${FAKE_LOAD_STATE:-loaded}" ;;
     *) echo "${FAKE_RESULT:-success}" ;;
   esac ;;
 esac'
+  # `pgrep -x gitlab-runner`: the unit's own runner (pid 1000) while the unit is up, and a runner
+  # outside it (started by hand or under another unit name) with pid FAKE_STRAY_RUNNER_PID.
+  fake pgrep 'pids=()
+case "$(cat "$FAKE_STATE")" in active | activating | deactivating | reloading) pids+=(1000) ;; esac
+[ -z "${FAKE_STRAY_RUNNER_PID:-}" ] || pids+=("$FAKE_STRAY_RUNNER_PID")
+[ "${#pids[@]}" -gt 0 ] || exit 1
+printf "%s\n" "${pids[@]}"'
   # IMDSv2 answers FAKE_IMDS_REGION (unset: no answer), metrics come from $FAKE_METRICS (a file;
   # missing means refused), GitLab answers FAKE_HTTP_CODE.
   fake curl 'case "$*" in

@@ -383,9 +383,11 @@ describe('RolloutDocuments', () => {
       writeFileSync(join(dir, 'state'), 'active\n');
       fake(
         'systemctl',
-        `case "$1" in is-active) s=$(cat "${dir}/state"); echo "$s"; [ "$s" = active ] ;; stop) echo inactive >"${dir}/state" ;; show) case "$3" in KillSignal) echo 3 ;; KillMode) echo mixed ;; *) echo success ;; esac ;; esac`,
+        `case "$1" in is-active) s=$(cat "${dir}/state"); echo "$s"; [ "$s" = active ] ;; stop) echo inactive >"${dir}/state" ;; show) case "$3" in KillSignal) echo 3 ;; KillMode) echo mixed ;; LoadState) echo loaded ;; *) echo success ;; esac ;; esac`,
       );
       fake('curl', 'exit 7');
+      // No gitlab-runner runs outside the unit.
+      fake('pgrep', 'exit 1');
       writeFileSync(
         join(dir, 'drain.sh'),
         render(content('drain-manager'), {
