@@ -4,11 +4,12 @@ import { z } from 'zod';
 import { PermanentError } from '../shared/errors';
 import { listWaitingRollouts } from '../shared/ledger';
 import { makeHandler } from '../shared/make-handler';
-import { RolloutSettings } from '../shared/rollout/settings';
 import { advance, checkDefaults, type StepResult } from '../shared/rollout/steps';
 import { lazyConfigSlice } from '../shared/settings';
+import { type LostImageResult, recoverLostImages } from './recover-images';
+import { ReconcilerSettings } from './settings';
 
-const settings = lazyConfigSlice(RolloutSettings);
+const settings = lazyConfigSlice(ReconcilerSettings);
 export const resetSettings = settings.reset;
 
 /** Items that waited longer than this for their event are asked about directly. */
@@ -16,8 +17,9 @@ const STALE_MINUTES = 10;
 
 /**
  * Events from Image Builder, Auto Scaling and SSM are best-effort: every few minutes, each live
- * rollout that has waited too long is advanced from what AWS says now. One item's failure does
- * not stop the others; it is reported and the run fails so the alarm sees it.
+ * rollout that has waited too long is advanced from what AWS says now, and an image whose
+ * Image Builder event was lost is announced again. One item's failure does not stop the others;
+ * it is reported and the run fails so the alarm sees it.
  */
 export const handler = makeHandler({
   name: 'reconciler',
@@ -47,12 +49,21 @@ export const handler = makeHandler({
       }
     }
     const reverted = await checkDefaults({ settings: cfg, now: at });
+    let images: LostImageResult[] = [];
+    try {
+      images = await recoverLostImages(cfg);
+    } catch (error) {
+      logger.error('looking for lost images failed', { error, errorKind: 'transient' });
+      errors.push('lost images');
+    }
     if (errors.length) throw new Error(`reconcile failed for ${errors.join(', ')}`);
     return {
       outcome: 'reconciled',
       itemCount: stale.length,
       advanced: results.filter((r) => r.from !== r.to),
       revertedDefaults: reverted.map((r) => r.fleet),
+      lostImages: images.flatMap((r) => (r.kind === 'announce' ? [r.detail.imageArn] : [])),
+      heldImages: images.flatMap((r) => (r.kind === 'hold' ? [r.reason] : [])),
     };
   },
 });
