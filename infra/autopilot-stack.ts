@@ -189,6 +189,7 @@ export class AutopilotStack extends Stack {
         config,
         bus: this.bus,
         deliveryFailures,
+        pipelines: props.pipelines.map((p) => ({ name: p.name, arn: pipelineArn(p) })),
         addFunction: (fn) => this.addFunction(fn),
       });
     }

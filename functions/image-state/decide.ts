@@ -1,6 +1,7 @@
 import type { Image } from '@aws-sdk/client-imagebuilder';
 
 import type { BakeFailedDetail, ImageReadyDetail } from '../shared/events';
+import { imageReadyDetail } from '../shared/image-ready';
 import type { ImageStateSettings } from './settings';
 
 export type ImageDecision =
@@ -46,11 +47,7 @@ export const decideImage = (
   }
   if (status !== 'AVAILABLE') return { kind: 'ignore', reason: `image is ${status} now, not settled` };
 
-  const amis = (image.outputResources?.amis ?? []).flatMap((a) =>
-    a.image && a.region
-      ? [{ region: a.region, imageId: a.image, ...(a.accountId ? { accountId: a.accountId } : {}) }]
-      : [],
-  );
-  if (amis.length === 0) return { kind: 'refuse', reason: `image ${imageArn} is AVAILABLE but lists no AMI` };
-  return { kind: 'ready', detail: { ...base, imageVersion: image.version ?? '', amis } };
+  const detail = imageReadyDetail(pipeline, imageArn, image);
+  if (!detail) return { kind: 'refuse', reason: `image ${imageArn} is AVAILABLE but lists no AMI` };
+  return { kind: 'ready', detail };
 };

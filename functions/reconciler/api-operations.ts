@@ -5,5 +5,5 @@
  */
 import { ADVANCE_OPERATIONS } from '../shared/rollout/api-operations';
 
-/** `advance` only: any step of a rollout. */
-export const API_OPERATIONS = ADVANCE_OPERATIONS;
+/** `advance` (any step of a rollout), and listing the pipelines' images for a lost image. */
+export const API_OPERATIONS = [...ADVANCE_OPERATIONS, 'imagebuilder:ListImagePipelineImages'] as const;

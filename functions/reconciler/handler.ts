@@ -4,15 +4,16 @@ import { z } from 'zod';
 import { PermanentError } from '../shared/errors';
 import { listWaitingRollouts } from '../shared/ledger';
 import { makeHandler } from '../shared/make-handler';
-import { RolloutSettings } from '../shared/rollout/settings';
 import { ALL_STEPS } from '../shared/rollout/all-steps';
 import type { StepResult } from '../shared/rollout/context';
 import { createEngine } from '../shared/rollout/engine';
 import { awsPorts } from '../shared/rollout/ports';
 import { checkDefaults } from './default-revert';
 import { lazyConfigSlice } from '../shared/settings';
+import { type LostImageResult, recoverLostImages } from './recover-images';
+import { ReconcilerSettings } from './settings';
 
-const settings = lazyConfigSlice(RolloutSettings);
+const settings = lazyConfigSlice(ReconcilerSettings);
 export const resetSettings = settings.reset;
 export const engine = createEngine(ALL_STEPS);
 
@@ -21,8 +22,9 @@ const STALE_MINUTES = 10;
 
 /**
  * Events from Image Builder, Auto Scaling and SSM are best-effort: every few minutes, each live
- * rollout that has waited too long is advanced from what AWS says now. One item's failure does
- * not stop the others; it is reported and the run fails so the alarm sees it.
+ * rollout that has waited too long is advanced from what AWS says now, and an image whose
+ * Image Builder event was lost is announced again. One item's failure does not stop the others;
+ * it is reported and the run fails so the alarm sees it.
  */
 export const handler = makeHandler({
   name: 'reconciler',
@@ -53,12 +55,21 @@ export const handler = makeHandler({
       }
     }
     const reverted = await checkDefaults(engine.context(input));
+    let images: LostImageResult[] = [];
+    try {
+      images = await recoverLostImages(cfg);
+    } catch (error) {
+      logger.error('looking for lost images failed', { error, errorKind: 'transient' });
+      errors.push('lost images');
+    }
     if (errors.length) throw new Error(`reconcile failed for ${errors.join(', ')}`);
     return {
       outcome: 'reconciled',
       itemCount: stale.length,
       advanced: results.filter((r) => r.from !== r.to),
       revertedDefaults: reverted.map((r) => r.fleet),
+      lostImages: images.flatMap((r) => (r.kind === 'announce' ? [r.detail.imageArn] : [])),
+      heldImages: images.flatMap((r) => (r.kind === 'hold' ? [r.reason] : [])),
     };
   },
 });

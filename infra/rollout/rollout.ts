@@ -17,6 +17,7 @@ import type { SuiteConfig } from '../../functions/shared/config';
 import { DetailType, EVENT_SOURCE } from '../../functions/shared/events';
 import { drainBoundSeconds, FINAL_COMMAND_STATUSES } from '../../functions/shared/rollout/decide';
 import type { RolloutSettings } from '../../functions/shared/rollout/settings';
+import type { ReconcilerSettings } from '../../functions/reconciler/settings';
 import { apiOperationsOf } from '../api-operations';
 import type { AutopilotFunction } from '../autopilot-function';
 import { acknowledgeWildcardResources } from '../nag';
@@ -35,6 +36,8 @@ export interface RolloutProps {
   readonly bus: EventBus;
   /** Dead-letter queue for rule and schedule deliveries. */
   readonly deliveryFailures: Queue;
+  /** The image pipelines by config name, with their ARNs: the reconciler lists the images of those that feed a fleet. */
+  readonly pipelines: readonly { readonly name: string; readonly arn: string }[];
   /** Registers each function with the stack (alarms, lists). */
   readonly addFunction: (props: ConstructorParameters<typeof AutopilotFunction>[2]) => AutopilotFunction;
 }
@@ -136,10 +139,13 @@ export class Rollout extends Construct {
       },
     };
 
+    const fedPipelines = props.pipelines.filter((p) => config.fleets.some((f) => f.pipeline === p.name));
+    const reconcilerSettings: ReconcilerSettings = { ...settings, pipelines: [...fedPipelines] };
+
     const make = (
       name: string,
       description: string,
-      extra: { functionName?: string; timeout?: Duration } = {},
+      extra: { functionName?: string; timeout?: Duration; settings?: RolloutSettings } = {},
     ) =>
       props.addFunction({
         name,
@@ -163,7 +169,10 @@ export class Rollout extends Construct {
       make('command-status', 'SSM command verdicts of smoke tests, drains and health checks'),
       make('rollback', 'Rollback alarms and Rollback Requested -> previous default'),
       make('manager-restart', 'Recycle: graceful manager restart in its maintenance window'),
-      make('reconciler', 'Advances rollouts whose event never came', { timeout: Duration.minutes(5) }),
+      make('reconciler', 'Advances rollouts whose event never came, announces images whose event was lost', {
+        timeout: Duration.minutes(5),
+        settings: reconcilerSettings,
+      }),
       make('apply-config', 'Lints and applies (or checks for drift) a manager fleet config.toml through SSM'),
     ];
     const [, stage, commandStatus, rollback, restart, reconciler, applyConfig] = this.functions as [
@@ -186,7 +195,13 @@ export class Rollout extends Construct {
 
     for (const fn of this.functions) {
       bus.grantPutEventsTo(fn.function);
-      this.grantRollout(fn, config, schedulerRole, groupName);
+      this.grantRollout(
+        fn,
+        config,
+        schedulerRole,
+        groupName,
+        fedPipelines.map((p) => p.arn),
+      );
     }
     new Housekeeping(this, 'Housekeeping', { ...props, ledger: this.ledger });
     new Sweeper(this, 'Sweeper', { ...props, ledger: this.ledger, configPrefixes: settings.configPrefixes });
@@ -312,6 +327,7 @@ export class Rollout extends Construct {
     config: SuiteConfig,
     schedulerRole: Role,
     scheduleGroup: string,
+    pipelineArns: readonly string[],
   ): void {
     const stack = Stack.of(this);
     const operations = apiOperationsOf(fn.serviceName);
@@ -387,6 +403,15 @@ export class Rollout extends Construct {
           },
         },
       }),
+      // The reconciler lists the images of the pipelines that feed a fleet.
+      ...(pipelineArns.length > 0
+        ? [
+            new PolicyStatement({
+              actions: ['imagebuilder:ListImagePipelineImages'],
+              resources: [...pipelineArns],
+            }),
+          ]
+        : []),
       // Each one-time schedule deletes itself after it ran (ActionAfterCompletion DELETE).
       new PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [schedules] }),
       ...(operations.includes('scheduler:CreateSchedule')

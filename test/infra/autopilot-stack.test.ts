@@ -268,7 +268,7 @@ describe('AutopilotStack', () => {
       );
 
       expect(imageBuilder.length).toBeGreaterThan(0);
-      const resolved = resources.map((r) => resolveIntrinsics(r) as string).sort();
+      const resolved = [...new Set(resources.map((r) => resolveIntrinsics(r) as string))].sort();
       expect(resolved).toEqual(
         [
           'arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-jobs',
@@ -286,6 +286,22 @@ describe('AutopilotStack', () => {
         [
           ['ssm:GetParameter'],
           'arn:aws:ssm:us-east-2:123456789012:parameter/runner-autopilot/gitlab-webhook-token',
+        ],
+      ]);
+    });
+
+    it('lets the reconciler only list the images of the pipelines that feed a fleet', () => {
+      const imageBuilder = statementsOf('reconciler').filter((s) =>
+        actions(s).some((a) => a.startsWith('imagebuilder:')),
+      );
+
+      expect(imageBuilder.map((s) => [actions(s), resolveIntrinsics(s.Resource)])).toEqual([
+        [
+          ['imagebuilder:ListImagePipelineImages'],
+          [
+            'arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-jobs',
+            'arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-manager',
+          ],
         ],
       ]);
     });

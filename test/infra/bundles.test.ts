@@ -5,6 +5,16 @@ import { build } from 'esbuild';
 
 import { esbuildOptions } from '../../infra/bundling';
 
+const ROLLOUT_CLIENTS = [
+  'client-auto-scaling',
+  'client-cloudwatch',
+  'client-dynamodb',
+  'client-ec2',
+  'client-eventbridge',
+  'client-scheduler',
+  'client-ssm',
+];
+
 /** The SDK clients each function calls: cold start is dominated by loading them (DESIGN.md). */
 const CLIENTS: Record<string, string[]> = {
   // SNS only for its fallback topic, when PutEvents fails while GitLab waits.
@@ -22,21 +32,13 @@ const CLIENTS: Record<string, string[]> = {
   ],
   // The rollout steps share one module that talks to every service of the rollout.
   ...Object.fromEntries(
-    ['stage-candidate', 'rollout-step', 'command-status', 'rollback', 'manager-restart', 'reconciler'].map(
-      (name) => [
-        name,
-        [
-          'client-auto-scaling',
-          'client-cloudwatch',
-          'client-dynamodb',
-          'client-ec2',
-          'client-eventbridge',
-          'client-scheduler',
-          'client-ssm',
-        ],
-      ],
-    ),
+    ['stage-candidate', 'rollout-step', 'command-status', 'rollback', 'manager-restart'].map((name) => [
+      name,
+      ROLLOUT_CLIENTS,
+    ]),
   ),
+  // It also lists the pipelines' images, for one whose Image Builder event was lost.
+  reconciler: [...ROLLOUT_CLIENTS, 'client-imagebuilder'].sort(),
 };
 
 const clientsIn = async (name: string): Promise<string[]> => {

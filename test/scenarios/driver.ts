@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 
 import * as applyConfig from '../../functions/apply-config/handler';
 import * as commandStatus from '../../functions/command-status/handler';
+import * as imageState from '../../functions/image-state/handler';
 import * as managerRestart from '../../functions/manager-restart/handler';
 import * as reconciler from '../../functions/reconciler/handler';
 import * as rollback from '../../functions/rollback/handler';
@@ -36,6 +37,7 @@ const HANDLERS: Record<string, HandlerModule> = {
   'manager-restart': managerRestart,
   reconciler: reconciler,
   'apply-config': applyConfig,
+  'image-state': imageState,
 };
 
 export const EXAMPLE_CONFIG = 'config/example.yaml';
@@ -133,6 +135,14 @@ export class Scenario {
       imageVersion: `1.0.${build}/1`,
       amis: [{ region: REGION, imageId: amiId, accountId: ACCOUNT }],
     });
+  }
+
+  /**
+   * Image Builder finishes a build of our `pipeline` with `amiId`: the image is AVAILABLE and its
+   * state change goes to the default bus (where image-state takes it, unless dropped).
+   */
+  imageBuilt(pipeline: string, amiId: string, build = 1): string {
+    return this.world.imageAvailable(`gitlab-runners-${pipeline}`, amiId, build).arn ?? '';
   }
 
   // ---- delivery

@@ -35,6 +35,15 @@ import {
 } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import {
+  GetImageCommand,
+  type GetImageCommandInput,
+  type Image,
+  ImagebuilderClient,
+  type ImageStatus,
+  ListImagePipelineImagesCommand,
+  type ListImagePipelineImagesCommandInput,
+} from '@aws-sdk/client-imagebuilder';
+import {
   CreateScheduleCommand,
   type CreateScheduleCommandInput,
   DeleteScheduleCommand,
@@ -308,6 +317,8 @@ export class World {
   documents: CommandDocuments = new Map();
   /** SendCommand calls SSM refused, with its answer: asserted empty by every scenario. */
   readonly refusedCommands: string[] = [];
+  /** Image Builder images by build-version ARN, as GetImage returns them (`sourcePipelineArn` set). */
+  readonly images = new Map<string, Image>();
 
   /** Throttling: the share of call attempts answered with ThrottlingException. */
   throttleRate = 0;
@@ -1155,6 +1166,90 @@ export class World {
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
+  // ---- Image Builder (moto 5.2 has no Image Builder: these follow the Image Builder API reference,
+  // GetImage, ListImagePipelineImages and ImageSummary, and the user guide's EventBridge events)
+
+  /**
+   * A build of Image Builder pipeline `pipelineName` (recipe of the same name) that is AVAILABLE
+   * now with `amiId` in this region, created now. Its state change is emitted on the default bus,
+   * as Image Builder does, unless `emit` is false.
+   */
+  imageAvailable(
+    pipelineName: string,
+    amiId: string,
+    build: number,
+    options: { emit?: boolean } = {},
+  ): Image {
+    const arn = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image/${pipelineName}/1.0.${build}/1`;
+    const image: Image = {
+      arn,
+      name: pipelineName,
+      version: `1.0.${build}/1`,
+      sourcePipelineArn: `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image-pipeline/${pipelineName}`,
+      state: { status: 'AVAILABLE' },
+      dateCreated: new Date(this.now()).toISOString(),
+      outputResources: { amis: [{ region: REGION, image: amiId, accountId: ACCOUNT }] },
+    };
+    this.images.set(arn, image);
+    if (options.emit !== false) this.emitImageState(arn, 'AVAILABLE');
+    return image;
+  }
+
+  /** Moves an image to `status` (DEPRECATED, DELETED...) without an event. */
+  setImageState(arn: string, status: ImageStatus): void {
+    const image = this.images.get(arn);
+    if (!image) throw new Error(`fake imagebuilder: no image ${arn}`);
+    this.images.set(arn, { ...image, state: { status } });
+  }
+
+  /** `EC2 Image Builder Image State Change`: the image is `resources[0]`; the AMIs are not in it. */
+  emitImageState(arn: string, status: ImageStatus): void {
+    this.outbox.push({
+      bus: 'default',
+      event: {
+        version: '0',
+        id: this.nextId('ev-ib-', 8),
+        'detail-type': 'EC2 Image Builder Image State Change',
+        source: 'aws.imagebuilder',
+        account: ACCOUNT,
+        time: new Date(this.now()).toISOString(),
+        region: REGION,
+        resources: [arn],
+        detail: { 'previous-state': { status: 'DISTRIBUTING' }, state: { status } },
+      },
+    });
+  }
+
+  getImage(input: GetImageCommandInput) {
+    const image = this.images.get(input.imageBuildVersionArn ?? '');
+    if (!image) throw awsError('ResourceNotFoundException', `image ${input.imageBuildVersionArn} not found`);
+    return { image };
+  }
+
+  /**
+   * Pages of at most `maxResults` (1-25) image summaries. The reference documents no order: this
+   * one is by ARN, so `1.0.10` comes before `1.0.9` and nothing may rely on build order. A
+   * pipeline without images answers an empty list (filters are not modelled: we send none).
+   */
+  listImagePipelineImages(input: ListImagePipelineImagesCommandInput) {
+    if (input.filters) throw new Error('fake imagebuilder: ListImagePipelineImages filters are not modelled');
+    const max = input.maxResults ?? 25;
+    if (max < 1 || max > 25)
+      throw awsError('InvalidParameterValueException', `maxResults ${max} is not between 1 and 25`);
+    const all = [...this.images.values()]
+      .filter((i) => i.sourcePipelineArn === input.imagePipelineArn)
+      .sort((a, b) => (a.arn ?? '').localeCompare(b.arn ?? ''));
+    const start = Number(input.nextToken ?? 0);
+    const page = all.slice(start, start + max);
+    return {
+      imageSummaryList: page.map(({ sourcePipelineArn: _pipeline, ...summary }) => ({
+        ...summary,
+        owner: ACCOUNT,
+      })),
+      ...(start + max < all.length ? { nextToken: String(start + max) } : {}),
+    };
+  }
+
   /** Sets an alarm's state and emits its state change on the default bus, as CloudWatch does. */
   setAlarm(name: string, value: 'OK' | 'ALARM'): void {
     const previous = this.alarms.get(name) ?? 'INSUFFICIENT_DATA';
@@ -1224,7 +1319,8 @@ export const installFakeAws = (world: World, tableName: string): void => {
   const cloudWatch = mockClient(CloudWatchClient);
   const eventBridge = mockClient(EventBridgeClient);
   const ddb = mockClient(DynamoDBDocumentClient);
-  installed = [ec2, autoScaling, ssm, scheduler, cloudWatch, eventBridge, ddb];
+  const imageBuilder = mockClient(ImagebuilderClient);
+  installed = [ec2, autoScaling, ssm, scheduler, cloudWatch, eventBridge, ddb, imageBuilder];
   for (const m of installed) {
     m.onAnyCommand().callsFake((input: unknown) => {
       throw new Error(`fake aws: unexpected command with input ${JSON.stringify(input)}`);
@@ -1314,6 +1410,14 @@ export const installFakeAws = (world: World, tableName: string): void => {
   eventBridge
     .on(PutEventsCommand)
     .callsFake((i: PutEventsCommandInput) => w.call('PutEvents', () => w.putEventsCall(i)));
+  imageBuilder
+    .on(GetImageCommand)
+    .callsFake((i: GetImageCommandInput) => w.call('GetImage', () => w.getImage(i)));
+  imageBuilder
+    .on(ListImagePipelineImagesCommand)
+    .callsFake((i: ListImagePipelineImagesCommandInput) =>
+      w.call('ListImagePipelineImages', () => w.listImagePipelineImages(i)),
+    );
 
   installDocumentTable(ddb, {
     tableName,

@@ -40,17 +40,24 @@ export const startPipelineExecution = async (
   return { imageBuildVersionArn: out.imageBuildVersionArn };
 };
 
-/** Every image of the pipeline that is still being built, tested or distributed (all pages). */
-export const listUnsettledImages = async (imagePipelineArn: string): Promise<ImageSummary[]> => {
-  const unsettled: ImageSummary[] = [];
+/**
+ * Every image the pipeline built, whatever its state (all pages). The API reference documents no
+ * order and filters only by name and version, so callers sort and filter themselves.
+ */
+export const listPipelineImages = async (imagePipelineArn: string): Promise<ImageSummary[]> => {
+  const images: ImageSummary[] = [];
   for await (const page of paginateListImagePipelineImages(
     { client: imageBuilder() },
     { imagePipelineArn },
   )) {
-    unsettled.push(...(page.imageSummaryList ?? []).filter((i) => !isSettled(i.state?.status)));
+    images.push(...(page.imageSummaryList ?? []));
   }
-  return unsettled;
+  return images;
 };
+
+/** Every image of the pipeline that is still being built, tested or distributed (all pages). */
+export const listUnsettledImages = async (imagePipelineArn: string): Promise<ImageSummary[]> =>
+  (await listPipelineImages(imagePipelineArn)).filter((i) => !isSettled(i.state?.status));
 
 export const getImage = async (imageBuildVersionArn: string): Promise<Image | undefined> =>
   (await imageBuilder().send(new GetImageCommand({ imageBuildVersionArn }))).image;
