@@ -329,6 +329,25 @@ export class World {
   /** Calls (not attempts) that fail even after the SDK's retries: the handler sees the error. */
   surfacedThrottleRate = 0;
 
+  /** APIs after whose next successful call the function crashes (one entry per crash to come). */
+  private crashes: string[] = [];
+  /** Crashes that happened, for a scenario's report. */
+  readonly crashed: string[] = [];
+
+  /**
+   * Instances whose SSM agent never registers (a broken agent or instance profile), whatever
+   * their AMI: unlike `onlineAfter`, this can spare the canary of the same image.
+   */
+  neverOnline: (instance: FakeInstance) => boolean = () => false;
+
+  /**
+   * The function crashes (a Lambda timeout, an out-of-memory) right after the next `times`
+   * successful calls of `api`: the call's effect stays, nothing after it in that invocation runs.
+   */
+  crashAfter(api: string, times = 1): void {
+    for (let i = 0; i < times; i++) this.crashes.push(api);
+  }
+
   setThrottling(rate: number, seed = 42): void {
     this.throttleRate = rate;
     this.rng = seeded(seed);
@@ -465,7 +484,11 @@ export class World {
       this.at(now + MINUTE, `${id} running`, () => {
         if (instance.state === 'pending') instance.state = 'running';
       });
-      const minutes = this.onlineAfter.has(v.imageId) ? this.onlineAfter.get(v.imageId) : this.bootMinutes;
+      const minutes = this.neverOnline(instance)
+        ? undefined
+        : this.onlineAfter.has(v.imageId)
+          ? this.onlineAfter.get(v.imageId)
+          : this.bootMinutes;
       if (minutes !== undefined) {
         instance.onlineAt = now + minutes * MINUTE;
         this.at(instance.onlineAt, `${id} online in SSM`, () => {
@@ -602,7 +625,14 @@ export class World {
       if (attempts >= clientConfig.maxAttempts)
         throw awsError('ThrottlingException', `Rate exceeded (${api})`);
     }
-    return fn();
+    const result = fn();
+    const crash = this.crashes.indexOf(api);
+    if (crash >= 0) {
+      this.crashes.splice(crash, 1);
+      this.crashed.push(`${new Date(this.now()).toISOString()} after ${api}`);
+      throw awsError('FunctionCrashed', `fake: the function crashed right after ${api} succeeded`);
+    }
+    return result;
   }
 
   describeLaunchTemplates(input: DescribeLaunchTemplatesCommandInput) {
