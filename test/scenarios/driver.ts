@@ -12,7 +12,15 @@ import { CONFIG_ENV } from '../../functions/shared/settings';
 import * as stageCandidate from '../../functions/stage-candidate/handler';
 import { context } from '../helpers/context';
 import { REAL_TIMERS } from '../helpers/clock';
-import { ACCOUNT, type AwsEvent, installFakeAws, MINUTE, REGION, World } from './fake-aws';
+import {
+  ACCOUNT,
+  type AwsEvent,
+  installFakeAws,
+  type InvocationScope,
+  MINUTE,
+  REGION,
+  World,
+} from './fake-aws';
 import { loadStack, type StackModel } from './router';
 
 /**
@@ -51,7 +59,26 @@ export interface ScenarioOptions {
   readonly drop?: (event: AwsEvent) => boolean;
   /** Run the reconciler on its schedule from the template. @default true */
   readonly reconciler?: boolean;
+  /** Per delivery (routed event or schedule run, counted from 0): deliver it twice, and how. */
+  readonly duplicateWhen?: (delivery: number) => 'sequential' | 'concurrent' | undefined;
+  /** Drops every routed event this matches; `index` counts routed events from 0. */
+  readonly dropWhen?: (event: AwsEvent, index: number) => boolean;
+  /**
+   * Per invocation of a function (counted from 0, retries included): the invocation dies right
+   * after its Nth AWS call that took effect, and Lambda retries it as any function error.
+   */
+  readonly crashAfter?: (invocation: number) => number | undefined;
+  /** Called before every step of `runUntilQuiet`, so after every delivered event: throw to stop. */
+  readonly beforeStep?: (scenario: Scenario) => void;
+  /**
+   * Keep each function's parsed config between its invocations, as a warm Lambda container does
+   * (the parse is most of an invocation's cost here). @default false - every invocation is a cold start
+   */
+  readonly warm?: boolean;
 }
+
+/** Per handler module, the task root whose config it parsed last (warm scenarios only). */
+const warmFor = new WeakMap<HandlerModule, string>();
 
 export interface Invocation {
   readonly at: string;
@@ -79,10 +106,15 @@ export class Scenario {
   readonly failureQueue: Invocation[] = [];
   readonly permanentFailures: Invocation[] = [];
   readonly dropped: AwsEvent[] = [];
+  /** Invocations that died right after an AWS call (see `crashAfter`). */
+  readonly crashes: Invocation[] = [];
   readonly tableName: string;
   private retries: Pending[] = [];
   private nextReconcile: number;
   private dropUsed = false;
+  private routedCount = 0;
+  private deliveryCount = 0;
+  private invocationCount = 0;
   private readonly reconcileEvery: number;
 
   constructor(readonly options: ScenarioOptions) {
@@ -157,23 +189,32 @@ export class Scenario {
     if (!module) throw new Error(`no handler module for ${service}`);
     // As deployed: the config file beside the bundle, deploy-time names in the environment.
     delete process.env[CONFIG_ENV];
-    process.env.LAMBDA_TASK_ROOT = this.stack.taskRoot(service);
+    const taskRoot = this.stack.taskRoot(service);
+    process.env.LAMBDA_TASK_ROOT = taskRoot;
     for (const [name, value] of Object.entries(this.stack.environment(service)))
       if (name.startsWith('AUTOPILOT_')) process.env[name] = value;
-    module.resetSettings();
+    if (!this.options.warm || warmFor.get(module) !== taskRoot) module.resetSettings();
+    if (this.options.warm) warmFor.set(module, taskRoot);
+    else warmFor.delete(module);
     const record = (result: string): Invocation => {
       const inv = { at: this.now(), service, via, attempt, result };
       this.invocations.push(inv);
       return inv;
     };
+    const crashAfter = this.options.crashAfter?.(this.invocationCount++);
+    const scope: InvocationScope = { calls: 0, ...(crashAfter === undefined ? {} : { crashAfter }) };
     try {
-      const out = (await module.handler(structuredClone(payload), context(service))) as {
+      const out = (await this.world.inInvocation(scope, () =>
+        module.handler(structuredClone(payload), context(service)),
+      )) as {
         outcome?: string;
         from?: string;
         to?: string;
         note?: string;
         reason?: string;
       };
+      // A dead function returns nothing, whatever it would have: Lambda sees a function error.
+      if (scope.crashedAfter) throw new Error('the invocation died');
       const summary = [out.outcome, out.from && `${out.from}->${out.to}`, out.note ?? out.reason]
         .filter(Boolean)
         .join(' ');
@@ -181,7 +222,12 @@ export class Scenario {
       if (process.env.SCENARIO_TRACE) console.error(`${this.now()} ${service} [${via}] ${summary}`);
       if (out.outcome === 'rejected') this.permanentFailures.push(inv);
     } catch (error) {
-      const inv = record(`error ${(error as Error).name}: ${(error as Error).message}`);
+      const inv = record(
+        scope.crashedAfter
+          ? `crashed after ${scope.crashedAfter}`
+          : `error ${(error as Error).name}: ${(error as Error).message}`,
+      );
+      if (scope.crashedAfter) this.crashes.push(inv);
       if (process.env.SCENARIO_TRACE) console.error(`${this.now()} ${service} [${via}] ${inv.result}`);
       if (attempt < ASYNC_RETRIES) {
         // Lambda retries an async invocation after about 1, then 2 minutes.
@@ -199,14 +245,15 @@ export class Scenario {
   }
 
   private async invokeDelivered(service: string, payload: unknown, via: string): Promise<void> {
-    if (this.options.duplicate === 'concurrent') {
+    const duplicate = this.options.duplicate ?? this.options.duplicateWhen?.(this.deliveryCount++);
+    if (duplicate === 'concurrent') {
       await Promise.all([
         this.invoke(service, payload, via),
         this.invoke(service, payload, `${via} (again)`),
       ]);
     } else {
       await this.invoke(service, payload, via);
-      if (this.options.duplicate === 'sequential') await this.invoke(service, payload, `${via} (again)`);
+      if (duplicate === 'sequential') await this.invoke(service, payload, `${via} (again)`);
     }
   }
 
@@ -214,6 +261,10 @@ export class Scenario {
   async deliver(bus: string, event: AwsEvent): Promise<void> {
     if (!this.dropUsed && this.options.drop?.(event)) {
       this.dropUsed = true;
+      this.dropped.push(event);
+      return;
+    }
+    if (this.options.dropWhen?.(event, this.routedCount++)) {
       this.dropped.push(event);
       return;
     }
@@ -239,6 +290,7 @@ export class Scenario {
     const deadline = Date.now() + (options.maxMinutes ?? 4 * 24 * 60) * MINUTE;
     for (let step = 0; step < maxSteps; step++) {
       this.world.checkInvariants();
+      this.options.beforeStep?.(this);
       if (options.until?.()) return;
       const event = this.world.outbox.shift();
       if (event) {
@@ -344,6 +396,12 @@ export class Scenario {
       ...fleets.flatMap((f) => [`[${f}]`, ...this.historyOf(f).map((l) => `  ${l}`)]),
       '--- violations',
       ...this.world.violations,
+      ...(this.dropped.length
+        ? [
+            '--- dropped',
+            ...this.dropped.map((e) => `${e.time} ${e['detail-type']} ${JSON.stringify(e.detail)}`),
+          ]
+        : []),
     ].join('\n');
   }
 }

@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
@@ -249,6 +251,25 @@ export const seeded = (seed: number): (() => number) => {
 
 const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
 
+/**
+ * One Lambda invocation as the driver runs it: the AWS calls that took effect, and where it dies.
+ * A crash (timeout, out of memory, the runtime killed) can come right after any call AWS carried
+ * out: the effect stays, the answer never reaches the function, and nothing after it runs.
+ */
+export interface InvocationScope {
+  /** Calls that took effect so far. */
+  calls: number;
+  /** The invocation dies right after its Nth call that took effect. @default - it does not die */
+  readonly crashAfter?: number;
+  /** The call it died after, once it has. */
+  crashedAfter?: string;
+}
+
+/** What the function sees when it has died: the driver treats it as a function error. */
+export class InvocationCrash extends Error {
+  override readonly name = 'InvocationCrash';
+}
+
 /** PutEvents: at most 10 entries per request, and their total size under 256 KB. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
@@ -325,6 +346,12 @@ export class World {
   throttledAttempts = 0;
   throttledCalls = 0;
   private rng: () => number = seeded(1);
+  private readonly invocation = new AsyncLocalStorage<InvocationScope>();
+
+  /** Runs one invocation: the AWS calls made inside `fn` count towards `scope` (and its crash). */
+  inInvocation<T>(scope: InvocationScope, fn: () => Promise<T>): Promise<T> {
+    return this.invocation.run(scope, fn);
+  }
 
   /** Calls (not attempts) that fail even after the SDK's retries: the handler sees the error. */
   surfacedThrottleRate = 0;
@@ -612,6 +639,8 @@ export class World {
 
   /** The standard retry strategy, emulated: each attempt may be throttled; all throttled fails. */
   call<T>(api: string, fn: () => T): T {
+    const scope = this.invocation.getStore();
+    if (scope?.crashedAfter) throw new InvocationCrash(`dead since ${scope.crashedAfter}: no ${api}`);
     this.calls.push(api);
     if (this.surfacedThrottleRate > 0 && this.rng() < this.surfacedThrottleRate) {
       this.throttledCalls += 1;
@@ -631,6 +660,13 @@ export class World {
       this.crashes.splice(crash, 1);
       this.crashed.push(`${new Date(this.now()).toISOString()} after ${api}`);
       throw awsError('FunctionCrashed', `fake: the function crashed right after ${api} succeeded`);
+    }
+    if (scope) {
+      scope.calls += 1;
+      if (scope.calls === scope.crashAfter) {
+        scope.crashedAfter = `call ${scope.calls} (${api})`;
+        throw new InvocationCrash(`crashed right after ${api} took effect`);
+      }
     }
     return result;
   }
