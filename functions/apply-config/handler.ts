@@ -1,10 +1,10 @@
 import { PermanentError } from '../shared/errors';
 import { makeHandler } from '../shared/make-handler';
 import { createEngine } from '../shared/rollout/engine';
-import { awsPorts } from '../shared/rollout/ports';
 import { RolloutSettings } from '../shared/rollout/settings';
 import { CONFIG_STEPS, requestConfigApply } from '../shared/runner-config/apply-steps';
 import { lazyConfigSlice } from '../shared/settings';
+import { applyPorts } from './ports';
 import { ApplyConfigInput } from './schema';
 
 const settings = lazyConfigSlice(RolloutSettings);
@@ -43,7 +43,7 @@ export const handler = makeHandler({
       }
       return input.detail;
     })();
-    const ctx = engine.context({ settings: cfg, now: now(), ports: awsPorts(cfg.ledgerTable) });
+    const ctx = engine.context({ settings: cfg, now: now(), ports: applyPorts(cfg.ledgerTable) });
     const result = await requestConfigApply(request, ctx);
     return { outcome: result.from === result.to ? 'unchanged' : 'advanced', mode: request.mode, ...result };
   },

@@ -1,7 +1,7 @@
 import { makeHandler } from '../shared/make-handler';
 import { ALL_STEPS } from '../shared/rollout/all-steps';
 import { createEngine } from '../shared/rollout/engine';
-import { awsPorts } from '../shared/rollout/ports';
+import { stepPorts } from '../shared/rollout/ports';
 import { RolloutSettings } from '../shared/rollout/settings';
 import { lazyConfigSlice } from '../shared/settings';
 import { CommandStatusChange } from './schema';
@@ -22,7 +22,7 @@ export const handler = makeHandler({
       parameters.Fleet[0] as string,
       parameters.CandidateId[0] as string,
       { kind: 'command', commandId },
-      { settings: cfg, now: now(), ports: awsPorts(cfg.ledgerTable) },
+      { settings: cfg, now: now(), ports: stepPorts(cfg.ledgerTable) },
     );
     return { outcome: result.from === result.to ? 'unchanged' : 'advanced', commandId, ...result };
   },

@@ -5,7 +5,8 @@
  */
 export const API_OPERATIONS = [
   'autoscaling:DescribeAutoScalingGroups',
-  'autoscaling:TerminateInstanceInAutoScalingGroup',
+  'autoscaling:ResumeProcesses',
+  'autoscaling:SuspendProcesses',
   'dynamodb:DeleteItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',

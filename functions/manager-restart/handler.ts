@@ -2,9 +2,9 @@ import { busEvent, DetailType } from '../shared/events';
 import { makeHandler } from '../shared/make-handler';
 import { createEngine } from '../shared/rollout/engine';
 import { MANAGER_STEPS } from '../shared/rollout/manager';
-import { awsPorts } from '../shared/rollout/ports';
 import { RolloutSettings } from '../shared/rollout/settings';
 import { lazyConfigSlice } from '../shared/settings';
+import { restartPorts } from './ports';
 import { requestRestart } from './request';
 
 const settings = lazyConfigSlice(RolloutSettings);
@@ -18,7 +18,7 @@ export const handler = makeHandler({
   correlationIdPath: 'id',
   run: async (event, { now }) => {
     const cfg = settings.get();
-    const ctx = engine.context({ settings: cfg, now: now(), ports: awsPorts(cfg.ledgerTable) });
+    const ctx = engine.context({ settings: cfg, now: now(), ports: restartPorts(cfg.ledgerTable) });
     const result = await requestRestart(event.detail, ctx);
     return { outcome: result.from === result.to ? 'unchanged' : 'advanced', ...result };
   },

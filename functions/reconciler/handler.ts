@@ -7,7 +7,7 @@ import { makeHandler } from '../shared/make-handler';
 import { ALL_STEPS } from '../shared/rollout/all-steps';
 import type { StepResult } from '../shared/rollout/context';
 import { createEngine } from '../shared/rollout/engine';
-import { awsPorts } from '../shared/rollout/ports';
+import { stepPorts } from '../shared/rollout/ports';
 import { checkDefaults } from './default-revert';
 import { lazyConfigSlice } from '../shared/settings';
 import { type LostImageResult, recoverLostImages } from './recover-images';
@@ -32,7 +32,7 @@ export const handler = makeHandler({
   run: async (_input, { now, logger, metrics }) => {
     const cfg = settings.get();
     const at = now();
-    const input = { settings: cfg, now: at, ports: awsPorts(cfg.ledgerTable) };
+    const input = { settings: cfg, now: at, ports: stepPorts(cfg.ledgerTable) };
     const stale = await listWaitingRollouts(cfg.ledgerTable, new Date(at.getTime() - STALE_MINUTES * 60_000));
     const results: StepResult[] = [];
     const errors: string[] = [];

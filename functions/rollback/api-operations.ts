@@ -3,7 +3,22 @@
  * what they imply, see test/infra/api-operations.test.ts), and that test checks the list against
  * the SDK commands compiled into the bundle. A new call goes here first.
  */
-import { ADVANCE_OPERATIONS } from '../shared/rollout/api-operations';
 
-/** `advance` only: any step of a rollout. */
-export const API_OPERATIONS = ADVANCE_OPERATIONS;
+/** Restore the default; drain and replace a manager already running the candidate (`ports.ts`). */
+export const API_OPERATIONS = [
+  'autoscaling:DescribeAutoScalingGroups',
+  'autoscaling:ResumeProcesses',
+  'autoscaling:SuspendProcesses',
+  'autoscaling:TerminateInstanceInAutoScalingGroup',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'ec2:DescribeInstances',
+  'ec2:DescribeLaunchTemplates',
+  'ec2:ModifyLaunchTemplate',
+  'events:PutEvents',
+  'scheduler:CreateSchedule',
+  'ssm:ListCommands',
+  'ssm:SendCommand',
+] as const;

@@ -3,9 +3,9 @@ import { RolloutSettings } from '../shared/rollout/settings';
 import type { StepResult } from '../shared/rollout/context';
 import { createEngine } from '../shared/rollout/engine';
 import { MANAGER_STEPS } from '../shared/rollout/manager';
-import { awsPorts } from '../shared/rollout/ports';
 import { ROLLBACK_STEPS, rollbackTarget } from '../shared/rollout/rollback';
 import { lazyConfigSlice } from '../shared/settings';
+import { rollbackPorts } from './ports';
 import { RollbackInput } from './schema';
 
 const settings = lazyConfigSlice(RolloutSettings);
@@ -28,7 +28,7 @@ export const handler = makeHandler({
             `alarm ${event.detail.alarmName} is ${event.detail.state.value}`,
           ]
         : [[event.detail.fleet], event.detail.reason];
-    const ports = awsPorts(cfg.ledgerTable);
+    const ports = rollbackPorts(cfg.ledgerTable);
     const results: StepResult[] = [];
     for (const fleet of fleets) {
       const rollout = rollbackTarget(

@@ -1,7 +1,7 @@
 import { makeHandler } from '../shared/make-handler';
 import { ALL_STEPS } from '../shared/rollout/all-steps';
 import { createEngine } from '../shared/rollout/engine';
-import { awsPorts } from '../shared/rollout/ports';
+import { stepPorts } from '../shared/rollout/ports';
 import { RolloutSettings } from '../shared/rollout/settings';
 import { lazyConfigSlice } from '../shared/settings';
 import { StepInput } from './schema';
@@ -17,7 +17,7 @@ export const handler = makeHandler({
   correlationIdPath: 'candidateId',
   run: async ({ fleet, candidateId, step }, { now }) => {
     const cfg = settings.get();
-    const result = await engine.advance(fleet, candidateId, { kind: step }, { settings: cfg, now: now(), ports: awsPorts(cfg.ledgerTable) });
+    const result = await engine.advance(fleet, candidateId, { kind: step }, { settings: cfg, now: now(), ports: stepPorts(cfg.ledgerTable) });
     return { outcome: result.from === result.to ? 'unchanged' : 'advanced', ...result };
   },
 });

@@ -1,14 +1,15 @@
 import { busEvent, DetailType } from '../shared/events';
 import { makeHandler } from '../shared/make-handler';
 import { createEngine } from '../shared/rollout/engine';
-import { awsPorts } from '../shared/rollout/ports';
 import { RolloutSettings } from '../shared/rollout/settings';
-import { STAGING_STEPS, stageCandidates } from '../shared/rollout/staging';
+import { stageCandidates } from '../shared/rollout/staging';
 import { lazyConfigSlice } from '../shared/settings';
+import { stagingPorts } from './ports';
 
 const settings = lazyConfigSlice(RolloutSettings);
 export const resetSettings = settings.reset;
-export const engine = createEngine(STAGING_STEPS);
+// Staging launches the canary itself; every later step runs in the rollout-step function.
+export const engine = createEngine({});
 
 /** Image Ready -> for each launch template fed by the pipeline: check, candidate version, canary. */
 export const handler = makeHandler({
@@ -17,7 +18,7 @@ export const handler = makeHandler({
   correlationIdPath: 'id',
   run: async (event, { now }) => {
     const cfg = settings.get();
-    const ctx = engine.context({ settings: cfg, now: now(), ports: awsPorts(cfg.ledgerTable) });
+    const ctx = engine.context({ settings: cfg, now: now(), ports: stagingPorts(cfg.ledgerTable) });
     const results = await stageCandidates(event.detail, ctx);
     return {
       outcome: results.length ? 'staged' : 'no-fleet',

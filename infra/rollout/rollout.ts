@@ -380,8 +380,13 @@ export class Rollout extends Construct {
         resources: [arn('ec2', 'instance', '*')],
         conditions: { StringEquals: { 'aws:ResourceTag/runner-autopilot:canary': 'true' } },
       }),
+      // Managers are replaced through their group, with health replacement suspended meanwhile.
       new PolicyStatement({
-        actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
+        actions: [
+          'autoscaling:TerminateInstanceInAutoScalingGroup',
+          'autoscaling:SuspendProcesses',
+          'autoscaling:ResumeProcesses',
+        ],
         resources: groups,
       }),
       // Our documents, sent only to canaries and to the instances of manager groups.

@@ -188,6 +188,7 @@ describe('manager config scenarios', () => {
       `(config) applying: applying to ${manager.id} (config ${hash.slice(0, 12)})`,
       `(config) awaiting-maintenance: needs a restart (${identity}): waits for the maintenance window`,
       '(config) awaiting-maintenance: waiting for the maintenance window at 2026-11-04T01:00:00.000Z',
+      '(config) awaiting-maintenance: suspending ReplaceUnhealthy for the drain',
       `(config) draining: applying with a restart ${manager.id} (running jobs finish first, up to 120 min)`,
       '(config) done: applied-restart',
     ]);

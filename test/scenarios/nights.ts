@@ -34,7 +34,7 @@ export const nightsConfig = (): string =>
  * Final states, as issue 9 names them. Written out rather than imported from the engine's model:
  * the test states what every rollout must reach, whatever the engine calls its other states.
  */
-const FINAL = new Set(['refused', 'done', 'rejected', 'rolled-back', 'failed']);
+const FINAL = new Set(['refused', 'done', 'rejected', 'rolled-back', 'superseded', 'failed']);
 const ROLLBACK_STATES = new Set(['rollback-draining', 'rollback-replacing', 'rolled-back']);
 
 /**

@@ -127,6 +127,7 @@ describe('rollout scenarios', () => {
     ]);
     expect(s.historyOf('manager', 'restart')).toEqual([
       expect.stringMatching(/^\(restart\) awaiting-maintenance: recycle jobs-docker onto version 2$/),
+      '(restart) awaiting-maintenance: suspending ReplaceUnhealthy for the drain',
       expect.stringMatching(/^\(restart\) draining: restarting i-\w+ \(running jobs finish first/),
       expect.stringMatching(/^\(restart\) done: restarted i-\w+ gracefully$/),
     ]);
@@ -166,7 +167,11 @@ describe('rollout scenarios', () => {
   });
 
   it('drains a manager fleet whose maxJobMinutes is shorter than another manager fleet, with commands SSM accepts', async () => {
-    const second = secondManagerConfig({ maxJobMinutes: 240 });
+    // A drain of up to 255 minutes needs a window that holds it and the replacement's start.
+    const second = secondManagerConfig({
+      maxJobMinutes: 240,
+      maintenanceWindows: [{ periods: ['* 0-5 * * *'], timeZone: 'UTC' }],
+    });
     const s = new Scenario({ configPath: second.configPath, start: TUESDAY_NIGHT });
     const { manager } = standardFleet(s.world);
     const managerB = secondFleet(s.world);

@@ -208,19 +208,3 @@ export const terminateInGroup = async (
   }
 };
 
-/**
- * Suspends scaling processes of a group (SuspendProcesses). Suspending an already suspended
- * process succeeds, so a retry is harmless.
- */
-export const suspendProcesses = async (group: string, processes: string[]): Promise<void> => {
-  await autoScaling().send(
-    new SuspendProcessesCommand({ AutoScalingGroupName: group, ScalingProcesses: processes }),
-  );
-};
-
-/** Resumes suspended processes of a group (ResumeProcesses); resuming a running process succeeds. */
-export const resumeProcesses = async (group: string, processes: string[]): Promise<void> => {
-  await autoScaling().send(
-    new ResumeProcessesCommand({ AutoScalingGroupName: group, ScalingProcesses: processes }),
-  );
-};

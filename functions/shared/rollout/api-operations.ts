@@ -1,9 +1,11 @@
 /**
- * What `advance` (functions/shared/rollout/steps.ts) may call from any step: every function that
- * advances a rollout through it compiles all of these. See a function's own `api-operations.ts`.
+ * What the rollout engine's steps (functions/shared/rollout/) may call: every function that
+ * advances a rollout compiles all of these. See a function's own `api-operations.ts`.
  */
 export const ADVANCE_OPERATIONS = [
   'autoscaling:DescribeAutoScalingGroups',
+  'autoscaling:ResumeProcesses',
+  'autoscaling:SuspendProcesses',
   'autoscaling:TerminateInstanceInAutoScalingGroup',
   'cloudwatch:DescribeAlarms',
   'dynamodb:DeleteItem',

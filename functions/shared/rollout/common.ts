@@ -1,3 +1,4 @@
+import type { ScalingProcess } from '../aws/autoscaling';
 import { scheduleName } from '../aws/scheduler';
 import { busEntry, DetailType } from '../events';
 import type { Fleet } from '../fleet';
@@ -15,7 +16,7 @@ const MINUTE = 60_000;
 /** A step waiting for the lease tries again after this. */
 export const LEASE_RETRY_MINUTES = 10;
 /** Group processes suspended around a drain: only health replacement, never Launch or Terminate. */
-export const DRAIN_SUSPENDED_PROCESSES = ['ReplaceUnhealthy'];
+export const DRAIN_SUSPENDED_PROCESSES: readonly ScalingProcess[] = ['ReplaceUnhealthy'];
 
 export const after = (now: Date, minutes: number): Date => new Date(now.getTime() + minutes * MINUTE);
 export const due = (iso: string | undefined, now: Date): boolean =>
@@ -40,7 +41,8 @@ export const requireManager = (ctx: StepContext, item: Rollout): Fleet => {
   return manager;
 };
 
-export const fleetsOf = (ctx: StepContext, item: Rollout): Fleet[] => item.fleets.map((f) => fleetByName(ctx, f));
+export const fleetsOf = (ctx: StepContext, item: Rollout): Fleet[] =>
+  item.fleets.map((f) => fleetByName(ctx, f));
 
 /**
  * The item in `state`. Entering a new non-final state sets the deadline the table gives it; staying
@@ -70,7 +72,12 @@ export const enter = <T extends Rollout>(
 export const withDeadline = <T extends Rollout>(ctx: StepContext, item: T): T => {
   const rule = TABLE[item.state];
   if (!rule || FINAL_STATES.has(item.state)) return item;
-  const facts = { now: ctx.now, item, lead: fleetByName(ctx, item.fleet), manager: managerFleetOf(ctx, item) };
+  const facts = {
+    now: ctx.now,
+    item,
+    lead: fleetByName(ctx, item.fleet),
+    manager: managerFleetOf(ctx, item),
+  };
   return { ...item, deadline: rule.deadline(facts).toISOString() };
 };
 
@@ -115,7 +122,13 @@ export const emitFailure = async (
     item.kind === 'config'
       ? busEntry(
           DetailType.ConfigApplyFailed,
-          { fleet: item.fleet, applyId: item.candidateId, stage: outcome === 'failed' ? stage : outcome, reason, ...excerpt },
+          {
+            fleet: item.fleet,
+            applyId: item.candidateId,
+            stage: outcome === 'failed' ? stage : outcome,
+            reason,
+            ...excerpt,
+          },
           ctx.settings.eventBusName,
         )
       : busEntry(
@@ -144,7 +157,10 @@ export const settle = async <T extends Rollout>(
   item: T,
   state: FinalState,
   note: string,
-  options: { patch?: Partial<Omit<T, 'kind' | 'state' | 'history' | 'revision'>>; alert?: { stage: string; outcome: string } } = {},
+  options: {
+    patch?: Partial<Omit<T, 'kind' | 'state' | 'history' | 'revision'>>;
+    alert?: { stage: string; outcome: string };
+  } = {},
 ): Promise<StepResult> => {
   const manager = managerFleetOf(ctx, item);
   if (manager && item.suspendedReplaceUnhealthy)
@@ -158,18 +174,30 @@ export const settle = async <T extends Rollout>(
     suspendedReplaceUnhealthy: undefined,
   };
   await ctx.ports.ledger.save(next, item.revision);
-  if (options.alert) await emitFailure(ctx, next, options.alert.stage, options.alert.outcome, next.reason ?? note);
+  if (options.alert)
+    await emitFailure(ctx, next, options.alert.stage, options.alert.outcome, next.reason ?? note);
   return resultOf(item, next);
 };
 
 /** Ends an item as failed, with an alert: a person must look. */
 export const fail = (ctx: StepContext, item: Rollout, reason: string): Promise<StepResult> =>
-  settle(ctx, item.kind === 'config' ? { ...item, reason, result: 'failed' } : { ...item, reason }, 'failed', reason, {
-    alert: { stage: item.state, outcome: 'failed' },
-  });
+  settle(
+    ctx,
+    item.kind === 'config' ? { ...item, reason, result: 'failed' } : { ...item, reason },
+    'failed',
+    reason,
+    {
+      alert: { stage: item.state, outcome: 'failed' },
+    },
+  );
 
 /** A one-time schedule that re-invokes the step function; its name makes a repeat a no-op. */
-export const scheduleStep = async (ctx: StepContext, item: Rollout, step: string, at: Date): Promise<void> => {
+export const scheduleStep = async (
+  ctx: StepContext,
+  item: Rollout,
+  step: string,
+  at: Date,
+): Promise<void> => {
   const { scheduler } = ctx.settings;
   await ctx.ports.schedules.once({
     name: scheduleName([item.candidateId, step, String(item.attempts), at.toISOString()]),
@@ -198,7 +226,12 @@ export const sendOnce = async (
   ctx: StepContext,
   stored: Rollout,
   step: RolloutState,
-  input: { documentName: string; instanceId: string; parameters: Record<string, string[]>; executionSeconds: number },
+  input: {
+    documentName: string;
+    instanceId: string;
+    parameters: Record<string, string[]>;
+    executionSeconds: number;
+  },
 ): Promise<string> => {
   const comment = `runner-autopilot ${stored.candidateId} ${step}`;
   const existing = await ctx.ports.commands.find({
@@ -247,7 +280,10 @@ export const liveManager = async (
   const inService = (group?.instances ?? [])
     .filter((i) => i.lifecycleState === 'InService' && !(options.exclude ?? []).includes(i.instanceId))
     // A replacement counts only once it runs a version it may run.
-    .filter((i) => options.versions === undefined || options.versions.some((v) => i.launchTemplateVersion === String(v)));
+    .filter(
+      (i) =>
+        options.versions === undefined || options.versions.some((v) => i.launchTemplateVersion === String(v)),
+    );
   if (inService.length === 0) return undefined;
   const instances = await ctx.ports.fleet.describeInstances(inService.map((i) => i.instanceId));
   const live = instances.find((i) => i.state === 'running' && i.tags['runner-autopilot:canary'] !== 'true');
@@ -299,9 +335,15 @@ export const reject = async (
   excerpt?: string,
 ): Promise<StepResult> => {
   if (item.canaryInstanceId) await ctx.ports.fleet.terminateInstances([item.canaryInstanceId]);
-  return settle(ctx, { ...item, reason, ...(excerpt ? { excerpt } : {}) }, 'rejected', `rejected: ${reason}; default stays ${item.previousDefault}`, {
-    alert: { stage: item.state, outcome: 'rejected' },
-  });
+  return settle(
+    ctx,
+    { ...item, reason, ...(excerpt ? { excerpt } : {}) },
+    'rejected',
+    `rejected: ${reason}; default stays ${item.previousDefault}`,
+    {
+      alert: { stage: item.state, outcome: 'rejected' },
+    },
+  );
 };
 
 /** The steps of image rollouts act on image rollouts only. */

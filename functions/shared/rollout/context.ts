@@ -5,12 +5,12 @@ import type * as eventbridge from '../aws/eventbridge';
 import type * as scheduler from '../aws/scheduler';
 import type * as ssm from '../aws/ssm';
 import type * as ledger from '../ledger';
-import type { Rollout, RolloutState } from './model';
+import type { Lease, Rollout, RolloutState } from './model';
 import type { RolloutSettings } from './settings';
 
 /**
  * What a step may reach, as ports: the adapters of `functions/shared/aws/` and the ledger, bound
- * to the deployment. Handlers pass `awsPorts(settings)`; a test may pass any implementation that
+ * to the deployment. Handlers pass `stepPorts(settings)`; a test may pass any implementation that
  * keeps the adapters' contracts (the contract suites hold the fakes to them).
  */
 export interface Ports {
@@ -21,6 +21,7 @@ export interface Ports {
     readonly listFleet: (fleet: string) => Promise<Rollout[]>;
     readonly acquireLease: (input: ledger.AcquireLeaseInput) => Promise<ledger.AcquireLeaseResult>;
     readonly releaseLease: (fleet: string, holder: string) => Promise<void>;
+    readonly getLease: (fleet: string) => Promise<Lease | undefined>;
   };
   readonly fleet: {
     readonly describeGroup: typeof autoscaling.describeGroup;

@@ -58,13 +58,20 @@ export const createEngine = (steps: Steps) => {
     const final = FINAL_STATES.has(item.state);
     const timedOut = !final && !NEWS.has(trigger.kind) && due(item.deadline, ctx.now);
     const cell = timedOut ? rule?.timeout : trigger.kind === 'timeout' ? undefined : rule?.on[trigger.kind];
-    if (!cell) return unchanged(item, final ? `already ${item.state}` : `${trigger.kind} does not apply in state ${item.state}`);
+    if (!cell)
+      return unchanged(
+        item,
+        final ? `already ${item.state}` : `${trigger.kind} does not apply in state ${item.state}`,
+      );
     const name = stepOf(cell, item);
     const step = steps[name];
-    if (!step) throw new Error(`step ${name} (${item.state} x ${trigger.kind}) is not registered in this function`);
+    if (!step)
+      throw new Error(`step ${name} (${item.state} x ${trigger.kind}) is not registered in this function`);
     const result = await step(item, ctx, timedOut ? { kind: 'timeout' } : trigger);
     if (result.to !== item.state && !STEP_TARGETS[name].includes(result.to))
-      throw new Error(`step ${name} left ${item.candidateId} in ${result.to}, which the table does not allow`);
+      throw new Error(
+        `step ${name} left ${item.candidateId} in ${result.to}, which the table does not allow`,
+      );
     return result;
   };
 
@@ -74,7 +81,12 @@ export const createEngine = (steps: Steps) => {
   };
 
   /** Advances one item by a trigger; a trigger the table has no cell for changes nothing. */
-  const advance = (fleet: string, candidateId: string, trigger: Trigger, input: EngineInput): Promise<StepResult> => {
+  const advance = (
+    fleet: string,
+    candidateId: string,
+    trigger: Trigger,
+    input: EngineInput,
+  ): Promise<StepResult> => {
     const ctx = context(input);
     return guardRefusal(ctx, fleet, candidateId, async () => {
       const item = await ctx.ports.ledger.get(fleet, candidateId);

@@ -32,7 +32,11 @@ import { COMMAND_MARGIN_SECONDS } from './table';
  * previous default.
  */
 
-const ACTION: Record<Rollout['kind'], string> = { rollout: 'replace', restart: 'restart', config: 'config-restart' };
+const ACTION: Record<Rollout['kind'], string> = {
+  rollout: 'replace',
+  restart: 'restart',
+  config: 'config-restart',
+};
 const rollingBack = (item: Rollout): boolean => item.state.startsWith('rollback-');
 
 /** The versions a manager may run after this item's replacement: its target, or the current default. */
@@ -46,18 +50,32 @@ const acceptedVersions = async (ctx: StepContext, item: Rollout): Promise<number
 const startDrain: StepFn = async (item, ctx, trigger) => {
   const manager = requireManager(ctx, item);
   if (trigger.kind === 'timeout')
-    return fail(ctx, item, `no maintenance window with a free lease of ${manager.name} before ${item.deadline}`);
+    return fail(
+      ctx,
+      item,
+      `no maintenance window with a free lease of ${manager.name} before ${item.deadline}`,
+    );
   if (trigger.kind === 'reconcile' && item.dueAt !== undefined && !due(item.dueAt, ctx.now))
     return unchanged(item, 'maintenance not due');
   // A rollback of a manager being replaced goes on at once; everything else waits for a window.
   if (!item.immediate) {
     const timing = maintenanceTiming(manager, ctx.now, drainWindowMinutes(manager));
     if (timing.kind === 'never')
-      return fail(ctx, item, `manager fleet ${manager.name} has no maintenance window of ${drainWindowMinutes(manager)} minutes`);
+      return fail(
+        ctx,
+        item,
+        `manager fleet ${manager.name} has no maintenance window of ${drainWindowMinutes(manager)} minutes`,
+      );
     if (timing.kind === 'wait') {
-      const next = enter(ctx, item, item.state, `waiting for the maintenance window at ${timing.until.toISOString()}`, {
-        dueAt: timing.until.toISOString(),
-      });
+      const next = enter(
+        ctx,
+        item,
+        item.state,
+        `waiting for the maintenance window at ${timing.until.toISOString()}`,
+        {
+          dueAt: timing.until.toISOString(),
+        },
+      );
       const result = await commit(ctx, item, next);
       await scheduleStep(ctx, next, 'maintenance', timing.until);
       return result;
@@ -71,17 +89,29 @@ const drain = async (ctx: StepContext, item: Rollout): Promise<StepResult> => {
   const manager = requireManager(ctx, item);
   const draining = rollingBack(item) ? 'rollback-draining' : 'draining';
   const live = await liveManager(ctx, manager);
-  const target = item.kind === 'rollout' ? (rollingBack(item) ? item.previousDefault : item.candidateVersion) : undefined;
+  const target =
+    item.kind === 'rollout' ? (rollingBack(item) ? item.previousDefault : item.candidateVersion) : undefined;
   if (!live || (target !== undefined && live.version === String(target))) {
     // Nothing to drain: no manager takes jobs, or the live one already runs the target version.
-    if (item.kind !== 'rollout') return settle(ctx, item, 'done', 'no live manager: the next one renders its config at boot');
-    return awaitReplacement(ctx, item, live ? `manager ${live.instanceId} already runs version ${target}` : 'no live manager to drain');
+    if (item.kind !== 'rollout')
+      return settle(ctx, item, 'done', 'no live manager: the next one renders its config at boot');
+    return awaitReplacement(
+      ctx,
+      item,
+      live ? `manager ${live.instanceId} already runs version ${target}` : 'no live manager to drain',
+    );
   }
   // Health replacement during a drain would kill its jobs: suspended (recorded first) until it ends.
   let current = item;
   if (!live.suspended.includes('ReplaceUnhealthy') || item.suspendedReplaceUnhealthy) {
     if (!item.suspendedReplaceUnhealthy)
-      current = await persist(ctx, item, enter(ctx, item, item.state, 'suspending ReplaceUnhealthy for the drain', { suspendedReplaceUnhealthy: true }));
+      current = await persist(
+        ctx,
+        item,
+        enter(ctx, item, item.state, 'suspending ReplaceUnhealthy for the drain', {
+          suspendedReplaceUnhealthy: true,
+        }),
+      );
     await ctx.ports.fleet.suspendProcesses(manager.autoScalingGroup, DRAIN_SUSPENDED_PROCESSES);
   }
   const executionSeconds = drainCommandSeconds(manager, item.kind);
@@ -92,29 +122,43 @@ const drain = async (ctx: StepContext, item: Rollout): Promise<StepResult> => {
           parameters: applyParameters(item, manager, settings.configPrefixes[manager.name] ?? '', true),
         }
       : {
-          documentName: item.kind === 'restart' ? settings.documents.restartManager : settings.documents.drainManager,
+          documentName:
+            item.kind === 'restart' ? settings.documents.restartManager : settings.documents.drainManager,
           parameters: { ...itemParameters(item), DrainTimeoutSeconds: [String(drainBoundSeconds(manager))] },
         }),
     instanceId: live.instanceId,
     executionSeconds,
   });
-  const verb = item.kind === 'rollout' ? 'draining' : item.kind === 'restart' ? 'restarting' : 'applying with a restart';
-  const next = enter(ctx, current, draining, `${verb} ${live.instanceId} (running jobs finish first, up to ${manager.maxJobMinutes} min)`, {
-    managerInstanceId: live.instanceId,
-    commands: [{ commandId, instanceId: live.instanceId }],
-    dueAt: undefined,
-  });
+  const verb =
+    item.kind === 'rollout' ? 'draining' : item.kind === 'restart' ? 'restarting' : 'applying with a restart';
+  const next = enter(
+    ctx,
+    current,
+    draining,
+    `${verb} ${live.instanceId} (running jobs finish first, up to ${manager.maxJobMinutes} min)`,
+    {
+      managerInstanceId: live.instanceId,
+      commands: [{ commandId, instanceId: live.instanceId }],
+      dueAt: undefined,
+    },
+  );
   return commit(ctx, current, next);
 };
 
 /** Terminates the drained manager through its group (gone already counts) and waits for the new one. */
-const awaitReplacement = async (ctx: StepContext, item: Rollout, note: string, drained?: string): Promise<StepResult> => {
+const awaitReplacement = async (
+  ctx: StepContext,
+  item: Rollout,
+  note: string,
+  drained?: string,
+): Promise<StepResult> => {
   const manager = requireManager(ctx, item);
   if (drained) {
     const group = await ctx.ports.fleet.describeGroup(manager.autoScalingGroup);
     const member = group?.instances.find((i) => i.instanceId === drained);
     // A retry after a crash finds it terminating or gone: that termination was ours.
-    if (member && !member.lifecycleState.startsWith('Terminat')) await ctx.ports.fleet.terminateInGroup(drained);
+    if (member && !member.lifecycleState.startsWith('Terminat'))
+      await ctx.ports.fleet.terminateInGroup(drained);
   }
   if (item.suspendedReplaceUnhealthy)
     await ctx.ports.fleet.resumeProcesses(manager.autoScalingGroup, DRAIN_SUSPENDED_PROCESSES);
@@ -131,10 +175,14 @@ const readDrain: StepFn = async (item, ctx, trigger) => {
   if (trigger.kind === 'command' && !(item.commands ?? []).some((c) => c.commandId === trigger.commandId))
     return unchanged(item, `command ${trigger.commandId} is not awaited`);
   if ((item.commands ?? []).length === 0) {
-    if (trigger.kind === 'timeout') return fail(ctx, item, `${item.state} found no window and lease in time: a person must look`);
+    if (trigger.kind === 'timeout')
+      return fail(ctx, item, `${item.state} found no window and lease in time: a person must look`);
     if (item.state === 'rollback-draining' && (item.dueAt === undefined || due(item.dueAt, ctx.now)))
       return ctx.dispatch(item, { kind: 'maintenance' });
-    return unchanged(item, item.state === 'rollback-draining' ? 'waits for the maintenance window' : 'no drain command recorded');
+    return unchanged(
+      item,
+      item.state === 'rollback-draining' ? 'waits for the maintenance window' : 'no drain command recorded',
+    );
   }
   const { verdict, excerpt } = await readCommands(ctx, item);
   const withExcerpt = excerpt ? { ...item, excerpt } : item;
@@ -144,7 +192,8 @@ const readDrain: StepFn = async (item, ctx, trigger) => {
       : unchanged(item, 'drain still running');
   if (verdict.kind === 'fail')
     return fail(ctx, withExcerpt, `drain of ${item.managerInstanceId} failed or overran: ${verdict.reason}`);
-  if (item.kind === 'restart') return settle(ctx, item, 'done', `restarted ${item.managerInstanceId} gracefully`);
+  if (item.kind === 'restart')
+    return settle(ctx, item, 'done', `restarted ${item.managerInstanceId} gracefully`);
   return awaitReplacement(
     ctx,
     item,
@@ -169,16 +218,24 @@ const checkReplacement: StepFn = async (stored, ctx, trigger) => {
       parameters: itemParameters(item),
       executionSeconds: COMMAND_MARGIN_SECONDS,
     });
-    return commit(ctx, item, enter(ctx, item, verifying, `checking the health of ${replacement.instanceId}`, {
-      commands: [{ commandId, instanceId: replacement.instanceId }],
-      replacementInstanceId: replacement.instanceId,
-    }));
+    return commit(
+      ctx,
+      item,
+      enter(ctx, item, verifying, `checking the health of ${replacement.instanceId}`, {
+        commands: [{ commandId, instanceId: replacement.instanceId }],
+        replacementInstanceId: replacement.instanceId,
+      }),
+    );
   }
   if (trigger.kind === 'timeout') {
     const reason = `no healthy manager within ${manager.healthTimeoutMinutes} minutes`;
-    return rollingBack(item) ? fail(ctx, item, `${reason} after rolling back`) : ctx.dispatch(item, { kind: 'rollback', reason });
+    return rollingBack(item)
+      ? fail(ctx, item, `${reason} after rolling back`)
+      : ctx.dispatch(item, { kind: 'rollback', reason });
   }
-  const next = enter(ctx, item, item.state, `no new manager online yet (check ${item.attempts + 1})`, { attempts: item.attempts + 1 });
+  const next = enter(ctx, item, item.state, `no new manager online yet (check ${item.attempts + 1})`, {
+    attempts: item.attempts + 1,
+  });
   const result = await commit(ctx, item, next);
   await scheduleStep(ctx, next, 'health-check', after(ctx.now, manager.canary.checkIntervalMinutes));
   return result;
@@ -191,7 +248,11 @@ const readHealth: StepFn = async (stored, ctx, trigger) => {
   const { verdict, excerpt } = await readCommands(ctx, item);
   const withExcerpt = excerpt ? { ...item, excerpt } : item;
   const unhealthy =
-    verdict.kind === 'fail' ? `new manager unhealthy: ${verdict.reason}` : verdict.kind === 'pending' && trigger.kind === 'timeout' ? 'the health check did not report in time' : undefined;
+    verdict.kind === 'fail'
+      ? `new manager unhealthy: ${verdict.reason}`
+      : verdict.kind === 'pending' && trigger.kind === 'timeout'
+        ? 'the health check did not report in time'
+        : undefined;
   if (verdict.kind === 'pending' && !unhealthy) return unchanged(item, 'health check still running');
   if (unhealthy) {
     return rollingBack(item)
@@ -200,7 +261,12 @@ const readHealth: StepFn = async (stored, ctx, trigger) => {
   }
   const manager = requireManager(ctx, item);
   if (rollingBack(item))
-    return settle(ctx, item, 'rolled-back', `manager ${item.replacementInstanceId} healthy on version ${item.previousDefault}`);
+    return settle(
+      ctx,
+      item,
+      'rolled-back',
+      `manager ${item.replacementInstanceId} healthy on version ${item.previousDefault}`,
+    );
   await ctx.ports.ledger.releaseLease(manager.name, item.candidateId);
   return startBake(ctx, { ...item, commands: [] }, `new manager ${item.replacementInstanceId} healthy`, item);
 };

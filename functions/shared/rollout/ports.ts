@@ -1,13 +1,6 @@
-import {
-  describeGroup,
-  describeWarmPool,
-  resumeProcesses,
-  suspendProcesses,
-  terminateInGroup,
-} from '../aws/autoscaling';
+import { describeGroup, resumeProcesses, suspendProcesses, terminateInGroup } from '../aws/autoscaling';
 import { alarmStates } from '../aws/cloudwatch';
 import {
-  createCandidateVersion,
   describeInstances,
   getLaunchTemplate,
   runCanary,
@@ -16,48 +9,37 @@ import {
 } from '../aws/ec2';
 import { putEvents } from '../aws/eventbridge';
 import { scheduleOnce } from '../aws/scheduler';
-import { findCommands, getInvocation, getParameterValue, onlineInstances, sendCommand } from '../aws/ssm';
-import {
-  acquireLease,
-  createRollout,
-  getRollout,
-  listFleetRollouts,
-  releaseLease,
-  saveRollout,
-} from '../ledger';
+import { findCommands, getInvocation, onlineInstances, sendCommand } from '../aws/ssm';
 import type { Ports } from './context';
+import { ledgerPort } from './ledger-port';
+import { wirePorts } from './wire-ports';
 
-/** The ports as deployed: the adapters, the ledger bound to the deployment's table. */
-export const awsPorts = (ledgerTable: string): Ports => ({
-  ledger: {
-    get: (fleet, candidateId) => getRollout(ledgerTable, fleet, candidateId),
-    create: (item) => createRollout(ledgerTable, item),
-    save: (next, expectedRevision) => saveRollout(ledgerTable, next, expectedRevision),
-    listFleet: (fleet) => listFleetRollouts(ledgerTable, fleet),
-    acquireLease: (input) => acquireLease(ledgerTable, input),
-    releaseLease: (fleet, holder) => releaseLease(ledgerTable, fleet, holder),
-  },
-  fleet: {
-    describeGroup,
-    describeWarmPool,
-    terminateInGroup,
-    suspendProcesses,
-    resumeProcesses,
-    getLaunchTemplate,
-    createCandidateVersion,
-    setDefaultVersion,
-    runCanary,
-    describeInstances,
-    terminateInstances,
-    alarmStates,
-  },
-  commands: {
-    send: sendCommand,
-    find: findCommands,
-    invocation: getInvocation,
-    online: onlineInstances,
-    parameter: getParameterValue,
-  },
-  bus: { put: (entries) => putEvents(entries) },
-  schedules: { once: scheduleOnce },
-});
+/**
+ * The ports of every step: for the functions any state's trigger can reach (the scheduled step,
+ * the SSM status event, the reconciler). Creating items (staging's pre-flight and candidate
+ * version, reading a published config) is not a step: only the functions that create wire those.
+ */
+export const stepPorts = (ledgerTable: string): Ports =>
+  wirePorts({
+    ledger: ledgerPort(ledgerTable),
+    fleet: {
+      describeGroup,
+      terminateInGroup,
+      suspendProcesses,
+      resumeProcesses,
+      getLaunchTemplate,
+      setDefaultVersion,
+      runCanary,
+      describeInstances,
+      terminateInstances,
+      alarmStates,
+    },
+    commands: {
+      send: sendCommand,
+      find: findCommands,
+      invocation: getInvocation,
+      online: onlineInstances,
+    },
+    bus: { put: (entries) => putEvents(entries) },
+    schedules: { once: scheduleOnce },
+  });

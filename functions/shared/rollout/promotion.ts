@@ -38,7 +38,10 @@ export const firingAlarms = async (ctx: StepContext, item: Rollout): Promise<str
 /** Stays in (or enters) `promotion-deferred` until `until`, with the canary gone. */
 const hold = async (ctx: StepContext, item: ImageRollout, note: string, until: Date): Promise<StepResult> => {
   if (item.canaryInstanceId) await ctx.ports.fleet.terminateInstances([item.canaryInstanceId]);
-  const next = enter(ctx, item, 'promotion-deferred', note, { dueAt: until.toISOString(), attempts: item.attempts + 1 });
+  const next = enter(ctx, item, 'promotion-deferred', note, {
+    dueAt: until.toISOString(),
+    attempts: item.attempts + 1,
+  });
   const result = await commit(ctx, item, next);
   await scheduleStep(ctx, next, 'promote', until);
   return result;
@@ -47,20 +50,37 @@ const hold = async (ctx: StepContext, item: ImageRollout, note: string, until: D
 const promote: StepFn = async (stored, ctx, trigger) => {
   const item = asImageRollout(stored);
   const { settings, now, ports } = ctx;
-  if (item.state === 'promotion-deferred' && trigger.kind !== 'timeout' && item.dueAt && !due(item.dueAt, now))
+  if (
+    item.state === 'promotion-deferred' &&
+    trigger.kind !== 'timeout' &&
+    item.dueAt &&
+    !due(item.dueAt, now)
+  )
     return unchanged(item, 'promotion not due');
   const timing = promotionTiming(fleetsOf(ctx, item), now);
-  if (timing.kind === 'never') return fail(ctx, item, 'a freeze window never ends within a month: check the config');
+  if (timing.kind === 'never')
+    return fail(ctx, item, 'a freeze window never ends within a month: check the config');
   if (timing.kind === 'wait') {
-    if (trigger.kind === 'timeout') return reject(ctx, item, 'still inside a freeze window at the end of its hold');
-    return hold(ctx, item, `passed inside a freeze window; promotion at ${timing.until.toISOString()}`, timing.until);
+    if (trigger.kind === 'timeout')
+      return reject(ctx, item, 'still inside a freeze window at the end of its hold');
+    return hold(
+      ctx,
+      item,
+      `passed inside a freeze window; promotion at ${timing.until.toISOString()}`,
+      timing.until,
+    );
   }
   // Promoting while a rollback alarm fires would roll back at once: hold until it clears.
   const firing = await firingAlarms(ctx, item);
   if (firing.length > 0) {
     const reason = `rollback alarm ${firing.join(', ')} in ALARM`;
     if (trigger.kind === 'timeout') return reject(ctx, item, `${reason} for the whole hold: not promoted`);
-    return hold(ctx, item, `held: ${reason}; promoting now would roll back at once`, after(now, ALARM_RECHECK_MINUTES));
+    return hold(
+      ctx,
+      item,
+      `held: ${reason}; promoting now would roll back at once`,
+      after(now, ALARM_RECHECK_MINUTES),
+    );
   }
 
   // The rollback target is the default this promotion replaces, read now: another candidate may
@@ -69,8 +89,13 @@ const promote: StepFn = async (stored, ctx, trigger) => {
   if (!current) return fail(ctx, item, `launch template ${item.launchTemplateId} no longer exists`);
   const candidate = item.candidateVersion ?? 0;
   if (current.defaultVersion > candidate)
-    return reject(ctx, item, `superseded: the default is already version ${current.defaultVersion}, newer than this candidate`);
-  const previousDefault = current.defaultVersion === candidate ? item.previousDefault : current.defaultVersion;
+    return reject(
+      ctx,
+      item,
+      `superseded: the default is already version ${current.defaultVersion}, newer than this candidate`,
+    );
+  const previousDefault =
+    current.defaultVersion === candidate ? item.previousDefault : current.defaultVersion;
   const promoting: ImageRollout = { ...item, ...(previousDefault === undefined ? {} : { previousDefault }) };
   await ports.fleet.setDefaultVersion(promoting.launchTemplateId ?? '', candidate);
   if (promoting.canaryInstanceId) await ports.fleet.terminateInstances([promoting.canaryInstanceId]);
@@ -114,7 +139,12 @@ const promote: StepFn = async (stored, ctx, trigger) => {
       ),
     ]);
   }
-  return startBake(ctx, promoting, `default is now version ${candidate}${recycled.length ? '; manager restart requested' : ''}`, item);
+  return startBake(
+    ctx,
+    promoting,
+    `default is now version ${candidate}${recycled.length ? '; manager restart requested' : ''}`,
+    item,
+  );
 };
 
 /**
@@ -133,7 +163,12 @@ const supersedeOlder = async (ctx: StepContext, promoted: ImageRollout): Promise
       SUPERSEDABLE.has(r.state),
   );
   for (const r of older) {
-    await settle(ctx, r, 'superseded', `version ${promoted.candidateVersion} (${promoted.candidateId}) was promoted over it`);
+    await settle(
+      ctx,
+      r,
+      'superseded',
+      `version ${promoted.candidateVersion} (${promoted.candidateId}) was promoted over it`,
+    );
   }
 };
 
@@ -153,10 +188,14 @@ export const startBake = async (
 
 const endBake: StepFn = async (stored, ctx, trigger) => {
   const item = asImageRollout(stored);
-  if (trigger.kind !== 'timeout' && !due(item.deadline, ctx.now)) return unchanged(item, 'bake period not over');
+  if (trigger.kind !== 'timeout' && !due(item.deadline, ctx.now))
+    return unchanged(item, 'bake period not over');
   const firing = await firingAlarms(ctx, item);
   if (firing.length > 0)
-    return ctx.dispatch(item, { kind: 'rollback', reason: `alarm ${firing.join(', ')} in ALARM at the end of the bake period` });
+    return ctx.dispatch(item, {
+      kind: 'rollback',
+      reason: `alarm ${firing.join(', ')} in ALARM at the end of the bake period`,
+    });
   return settle(ctx, item, 'done', 'bake period passed without a rollback alarm');
 };
 

@@ -1,5 +1,14 @@
 import { maintenanceTiming, drainWindowMinutes } from './decide';
-import { asImageRollout, commit, emitFailure, enter, fail, requireManager, scheduleStep, settle } from './common';
+import {
+  asImageRollout,
+  commit,
+  emitFailure,
+  enter,
+  fail,
+  requireManager,
+  scheduleStep,
+  settle,
+} from './common';
 import type { StepFn } from './engine';
 import { type ImageRollout, type Rollout, type RolloutState } from './model';
 
@@ -10,7 +19,12 @@ import { type ImageRollout, type Rollout, type RolloutState } from './model';
  */
 
 /** States from which an alarm rolls back (within the bake period); a person may also roll back `done`. */
-const ALARM_ROLLBACK_FROM: ReadonlySet<RolloutState> = new Set(['baking', 'verifying', 'replacing', 'awaiting-maintenance']);
+const ALARM_ROLLBACK_FROM: ReadonlySet<RolloutState> = new Set([
+  'baking',
+  'verifying',
+  'replacing',
+  'awaiting-maintenance',
+]);
 const REQUEST_ROLLBACK_FROM: ReadonlySet<RolloutState> = new Set([...ALARM_ROLLBACK_FROM, 'done']);
 
 /** The rollout a rollback trigger (alarm or request) concerns: the fleet's latest promoted one. */
@@ -21,7 +35,10 @@ export const rollbackTarget = (
 ): ImageRollout | undefined => {
   // Only the latest promoted rollout: rolling that one back never cascades to older ones.
   const latest = rollouts
-    .filter((r): r is ImageRollout => r.kind === 'rollout' && r.fleets.includes(fleet) && r.promotedAt !== undefined)
+    .filter(
+      (r): r is ImageRollout =>
+        r.kind === 'rollout' && r.fleets.includes(fleet) && r.promotedAt !== undefined,
+    )
     .sort((a, b) => (b.promotedAt ?? '').localeCompare(a.promotedAt ?? ''))[0];
   const allowed = source === 'alarm' ? ALARM_ROLLBACK_FROM : REQUEST_ROLLBACK_FROM;
   return latest && allowed.has(latest.state) ? latest : undefined;
@@ -33,7 +50,12 @@ const rollBack: StepFn = async (stored, ctx, trigger) => {
   if (item.previousDefault === undefined || item.launchTemplateId === undefined)
     return fail(ctx, item, `cannot roll back (${reason}): no previous default recorded`);
   const current = await ctx.ports.fleet.getLaunchTemplate({ launchTemplateId: item.launchTemplateId });
-  if (!current) return fail(ctx, item, `cannot roll back (${reason}): launch template ${item.launchTemplateId} no longer exists`);
+  if (!current)
+    return fail(
+      ctx,
+      item,
+      `cannot roll back (${reason}): launch template ${item.launchTemplateId} no longer exists`,
+    );
   if (current.defaultVersion !== item.candidateVersion)
     return settle(
       ctx,
@@ -51,7 +73,9 @@ const rollBack: StepFn = async (stored, ctx, trigger) => {
   // A manager mid-replacement holds the lease and goes on at once; a baked one waits for a window.
   const immediate = item.state === 'replacing' || item.state === 'verifying';
   const manager = requireManager(ctx, item);
-  const timing = immediate ? { kind: 'now' as const } : maintenanceTiming(manager, ctx.now, drainWindowMinutes(manager));
+  const timing = immediate
+    ? { kind: 'now' as const }
+    : maintenanceTiming(manager, ctx.now, drainWindowMinutes(manager));
   const marked = enter(ctx, item, 'rollback-draining', note, {
     reason,
     commands: [],

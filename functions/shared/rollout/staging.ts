@@ -39,7 +39,11 @@ export const stageCandidates = async (detail: ImageReadyDetail, ctx: StepContext
   return results;
 };
 
-const stageOnTemplate = async (detail: ImageReadyDetail, fleets: Fleet[], ctx: StepContext): Promise<StepResult> => {
+const stageOnTemplate = async (
+  detail: ImageReadyDetail,
+  fleets: Fleet[],
+  ctx: StepContext,
+): Promise<StepResult> => {
   const { settings, now, ports } = ctx;
   const lead = fleets[0] as Fleet;
   const candidateId = candidateIdFor(lead.launchTemplate, detail.imageArn);
@@ -58,9 +62,14 @@ const stageOnTemplate = async (detail: ImageReadyDetail, fleets: Fleet[], ctx: S
     if (!template) break;
     const [group, warmPool] = await Promise.all([
       ports.fleet.describeGroup(fleet.autoScalingGroup),
-      fleet.role === 'manager' ? ports.fleet.describeWarmPool(fleet.autoScalingGroup) : Promise.resolve({ configured: false }),
+      fleet.role === 'manager'
+        ? ports.fleet.describeWarmPool(fleet.autoScalingGroup)
+        : Promise.resolve({ configured: false }),
     ]);
-    problems.push(...groupProblems(fleet, group, warmPool, template.launchTemplateId));
+    // A suspended ReplaceUnhealthy is ours while a drain of this manager holds its lease.
+    const lease = fleet.role === 'manager' ? await ports.ledger.getLease(fleet.name) : undefined;
+    const leaseHeld = lease !== undefined && Date.parse(lease.expiresAt) > now.getTime();
+    problems.push(...groupProblems(fleet, group, warmPool, template.launchTemplateId, { leaseHeld }));
   }
 
   const base: ImageRollout = {
@@ -96,11 +105,20 @@ const stageOnTemplate = async (detail: ImageReadyDetail, fleets: Fleet[], ctx: S
     description: `runner-autopilot candidate ${candidateId} (${detail.pipeline} ${detail.imageVersion})`,
     clientToken: `${candidateId}-version`,
   });
-  const staged = withDeadline(ctx, enter(ctx, base, 'staged', `version ${version} from default ${template.defaultVersion} with ${ami.imageId}`, {
-    launchTemplateId: template.launchTemplateId,
-    candidateVersion: version,
-    previousDefault: template.defaultVersion,
-  }));
+  const staged = withDeadline(
+    ctx,
+    enter(
+      ctx,
+      base,
+      'staged',
+      `version ${version} from default ${template.defaultVersion} with ${ami.imageId}`,
+      {
+        launchTemplateId: template.launchTemplateId,
+        candidateVersion: version,
+        previousDefault: template.defaultVersion,
+      },
+    ),
+  );
   if ((await ports.ledger.create(staged)) === 'exists') {
     const raced = await ports.ledger.get(lead.name, candidateId);
     return unchanged(raced ?? staged, 'staged concurrently');
@@ -124,9 +142,15 @@ const launchCanary: StepFn = async (stored, ctx) => {
     },
     clientToken: `${item.candidateId}-canary`,
   });
-  const next = enter(ctx, item, 'canary-booting', `canary ${instanceId} launched from version ${item.candidateVersion}`, {
-    canaryInstanceId: instanceId,
-  });
+  const next = enter(
+    ctx,
+    item,
+    'canary-booting',
+    `canary ${instanceId} launched from version ${item.candidateVersion}`,
+    {
+      canaryInstanceId: instanceId,
+    },
+  );
   const result = await commit(ctx, item, next);
   await scheduleStep(ctx, next, 'canary-check', after(ctx.now, lead.canary.checkIntervalMinutes));
   return result;
@@ -142,7 +166,11 @@ const checkCanary: StepFn = async (stored, ctx, trigger) => {
   const online = await ctx.ports.commands.online([canary]);
   if (online.has(canary)) return startSmoke(item, ctx, instance.privateIpAddress);
   if (trigger.kind === 'timeout' || due(item.deadline, ctx.now))
-    return reject(ctx, item, `canary ${canary} did not come online in SSM within ${lead.canary.onlineTimeoutMinutes} minutes`);
+    return reject(
+      ctx,
+      item,
+      `canary ${canary} did not come online in SSM within ${lead.canary.onlineTimeoutMinutes} minutes`,
+    );
   const next = enter(ctx, item, 'canary-booting', `canary not online yet (check ${item.attempts + 1})`, {
     attempts: item.attempts + 1,
   });
@@ -151,7 +179,11 @@ const checkCanary: StepFn = async (stored, ctx, trigger) => {
   return result;
 };
 
-const startSmoke = async (item: ImageRollout, ctx: StepContext, canaryIp: string | undefined): Promise<StepResult> => {
+const startSmoke = async (
+  item: ImageRollout,
+  ctx: StepContext,
+  canaryIp: string | undefined,
+): Promise<StepResult> => {
   const { settings } = ctx;
   const lead = fleetByName(ctx, item.fleet);
   const canary = item.canaryInstanceId ?? '';
@@ -173,7 +205,11 @@ const startSmoke = async (item: ImageRollout, ctx: StepContext, canaryIp: string
       commandId: await sendOnce(ctx, item, 'canary-testing', {
         documentName: settings.documents.smokeJobs,
         instanceId: canary,
-        parameters: { ...common, ConnectorUser: [connectorUser], MinFreeGiB: [String(lead.canary.minFreeDiskGiB)] },
+        parameters: {
+          ...common,
+          ConnectorUser: [connectorUser],
+          MinFreeGiB: [String(lead.canary.minFreeDiskGiB)],
+        },
         executionSeconds,
       }),
     });
@@ -216,7 +252,11 @@ const startSmoke = async (item: ImageRollout, ctx: StepContext, canaryIp: string
       }),
     });
   }
-  return commit(ctx, item, enter(ctx, item, 'canary-testing', ['smoke test sent', ...notes].join('; '), { commands }));
+  return commit(
+    ctx,
+    item,
+    enter(ctx, item, 'canary-testing', ['smoke test sent', ...notes].join('; '), { commands }),
+  );
 };
 
 const readSmoke: StepFn = async (stored, ctx, trigger) => {

@@ -134,7 +134,9 @@ export const TABLE: Readonly<Partial<Record<RolloutState, StateRule>>> = {
     deadline: (facts) =>
       minutesAfter(
         dueOrNow(facts),
-        (facts.manager ? leaseMinutes(facts.manager, facts.item.kind) : 0) + drainMinutes(facts) + SLACK_MINUTES,
+        (facts.manager ? leaseMinutes(facts.manager, facts.item.kind) : 0) +
+          drainMinutes(facts) +
+          SLACK_MINUTES,
       ),
     timeout: 'read-drain',
     on: { maintenance: 'start-drain', command: 'read-drain', reconcile: 'read-drain' },
@@ -171,8 +173,24 @@ export const STEP_TARGETS: Readonly<Record<StepName, readonly RolloutState[]>> =
     'failed',
   ],
   'reject-stale': ['rejected'],
-  promote: ['promotion-deferred', 'rejected', 'awaiting-maintenance', 'draining', 'replacing', 'baking', 'failed'],
-  'end-bake': ['baking', 'done', 'rolled-back', 'rollback-draining', 'rollback-replacing', 'superseded', 'failed'],
+  promote: [
+    'promotion-deferred',
+    'rejected',
+    'awaiting-maintenance',
+    'draining',
+    'replacing',
+    'baking',
+    'failed',
+  ],
+  'end-bake': [
+    'baking',
+    'done',
+    'rolled-back',
+    'rollback-draining',
+    'rollback-replacing',
+    'superseded',
+    'failed',
+  ],
   'start-drain': [
     'awaiting-maintenance',
     'draining',
@@ -182,14 +200,7 @@ export const STEP_TARGETS: Readonly<Record<StepName, readonly RolloutState[]>> =
     'rollback-draining',
     'rollback-replacing',
   ],
-  'read-drain': [
-    'draining',
-    'rollback-draining',
-    'replacing',
-    'rollback-replacing',
-    'done',
-    'failed',
-  ],
+  'read-drain': ['draining', 'rollback-draining', 'replacing', 'rollback-replacing', 'done', 'failed'],
   'check-replacement': [
     'replacing',
     'rollback-replacing',
@@ -216,7 +227,14 @@ export const STEP_TARGETS: Readonly<Record<StepName, readonly RolloutState[]>> =
 };
 
 /** The states an item is created in, by the request that creates it. */
-export const INITIAL_STATES: readonly RolloutState[] = ['staged', 'refused', 'applying', 'awaiting-maintenance', 'failed'];
+export const INITIAL_STATES: readonly RolloutState[] = [
+  'staged',
+  'refused',
+  'applying',
+  'awaiting-maintenance',
+  'failed',
+];
 
 /** The step a cell names for an item. */
-export const stepOf = (cell: Cell, item: Rollout): StepName => (typeof cell === 'string' ? cell : cell[item.kind]);
+export const stepOf = (cell: Cell, item: Rollout): StepName =>
+  typeof cell === 'string' ? cell : cell[item.kind];

@@ -3,6 +3,8 @@ import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   type DescribeAutoScalingGroupsCommandInput,
+  ResumeProcessesCommand,
+  SuspendProcessesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
@@ -49,14 +51,14 @@ import type { CanaryCheck } from '../../../../functions/shared/fleet';
 import { PermanentError } from '../../../../functions/shared/errors';
 import { resetLedgerClient } from '../../../../functions/shared/ledger';
 import { candidateIdFor } from '../../../../functions/shared/rollout/decide';
-import type { Rollout } from '../../../../functions/shared/rollout/model';
+import type { ImageRollout, Rollout } from '../../../../functions/shared/rollout/model';
 import { RolloutSettings } from '../../../../functions/shared/rollout/settings';
-import {
-  advance,
-  requestConfigApply,
-  stageCandidates,
-  type StepContext,
-} from '../../../../functions/shared/rollout/steps';
+import { ALL_STEPS } from '../../../../functions/shared/rollout/all-steps';
+import type { Trigger } from '../../../../functions/shared/rollout/context';
+import { createEngine } from '../../../../functions/shared/rollout/engine';
+import { allPorts } from '../../../helpers/all-ports';
+import { stageCandidates as stage } from '../../../../functions/shared/rollout/staging';
+import { requestConfigApply as requestApply } from '../../../../functions/shared/runner-config/apply-steps';
 import { configHash, parseValues, type Values } from '../../../../functions/shared/runner-config/render';
 import {
   EVENT_BUS as BUS,
@@ -121,6 +123,15 @@ const settings = RolloutSettings.parse({
 
 // Tuesday 02:00 UTC: inside the manager's maintenance window (01:00-04:59 UTC), no freeze.
 const NOW = new Date('2026-03-03T02:00:00.000Z');
+/** The steps through the engine as the handlers build it, in front of the SDK mocks below. */
+type StepContext = { readonly settings: RolloutSettings; readonly now: Date };
+const engine = createEngine(ALL_STEPS);
+const withPorts = (c: StepContext) => ({ ...c, ports: allPorts(c.settings.ledgerTable) });
+const advance = (fleet: string, candidateId: string, trigger: Trigger, c: StepContext) =>
+  engine.advance(fleet, candidateId, trigger, withPorts(c));
+const stageCandidates = (detail: ImageReadyDetail, c: StepContext) => stage(detail, engine.context(withPorts(c)));
+const requestConfigApply = (detail: Parameters<typeof requestApply>[0], c: StepContext) =>
+  requestApply(detail, engine.context(withPorts(c)));
 const ctxAt = (now: Date): StepContext => ({ settings, now });
 const ctx = ctxAt(NOW);
 /** At NOW, with one fleet's `canary.checks` configured. */
@@ -157,7 +168,7 @@ const imageReady: ImageReadyDetail = {
   ],
 };
 
-const jobsRollout = (over: Partial<Rollout> = {}): Rollout => ({
+const jobsRollout = (over: Partial<ImageRollout> = {}): ImageRollout => ({
   kind: 'rollout',
   fleet: 'jobs-docker',
   fleets: ['jobs-docker', 'jobs-instance'],
@@ -179,7 +190,7 @@ const jobsRollout = (over: Partial<Rollout> = {}): Rollout => ({
   ...over,
 });
 
-const managerRollout = (over: Partial<Rollout> = {}): Rollout => ({
+const managerRollout = (over: Partial<ImageRollout> = {}): ImageRollout => ({
   kind: 'rollout',
   fleet: 'manager',
   fleets: ['manager'],
@@ -430,6 +441,9 @@ describe('rollout steps', () => {
     ledger = fakeLedger(ddb, TABLE);
     fakeAws();
     standardFleet();
+    // Drains suspend health replacement around them; no rollback alarm fires unless a test says so.
+    autoScaling.on(SuspendProcessesCommand).resolves({}).on(ResumeProcessesCommand).resolves({});
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
   });
 
   describe('stageCandidates', () => {
@@ -822,7 +836,7 @@ describe('rollout steps', () => {
       expect(busEvents().find((e) => e.detailType === 'Candidate Promoted')?.detail).toMatchObject({
         previousVersion: 5,
       });
-      expect(ledger.rollout('jobs-docker', JOBS_CANDIDATE)?.previousDefault).toBe(5);
+      expect((ledger.rollout('jobs-docker', JOBS_CANDIDATE) as ImageRollout | undefined)?.previousDefault).toBe(5);
     });
 
     it('never moves the default backwards: a candidate older than the default is rejected as superseded', async () => {
@@ -971,7 +985,8 @@ describe('rollout steps', () => {
     });
 
     it('sends the drain once when the same trigger is delivered twice on the same stored item', async () => {
-      ledger.seed(managerRollout());
+      // Health replacement's suspension already recorded: the next save is the drain's.
+      ledger.seed(managerRollout({ suspendedReplaceUnhealthy: true }));
       // The first delivery times out after SendCommand, before its ledger save.
       ledger.crashOnNextSave();
       await expect(advance('manager', MANAGER_CANDIDATE, { kind: 'maintenance' }, ctx)).rejects.toThrow(
@@ -997,6 +1012,11 @@ describe('rollout steps', () => {
   });
 
   describe('rollback', () => {
+    // The candidate is the default while it bakes: a rollback restores only that.
+    beforeEach(() => {
+      templates.set(JOBS_TEMPLATE.name, { id: JOBS_TEMPLATE.id, defaultVersion: 7, latestVersion: 7 });
+    });
+
     it('restores the previous default from baking and reports it rolled back', async () => {
       ledger.seed(
         jobsRollout({
@@ -1302,6 +1322,7 @@ describe('rollout steps', () => {
       expect(ledger.lease('manager')).toMatchObject({ holder: APPLY_ID });
       expect(historyOf(APPLY_ID).slice(2)).toEqual([
         'awaiting-maintenance: needs a restart (listen_address): waits for the maintenance window',
+        'awaiting-maintenance: suspending ReplaceUnhealthy for the drain',
         `draining: applying with a restart ${OLD_MANAGER} (running jobs finish first, up to 120 min)`,
       ]);
     });

@@ -1,0 +1,21 @@
+import {
+  acquireLease,
+  createRollout,
+  getLease,
+  getRollout,
+  listFleetRollouts,
+  releaseLease,
+  saveRollout,
+} from '../ledger';
+import type { Ports } from './context';
+
+/** The whole ledger port on the deployment's table: items and the manager lease. */
+export const ledgerPort = (ledgerTable: string): Ports['ledger'] => ({
+  get: (fleet, candidateId) => getRollout(ledgerTable, fleet, candidateId),
+  create: (item) => createRollout(ledgerTable, item),
+  save: (next, expectedRevision) => saveRollout(ledgerTable, next, expectedRevision),
+  listFleet: (fleet) => listFleetRollouts(ledgerTable, fleet),
+  acquireLease: (input) => acquireLease(ledgerTable, input),
+  releaseLease: (fleet, holder) => releaseLease(ledgerTable, fleet, holder),
+  getLease: (fleet) => getLease(ledgerTable, fleet),
+});
