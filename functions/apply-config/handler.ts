@@ -2,14 +2,15 @@ import { PermanentError } from '../shared/errors';
 import { makeHandler } from '../shared/make-handler';
 import { createEngine } from '../shared/rollout/engine';
 import { RolloutSettings } from '../shared/rollout/settings';
-import { CONFIG_STEPS, requestConfigApply } from '../shared/runner-config/apply-steps';
+import { requestConfigApply } from '../shared/runner-config/apply-steps';
 import { lazyConfigSlice } from '../shared/settings';
 import { applyPorts } from './ports';
 import { ApplyConfigInput } from './schema';
 
 const settings = lazyConfigSlice(RolloutSettings);
 export const resetSettings = settings.reset;
-export const engine = createEngine(CONFIG_STEPS);
+// A request sends the first apply itself; its result is read by command-status.
+export const engine = createEngine({});
 
 /** A deploy, a request or the nightly drift check: apply (or check) a manager fleet's config.toml. */
 export const handler = makeHandler({

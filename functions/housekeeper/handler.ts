@@ -204,7 +204,10 @@ export const handler = makeHandler({
       try {
         const rollouts = await listFleetRollouts(cfg.ledgerTable, fleet.name);
         // Restarts and config applies reference no version or image.
-        rolloutsOf.set(fleet.name, rollouts.filter((r) => r.kind === 'rollout'));
+        rolloutsOf.set(
+          fleet.name,
+          rollouts.filter((r) => r.kind === 'rollout'),
+        );
       } catch (error) {
         fail(`ledger of fleet ${fleet.name}`, error);
       }

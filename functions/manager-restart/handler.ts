@@ -9,7 +9,8 @@ import { requestRestart } from './request';
 
 const settings = lazyConfigSlice(RolloutSettings);
 export const resetSettings = settings.reset;
-export const engine = createEngine(MANAGER_STEPS);
+// A restart waits for its window or starts its drain; the rest runs in rollout-step.
+export const engine = createEngine({ 'start-drain': MANAGER_STEPS['start-drain'] });
 
 /** A jobs fleet's `recycle`: restart its manager gracefully in the next maintenance window. */
 export const handler = makeHandler({

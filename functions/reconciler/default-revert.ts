@@ -14,10 +14,16 @@ export const checkDefaults = async (ctx: StepContext): Promise<StepResult[]> => 
   for (const template of templates) {
     const lead = fleetsOnTemplate(ctx.settings.fleets, template)[0];
     if (!lead) continue;
-    const latest = (await ctx.ports.ledger.listFleet(lead.name)).find((r): r is ImageRollout => r.kind === 'rollout');
+    const latest = (await ctx.ports.ledger.listFleet(lead.name)).find(
+      (r): r is ImageRollout => r.kind === 'rollout',
+    );
     if (!latest || latest.state !== 'done' || latest.candidateVersion === undefined) continue;
     const current = await ctx.ports.fleet.getLaunchTemplate({ launchTemplateName: template });
-    if (!current || current.defaultVersion === latest.candidateVersion || current.defaultVersion === latest.revertNoticed)
+    if (
+      !current ||
+      current.defaultVersion === latest.candidateVersion ||
+      current.defaultVersion === latest.revertNoticed
+    )
       continue;
     const reason = `the default of ${template} is version ${current.defaultVersion}, not the promoted ${latest.candidateVersion}: an infrastructure-as-code apply probably put it back (see README, "Terraform"); runner-autopilot leaves it as it is`;
     // Recorded on the finished item (it stays done): the alert is sent once per reverted version.

@@ -38,9 +38,7 @@ export const handler = makeHandler({
     const errors: string[] = [];
     for (const item of stale) {
       try {
-        results.push(
-          await engine.advance(item.fleet, item.candidateId, { kind: 'reconcile' }, input),
-        );
+        results.push(await engine.advance(item.fleet, item.candidateId, { kind: 'reconcile' }, input));
       } catch (error) {
         const permanent = error instanceof PermanentError;
         logger.error('reconcile failed', {

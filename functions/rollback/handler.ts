@@ -10,7 +10,8 @@ import { RollbackInput } from './schema';
 
 const settings = lazyConfigSlice(RolloutSettings);
 export const resetSettings = settings.reset;
-export const engine = createEngine({ ...ROLLBACK_STEPS, ...MANAGER_STEPS });
+// A rollback restores the default and starts a manager's drain; the rest runs in rollout-step.
+export const engine = createEngine({ ...ROLLBACK_STEPS, 'start-drain': MANAGER_STEPS['start-drain'] });
 
 /** A rollback alarm fired, or someone asked: restore each concerned fleet's previous default. */
 export const handler = makeHandler({
@@ -38,7 +39,12 @@ export const handler = makeHandler({
       );
       if (!rollout) continue;
       results.push(
-        await engine.advance(rollout.fleet, rollout.candidateId, { kind: 'rollback', reason }, { settings: cfg, now: now(), ports }),
+        await engine.advance(
+          rollout.fleet,
+          rollout.candidateId,
+          { kind: 'rollback', reason },
+          { settings: cfg, now: now(), ports },
+        ),
       );
     }
     return { outcome: results.length ? 'rolled-back' : 'nothing-to-roll-back', reason, results };

@@ -17,7 +17,12 @@ export const handler = makeHandler({
   correlationIdPath: 'candidateId',
   run: async ({ fleet, candidateId, step }, { now }) => {
     const cfg = settings.get();
-    const result = await engine.advance(fleet, candidateId, { kind: step }, { settings: cfg, now: now(), ports: stepPorts(cfg.ledgerTable) });
+    const result = await engine.advance(
+      fleet,
+      candidateId,
+      { kind: step },
+      { settings: cfg, now: now(), ports: stepPorts(cfg.ledgerTable) },
+    );
     return { outcome: result.from === result.to ? 'unchanged' : 'advanced', ...result };
   },
 });

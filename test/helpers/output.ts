@@ -23,6 +23,15 @@ export const stopCapture = (): void => {
   spies = [];
 };
 
+/**
+ * Forgets what was captured so far (and the spies' call records): a test that plays hundreds of
+ * scenarios keeps only the current one's output instead of growing without bound.
+ */
+export const clearCapture = (): void => {
+  lines = [];
+  spies.forEach((s) => s.mockClear());
+};
+
 /** All output of the current test, raw. */
 export const output = (): string => lines.join('\n');
 

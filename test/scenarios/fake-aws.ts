@@ -67,6 +67,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import sinon from 'sinon';
 
 import { clientConfig } from '../../functions/shared/aws/client-config';
 import { type CommandDocuments, sendCommandRefusal } from '../fakes/command-documents';
@@ -300,6 +301,13 @@ const parseDetail = (detail: string): Record<string, unknown> | undefined => {
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
 
+/**
+ * The invocation a call belongs to. One for all worlds: Node keeps every AsyncLocalStorage that
+ * ever ran in a process-wide list and copies its store into each new async resource, so one per
+ * world would make every scenario slower and larger than the one before.
+ */
+const invocationScope = new AsyncLocalStorage<InvocationScope>();
+
 export class World {
   readonly launchTemplates = new Map<string, LaunchTemplate>();
   readonly instances = new Map<string, FakeInstance>();
@@ -346,11 +354,10 @@ export class World {
   throttledAttempts = 0;
   throttledCalls = 0;
   private rng: () => number = seeded(1);
-  private readonly invocation = new AsyncLocalStorage<InvocationScope>();
 
   /** Runs one invocation: the AWS calls made inside `fn` count towards `scope` (and its crash). */
   inInvocation<T>(scope: InvocationScope, fn: () => Promise<T>): Promise<T> {
-    return this.invocation.run(scope, fn);
+    return invocationScope.run(scope, fn);
   }
 
   /** Calls (not attempts) that fail even after the SDK's retries: the handler sees the error. */
@@ -639,7 +646,7 @@ export class World {
 
   /** The standard retry strategy, emulated: each attempt may be throttled; all throttled fails. */
   call<T>(api: string, fn: () => T): T {
-    const scope = this.invocation.getStore();
+    const scope = invocationScope.getStore();
     if (scope?.crashedAfter) throw new InvocationCrash(`dead since ${scope.crashedAfter}: no ${api}`);
     this.calls.push(api);
     if (this.surfacedThrottleRate > 0 && this.rng() < this.surfacedThrottleRate) {
@@ -1371,6 +1378,7 @@ interface Stub {
   restore(): void;
 }
 let installed: readonly Stub[] = [];
+const sandbox = sinon.createSandbox();
 
 /**
  * Points every SDK client at `world` (and fails any command it does not model). The stubs replace
@@ -1378,14 +1386,16 @@ let installed: readonly Stub[] = [];
  * {@link restoreFakeAws}; installing again replaces them.
  */
 export const installFakeAws = (world: World, tableName: string): void => {
-  const ec2 = mockClient(EC2Client);
-  const autoScaling = mockClient(AutoScalingClient);
-  const ssm = mockClient(SSMClient);
-  const scheduler = mockClient(SchedulerClient);
-  const cloudWatch = mockClient(CloudWatchClient);
-  const eventBridge = mockClient(EventBridgeClient);
-  const ddb = mockClient(DynamoDBDocumentClient);
-  const imageBuilder = mockClient(ImagebuilderClient);
+  // A fresh stub per world: a reused one keeps every earlier world's calls (and world) alive.
+  restoreFakeAws();
+  const ec2 = mockClient(EC2Client, { sandbox });
+  const autoScaling = mockClient(AutoScalingClient, { sandbox });
+  const ssm = mockClient(SSMClient, { sandbox });
+  const scheduler = mockClient(SchedulerClient, { sandbox });
+  const cloudWatch = mockClient(CloudWatchClient, { sandbox });
+  const eventBridge = mockClient(EventBridgeClient, { sandbox });
+  const ddb = mockClient(DynamoDBDocumentClient, { sandbox });
+  const imageBuilder = mockClient(ImagebuilderClient, { sandbox });
   installed = [ec2, autoScaling, ssm, scheduler, cloudWatch, eventBridge, ddb, imageBuilder];
   for (const m of installed) {
     m.onAnyCommand().callsFake((input: unknown) => {
@@ -1495,6 +1505,8 @@ export const installFakeAws = (world: World, tableName: string): void => {
 
 /** Gives the clients their real `send` back (a contract suite then talks to moto server). */
 export const restoreFakeAws = (): void => {
-  for (const m of installed) m.restore();
+  // A sandbox keeps every stub it made until its own restore; sinon's default one never lets go,
+  // and each recorded call's stack holds its whole scenario.
+  sandbox.restore();
   installed = [];
 };

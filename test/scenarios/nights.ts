@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 
 import { startCapture, stopCapture } from '../helpers/output';
+import { clearCapture } from '../helpers/output';
 import { endScenario, Scenario } from './driver';
 import { type DocumentKey, MINUTE, type Outcome } from './fake-aws';
 import { exampleConfigWith, liveManagers, standardFleet } from './fleet';
@@ -337,6 +338,8 @@ export const playNight = async (configPath: string, night: Night): Promise<Night
   const drops = new Set(night.drops);
   const crashes = new Map(night.crashes.map((c) => [c.invocation, c.afterCall]));
   let watch: Watch | undefined;
+  // One test plays every night: keep only this night's captured output.
+  clearCapture();
   const s = new Scenario({
     configPath,
     start: new Date(start).toISOString(),

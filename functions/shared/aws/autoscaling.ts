@@ -207,4 +207,3 @@ export const terminateInGroup = async (
     throw error;
   }
 };
-

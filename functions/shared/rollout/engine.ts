@@ -3,7 +3,7 @@ import { due, fail, settle, unchanged } from './common';
 import type { Ports, StepContext, StepResult, Trigger } from './context';
 import { FINAL_STATES, type Rollout } from './model';
 import type { RolloutSettings } from './settings';
-import { type StepName, STEP_TARGETS, stepOf, TABLE } from './table';
+import { HANDS_ON, type StepName, STEP_TARGETS, stepOf, TABLE } from './table';
 
 /** A step: reads facts, decides with `decide.ts`, acts through the ports, saves the item. */
 export type StepFn = (item: Rollout, ctx: StepContext, trigger: Trigger) => Promise<StepResult>;
@@ -67,7 +67,15 @@ export const createEngine = (steps: Steps) => {
     const step = steps[name];
     if (!step)
       throw new Error(`step ${name} (${item.state} x ${trigger.kind}) is not registered in this function`);
-    const result = await step(item, ctx, timedOut ? { kind: 'timeout' } : trigger);
+    const handingOn: StepContext = {
+      ...ctx,
+      dispatch: (next, then) => {
+        if (!HANDS_ON[name]?.includes(then.kind))
+          throw new Error(`step ${name} may not hand on to ${then.kind}: declare it in HANDS_ON`);
+        return dispatch(next, then, ctx);
+      },
+    };
+    const result = await step(item, handingOn, timedOut ? { kind: 'timeout' } : trigger);
     if (result.to !== item.state && !STEP_TARGETS[name].includes(result.to))
       throw new Error(
         `step ${name} left ${item.candidateId} in ${result.to}, which the table does not allow`,
@@ -95,6 +103,6 @@ export const createEngine = (steps: Steps) => {
     });
   };
 
-  return { advance, context };
+  return { advance, context, steps };
 };
 export type Engine = ReturnType<typeof createEngine>;

@@ -23,7 +23,6 @@ export const STEP_NAMES = [
   'check-replacement',
   'read-health',
   'roll-back',
-  'send-apply',
   'read-apply',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -222,8 +221,23 @@ export const STEP_TARGETS: Readonly<Record<StepName, readonly RolloutState[]>> =
     'failed',
   ],
   'roll-back': ['rolled-back', 'rollback-draining', 'rollback-replacing', 'superseded', 'failed'],
-  'send-apply': ['applying', 'done', 'failed'],
   'read-apply': ['applying', 'awaiting-maintenance', 'draining', 'done', 'failed'],
+};
+
+/**
+ * The triggers a step may hand on to within its own invocation (`ctx.dispatch`): a passed canary
+ * to its promotion, a promotion to its maintenance, a timeout or an alarm to the rollback. The
+ * engine refuses any other, and a test checks that each function registers the steps these reach.
+ */
+export const HANDS_ON: Readonly<Partial<Record<StepName, readonly TriggerKind[]>>> = {
+  'read-smoke': ['passed'],
+  promote: ['maintenance'],
+  'end-bake': ['rollback'],
+  'check-replacement': ['rollback'],
+  'read-health': ['rollback'],
+  'roll-back': ['maintenance'],
+  'read-drain': ['maintenance'],
+  'read-apply': ['maintenance'],
 };
 
 /** The states an item is created in, by the request that creates it. */

@@ -2,7 +2,14 @@ import { PermanentError } from '../errors';
 import type { Fleet } from '../fleet';
 import { commit, enter, persist, resultOf, settle, unchanged, withDeadline } from '../rollout/common';
 import type { StepContext, StepResult } from '../rollout/context';
-import { applyResultOf, candidateIdFor, excerptOf, rotatedTokensOf, transition, verdictOf } from '../rollout/decide';
+import {
+  applyResultOf,
+  candidateIdFor,
+  excerptOf,
+  rotatedTokensOf,
+  transition,
+  verdictOf,
+} from '../rollout/decide';
 import { guardRefusal, type StepFn } from '../rollout/engine';
 import type { ConfigApply, Rollout } from '../rollout/model';
 import { liveManager, sendOnce } from '../rollout/common';
@@ -32,7 +39,12 @@ const managerOf = (ctx: StepContext, name: string): { manager: Fleet; prefix: st
 };
 
 /** Ends an apply as failed: lease released if held, alerted by its stage. */
-const configFailure = (ctx: StepContext, item: ConfigApply, stage: string, reason: string): Promise<StepResult> =>
+const configFailure = (
+  ctx: StepContext,
+  item: ConfigApply,
+  stage: string,
+  reason: string,
+): Promise<StepResult> =>
   settle(ctx, { ...item, reason, result: 'failed' }, 'failed', reason, { alert: { stage, outcome: stage } });
 
 export const requestConfigApply = async (
@@ -65,20 +77,34 @@ export const requestConfigApply = async (
     history: [],
     revision: 0,
   };
-  const problems = lintPublished(template, valuesText, manifestText, ctx.settings.fleets.filter((f) => f.manager === manager.name));
+  const problems = lintPublished(
+    template,
+    valuesText,
+    manifestText,
+    ctx.settings.fleets.filter((f) => f.manager === manager.name),
+  );
   if (problems.errors.length > 0) {
     // Created final: nothing was sent, nothing is held.
     const reason = `lint: ${problems.errors.join('; ')}`;
     const failed = transition(base, 'failed', reason, now, { reason, result: 'lint' });
     if ((await ports.ledger.create(failed)) === 'exists') return unchanged(failed, 'apply already requested');
     await ports.bus.put([
-      busEntry(DetailType.ConfigApplyFailed, { fleet: manager.name, applyId, stage: 'lint', reason }, ctx.settings.eventBusName),
+      busEntry(
+        DetailType.ConfigApplyFailed,
+        { fleet: manager.name, applyId, stage: 'lint', reason },
+        ctx.settings.eventBusName,
+      ),
     ]);
     return resultOf('new', failed);
   }
-  const item = withDeadline(ctx, transition(base, 'applying', `${detail.mode} requested: ${detail.reason}`, now, { configHash: problems.hash }));
+  const item = withDeadline(
+    ctx,
+    transition(base, 'applying', `${detail.mode} requested: ${detail.reason}`, now, {
+      configHash: problems.hash,
+    }),
+  );
   if ((await ports.ledger.create(item)) === 'exists') return unchanged(item, 'apply already requested');
-  return guardRefusal(ctx, item.fleet, item.candidateId, () => sendApply(item, ctx, { kind: 'reconcile' }));
+  return guardRefusal(ctx, item.fleet, item.candidateId, () => sendApply(item, ctx));
 };
 
 /** The published template rendered with placeholder secrets and linted, as the stack published it. */
@@ -108,12 +134,16 @@ const lintPublished = (
 };
 
 /** First attempt: no restart allowed, so it runs at any time without the lease. */
-const sendApply: StepFn = async (stored, ctx) => {
-  const item = asConfigApply(stored);
+const sendApply = async (item: ConfigApply, ctx: StepContext): Promise<StepResult> => {
   const { manager, prefix } = managerOf(ctx, item.fleet);
   const live = await liveManager(ctx, manager);
   if (!live)
-    return settle(ctx, { ...item, result: 'no-manager' }, 'done', 'no live manager: the next one renders this config at boot');
+    return settle(
+      ctx,
+      { ...item, result: 'no-manager' },
+      'done',
+      'no live manager: the next one renders this config at boot',
+    );
   const commandId = await sendOnce(ctx, item, 'applying', {
     documentName: ctx.settings.documents.applyConfig,
     instanceId: live.instanceId,
@@ -124,10 +154,16 @@ const sendApply: StepFn = async (stored, ctx) => {
   return commit(
     ctx,
     item,
-    enter(ctx, item, 'applying', `${verb} ${live.instanceId} (config ${item.configHash?.slice(0, 12) ?? '?'})`, {
-      managerInstanceId: live.instanceId,
-      commands: [{ commandId, instanceId: live.instanceId }],
-    }),
+    enter(
+      ctx,
+      item,
+      'applying',
+      `${verb} ${live.instanceId} (config ${item.configHash?.slice(0, 12) ?? '?'})`,
+      {
+        managerInstanceId: live.instanceId,
+        commands: [{ commandId, instanceId: live.instanceId }],
+      },
+    ),
   );
 };
 
@@ -139,13 +175,18 @@ const readApply: StepFn = async (stored, ctx, trigger) => {
     return unchanged(item, `command ${trigger.commandId} is not awaited`);
   if (!command) {
     if (trigger.kind === 'timeout') return configFailure(ctx, item, 'overrun', 'the apply was never sent');
-    return item.state === 'applying' ? sendApply(item, ctx, trigger) : unchanged(item, 'no apply command to read');
+    return item.state === 'applying' ? sendApply(item, ctx) : unchanged(item, 'no apply command to read');
   }
   const invocation = await ctx.ports.commands.invocation(command.commandId, command.instanceId);
   const verdict = verdictOf([{ commandId: command.commandId, status: invocation?.status }]);
   if (verdict.kind === 'pending')
     return trigger.kind === 'timeout'
-      ? configFailure(ctx, item, 'overrun', `the ${item.state === 'applying' ? 'apply' : 'restarting apply'} command did not report back in time`)
+      ? configFailure(
+          ctx,
+          item,
+          'overrun',
+          `the ${item.state === 'applying' ? 'apply' : 'restarting apply'} command did not report back in time`,
+        )
       : unchanged(item, 'apply still running');
   const stdout = invocation?.stdout ?? '';
   const withExcerpt = { ...item, excerpt: excerptOf(stdout, invocation?.stderr ?? '') };
@@ -154,18 +195,35 @@ const readApply: StepFn = async (stored, ctx, trigger) => {
   const tokens = rotated.length ? `; rotated token written back for ${rotated.join(', ')}` : '';
   // A newer deploy changed the config since this apply read it: that deploy has its own apply.
   if (result?.outcome === 'fail' && result.detail.startsWith('stale'))
-    return settle(ctx, { ...item, result: 'superseded' }, 'done', `superseded by a newer config: ${result.detail}`);
+    return settle(
+      ctx,
+      { ...item, result: 'superseded' },
+      'done',
+      `superseded by a newer config: ${result.detail}`,
+    );
   if (verdict.kind === 'fail' || !result) {
-    const reason = result ? `${result.outcome}: ${result.detail}` : `apply command ended ${invocation?.status ?? 'without a result'}`;
+    const reason = result
+      ? `${result.outcome}: ${result.detail}`
+      : `apply command ended ${invocation?.status ?? 'without a result'}`;
     return configFailure(ctx, withExcerpt, result?.outcome ?? 'failed', reason);
   }
   switch (result.outcome) {
     case 'in-sync':
     case 'applied-live':
     case 'applied-restart':
-      return settle(ctx, { ...item, result: result.outcome }, 'done', `${result.outcome}${result.detail ? `: ${result.detail}` : ''}${tokens}`);
+      return settle(
+        ctx,
+        { ...item, result: result.outcome },
+        'done',
+        `${result.outcome}${result.detail ? `: ${result.detail}` : ''}${tokens}`,
+      );
     case 'drift': {
-      const done = await settle(ctx, { ...withExcerpt, result: 'drift' }, 'done', `drift: ${result.detail}${tokens}`);
+      const done = await settle(
+        ctx,
+        { ...withExcerpt, result: 'drift' },
+        'done',
+        `drift: ${result.detail}${tokens}`,
+      );
       await ctx.ports.bus.put([
         busEntry(
           DetailType.ConfigDriftDetected,
@@ -182,10 +240,17 @@ const readApply: StepFn = async (stored, ctx, trigger) => {
       return done;
     }
     case 'deferred-restart': {
-      if (item.state !== 'applying') return configFailure(ctx, withExcerpt, 'failed', 'a restart apply deferred itself');
-      const waiting = enter(ctx, item, 'awaiting-maintenance', `needs a restart (${result.detail}): waits for the maintenance window${tokens}`, {
-        commands: [],
-      });
+      if (item.state !== 'applying')
+        return configFailure(ctx, withExcerpt, 'failed', 'a restart apply deferred itself');
+      const waiting = enter(
+        ctx,
+        item,
+        'awaiting-maintenance',
+        `needs a restart (${result.detail}): waits for the maintenance window${tokens}`,
+        {
+          commands: [],
+        },
+      );
       return ctx.dispatch(await persist(ctx, item, waiting), { kind: 'maintenance' });
     }
     default:
@@ -193,4 +258,4 @@ const readApply: StepFn = async (stored, ctx, trigger) => {
   }
 };
 
-export const CONFIG_STEPS = { 'send-apply': sendApply, 'read-apply': readApply } as const;
+export const CONFIG_STEPS = { 'read-apply': readApply } as const;

@@ -129,7 +129,8 @@ const engine = createEngine(ALL_STEPS);
 const withPorts = (c: StepContext) => ({ ...c, ports: allPorts(c.settings.ledgerTable) });
 const advance = (fleet: string, candidateId: string, trigger: Trigger, c: StepContext) =>
   engine.advance(fleet, candidateId, trigger, withPorts(c));
-const stageCandidates = (detail: ImageReadyDetail, c: StepContext) => stage(detail, engine.context(withPorts(c)));
+const stageCandidates = (detail: ImageReadyDetail, c: StepContext) =>
+  stage(detail, engine.context(withPorts(c)));
 const requestConfigApply = (detail: Parameters<typeof requestApply>[0], c: StepContext) =>
   requestApply(detail, engine.context(withPorts(c)));
 const ctxAt = (now: Date): StepContext => ({ settings, now });
@@ -836,7 +837,9 @@ describe('rollout steps', () => {
       expect(busEvents().find((e) => e.detailType === 'Candidate Promoted')?.detail).toMatchObject({
         previousVersion: 5,
       });
-      expect((ledger.rollout('jobs-docker', JOBS_CANDIDATE) as ImageRollout | undefined)?.previousDefault).toBe(5);
+      expect(
+        (ledger.rollout('jobs-docker', JOBS_CANDIDATE) as ImageRollout | undefined)?.previousDefault,
+      ).toBe(5);
     });
 
     it('never moves the default backwards: a candidate older than the default is rejected as superseded', async () => {
