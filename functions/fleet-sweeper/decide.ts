@@ -45,7 +45,7 @@ export const ORPHAN_GRACE_MINUTES = 10;
 export const PENDING_CHECK_MINUTES = 15;
 /** The metrics period; basic EC2 monitoring publishes every 5 minutes. */
 export const ACTIVITY_PERIOD_MINUTES = 5;
-/** Lease actions under which a manager is drained or replaced (functions/shared/rollout/steps.ts). */
+/** Lease actions under which a manager is drained or replaced (functions/shared/rollout/manager.ts). */
 export const DRAINING_ACTIONS: readonly string[] = ['replace', 'restart', 'rollback'];
 
 export interface Activity {

@@ -46,7 +46,7 @@ import { FleetSweeperSettings, type SweeperFleet } from './settings';
 const settings = lazyConfigSlice(FleetSweeperSettings);
 export const resetSettings = settings.reset;
 
-/** The tag our canaries carry (functions/shared/rollout/steps.ts), and the fleet they test. */
+/** The tag our canaries carry (functions/shared/rollout/staging.ts), and the fleet they test. */
 export const CANARY_TAG = 'runner-autopilot:canary';
 export const FLEET_TAG = 'runner-autopilot:fleet';
 /** SendCommand's delivery timeout for a job check: an instance that cannot take it by then is unknown. */

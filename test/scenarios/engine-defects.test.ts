@@ -387,4 +387,60 @@ describe('engine defects of issue 9', () => {
     expect(s.rollout('manager').state).toBe('done');
     expectNoBrokenPromise(s);
   });
+
+  // Defect 6. Before: nothing suspended health replacement, so an EC2 status check failing on the
+  // manager mid-drain made its group terminate it (and its running job) and start the unverified
+  // candidate in its place.
+  it('keeps the group from replacing a manager mid-drain, and resumes health replacement after', async () => {
+    const s = new Scenario({ start: TUESDAY_NIGHT });
+    const { manager } = standardFleet(s.world);
+    s.world.startJob(manager.id, 40);
+
+    s.imageReady('manager', AMI.managerNew);
+    await runBounded(s, 60, () => s.rollouts('manager').some((r) => r.state === 'draining'));
+    const replaced = s.world.markUnhealthy(manager.id);
+    await runBounded(s, 12 * 60);
+    keepReport(s);
+
+    expect(replaced).toBe(false);
+    expect(s.rollout('manager').state).toBe('done');
+    expect(s.world.group(GROUP.manager).suspendedProcesses).toEqual(['AZRebalance']);
+    expect(heldLease(s, 'manager')).toBeUndefined();
+    expectNoBrokenPromise(s);
+  });
+
+  // Defect 6, with a crash: the suspension is recorded before it is made, so a function that died
+  // right after SuspendProcesses still resumes it when its rollout ends.
+  it('resumes health replacement even when the function died right after suspending it', async () => {
+    const s = new Scenario({ start: TUESDAY_NIGHT });
+    standardFleet(s.world);
+    s.world.crashAfter('SuspendProcesses', 1);
+
+    s.imageReady('manager', AMI.managerNew);
+    await runBounded(s, 12 * 60);
+    keepReport(s);
+
+    expect(s.world.crashed).toHaveLength(1);
+    expect(s.rollout('manager').state).toBe('done');
+    expect(s.world.group(GROUP.manager).suspendedProcesses).toEqual(['AZRebalance']);
+    expectNoBrokenPromise(s);
+  });
+
+  // Defect 6: a suspension that is not ours (set by an operator, no lease explains it) is left
+  // alone, and pre-flight refuses the fleet instead of draining it.
+  it('refuses a manager group whose health replacement someone else suspended, and leaves it suspended', async () => {
+    const s = new Scenario({ start: TUESDAY_NIGHT });
+    standardFleet(s.world);
+    s.world.group(GROUP.manager).suspendedProcesses.push('ReplaceUnhealthy');
+
+    s.imageReady('manager', AMI.managerNew);
+    await runBounded(s, 60);
+
+    expect(s.rollout('manager')).toMatchObject({
+      state: 'refused',
+      reason: expect.stringContaining('ReplaceUnhealthy'),
+    });
+    expect(s.world.group(GROUP.manager).suspendedProcesses).toEqual(['AZRebalance', 'ReplaceUnhealthy']);
+    expect(drains(s)).toEqual([]);
+  });
 });

@@ -58,7 +58,7 @@ export const enter = <T extends Rollout>(
   const next = transition(item, state, note, ctx.now, patch);
   if (state === item.state) return next;
   const rule = FINAL_STATES.has(state) ? undefined : TABLE[state];
-  if (!rule) return { ...next, deadline: undefined };
+  if (!rule?.deadline) return { ...next, deadline: undefined };
   const deadline = rule.deadline({
     now: ctx.now,
     item: next,
@@ -71,7 +71,7 @@ export const enter = <T extends Rollout>(
 /** A new item with the deadline the table gives the state it is created in. */
 export const withDeadline = <T extends Rollout>(ctx: StepContext, item: T): T => {
   const rule = TABLE[item.state];
-  if (!rule || FINAL_STATES.has(item.state)) return item;
+  if (!rule?.deadline || FINAL_STATES.has(item.state)) return item;
   const facts = {
     now: ctx.now,
     item,

@@ -39,10 +39,10 @@ export interface DeadlineFacts {
 }
 
 export interface StateRule {
-  /** When the state times out, from the facts at the moment the item enters it. */
-  readonly deadline: (facts: DeadlineFacts) => Date;
-  /** The step a passed deadline runs (it may still find the awaited result, then time out). */
-  readonly timeout: Cell;
+  /** When the state times out, from the facts at the moment the item enters it (live states). */
+  readonly deadline?: (facts: DeadlineFacts) => Date;
+  /** The step a passed deadline runs; it may still find the awaited result (live states). */
+  readonly timeout?: Cell;
   readonly on: Partial<Readonly<Record<Exclude<TriggerKind, 'timeout'>, Cell>>>;
 }
 
@@ -151,7 +151,7 @@ export const TABLE: Readonly<Partial<Record<RolloutState, StateRule>>> = {
     on: { command: 'read-health', reconcile: 'read-health' },
   },
   // A person may roll back a finished rollout (rollback requests only; see `rollbackTarget`).
-  done: { deadline: ({ now }) => now, timeout: 'roll-back', on: { rollback: 'roll-back' } },
+  done: { on: { rollback: 'roll-back' } },
 };
 
 /**

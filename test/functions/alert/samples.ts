@@ -5,7 +5,7 @@ import { fixture } from '../../helpers/fixtures';
 /**
  * Samples of every source the alert function consumes, complete as Lambda receives them: the
  * CloudWatch ones from `events/cloudwatch/`, our bus events here (one per failure type, built like
- * the producers in functions/shared/rollout/steps.ts and functions/image-state put them).
+ * the producers in functions/shared/rollout/ and functions/image-state put them).
  */
 
 export const SETTINGS: AlertSettings = {

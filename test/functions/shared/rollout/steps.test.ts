@@ -51,7 +51,7 @@ import type { CanaryCheck } from '../../../../functions/shared/fleet';
 import { PermanentError } from '../../../../functions/shared/errors';
 import { resetLedgerClient } from '../../../../functions/shared/ledger';
 import { candidateIdFor } from '../../../../functions/shared/rollout/decide';
-import type { ImageRollout, Rollout } from '../../../../functions/shared/rollout/model';
+import type { ImageRollout } from '../../../../functions/shared/rollout/model';
 import { RolloutSettings } from '../../../../functions/shared/rollout/settings';
 import { ALL_STEPS } from '../../../../functions/shared/rollout/all-steps';
 import type { Trigger } from '../../../../functions/shared/rollout/context';
@@ -823,7 +823,7 @@ describe('rollout steps', () => {
       });
     });
 
-    // Bug: steps.ts `promote` reports and keeps `previousDefault` as read at staging time. When the
+    // Bug: `promote` reports and keeps `previousDefault` as read at staging time. When the
     // default moved in between (another candidate of the same template promoted first, e.g. two
     // candidates deferred by the same freeze window), the rollback target is that older version.
     it('keeps as rollback target the default that the promotion replaced', async () => {
