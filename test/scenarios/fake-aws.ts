@@ -66,12 +66,11 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import sinon from 'sinon';
 
 import { clientConfig } from '../../functions/shared/aws/client-config';
 import { type CommandDocuments, sendCommandRefusal } from '../fakes/command-documents';
-import { installDocumentTable } from '../fakes/document-table';
+import { type DocumentClientMock, installDocumentTable } from '../fakes/document-table';
+import { FastStub } from '../fakes/fast-stub';
 
 /**
  * A stateful in-memory AWS for scenario tests: launch templates, instances, Auto Scaling groups,
@@ -1372,13 +1371,7 @@ const defaultScript =
 // ---------------------------------------------------------------------------------------------
 // Installing the fakes
 
-/** What every stub offers, whatever its client: enough to refuse unknown commands and let go. */
-interface Stub {
-  onAnyCommand(): { callsFake(fn: (input: unknown) => never): unknown };
-  restore(): void;
-}
-let installed: readonly Stub[] = [];
-const sandbox = sinon.createSandbox();
+let installed: readonly FastStub[] = [];
 
 /**
  * Points every SDK client at `world` (and fails any command it does not model). The stubs replace
@@ -1386,16 +1379,15 @@ const sandbox = sinon.createSandbox();
  * {@link restoreFakeAws}; installing again replaces them.
  */
 export const installFakeAws = (world: World, tableName: string): void => {
-  // A fresh stub per world: a reused one keeps every earlier world's calls (and world) alive.
   restoreFakeAws();
-  const ec2 = mockClient(EC2Client, { sandbox });
-  const autoScaling = mockClient(AutoScalingClient, { sandbox });
-  const ssm = mockClient(SSMClient, { sandbox });
-  const scheduler = mockClient(SchedulerClient, { sandbox });
-  const cloudWatch = mockClient(CloudWatchClient, { sandbox });
-  const eventBridge = mockClient(EventBridgeClient, { sandbox });
-  const ddb = mockClient(DynamoDBDocumentClient, { sandbox });
-  const imageBuilder = mockClient(ImagebuilderClient, { sandbox });
+  const ec2 = new FastStub(EC2Client);
+  const autoScaling = new FastStub(AutoScalingClient);
+  const ssm = new FastStub(SSMClient);
+  const scheduler = new FastStub(SchedulerClient);
+  const cloudWatch = new FastStub(CloudWatchClient);
+  const eventBridge = new FastStub(EventBridgeClient);
+  const ddb = new FastStub(DynamoDBDocumentClient);
+  const imageBuilder = new FastStub(ImagebuilderClient);
   installed = [ec2, autoScaling, ssm, scheduler, cloudWatch, eventBridge, ddb, imageBuilder];
   for (const m of installed) {
     m.onAnyCommand().callsFake((input: unknown) => {
@@ -1495,7 +1487,7 @@ export const installFakeAws = (world: World, tableName: string): void => {
       w.call('ListImagePipelineImages', () => w.listImagePipelineImages(i)),
     );
 
-  installDocumentTable(ddb, {
+  installDocumentTable(ddb as unknown as DocumentClientMock, {
     tableName,
     items: w.table,
     wrap: (api, fn) => w.call(api, fn),
@@ -1505,8 +1497,6 @@ export const installFakeAws = (world: World, tableName: string): void => {
 
 /** Gives the clients their real `send` back (a contract suite then talks to moto server). */
 export const restoreFakeAws = (): void => {
-  // A sandbox keeps every stub it made until its own restore; sinon's default one never lets go,
-  // and each recorded call's stack holds its whole scenario.
-  sandbox.restore();
+  for (const m of installed) m.restore();
   installed = [];
 };

@@ -1,3 +1,5 @@
+import './quiet-logs';
+
 import fc from 'fast-check';
 
 import { keyOf } from '../fakes/document-table';
