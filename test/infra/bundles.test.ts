@@ -30,11 +30,13 @@ const CLIENTS: Record<string, string[]> = {
     'client-ec2',
     'client-ssm',
   ],
-  // The rollout steps share one module that talks to every service of the rollout.
+  // Functions that run any step of the rollout talk to every service of the rollout.
+  ...Object.fromEntries(['rollout-step', 'command-status'].map((name) => [name, ROLLOUT_CLIENTS])),
+  // The others wire only the ports of their steps: none reads an alarm.
   ...Object.fromEntries(
-    ['stage-candidate', 'rollout-step', 'command-status', 'rollback', 'manager-restart'].map((name) => [
+    ['stage-candidate', 'rollback', 'manager-restart'].map((name) => [
       name,
-      ROLLOUT_CLIENTS,
+      ROLLOUT_CLIENTS.filter((c) => c !== 'client-cloudwatch'),
     ]),
   ),
   // It also lists the pipelines' images, for one whose Image Builder event was lost.

@@ -3,15 +3,14 @@ import { join } from 'node:path';
 
 import { keyOf } from '../fakes/document-table';
 import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import { type AwsEvent, MINUTE } from './fake-aws';
+import { MINUTE } from './fake-aws';
 import { loadStack } from './router';
-import { AMI, exampleConfigWith, GROUP, liveManagers, standardFleet, TEMPLATE } from './fleet';
+import { alarmsConfig, AMI, GROUP, isCommandEvent, liveManagers, standardFleet, TEMPLATE } from './fleet';
 
 /**
- * Defects 1-5 and 9 of issue 9 ("Rollout engine: one transition table, every state bounded, never
- * a step backwards"), each reproduced through the real handlers. They fail on the engine of
- * `functions/shared/rollout/steps.ts` as it was when they were written (each test says how) and
- * must pass on the engine that replaces it. They assert only what any correct engine must show:
+ * Defects 1-6 and 9 of issue 9 ("Rollout engine: one transition table, every state bounded, never
+ * a step backwards"), each reproduced through the real handlers. They failed on the engine before
+ * the transition table (each test says how it failed) and pass on the table-driven one. They assert only what any correct engine must show:
  * launch template defaults, ledger states, the manager lease, commands sent, alerts on the bus and
  * the world's invariants; never a note's wording or an internal field.
  */
@@ -30,21 +29,6 @@ const FINAL_STATES = ['refused', 'done', 'rejected', 'rolled-back', 'superseded'
 const WINDOW = { start: 60, end: 5 * 60 } as const;
 /** The example manager's drain bound (`TimeoutStopSec`): maxJobMinutes (120) plus 15 minutes of slack. */
 const DRAIN_BOUND_MINUTES = 120 + 15;
-
-/** The example config with a rollback alarm on every fleet (the example has none). */
-const alarmsConfig = (): string =>
-  exampleConfigWith('alarms', (config) => {
-    for (const fleet of config.fleets as { name: string; rollbackAlarms?: string[] }[]) {
-      fleet.rollbackAlarms = [`${fleet.name}-errors`];
-    }
-  });
-
-const isCommandEvent =
-  (document: string, status = 'Success') =>
-  (e: AwsEvent) =>
-    e['detail-type'] === 'EC2 Command Status-change Notification' &&
-    String(e.detail['document-name']).endsWith(`-autopilot-${document}`) &&
-    e.detail.status === status;
 
 /**
  * Runs the scenario for at most `maxMinutes` of virtual time. A rollout that never reaches a

@@ -6,8 +6,8 @@ import { parse, stringify } from 'yaml';
 
 import { configHash, parseValues } from '../../functions/shared/runner-config/render';
 
-import type { FakeGroup, FakeInstance, World } from './fake-aws';
-import { EXAMPLE_CONFIG } from './driver';
+import type { AwsEvent, FakeGroup, FakeInstance, World } from './fake-aws';
+import { EXAMPLE_CONFIG, type Scenario } from './driver';
 
 /** The fleet of config/example.yaml as it stands in AWS before a rollout. */
 
@@ -239,4 +239,37 @@ export const secondFleet = (world: World): FakeInstance => {
     });
   }
   return world.launchIntoGroup(manager, { alreadyOnline: true });
+};
+
+/** The example config with a rollback alarm on every fleet (the example has none). */
+export const alarmsConfig = (): string =>
+  exampleConfigWith('alarms', (config) => {
+    for (const fleet of config.fleets as { name: string; rollbackAlarms?: string[] }[]) {
+      fleet.rollbackAlarms = [`${fleet.name}-errors`];
+    }
+  });
+
+/** Matches the SSM status event of one of our documents ending in `status`. */
+export const isCommandEvent =
+  (document: string, status = 'Success') =>
+  (e: AwsEvent) =>
+    e['detail-type'] === 'EC2 Command Status-change Notification' &&
+    String(e.detail['document-name']).endsWith(`-autopilot-${document}`) &&
+    e.detail.status === status;
+
+/**
+ * The promises every scenario keeps: no job killed, never two managers, no command SSM refuses,
+ * no permanent failure, nothing in a failure queue. `SCENARIO_REPORT_DIR` keeps each story.
+ */
+export const expectPromisesKept = (s: Scenario): void => {
+  if (process.env.SCENARIO_REPORT_DIR) {
+    writeFileSync(
+      join(process.env.SCENARIO_REPORT_DIR, `${expect.getState().currentTestName ?? 'scenario'}.txt`),
+      s.report(),
+    );
+  }
+  expect(s.world.violations).toEqual([]);
+  expect(s.world.refusedCommands).toEqual([]);
+  expect(s.permanentFailures).toEqual([]);
+  expect(s.failureQueue).toEqual([]);
 };

@@ -2,7 +2,7 @@ import { ReconcilerSettings } from '../../functions/reconciler/settings';
 import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
 import { ACCOUNT, type AwsEvent, MINUTE, REGION } from './fake-aws';
 import { loadStack } from './router';
-import { AMI, canaries, standardFleet, TEMPLATE } from './fleet';
+import { AMI, canaries, expectPromisesKept, standardFleet, TEMPLATE } from './fleet';
 
 /**
  * Image Builder's events are best-effort: a build whose state change (or whose Image Ready) is
@@ -16,13 +16,6 @@ const AMI_OLDER = 'ami-0000000000000a0f1';
 
 const imageBuilderEvent = (e: AwsEvent) => e.source === 'aws.imagebuilder';
 const imageReadyEvent = (e: AwsEvent) => e['detail-type'] === 'Image Ready';
-
-const expectPromisesKept = (s: Scenario): void => {
-  expect(s.world.violations).toEqual([]);
-  expect(s.world.refusedCommands).toEqual([]);
-  expect(s.permanentFailures).toEqual([]);
-  expect(s.failureQueue).toEqual([]);
-};
 
 jest.setTimeout(60_000);
 

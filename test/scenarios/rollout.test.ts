@@ -1,13 +1,12 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import type { AwsEvent } from './fake-aws';
 import { loadStack } from './router';
 import {
+  alarmsConfig,
   AMI,
   canaries,
   exampleConfigWith,
+  expectPromisesKept,
+  isCommandEvent,
   liveManagers,
   secondFleet,
   secondManagerConfig,
@@ -26,34 +25,6 @@ import {
 const TUESDAY_NIGHT = '2026-11-03T01:00:00Z';
 // Friday 14:00 in Berlin: inside jobs-instance's freeze window (Friday 12:00-23:59 Europe/Berlin).
 const FRIDAY_AFTERNOON = '2026-11-06T13:00:00Z';
-
-/** The example config with a rollback alarm on every fleet (the example has none). */
-const alarmsConfig = (): string =>
-  exampleConfigWith('alarms', (config) => {
-    for (const fleet of config.fleets as { name: string; rollbackAlarms?: string[] }[]) {
-      fleet.rollbackAlarms = [`${fleet.name}-errors`];
-    }
-  });
-
-const isCommandEvent =
-  (document: string, status = 'Success') =>
-  (e: AwsEvent) =>
-    e['detail-type'] === 'EC2 Command Status-change Notification' &&
-    String(e.detail['document-name']).endsWith(`-autopilot-${document}`) &&
-    e.detail.status === status;
-
-const expectPromisesKept = (s: Scenario): void => {
-  if (process.env.SCENARIO_REPORT_DIR) {
-    writeFileSync(
-      join(process.env.SCENARIO_REPORT_DIR, `${expect.getState().currentTestName ?? 'scenario'}.txt`),
-      s.report(),
-    );
-  }
-  expect(s.world.violations).toEqual([]);
-  expect(s.world.refusedCommands).toEqual([]);
-  expect(s.permanentFailures).toEqual([]);
-  expect(s.failureQueue).toEqual([]);
-};
 
 // A synth per config (cached) and hundreds of invocations per scenario: more than jest's 5 s.
 jest.setTimeout(60_000);

@@ -265,7 +265,7 @@ const readHealth: StepFn = async (stored, ctx, trigger) => {
       ctx,
       item,
       'rolled-back',
-      `manager ${item.replacementInstanceId} healthy on version ${item.previousDefault}`,
+      `manager ${item.replacementInstanceId} healthy, off candidate version ${item.candidateVersion}`,
     );
   await ctx.ports.ledger.releaseLease(manager.name, item.candidateId);
   return startBake(ctx, { ...item, commands: [] }, `new manager ${item.replacementInstanceId} healthy`, item);

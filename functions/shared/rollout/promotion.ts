@@ -84,7 +84,7 @@ const promote: StepFn = async (stored, ctx, trigger) => {
   }
 
   // The rollback target is the default this promotion replaces, read now: another candidate may
-  // have been promoted since staging. A default already at the candidate is our own earlier try.
+  // have been promoted since staging.
   const current = await ports.fleet.getLaunchTemplate({ launchTemplateId: item.launchTemplateId ?? '' });
   if (!current) return fail(ctx, item, `launch template ${item.launchTemplateId} no longer exists`);
   const candidate = item.candidateVersion ?? 0;
@@ -94,9 +94,18 @@ const promote: StepFn = async (stored, ctx, trigger) => {
       item,
       `superseded: the default is already version ${current.defaultVersion}, newer than this candidate`,
     );
-  const previousDefault =
-    current.defaultVersion === candidate ? item.previousDefault : current.defaultVersion;
-  const promoting: ImageRollout = { ...item, ...(previousDefault === undefined ? {} : { previousDefault }) };
+  // The rollback target is saved before the default changes: a retry after a crash finds the
+  // default already at the candidate and must not fall back on the default seen at staging.
+  let promoting: ImageRollout = item;
+  if (current.defaultVersion !== candidate) {
+    promoting = await persist(
+      ctx,
+      item,
+      enter(ctx, item, item.state, `promoting over version ${current.defaultVersion}`, {
+        previousDefault: current.defaultVersion,
+      }),
+    );
+  }
   await ports.fleet.setDefaultVersion(promoting.launchTemplateId ?? '', candidate);
   if (promoting.canaryInstanceId) await ports.fleet.terminateInstances([promoting.canaryInstanceId]);
   await ports.bus.put([
@@ -121,7 +130,7 @@ const promote: StepFn = async (stored, ctx, trigger) => {
     const waiting = enter(ctx, promoting, 'awaiting-maintenance', `default is now version ${candidate}`, {
       promotedAt: now.toISOString(),
     });
-    return ctx.dispatch(await persist(ctx, item, waiting), { kind: 'maintenance' });
+    return ctx.dispatch(await persist(ctx, promoting, waiting), { kind: 'maintenance' });
   }
 
   const recycled = fleetsOf(ctx, promoting).filter((f) => f.rollout === 'recycle');
@@ -143,7 +152,6 @@ const promote: StepFn = async (stored, ctx, trigger) => {
     ctx,
     promoting,
     `default is now version ${candidate}${recycled.length ? '; manager restart requested' : ''}`,
-    item,
   );
 };
 

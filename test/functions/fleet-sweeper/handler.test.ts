@@ -456,6 +456,7 @@ describe('fleet-sweeper handler', () => {
         {
           pk: 'FLEET#manager',
           sk: 'ROLLOUT#c7',
+          kind: 'rollout',
           fleet: 'jobs-aaa',
           fleets: ['jobs-aaa', 'jobs-docker'],
           candidateVersion: 7,
