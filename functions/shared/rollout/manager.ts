@@ -23,7 +23,8 @@ import { drainBoundSeconds, drainCommandSeconds, drainWindowMinutes, maintenance
 import type { StepFn } from './engine';
 import type { Rollout } from './model';
 import { startBake } from './promotion';
-import { COMMAND_MARGIN_SECONDS } from './table';
+import type { Fleet } from '../fleet';
+import { COMMAND_MARGIN_SECONDS, leaseMinutes, MAINTENANCE_WAIT_MINUTES, SLACK_MINUTES } from './table';
 
 /**
  * A manager's maintenance: inside a window long enough, under the fleet's lease, with health
@@ -72,9 +73,7 @@ const startDrain: StepFn = async (item, ctx, trigger) => {
         item,
         item.state,
         `waiting for the maintenance window at ${timing.until.toISOString()}`,
-        {
-          dueAt: timing.until.toISOString(),
-        },
+        { dueAt: timing.until.toISOString(), ...nextWindowDeadline(ctx, item, manager, timing.until) },
       );
       const result = await commit(ctx, item, next);
       await scheduleStep(ctx, next, 'maintenance', timing.until);
@@ -84,6 +83,41 @@ const startDrain: StepFn = async (item, ctx, trigger) => {
   return holdLease(ctx, item, rollingBack(item) ? 'rollback' : ACTION[item.kind], () => drain(ctx, item));
 };
 
+/**
+ * A rollback that missed its window (a lease held past the window's usable part) waits for the
+ * next one: its deadline moves with it, bounded by the maintenance wait from the rollback's start.
+ */
+const nextWindowDeadline = (
+  ctx: StepContext,
+  item: Rollout,
+  manager: Fleet,
+  windowStart: Date,
+): { deadline?: string } => {
+  if (item.state !== 'rollback-draining') return {};
+  const drain = Math.ceil(drainCommandSeconds(manager, item.kind) / 60) + SLACK_MINUTES;
+  const bound = Date.parse(item.stateSince) + (MAINTENANCE_WAIT_MINUTES + drain) * 60_000;
+  const wanted = windowStart.getTime() + (leaseMinutes(manager, item.kind) + drain) * 60_000;
+  return {
+    deadline: new Date(Math.min(bound, Math.max(wanted, Date.parse(item.deadline ?? '') || 0))).toISOString(),
+  };
+};
+
+/** A member of the group that is starting on another version than `target` (not yet running). */
+const bootingOffTarget = async (
+  ctx: StepContext,
+  manager: Fleet,
+  target: number | undefined,
+  exclude: string | undefined,
+): Promise<string | undefined> => {
+  const group = await ctx.ports.fleet.describeGroup(manager.autoScalingGroup);
+  return group?.instances.find(
+    (i) =>
+      i.instanceId !== exclude &&
+      (i.lifecycleState === 'InService' || i.lifecycleState.startsWith('Pending')) &&
+      i.launchTemplateVersion !== String(target),
+  )?.instanceId;
+};
+
 const drain = async (ctx: StepContext, item: Rollout): Promise<StepResult> => {
   const { settings } = ctx;
   const manager = requireManager(ctx, item);
@@ -91,6 +125,20 @@ const drain = async (ctx: StepContext, item: Rollout): Promise<StepResult> => {
   const live = await liveManager(ctx, manager);
   const target =
     item.kind === 'rollout' ? (rollingBack(item) ? item.previousDefault : item.candidateVersion) : undefined;
+  if (!live && rollingBack(item)) {
+    // The candidate's manager may still be booting: it is drained once it runs, never left running.
+    const booting = await bootingOffTarget(ctx, manager, target, item.managerInstanceId);
+    if (booting) {
+      const retryAt = after(ctx.now, manager.canary.checkIntervalMinutes);
+      const next = enter(ctx, item, item.state, `waiting for ${booting} to boot before draining it`, {
+        attempts: item.attempts + 1,
+        dueAt: retryAt.toISOString(),
+      });
+      const result = await commit(ctx, item, next);
+      await scheduleStep(ctx, next, 'maintenance', retryAt);
+      return result;
+    }
+  }
   if (!live || (target !== undefined && live.version === String(target))) {
     // Nothing to drain: no manager takes jobs, or the live one already runs the target version.
     if (item.kind !== 'rollout')

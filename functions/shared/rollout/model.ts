@@ -120,6 +120,8 @@ export interface ImageRollout extends ItemBase {
   readonly previousDefault?: number;
   readonly canaryInstanceId?: string;
   readonly promotedAt?: string;
+  /** The previous default is being restored (recorded before the call, so a retry knows it). */
+  readonly restoring?: boolean;
   /** A default version found in place of the promoted one, already alerted. */
   readonly revertNoticed?: number;
 }

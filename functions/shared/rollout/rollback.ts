@@ -5,7 +5,10 @@ import {
   emitFailure,
   enter,
   fail,
+  liveManager,
+  persist,
   requireManager,
+  resultOf,
   scheduleStep,
   settle,
 } from './common';
@@ -21,6 +24,7 @@ import { type ImageRollout, type Rollout, type RolloutState } from './model';
 /** States from which an alarm rolls back (within the bake period); a person may also roll back `done`. */
 const ALARM_ROLLBACK_FROM: ReadonlySet<RolloutState> = new Set([
   'baking',
+  'draining',
   'verifying',
   'replacing',
   'awaiting-maintenance',
@@ -44,6 +48,9 @@ export const rollbackTarget = (
   return latest && allowed.has(latest.state) ? latest : undefined;
 };
 
+/** Manager states in which the replacement is under way: the rollback drains at once, under the lease. */
+const MID_REPLACEMENT: ReadonlySet<RolloutState> = new Set(['draining', 'replacing', 'verifying']);
+
 const rollBack: StepFn = async (stored, ctx, trigger) => {
   const item = asImageRollout(stored);
   const reason = trigger.kind === 'rollback' ? trigger.reason : `rollback on ${trigger.kind}`;
@@ -56,39 +63,54 @@ const rollBack: StepFn = async (stored, ctx, trigger) => {
       item,
       `cannot roll back (${reason}): launch template ${item.launchTemplateId} no longer exists`,
     );
-  if (current.defaultVersion !== item.candidateVersion)
+  // Our own restore, begun before a crash, looks like the default moved: it is not a newer promotion.
+  const ours = item.restoring === true && current.defaultVersion === item.previousDefault;
+  if (current.defaultVersion !== item.candidateVersion && !ours)
     return settle(
       ctx,
       item,
       'superseded',
       `not rolled back (${reason}): the default is version ${current.defaultVersion}, no longer this candidate's ${item.candidateVersion}`,
     );
-  await ctx.ports.fleet.setDefaultVersion(item.launchTemplateId, item.previousDefault);
-  await emitFailure(ctx, { ...item, reason }, item.state, 'rolled-back', reason);
+  // Recorded before the default changes, under the revision read: of two deliveries one goes on.
+  const restoring = item.restoring
+    ? item
+    : await persist(
+        ctx,
+        item,
+        enter(ctx, item, item.state, `rolling back: ${reason}`, { restoring: true, reason }),
+      );
+  if (!ours) await ctx.ports.fleet.setDefaultVersion(item.launchTemplateId, item.previousDefault);
+  await emitFailure(ctx, { ...restoring, reason }, item.state, 'rolled-back', reason);
   const note = `default restored to version ${item.previousDefault}: ${reason}`;
-  // A jobs fleet, or a manager not replaced yet, runs no candidate: the default is the whole rollback.
-  if (item.role === 'jobs' || item.state === 'awaiting-maintenance')
-    return settle(ctx, { ...item, reason }, 'rolled-back', note);
+  if (item.role === 'jobs') return settle(ctx, { ...restoring, reason }, 'rolled-back', note);
 
-  // A manager mid-replacement holds the lease and goes on at once; a baked one waits for a window.
-  const immediate = item.state === 'replacing' || item.state === 'verifying';
   const manager = requireManager(ctx, item);
+  const immediate = MID_REPLACEMENT.has(item.state);
+  if (!immediate) {
+    // Waiting for a window, baked or done: the manager needs replacing only if it runs the candidate
+    // (an older rollout's replacement may have picked it up as the current default).
+    const live = await liveManager(ctx, manager);
+    if (live?.version !== String(item.candidateVersion))
+      return settle(ctx, { ...restoring, reason }, 'rolled-back', `${note}; the manager never ran it`);
+  }
   const timing = immediate
     ? { kind: 'now' as const }
     : maintenanceTiming(manager, ctx.now, drainWindowMinutes(manager));
-  const marked = enter(ctx, item, 'rollback-draining', note, {
+  // A drain under way (the old manager) goes on: its replacement comes up on the restored default.
+  const marked = enter(ctx, restoring, 'rollback-draining', note, {
     reason,
-    commands: [],
     immediate,
+    ...(item.state === 'draining' ? {} : { commands: [] }),
     ...(timing.kind === 'wait' ? { dueAt: timing.until.toISOString() } : { dueAt: undefined }),
   });
   if (timing.kind === 'wait') {
-    const result = await commit(ctx, item, marked);
+    const result = await commit(ctx, restoring, marked);
     await scheduleStep(ctx, marked, 'maintenance', timing.until);
     return result;
   }
-  const saved = await ctx.ports.ledger.save(marked, item.revision);
-  return ctx.dispatch(saved, { kind: 'maintenance' });
+  const saved = await persist(ctx, restoring, marked);
+  return item.state === 'draining' ? resultOf(item, saved) : ctx.dispatch(saved, { kind: 'maintenance' });
 };
 
 export const ROLLBACK_STEPS = { 'roll-back': rollBack } as const;

@@ -111,7 +111,7 @@ export const TABLE: Readonly<Partial<Record<RolloutState, StateRule>>> = {
   draining: {
     deadline: (facts) => minutesAfter(facts.now, drainMinutes(facts) + SLACK_MINUTES),
     timeout: readDrain,
-    on: { command: readDrain, reconcile: readDrain },
+    on: { command: readDrain, reconcile: readDrain, rollback: 'roll-back' },
   },
   replacing: {
     deadline: ({ now, manager }) => minutesAfter(now, manager?.healthTimeoutMinutes ?? 0),
