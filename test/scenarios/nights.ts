@@ -66,6 +66,11 @@ export interface Night {
     readonly fleet: string;
     readonly state: 'ALARM' | 'OK';
   }[];
+  /**
+   * EC2 status checks failing on a manager that is draining at these times: its group would
+   * replace it (killing its jobs) unless health replacement is suspended around the drain.
+   */
+  readonly drainFailures: readonly number[];
   /** Verdicts of the nth command of each document (cycled). */
   readonly commands: Readonly<Record<CommandKey, readonly CommandVerdict[]>>;
   /** Jobs the running manager takes at these times (minutes long; at most maxJobMinutes). */
@@ -127,6 +132,7 @@ export const nightArbitrary: fc.Arbitrary<Night> = fc.record({
     }),
     { maxLength: 3 },
   ),
+  drainFailures: fc.array(minuteIn(0, INPUT_SPAN_MINUTES), { maxLength: 2 }),
   commands: fc.record({
     'smoke-jobs': verdicts,
     'smoke-path': verdicts,
@@ -371,6 +377,11 @@ export const playNight = async (configPath: string, night: Night): Promise<Night
       world.at(at(flip.atMinute), `alarm ${flip.fleet} ${flip.state}`, () =>
         world.setAlarm(alarmOf(flip.fleet), flip.state),
       );
+    for (const minute of night.drainFailures)
+      world.at(at(minute), 'a draining manager fails its status checks', () => {
+        const draining = liveManagers(world).find((m) => m.runner === 'draining');
+        if (draining) world.markUnhealthy(draining.id);
+      });
     for (const job of night.jobs)
       world.at(at(job.atMinute), `a job of ${job.minutes} min arrives`, () => {
         // Only a manager whose runner takes jobs gets one (a draining runner takes none).

@@ -163,17 +163,21 @@ export const settle = async <T extends Rollout>(
   } = {},
 ): Promise<StepResult> => {
   const manager = managerFleetOf(ctx, item);
+  const holds = manager !== undefined && (item.role === 'manager' || item.kind !== 'rollout');
+  // The ending is claimed under the revision read before anything is let go: a step that decided
+  // from a stale read (a late timeout) stops here instead of releasing a lease its item still needs.
+  const claimed = holds ? await ctx.ports.ledger.save({ ...item, settling: state }, item.revision) : item;
   if (manager && item.suspendedReplaceUnhealthy)
     await ctx.ports.fleet.resumeProcesses(manager.autoScalingGroup, DRAIN_SUSPENDED_PROCESSES);
-  if (manager && (item.role === 'manager' || item.kind !== 'rollout'))
-    await ctx.ports.ledger.releaseLease(manager.name, item.candidateId);
+  if (manager && holds) await ctx.ports.ledger.releaseLease(manager.name, item.candidateId);
   const next = {
     ...transition(item, state, note, ctx.now, options.patch ?? {}),
     deadline: undefined,
     dueAt: undefined,
     suspendedReplaceUnhealthy: undefined,
+    settling: undefined,
   };
-  await ctx.ports.ledger.save(next, item.revision);
+  await ctx.ports.ledger.save(next, claimed.revision);
   if (options.alert)
     await emitFailure(ctx, next, options.alert.stage, options.alert.outcome, next.reason ?? note);
   return resultOf(item, next);

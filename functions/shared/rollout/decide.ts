@@ -176,6 +176,8 @@ export const promotionTiming = (fleets: readonly Fleet[], now: Date): Timing => 
 
 /** Time a manager's replacement needs to start after its drain: terminate, launch, boot. */
 export const REPLACEMENT_START_MINUTES = 10;
+/** How late a step scheduled for a window's start may run and still count as starting with it. */
+const LATE_START_MINUTES = 2;
 /** How many windows ahead a drain looks for one long enough before calling the config wrong. */
 const WINDOWS_AHEAD = 14;
 
@@ -190,7 +192,8 @@ export const maintenanceTiming = (manager: Fleet, now: Date, neededMinutes = 0):
   for (let i = 0; i < WINDOWS_AHEAD; i++) {
     const start = nextWindowStart(windows, at);
     if (!start) return { kind: 'never' };
-    const from = Math.max(start.getTime(), now.getTime());
+    // A run scheduled for the window's start arrives a little late: that is still its start.
+    const from = Math.max(start.getTime(), now.getTime()) - LATE_START_MINUTES * 60_000;
     const end = windowEnd(windows, start);
     // A window that never ends within the search is long enough for anything.
     if (!end || end.getTime() - from >= neededMinutes * 60_000)

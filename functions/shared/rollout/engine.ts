@@ -53,10 +53,16 @@ const NEWS: ReadonlySet<Trigger['kind']> = new Set(['command', 'rollback']);
  * then the step its cell names.
  */
 export const createEngine = (steps: Steps) => {
-  const dispatch = async (item: Rollout, trigger: Trigger, ctx: StepContext): Promise<StepResult> => {
+  const dispatch = async (
+    item: Rollout,
+    trigger: Trigger,
+    ctx: StepContext,
+    handedOn = false,
+  ): Promise<StepResult> => {
     const rule = TABLE[item.state];
     const final = FINAL_STATES.has(item.state);
-    const timedOut = !final && !NEWS.has(trigger.kind) && due(item.deadline, ctx.now);
+    // A hand-on carries the verdict its step just read: turning it into a timeout would loop.
+    const timedOut = !final && !handedOn && !NEWS.has(trigger.kind) && due(item.deadline, ctx.now);
     const cell = timedOut ? rule?.timeout : trigger.kind === 'timeout' ? undefined : rule?.on[trigger.kind];
     if (!cell)
       return unchanged(
@@ -72,7 +78,7 @@ export const createEngine = (steps: Steps) => {
       dispatch: (next, then) => {
         if (!HANDS_ON[name]?.includes(then.kind))
           throw new Error(`step ${name} may not hand on to ${then.kind}: declare it in HANDS_ON`);
-        return dispatch(next, then, ctx);
+        return dispatch(next, then, ctx, true);
       },
     };
     const result = await step(item, handingOn, timedOut ? { kind: 'timeout' } : trigger);

@@ -308,13 +308,19 @@ const readHealth: StepFn = async (stored, ctx, trigger) => {
       : ctx.dispatch(withExcerpt, { kind: 'rollback', reason: unhealthy });
   }
   const manager = requireManager(ctx, item);
-  if (rollingBack(item))
+  if (rollingBack(item)) {
+    // Usually the restored default; a newer promotion's version when one came meanwhile.
+    const group = await ctx.ports.fleet.describeGroup(manager.autoScalingGroup);
+    const version = group?.instances.find(
+      (i) => i.instanceId === item.replacementInstanceId,
+    )?.launchTemplateVersion;
     return settle(
       ctx,
       item,
       'rolled-back',
-      `manager ${item.replacementInstanceId} healthy, off candidate version ${item.candidateVersion}`,
+      `manager ${item.replacementInstanceId} healthy on version ${version ?? '?'}`,
     );
+  }
   await ctx.ports.ledger.releaseLease(manager.name, item.candidateId);
   return startBake(ctx, { ...item, commands: [] }, `new manager ${item.replacementInstanceId} healthy`, item);
 };

@@ -17,6 +17,7 @@ import {
 } from './common';
 import type { StepContext, StepResult } from './context';
 import { promotionTiming } from './decide';
+import { ALARM_HOLD_MINUTES } from './table';
 import type { StepFn } from './engine';
 import { FINAL_STATES, type ImageRollout, type Rollout } from './model';
 
@@ -35,13 +36,28 @@ export const firingAlarms = async (ctx: StepContext, item: Rollout): Promise<str
   return alarms.filter((a) => states[a]?.state === 'ALARM');
 };
 
-/** Stays in (or enters) `promotion-deferred` until `until`, with the canary gone. */
-const hold = async (ctx: StepContext, item: ImageRollout, note: string, until: Date): Promise<StepResult> => {
+/**
+ * Stays in (or enters) `promotion-deferred` until `until`, with the canary gone. A freeze moves
+ * the deadline to its end plus the alarm hold: the config bounds a freeze (a month at most), and
+ * an alarm hold that ran into one must not use up its day inside it.
+ */
+const hold = async (
+  ctx: StepContext,
+  item: ImageRollout,
+  note: string,
+  until: Date,
+  freeze = false,
+): Promise<StepResult> => {
   if (item.canaryInstanceId) await ctx.ports.fleet.terminateInstances([item.canaryInstanceId]);
-  const next = enter(ctx, item, 'promotion-deferred', note, {
+  const afterFreeze = new Date(until.getTime() + ALARM_HOLD_MINUTES * 60_000);
+  const entered = enter(ctx, item, 'promotion-deferred', note, {
     dueAt: until.toISOString(),
     attempts: item.attempts + 1,
   });
+  const next =
+    freeze && Date.parse(entered.deadline ?? '') < afterFreeze.getTime()
+      ? { ...entered, deadline: afterFreeze.toISOString() }
+      : entered;
   const result = await commit(ctx, item, next);
   await scheduleStep(ctx, next, 'promote', until);
   return result;
@@ -60,16 +76,14 @@ const promote: StepFn = async (stored, ctx, trigger) => {
   const timing = promotionTiming(fleetsOf(ctx, item), now);
   if (timing.kind === 'never')
     return fail(ctx, item, 'a freeze window never ends within a month: check the config');
-  if (timing.kind === 'wait') {
-    if (trigger.kind === 'timeout')
-      return reject(ctx, item, 'still inside a freeze window at the end of its hold');
+  if (timing.kind === 'wait')
     return hold(
       ctx,
       item,
       `passed inside a freeze window; promotion at ${timing.until.toISOString()}`,
       timing.until,
+      true,
     );
-  }
   // Promoting while a rollback alarm fires would roll back at once: hold until it clears.
   const firing = await firingAlarms(ctx, item);
   if (firing.length > 0) {
@@ -98,13 +112,7 @@ const promote: StepFn = async (stored, ctx, trigger) => {
   // default already at the candidate and must not fall back on the default seen at staging.
   let promoting: ImageRollout = item;
   if (current.defaultVersion !== candidate) {
-    promoting = await persist(
-      ctx,
-      item,
-      enter(ctx, item, item.state, `promoting over version ${current.defaultVersion}`, {
-        previousDefault: current.defaultVersion,
-      }),
-    );
+    promoting = await persist(ctx, item, { ...item, previousDefault: current.defaultVersion });
   }
   await ports.fleet.setDefaultVersion(promoting.launchTemplateId ?? '', candidate);
   if (promoting.canaryInstanceId) await ports.fleet.terminateInstances([promoting.canaryInstanceId]);

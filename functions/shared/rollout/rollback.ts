@@ -73,13 +73,7 @@ const rollBack: StepFn = async (stored, ctx, trigger) => {
       `not rolled back (${reason}): the default is version ${current.defaultVersion}, no longer this candidate's ${item.candidateVersion}`,
     );
   // Recorded before the default changes, under the revision read: of two deliveries one goes on.
-  const restoring = item.restoring
-    ? item
-    : await persist(
-        ctx,
-        item,
-        enter(ctx, item, item.state, `rolling back: ${reason}`, { restoring: true, reason }),
-      );
+  const restoring = item.restoring ? item : await persist(ctx, item, { ...item, restoring: true, reason });
   if (!ours) await ctx.ports.fleet.setDefaultVersion(item.launchTemplateId, item.previousDefault);
   await emitFailure(ctx, { ...restoring, reason }, item.state, 'rolled-back', reason);
   const note = `default restored to version ${item.previousDefault}: ${reason}`;

@@ -1,6 +1,6 @@
 import type { Fleet } from '../fleet';
 import type { TriggerKind } from './context';
-import { drainCommandSeconds } from './decide';
+import { drainCommandSeconds, drainWindowMinutes, maintenanceTiming } from './decide';
 import type { Rollout, RolloutState } from './model';
 
 /**
@@ -104,7 +104,12 @@ export const TABLE: Readonly<Partial<Record<RolloutState, StateRule>>> = {
     on: { command: 'read-apply', reconcile: 'read-apply' },
   },
   'awaiting-maintenance': {
-    deadline: ({ now }) => minutesAfter(now, MAINTENANCE_WAIT_MINUTES),
+    deadline: ({ now, manager }) => {
+      // Longer when the next window long enough for a drain is far off (a monthly window).
+      const timing = manager ? maintenanceTiming(manager, now, drainWindowMinutes(manager)) : undefined;
+      const late = timing?.kind === 'wait' ? minutesAfter(timing.until, 24 * 60).getTime() : 0;
+      return new Date(Math.max(minutesAfter(now, MAINTENANCE_WAIT_MINUTES).getTime(), late));
+    },
     timeout: 'start-drain',
     on: { maintenance: 'start-drain', reconcile: 'start-drain', rollback: 'roll-back' },
   },

@@ -122,10 +122,12 @@ describe('ending an item', () => {
       const result = await settle(contextWith(ports), item, state, 'why');
 
       expect(result.to).toBe(state);
+      // The ending is claimed (a conditional save) before anything held is let go.
       expect(calls).toEqual([
+        'save draining @0',
         `resumeProcesses ["${settings.fleets.find((f) => f.name === 'manager')?.autoScalingGroup}",["ReplaceUnhealthy"]]`,
         `releaseLease ["manager","c-1"]`,
-        `save ${state} @0`,
+        `save ${state} @1`,
       ]);
     },
   );
