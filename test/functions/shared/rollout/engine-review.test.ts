@@ -14,7 +14,7 @@ import { RolloutSettings } from '../../../../functions/shared/rollout/settings';
 import { TABLE } from '../../../../functions/shared/rollout/table';
 import { Fleet } from '../../../../functions/shared/fleet';
 import { rollout } from '../../../fixtures/rollout';
-import { MANAGER_FLEET, ROLLOUT_SETTINGS } from '../../../fixtures/rollout-settings';
+import { MANAGER_FLEET, ROLLOUT_SETTINGS, PLACEHOLDER_DOCUMENTS } from '../../../fixtures/rollout-settings';
 
 /**
  * Review of the rollout engine (issue 9): its edge cases through `createEngine(ALL_STEPS)` over an
@@ -25,15 +25,7 @@ import { MANAGER_FLEET, ROLLOUT_SETTINGS } from '../../../fixtures/rollout-setti
 const settings = RolloutSettings.parse({
   ...ROLLOUT_SETTINGS,
   connectorUsers: { jobs: 'ubuntu' },
-  documents: {
-    smokeJobs: 'smoke-jobs',
-    smokePath: 'smoke-path',
-    smokeManager: 'smoke-manager',
-    drainManager: 'drain',
-    managerHealth: 'health',
-    restartManager: 'restart',
-    applyConfig: 'apply',
-  },
+  documents: PLACEHOLDER_DOCUMENTS,
 });
 const MANAGER_GROUP = MANAGER_FLEET.autoScalingGroup;
 // Tuesday 02:00 UTC: inside the manager's window (01:00-04:59 UTC).

@@ -19,22 +19,14 @@ import {
 import { wirePorts } from '../../../../functions/shared/rollout/wire-ports';
 import * as stageCandidate from '../../../../functions/stage-candidate/handler';
 import { rollout } from '../../../fixtures/rollout';
-import { ROLLOUT_SETTINGS } from '../../../fixtures/rollout-settings';
+import { ROLLOUT_SETTINGS, PLACEHOLDER_DOCUMENTS } from '../../../fixtures/rollout-settings';
 
 /** The engine's rules: what each function registers, and what it refuses. */
 
 const settings = RolloutSettings.parse({
   ...ROLLOUT_SETTINGS,
   connectorUsers: {},
-  documents: {
-    smokeJobs: 'smoke-jobs',
-    smokePath: 'smoke-path',
-    smokeManager: 'smoke-manager',
-    drainManager: 'drain',
-    managerHealth: 'health',
-    restartManager: 'restart',
-    applyConfig: 'apply',
-  },
+  documents: PLACEHOLDER_DOCUMENTS,
 });
 const NOW = new Date('2026-03-03T02:00:00.000Z');
 
