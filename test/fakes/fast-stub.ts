@@ -21,15 +21,12 @@ export class FastStub {
   constructor(private readonly client: Client) {
     this.original = client.prototype.send;
     const fakes = this.fakes;
-    const stub = this;
+    const fallback = (): Fake => this.fallback;
     client.prototype.send = function send(command: { constructor: unknown; input: never }): Promise<unknown> {
-      const fake = fakes.get(command.constructor) ?? stub.fallback;
-      try {
-        // Called at once, like the SDK's own send, so the caller's async context is the call's.
-        return Promise.resolve(fake(command.input));
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
+      const fake = fakes.get(command.constructor) ?? fallback();
+      // Called at once, like the SDK's own send, so the caller's async context is the call's; a
+      // fake that throws becomes a rejected call, as an AWS error does.
+      return new Promise((resolve) => resolve(fake(command.input)));
     };
   }
 
