@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-ssm';
 
 import { clientConfig } from '../shared/aws/client-config';
+import { chunk } from '../shared/chunk';
 
 /**
  * Reads the sweeper needs that the shared adapters (functions/shared/aws) do not offer yet:
@@ -43,12 +44,6 @@ const ASG_INSTANCES_BATCH = 50;
 const ACTIVITIES_PAGE = 100;
 /** ListCommands: MaxResults 1-50. */
 const COMMANDS_PAGE = 50;
-
-const chunk = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
 
 /**
  * The running instances of the account whose instance or system status check is `impaired`, with

@@ -42,13 +42,12 @@ import { answerOf, type JobAnswer } from './job-check';
 import { activePolicy, autoscalerOf, type GroupAutoscaler } from './policy';
 import { SweepInput } from './schema';
 import { FleetSweeperSettings, type SweeperFleet } from './settings';
+import { CANARY_TAG, FLEET_TAG } from '../shared/names';
 
 const settings = lazyConfigSlice(FleetSweeperSettings);
 export const resetSettings = settings.reset;
 
 /** The tag our canaries carry (functions/shared/rollout/staging.ts), and the fleet they test. */
-export const CANARY_TAG = 'runner-autopilot:canary';
-export const FLEET_TAG = 'runner-autopilot:fleet';
 /** SendCommand's delivery timeout for a job check: an instance that cannot take it by then is unknown. */
 const JOB_CHECK_DELIVERY_SECONDS = 60;
 /** Commands of the job-check document read per sweep (newest first): a few per fleet and sweep. */

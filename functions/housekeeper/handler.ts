@@ -26,6 +26,7 @@ import {
 } from './decide';
 import { HousekeepingInput } from './schema';
 import { HousekeeperSettings } from './settings';
+import { DEPLOYMENT_TAG } from '../shared/names';
 
 const settings = lazyConfigSlice(HousekeeperSettings);
 export const resetSettings = settings.reset;
@@ -33,7 +34,6 @@ export const resetSettings = settings.reset;
 /** EC2 tags every instance launched from a template with its id (and `...:version`, see the adapter). */
 export const LAUNCH_TEMPLATE_ID_TAG = 'aws:ec2launchtemplate:id';
 /** The tag the Image Builder distribution puts on our AMIs (infra/image-builder). */
-export const DEPLOYMENT_TAG = 'runner-autopilot:deployment';
 /** States in which an instance may run or start again from its version. */
 const LIVE_INSTANCE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 /** DeleteLaunchTemplateVersions' per-version code for a version that is gone already: done. */

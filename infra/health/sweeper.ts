@@ -26,6 +26,7 @@ import {
   rolloutDocumentName,
 } from '../rollout/documents';
 import type { LedgerTable } from '../rollout/ledger-table';
+import { CANARY_TAG, FLEET_TAG } from '../../functions/shared/names';
 
 /** The service dimension Powertools adds to every metric of the function. */
 export const SWEEPER_SERVICE = 'fleet-sweeper';
@@ -196,7 +197,7 @@ export class Sweeper extends Construct {
       new PolicyStatement({
         actions: ['ssm:SendCommand'],
         resources: [instances],
-        conditions: { StringEquals: { 'ssm:resourceTag/runner-autopilot:canary': 'true' } },
+        conditions: { StringEquals: { [`ssm:resourceTag/${CANARY_TAG}`]: 'true' } },
       }),
     ].forEach((s) => fn.addToRolePolicy(s));
     const parameterArns = Object.values(settings.configPrefixes).flatMap((prefix) =>
@@ -224,8 +225,8 @@ export class Sweeper extends Construct {
           resources: [instances],
           conditions: {
             StringEquals: {
-              'aws:ResourceTag/runner-autopilot:canary': 'true',
-              'aws:ResourceTag/runner-autopilot:fleet': terminating.map((f) => f.name),
+              [`aws:ResourceTag/${CANARY_TAG}`]: 'true',
+              [`aws:ResourceTag/${FLEET_TAG}`]: terminating.map((f) => f.name),
             },
           },
         }),

@@ -7,6 +7,7 @@ import type { Pipeline } from '../../functions/shared/config';
 import { planComponents } from './components';
 import { validatePipeline } from './validation';
 import { contentVersion } from './versioning';
+import { DEPLOYMENT_TAG } from '../../functions/shared/names';
 
 export interface RunnerImagePipelineProps {
   /** `config.deployment`: prefixes every resource name. */
@@ -58,7 +59,7 @@ export class RunnerImagePipeline extends Construct {
     const name = `${deployment}-${pipeline.name}`.toLowerCase();
     const description = pipeline.description || `runner-autopilot ${pipeline.kind} image for ${deployment}`;
     const tags = {
-      'runner-autopilot:deployment': deployment,
+      [DEPLOYMENT_TAG]: deployment,
       'runner-autopilot:pipeline': pipeline.name,
       'runner-autopilot:kind': pipeline.kind,
     };

@@ -2,6 +2,7 @@ import { type Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 
 import type { SuiteConfig } from '../../functions/shared/config';
+import { CANARY_TAG, DEPLOYMENT_TAG } from '../../functions/shared/names';
 
 /** A configured instance role (an ARN, or a name at path `/`) as an ARN. */
 export const instanceRoleArn = (stack: Stack, role: string): string =>
@@ -39,14 +40,14 @@ export const canaryLaunchStatements = (stack: Stack, config: SuiteConfig): Polic
     ...(canaries.some((c) => c.securityGroupIds.length === 0) ? [arn('security-group', '*')] : []),
   ];
   const roles = [...new Set(config.fleets.map((f) => instanceRoleArn(stack, f.instanceRole)))];
-  const canaryTag = { 'aws:RequestTag/runner-autopilot:canary': 'true' };
+  const canaryTag = { [`aws:RequestTag/${CANARY_TAG}`]: 'true' };
   return [
     new PolicyStatement({
       actions: ['ec2:RunInstances'],
       resources: [arn('launch-template', '*')],
       conditions: {
         ...fromOurTemplates,
-        StringEquals: { 'aws:ResourceTag/runner-autopilot:deployment': config.deployment },
+        StringEquals: { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: config.deployment },
       },
     }),
     new PolicyStatement({

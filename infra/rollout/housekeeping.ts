@@ -15,9 +15,9 @@ import type { SuiteConfig } from '../../functions/shared/config';
 import type { AutopilotFunction } from '../autopilot-function';
 import { acknowledgeWildcardResources } from '../nag';
 import type { LedgerTable } from './ledger-table';
+import { DEPLOYMENT_TAG } from '../../functions/shared/names';
 
 /** The tag our launch templates (set by the team) and AMIs (set by our distribution) carry. */
-export const DEPLOYMENT_TAG = 'runner-autopilot:deployment';
 
 export interface HousekeepingProps {
   readonly config: SuiteConfig;

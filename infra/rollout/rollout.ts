@@ -30,6 +30,7 @@ import { systemFailureAlarm, withDefaultRollbackAlarms } from '../health/runner-
 import { LedgerTable } from './ledger-table';
 import { RunnerConfigParameters } from './runner-config-parameters';
 import { toSchedulerCron } from '../schedule';
+import { CANARY_TAG, DEPLOYMENT_TAG } from '../../functions/shared/names';
 
 export interface RolloutProps {
   readonly config: SuiteConfig;
@@ -349,7 +350,7 @@ export class Rollout extends Construct {
       }),
     );
     const taggedTemplate = {
-      StringEquals: { 'aws:ResourceTag/runner-autopilot:deployment': config.deployment },
+      StringEquals: { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: config.deployment },
     };
     const schedules = arn('scheduler', 'schedule', `${scheduleGroup}/*`);
     const scoped: PolicyStatement[] = [
@@ -378,7 +379,7 @@ export class Rollout extends Construct {
       new PolicyStatement({
         actions: ['ec2:TerminateInstances'],
         resources: [arn('ec2', 'instance', '*')],
-        conditions: { StringEquals: { 'aws:ResourceTag/runner-autopilot:canary': 'true' } },
+        conditions: { StringEquals: { [`aws:ResourceTag/${CANARY_TAG}`]: 'true' } },
       }),
       // Managers are replaced through their group, with health replacement suspended meanwhile.
       new PolicyStatement({
@@ -397,7 +398,7 @@ export class Rollout extends Construct {
       new PolicyStatement({
         actions: ['ssm:SendCommand'],
         resources: [arn('ec2', 'instance', '*')],
-        conditions: { StringEquals: { 'ssm:resourceTag/runner-autopilot:canary': 'true' } },
+        conditions: { StringEquals: { [`ssm:resourceTag/${CANARY_TAG}`]: 'true' } },
       }),
       new PolicyStatement({
         actions: ['ssm:SendCommand'],

@@ -2,6 +2,7 @@ import { CloudWatchClient, type MetricDataQuery, paginateGetMetricData } from '@
 
 import { TransientError } from '../errors';
 import { clientConfig } from './client-config';
+import { chunk } from '../chunk';
 
 /**
  * Reading metrics (GetMetricData). Kept apart from `cloudwatch.ts` (alarm states) so a function
@@ -34,12 +35,6 @@ export interface MetricSeries {
   readonly timestamps: Date[];
   readonly values: number[];
 }
-
-const chunk = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
 
 const toQuery = (q: MetricStatQuery, id: string): MetricDataQuery => ({
   Id: id,

@@ -20,6 +20,7 @@ import {
 
 import { PermanentError, TransientError } from '../errors';
 import { clientConfig } from './client-config';
+import { chunk } from '../chunk';
 
 let client: EC2Client | undefined;
 const ec2 = (): EC2Client => (client ??= new EC2Client(clientConfig));
@@ -97,12 +98,6 @@ export class LaunchTemplateWarningError extends PermanentError {
 
 const isNamed = (error: unknown, ...names: string[]): boolean =>
   error instanceof Error && names.includes(error.name);
-
-const chunk = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 

@@ -9,6 +9,7 @@ import {
 
 import { PermanentError, TransientError } from '../errors';
 import { clientConfig } from './client-config';
+import { chunk } from '../chunk';
 
 let client: SSMClient | undefined;
 const ssm = (): SSMClient => (client ??= new SSMClient(clientConfig));
@@ -45,12 +46,6 @@ export class CommandRefusedError extends PermanentError {
     super(`SSM refused the parameters of ${documentName}: ${cause.message}`, { cause });
   }
 }
-
-const chunk = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
 
 const onlineAmong = async (instanceIds: string[]): Promise<string[]> => {
   const online: string[] = [];

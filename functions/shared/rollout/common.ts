@@ -6,6 +6,7 @@ import type { StepContext, StepResult } from './context';
 import { excerptOf, transition, verdictOf } from './decide';
 import { FINAL_STATES, type FinalState, type ImageRollout, type Rollout, type RolloutState } from './model';
 import { DELIVERY_TIMEOUT_SECONDS, leaseMinutes, TABLE } from './table';
+import { CANARY_TAG } from '../names';
 
 /**
  * What every workflow's steps share: reading fleets, entering a state (with the table's
@@ -290,7 +291,7 @@ export const liveManager = async (
     );
   if (inService.length === 0) return undefined;
   const instances = await ctx.ports.fleet.describeInstances(inService.map((i) => i.instanceId));
-  const live = instances.find((i) => i.state === 'running' && i.tags['runner-autopilot:canary'] !== 'true');
+  const live = instances.find((i) => i.state === 'running' && i.tags[CANARY_TAG] !== 'true');
   if (!live) return undefined;
   return {
     instanceId: live.instanceId,

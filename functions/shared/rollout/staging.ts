@@ -23,6 +23,7 @@ import type { StepContext, StepResult } from './context';
 import { candidateIdFor, fleetsOnTemplate, groupProblems, transition } from './decide';
 import type { StepFn } from './engine';
 import type { AwaitedCommand, ImageRollout } from './model';
+import { CANARY_TAG, CANDIDATE_TAG, FLEET_TAG } from '../names';
 
 /** Image Ready -> candidate version -> canary -> smoke test -> verdict. */
 
@@ -136,9 +137,9 @@ const launchCanary: StepFn = async (stored, ctx) => {
     securityGroupIds: lead.canary.securityGroupIds,
     tags: {
       Name: `runner-autopilot canary ${item.fleet}`,
-      'runner-autopilot:canary': 'true',
-      'runner-autopilot:fleet': item.fleet,
-      'runner-autopilot:candidate': item.candidateId,
+      [CANARY_TAG]: 'true',
+      [FLEET_TAG]: item.fleet,
+      [CANDIDATE_TAG]: item.candidateId,
     },
     clientToken: `${item.candidateId}-canary`,
   });
