@@ -57,22 +57,13 @@ export const enter = <T extends Rollout>(
   patch: Partial<Omit<T, 'kind' | 'state' | 'history' | 'revision'>> = {},
 ): T => {
   const next = transition(item, state, note, ctx.now, patch);
-  if (state === item.state) return next;
-  const rule = FINAL_STATES.has(state) ? undefined : TABLE[state];
-  if (!rule?.deadline) return { ...next, deadline: undefined };
-  const deadline = rule.deadline({
-    now: ctx.now,
-    item: next,
-    lead: fleetByName(ctx, item.fleet),
-    manager: managerFleetOf(ctx, item),
-  });
-  return { ...next, deadline: deadline.toISOString() };
+  return state === item.state ? next : withDeadline(ctx, next);
 };
 
-/** A new item with the deadline the table gives the state it is created in. */
+/** The item with the deadline the table gives its state (none for a final state). */
 export const withDeadline = <T extends Rollout>(ctx: StepContext, item: T): T => {
-  const rule = TABLE[item.state];
-  if (!rule?.deadline || FINAL_STATES.has(item.state)) return item;
+  const rule = FINAL_STATES.has(item.state) ? undefined : TABLE[item.state];
+  if (!rule?.deadline) return { ...item, deadline: undefined };
   const facts = {
     now: ctx.now,
     item,
@@ -167,7 +158,7 @@ export const settle = async <T extends Rollout>(
   const holds = manager !== undefined && (item.role === 'manager' || item.kind !== 'rollout');
   // The ending is claimed under the revision read before anything is let go: a step that decided
   // from a stale read (a late timeout) stops here instead of releasing a lease its item still needs.
-  const claimed = holds ? await ctx.ports.ledger.save({ ...item, settling: state }, item.revision) : item;
+  const claimed = holds ? await ctx.ports.ledger.save(item, item.revision) : item;
   if (manager && item.suspendedReplaceUnhealthy)
     await ctx.ports.fleet.resumeProcesses(manager.autoScalingGroup, DRAIN_SUSPENDED_PROCESSES);
   if (manager && holds) await ctx.ports.ledger.releaseLease(manager.name, item.candidateId);
@@ -176,7 +167,6 @@ export const settle = async <T extends Rollout>(
     deadline: undefined,
     dueAt: undefined,
     suspendedReplaceUnhealthy: undefined,
-    settling: undefined,
   };
   await ctx.ports.ledger.save(next, claimed.revision);
   if (options.alert)

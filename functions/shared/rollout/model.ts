@@ -95,8 +95,6 @@ interface ItemBase {
   readonly suspendedReplaceUnhealthy?: boolean;
   /** A rollback of a manager being replaced: drains at once, inside a window or not. */
   readonly immediate?: boolean;
-  /** The final state this item is being ended in: claimed before what it holds is let go. */
-  readonly settling?: RolloutState;
   /** Scheduled re-checks made so far in the current state. */
   readonly attempts: number;
   /** ISO time after which the current state times out (every non-final state has one). */
