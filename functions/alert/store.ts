@@ -1,8 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 
-import { clientConfig } from '../shared/aws/client-config';
+import { documentClient } from '../shared/aws/dynamodb';
 import { TransientError } from '../shared/errors';
 import type { Memory } from './decide';
 
@@ -23,15 +22,6 @@ export const MEMORY_TTL_DAYS = 30;
 
 const PREFIX = 'ALERT#';
 const DAY_S = 86_400;
-
-let client: DynamoDBDocumentClient | undefined;
-const documentClient = (): DynamoDBDocumentClient =>
-  (client ??= DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
-    marshallOptions: { removeUndefinedValues: true },
-  }));
-export const resetAlertStoreClient = (): void => {
-  client = undefined;
-};
 
 const isConditionFailure = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';

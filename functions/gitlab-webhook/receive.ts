@@ -1,7 +1,6 @@
-import type { z } from 'zod';
-
 import { PermanentError } from '../shared/errors';
 import { busEntry, DetailType } from '../shared/events';
+import { formatIssues } from '../shared/issues';
 import type { RunTools } from '../shared/make-handler';
 import { lazyConfigSlice } from '../shared/settings';
 import { decideWebhook } from './decide';
@@ -59,12 +58,6 @@ const lowerCaseKeys = (headers: Record<string, string>): Partial<Record<string, 
 /** For messages: a header value an authenticated sender chose, cut short. */
 const shown = (value: string | undefined): string =>
   value === undefined ? '(none)' : JSON.stringify(value.slice(0, 64));
-
-const describeIssues = (issues: readonly z.core.$ZodIssue[]): string =>
-  issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
 
 /** Decoded size, computed without decoding: a Function URL base64-encodes non-text bodies. */
 const checkSize = (event: FunctionUrlEvent, maxBytes: number): void => {
@@ -124,7 +117,7 @@ export const receiveWebhook = async (
 
   const parsed = PushPayload.safeParse(parseJson(event));
   if (!parsed.success)
-    throw new PermanentError(`body is not a push payload: ${describeIssues(parsed.error.issues)}`);
+    throw new PermanentError(`body is not a push payload: ${formatIssues(parsed.error.issues, 'inline', 5)}`);
 
   const decision = decideWebhook(parsed.data, cfg.rules);
   if (decision.kind === 'ignore') return { statusCode: 202, outcome: 'ignored', reason: decision.reason };

@@ -1,14 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
   PutCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 
-import { clientConfig } from './aws/client-config';
+import { documentClient } from './aws/dynamodb';
 import { TransientError } from './errors';
 import { FINAL_STATES, type Lease, type Rollout } from './rollout/model';
 
@@ -42,15 +40,6 @@ const LEASE_SK = 'LEASE';
 /** Expired leases stay this long before DynamoDB's TTL removes them (their holder is kept for a look). */
 const LEASE_TTL_GRACE_SECONDS = 24 * 60 * 60;
 const KEY_ATTRIBUTES: ReadonlySet<string> = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl']);
-
-let client: DynamoDBDocumentClient | undefined;
-const documentClient = (): DynamoDBDocumentClient =>
-  (client ??= DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
-    marshallOptions: { removeUndefinedValues: true },
-  }));
-export const resetLedgerClient = (): void => {
-  client = undefined;
-};
 
 /**
  * Another writer saved the rollout since it was read (or a redelivery already did this step).

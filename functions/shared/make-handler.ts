@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 
 import { PermanentError } from './errors';
+import { formatIssues, type SchemaIssue } from './issues';
 import { makeLogger, makeMetrics } from './observability';
 
 /** What a function's `run` returns: `outcome` names the decision, the rest are its counts and ids. */
@@ -74,18 +75,11 @@ export const outcomeMetric = (outcome: string): string =>
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
     .join('');
 
-/** Paths and messages only: a value can hold a secret, so it never reaches a log line. */
-const describeIssues = (error: Error): string => {
-  const issues = Array.isArray(error.cause) ? (error.cause as { path?: unknown[]; message: string }[]) : [];
-  if (issues.length === 0) return error.message;
-  return issues
-    .slice(0, 10)
-    .map((i) => {
-      const path = (i.path ?? []).map((p) => (typeof p === 'object' && p !== null && 'key' in p ? p.key : p));
-      return `${path.length ? path.join('.') : '(root)'}: ${i.message}`;
-    })
-    .join('; ');
-};
+/** The parser middleware puts the schema's issues in the error's `cause`. */
+const describeIssues = (error: Error): string =>
+  Array.isArray(error.cause) && error.cause.length
+    ? formatIssues(error.cause as SchemaIssue[], 'inline')
+    : error.message;
 
 const build = <S extends z.ZodType, R extends Outcome, Out>(
   spec: HandlerSpec<S, R>,

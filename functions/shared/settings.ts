@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 import type { z } from 'zod';
 
+import { formatIssues } from './issues';
+
 /**
  * Each function receives only its slice of the suite config and parses it once, on first use,
  * with its own schema (kept beside the function, so a bundle carries only what it reads).
@@ -19,10 +21,6 @@ export const CONFIG_ENV = 'AUTOPILOT_CONFIG';
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
-
-/** Every issue on its own line, each naming its field, so one run shows all mistakes. */
-export const formatIssues = (issues: readonly z.core.$ZodIssue[]): string =>
-  issues.map((i) => `  - ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('\n');
 
 export const parseWith = <S extends z.ZodType>(schema: S, value: unknown, source: string): z.infer<S> => {
   const result = schema.safeParse(value);

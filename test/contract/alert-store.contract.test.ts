@@ -1,19 +1,14 @@
-import {
-  claimDelivery,
-  getMemory,
-  putMemory,
-  resetAlertStoreClient,
-  saveDelivery,
-} from '../../functions/alert/store';
+import { claimDelivery, getMemory, putMemory, saveDelivery } from '../../functions/alert/store';
 import { TransientError } from '../../functions/shared/errors';
 import { describeContract } from './table-targets';
+import { resetDocumentClient } from '../../functions/shared/aws/dynamodb';
 
 const KEY = 'alarm|gitlab-runners-autopilot-x|ALARM|2026-11-30T03:15:00.130Z';
 const NOW = new Date('2026-11-30T03:15:05Z');
 const LEASE_SECONDS = 45;
 const secondsAfter = (s: number) => new Date(NOW.getTime() + s * 1000);
 
-describeContract('alert store contract', resetAlertStoreClient, (target) => {
+describeContract('alert store contract', resetDocumentClient, (target) => {
   const TABLE = target.tableName;
   const claim = (holder: string, now = NOW) =>
     claimDelivery(TABLE, KEY, { eventId: 'e-1', holder, now, leaseSeconds: LEASE_SECONDS });

@@ -17,12 +17,12 @@ import {
   listFleetRollouts,
   listWaitingRollouts,
   releaseLease,
-  resetLedgerClient,
   saveRollout,
   StaleRevisionError,
 } from '../../functions/shared/ledger';
 import { describeContract } from './table-targets';
 import { rollout } from '../fixtures/rollout';
+import { resetDocumentClient } from '../../functions/shared/aws/dynamodb';
 
 const T0 = new Date('2025-06-01T10:00:00.000Z');
 const minutesAfter = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
@@ -34,7 +34,7 @@ const lease = (holder: string, now = T0, ttlMinutes = 30) => ({
   ttlMinutes,
 });
 
-describeContract('ledger contract', resetLedgerClient, (target) => {
+describeContract('ledger contract', resetDocumentClient, (target) => {
   const table = target.tableName;
 
   describe('rollouts', () => {

@@ -10,12 +10,11 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 
 import { clientConfig } from './client-config';
+import { memoClient } from './memo-client';
 
-let client: AutoScalingClient | undefined;
-const autoScaling = (): AutoScalingClient => (client ??= new AutoScalingClient(clientConfig));
-export const resetAutoScalingClient = (): void => {
-  client = undefined;
-};
+const client = memoClient(() => new AutoScalingClient(clientConfig));
+const autoScaling = client.get;
+export const resetAutoScalingClient = client.reset;
 
 export type GroupLaunchTemplate = { id?: string; name?: string; version?: string };
 

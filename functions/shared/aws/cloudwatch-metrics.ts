@@ -1,19 +1,13 @@
-import { CloudWatchClient, type MetricDataQuery, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
+import { type MetricDataQuery, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
 
 import { TransientError } from '../errors';
-import { clientConfig } from './client-config';
+import { cloudWatch } from './cloudwatch-client';
 import { chunk } from '../chunk';
 
 /**
  * Reading metrics (GetMetricData). Kept apart from `cloudwatch.ts` (alarm states) so a function
- * that only reads metrics bundles only this; each module owns its memoised client.
+ * that only reads metrics bundles only this.
  */
-
-let client: CloudWatchClient | undefined;
-const cloudWatch = (): CloudWatchClient => (client ??= new CloudWatchClient(clientConfig));
-export const resetCloudWatchMetricsClient = (): void => {
-  client = undefined;
-};
 
 /** GetMetricData takes at most 500 queries per call. */
 export const GET_METRIC_DATA_MAX_QUERIES = 500;

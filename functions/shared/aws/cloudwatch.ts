@@ -1,12 +1,6 @@
-import { CloudWatchClient, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
+import { paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
 
-import { clientConfig } from './client-config';
-
-let client: CloudWatchClient | undefined;
-const cloudWatch = (): CloudWatchClient => (client ??= new CloudWatchClient(clientConfig));
-export const resetCloudWatchClient = (): void => {
-  client = undefined;
-};
+import { cloudWatch } from './cloudwatch-client';
 
 /** DescribeAlarms takes at most 100 AlarmNames per call; MaxRecords is 1-100. */
 const ALARM_NAMES_BATCH = 100;

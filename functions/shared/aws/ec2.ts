@@ -20,13 +20,12 @@ import {
 
 import { PermanentError, TransientError } from '../errors';
 import { clientConfig } from './client-config';
+import { memoClient } from './memo-client';
 import { chunk } from '../chunk';
 
-let client: EC2Client | undefined;
-const ec2 = (): EC2Client => (client ??= new EC2Client(clientConfig));
-export const resetEc2Client = (): void => {
-  client = undefined;
-};
+const client = memoClient(() => new EC2Client(clientConfig));
+const ec2 = client.get;
+export const resetEc2Client = client.reset;
 
 /** DeleteLaunchTemplateVersions takes at most 200 version numbers per call. */
 const DELETE_VERSIONS_BATCH = 200;

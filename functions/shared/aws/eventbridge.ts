@@ -3,6 +3,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { PermanentError, TransientError } from '../errors';
 import type { BusEntry } from '../events';
 import { type CallOptions, clientConfig, interactiveClientConfig, sendOptions } from './client-config';
+import { memoClient } from './memo-client';
 
 /**
  * PutEvents takes 1-10 entries, and refuses the whole request when its entries total 256 KB or
@@ -11,15 +12,13 @@ import { type CallOptions, clientConfig, interactiveClientConfig, sendOptions } 
 const MAX_ENTRIES = 10;
 const MAX_BYTES = 256 * 1024;
 
-let client: EventBridgeClient | undefined;
-let interactiveClient: EventBridgeClient | undefined;
+const client = memoClient(() => new EventBridgeClient(clientConfig));
+const interactiveClient = memoClient(() => new EventBridgeClient(interactiveClientConfig));
 const eventBridge = (interactive: boolean): EventBridgeClient =>
-  interactive
-    ? (interactiveClient ??= new EventBridgeClient(interactiveClientConfig))
-    : (client ??= new EventBridgeClient(clientConfig));
+  interactive ? interactiveClient.get() : client.get();
 export const resetEventBridgeClient = (): void => {
-  client = undefined;
-  interactiveClient = undefined;
+  client.reset();
+  interactiveClient.reset();
 };
 
 /** An entry's size as EventBridge counts it: the UTF-8 bytes of its source, type, detail and resources. */

@@ -9,12 +9,11 @@ import {
 } from '@aws-sdk/client-imagebuilder';
 
 import { clientConfig } from './client-config';
+import { memoClient } from './memo-client';
 
-let client: ImagebuilderClient | undefined;
-const imageBuilder = (): ImagebuilderClient => (client ??= new ImagebuilderClient(clientConfig));
-export const resetImageBuilderClient = (): void => {
-  client = undefined;
-};
+const client = memoClient(() => new ImagebuilderClient(clientConfig));
+const imageBuilder = client.get;
+export const resetImageBuilderClient = client.reset;
 
 /** States after which a build no longer runs. */
 const SETTLED: ReadonlySet<ImageStatus> = new Set<ImageStatus>([

@@ -3,12 +3,11 @@ import { createHash } from 'node:crypto';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 
 import { clientConfig } from './client-config';
+import { memoClient } from './memo-client';
 
-let client: SchedulerClient | undefined;
-const scheduler = (): SchedulerClient => (client ??= new SchedulerClient(clientConfig));
-export const resetSchedulerClient = (): void => {
-  client = undefined;
-};
+const client = memoClient(() => new SchedulerClient(clientConfig));
+const scheduler = client.get;
+export const resetSchedulerClient = client.reset;
 
 /** Schedule and group names: 1-64 characters of `[0-9a-zA-Z-_.]`. */
 const NAME = /^[0-9a-zA-Z_.-]{1,64}$/;

@@ -2,16 +2,14 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 
 import { TransientError } from '../errors';
 import { type CallOptions, clientConfig, interactiveClientConfig, sendOptions } from './client-config';
+import { memoClient } from './memo-client';
 
-let client: SNSClient | undefined;
-let interactiveClient: SNSClient | undefined;
-const sns = (interactive: boolean): SNSClient =>
-  interactive
-    ? (interactiveClient ??= new SNSClient(interactiveClientConfig))
-    : (client ??= new SNSClient(clientConfig));
+const client = memoClient(() => new SNSClient(clientConfig));
+const interactiveClient = memoClient(() => new SNSClient(interactiveClientConfig));
+const sns = (interactive: boolean): SNSClient => (interactive ? interactiveClient.get() : client.get());
 export const resetSnsClient = (): void => {
-  client = undefined;
-  interactiveClient = undefined;
+  client.reset();
+  interactiveClient.reset();
 };
 
 /** Publish: "Subjects must be ... less than 100 characters long", no line breaks or control characters. */

@@ -9,13 +9,12 @@ import {
 
 import { PermanentError, TransientError } from '../errors';
 import { clientConfig } from './client-config';
+import { memoClient } from './memo-client';
 import { chunk } from '../chunk';
 
-let client: SSMClient | undefined;
-const ssm = (): SSMClient => (client ??= new SSMClient(clientConfig));
-export const resetSsmClient = (): void => {
-  client = undefined;
-};
+const client = memoClient(() => new SSMClient(clientConfig));
+const ssm = client.get;
+export const resetSsmClient = client.reset;
 
 /** SendCommand takes up to 50 InstanceIds. */
 export const SEND_COMMAND_MAX_INSTANCES = 50;

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 
 import { z } from 'zod';
 
+import { formatIssues } from '../issues';
+
 /**
  * A manager fleet's `config.toml` is kept as a template plus its values (`config/manager/`).
  *
@@ -51,8 +53,7 @@ export type Values = z.infer<typeof Values>;
 export const parseValues = (value: unknown, source = 'values'): Values => {
   const result = Values.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-  throw new Error(`${source} is not a valid values file:\n${issues.join('\n')}`);
+  throw new Error(`${source} is not a valid values file:\n${formatIssues(result.error.issues)}`);
 };
 
 export interface Rendered {

@@ -9,10 +9,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler, resetSettings } from '../../../functions/alert/handler';
 import { contentKey } from '../../../functions/alert/decide';
 import { AlertInput } from '../../../functions/alert/schema';
-import { deliveryKey, resetAlertStoreClient } from '../../../functions/alert/store';
+import { deliveryKey } from '../../../functions/alert/store';
 import { resetEc2Client } from '../../../functions/shared/aws/ec2';
 import { resetSnsClient } from '../../../functions/shared/aws/sns';
-import { resetLedgerClient } from '../../../functions/shared/ledger';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { installDocumentTable, type Item, keyOf } from '../../fakes/document-table';
 import { context } from '../../helpers/context';
@@ -29,6 +28,7 @@ import {
   type Sample,
   SETTINGS,
 } from './samples';
+import { resetDocumentClient } from '../../../functions/shared/aws/dynamodb';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sns = mockClient(SNSClient);
@@ -103,8 +103,8 @@ describe('alert handler', () => {
     stubFetch();
     resetSecretProviders();
     resetSettings();
-    resetAlertStoreClient();
-    resetLedgerClient();
+    resetDocumentClient();
+    resetDocumentClient();
     resetSnsClient();
     resetEc2Client();
     process.env[CONFIG_ENV] = JSON.stringify(SETTINGS);

@@ -9,14 +9,14 @@ import { handler, resetSettings } from '../../../functions/alert/handler';
 import { recheckScheduleName } from '../../../functions/alert/recheck';
 import { AlertRequest } from '../../../functions/alert/schema';
 import type { AlertSettings } from '../../../functions/alert/settings';
-import { resetAlertStoreClient } from '../../../functions/alert/store';
-import { resetCloudWatchClient } from '../../../functions/shared/aws/cloudwatch';
 import { resetSchedulerClient } from '../../../functions/shared/aws/scheduler';
 import { resetSnsClient } from '../../../functions/shared/aws/sns';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { installDocumentTable, type Item, keyOf } from '../../fakes/document-table';
 import { context } from '../../helpers/context';
 import { alarmSample, type Sample, SETTINGS } from './samples';
+import { resetCloudWatchClient } from '../../../functions/shared/aws/cloudwatch-client';
+import { resetDocumentClient } from '../../../functions/shared/aws/dynamodb';
 
 /** Re-checks of alarms the rate limit held back: scheduled at the window's end, sent when the state differs. */
 
@@ -101,7 +101,7 @@ describe('alert re-checks', () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
     resetSettings();
-    resetAlertStoreClient();
+    resetDocumentClient();
     resetSnsClient();
     resetSchedulerClient();
     resetCloudWatchClient();

@@ -7,10 +7,10 @@ import {
   deliveryKey,
   getMemory,
   putMemory,
-  resetAlertStoreClient,
   saveDelivery,
 } from '../../../functions/alert/store';
 import { TransientError } from '../../../functions/shared/errors';
+import { resetDocumentClient } from '../../../functions/shared/aws/dynamodb';
 
 const TABLE = 'gitlab-runners-autopilot-ledger';
 const KEY = 'alarm|gitlab-runners-autopilot-x|ALARM|2026-11-30T03:15:00.130Z';
@@ -22,7 +22,7 @@ const conditionFailed = () => new ConditionalCheckFailedException({ message: 'fa
 beforeEach(() => {
   ddb.reset();
   ddb.onAnyCommand().rejects(new Error('unexpected command'));
-  resetAlertStoreClient();
+  resetDocumentClient();
 });
 
 describe('deliveryKey', () => {

@@ -19,7 +19,6 @@ import { resetAutoScalingClient } from '../../../functions/shared/aws/autoscalin
 import { resetEc2Client } from '../../../functions/shared/aws/ec2';
 import { resetEventBridgeClient } from '../../../functions/shared/aws/eventbridge';
 import { resetSsmClient } from '../../../functions/shared/aws/ssm';
-import { resetLedgerClient } from '../../../functions/shared/ledger';
 import { candidateIdFor } from '../../../functions/shared/rollout/decide';
 import { configHash, parseValues } from '../../../functions/shared/runner-config/render';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
@@ -32,6 +31,7 @@ import { context } from '../../helpers/context';
 import { fixture } from '../../helpers/fixtures';
 import { metricNames, output } from '../../helpers/output';
 import { fakeLedger } from '../shared/rollout/fake-ledger';
+import { resetDocumentClient } from '../../../functions/shared/aws/dynamodb';
 
 const ssm = mockClient(SSMClient);
 const ec2 = mockClient(EC2Client);
@@ -135,7 +135,7 @@ describe('apply-config handler', () => {
     resetEc2Client();
     resetAutoScalingClient();
     resetEventBridgeClient();
-    resetLedgerClient();
+    resetDocumentClient();
     resetSettings();
     parameters.clear();
     sent.length = 0;

@@ -31,19 +31,17 @@ import { resetSweeperClients } from '../../../functions/fleet-sweeper/aws';
 import { handler, resetSettings } from '../../../functions/fleet-sweeper/handler';
 import type { FleetSweeperSettings } from '../../../functions/fleet-sweeper/settings';
 import { resetAutoScalingClient } from '../../../functions/shared/aws/autoscaling';
-import {
-  getMetricData,
-  resetCloudWatchMetricsClient,
-} from '../../../functions/shared/aws/cloudwatch-metrics';
+import { getMetricData } from '../../../functions/shared/aws/cloudwatch-metrics';
 import { resetEc2Client } from '../../../functions/shared/aws/ec2';
 import { resetSsmClient } from '../../../functions/shared/aws/ssm';
 import { TransientError } from '../../../functions/shared/errors';
-import { resetLedgerClient } from '../../../functions/shared/ledger';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { DEFAULT_HEALTH, minutesAgo, NOW } from '../../arbitraries/fleet';
 import { context } from '../../helpers/context';
 import { fixture } from '../../helpers/fixtures';
 import { jsonLines } from '../../helpers/output';
+import { resetCloudWatchClient } from '../../../functions/shared/aws/cloudwatch-client';
+import { resetDocumentClient } from '../../../functions/shared/aws/dynamodb';
 
 const ec2 = mockClient(EC2Client);
 const autoScaling = mockClient(AutoScalingClient);
@@ -310,8 +308,8 @@ describe('fleet-sweeper handler', () => {
     resetEc2Client();
     resetAutoScalingClient();
     resetSsmClient();
-    resetCloudWatchMetricsClient();
-    resetLedgerClient();
+    resetCloudWatchClient();
+    resetDocumentClient();
     resetSweeperClients();
     resetSettings();
     jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
@@ -554,7 +552,7 @@ describe('fleet-sweeper handler', () => {
 describe('getMetricData', () => {
   beforeEach(() => {
     cloudWatch.reset();
-    resetCloudWatchMetricsClient();
+    resetCloudWatchClient();
   });
 
   const queries = (n: number) =>

@@ -19,12 +19,12 @@ import type { HousekeeperSettings } from '../../../functions/housekeeper/setting
 import { resetAutoScalingClient } from '../../../functions/shared/aws/autoscaling';
 import { resetEc2Client } from '../../../functions/shared/aws/ec2';
 import { TransientError } from '../../../functions/shared/errors';
-import { resetLedgerClient } from '../../../functions/shared/ledger';
 import type { ImageRollout, Rollout } from '../../../functions/shared/rollout/model';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { context } from '../../helpers/context';
 import { fixture } from '../../helpers/fixtures';
 import { logEntries, metricNames } from '../../helpers/output';
+import { resetDocumentClient } from '../../../functions/shared/aws/dynamodb';
 
 const ec2 = mockClient(EC2Client);
 const autoScaling = mockClient(AutoScalingClient);
@@ -345,7 +345,7 @@ describe('housekeeper handler', () => {
     ddb.onAnyCommand().rejects(new Error('unexpected command'));
     resetEc2Client();
     resetAutoScalingClient();
-    resetLedgerClient();
+    resetDocumentClient();
     resetSettings();
     jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     configure();

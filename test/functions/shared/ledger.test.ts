@@ -22,13 +22,13 @@ import {
   listFleetRollouts,
   listWaitingRollouts,
   releaseLease,
-  resetLedgerClient,
   saveRollout,
   StaleRevisionError,
 } from '../../../functions/shared/ledger';
 import { FINAL_STATES, ROLLOUT_STATES, type Rollout } from '../../../functions/shared/rollout/model';
 import { installDocumentTable } from '../../fakes/document-table';
 import { rollout } from '../../fixtures/rollout';
+import { resetDocumentClient } from '../../../functions/shared/aws/dynamodb';
 
 const TABLE = 'runner-autopilot-ledger';
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -47,7 +47,7 @@ describe('ledger', () => {
   let table: ReturnType<typeof fakeTable>;
   beforeEach(() => {
     ddb.reset();
-    resetLedgerClient();
+    resetDocumentClient();
     table = fakeTable();
   });
 

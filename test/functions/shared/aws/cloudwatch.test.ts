@@ -1,8 +1,9 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { alarmStates, resetCloudWatchClient } from '../../../../functions/shared/aws/cloudwatch';
+import { alarmStates } from '../../../../functions/shared/aws/cloudwatch';
 import { inTurn } from '../../../helpers/in-turn';
+import { resetCloudWatchClient } from '../../../../functions/shared/aws/cloudwatch-client';
 
 const cloudWatch = mockClient(CloudWatchClient);
 

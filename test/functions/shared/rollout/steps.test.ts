@@ -41,7 +41,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { resetAutoScalingClient } from '../../../../functions/shared/aws/autoscaling';
-import { resetCloudWatchClient } from '../../../../functions/shared/aws/cloudwatch';
 import { resetEc2Client } from '../../../../functions/shared/aws/ec2';
 import { resetEventBridgeClient } from '../../../../functions/shared/aws/eventbridge';
 import { resetSchedulerClient } from '../../../../functions/shared/aws/scheduler';
@@ -49,7 +48,6 @@ import { resetSsmClient } from '../../../../functions/shared/aws/ssm';
 import type { ImageReadyDetail } from '../../../../functions/shared/events';
 import type { CanaryCheck } from '../../../../functions/shared/fleet';
 import { PermanentError } from '../../../../functions/shared/errors';
-import { resetLedgerClient } from '../../../../functions/shared/ledger';
 import { candidateIdFor } from '../../../../functions/shared/rollout/decide';
 import type { ImageRollout } from '../../../../functions/shared/rollout/model';
 import { RolloutSettings } from '../../../../functions/shared/rollout/settings';
@@ -72,6 +70,8 @@ import {
 } from '../../../fixtures/rollout-settings';
 import { output } from '../../../helpers/output';
 import { fakeLedger } from './fake-ledger';
+import { resetCloudWatchClient } from '../../../../functions/shared/aws/cloudwatch-client';
+import { resetDocumentClient } from '../../../../functions/shared/aws/dynamodb';
 
 const ec2 = mockClient(EC2Client);
 const autoScaling = mockClient(AutoScalingClient);
@@ -432,7 +432,7 @@ describe('rollout steps', () => {
     resetSchedulerClient();
     resetCloudWatchClient();
     resetEventBridgeClient();
-    resetLedgerClient();
+    resetDocumentClient();
     templates.clear();
     groups.clear();
     instances.clear();
