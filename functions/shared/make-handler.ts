@@ -43,6 +43,15 @@ export interface RunTools {
   readonly now: () => Date;
 }
 
+/**
+ * What a function's `run.ts` is given: the factory's tools, the function's config slice, and the
+ * ports through which it reaches AWS (wired to the adapters by `handler.ts`, to fakes by tests).
+ */
+export interface RunDeps<Settings, Ports> extends RunTools {
+  readonly settings: Settings;
+  readonly ports: Ports;
+}
+
 export interface HandlerSpec<S extends z.ZodType, R extends Outcome> {
   /** Service name in logs and metrics: the function's folder name. */
   readonly name: string;
