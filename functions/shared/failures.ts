@@ -29,6 +29,11 @@ export class Failures {
   /** `what` names the step and its subject: `apply for fleet jobs`. */
   add(what: string, error: unknown): void {
     this.logger.error(this.logMessage, { error, step: what });
+    this.addLogged(what, error);
+  }
+
+  /** A failure the caller logged already, with its own message and keys; named as by {@link add}. */
+  addLogged(what: string, error: unknown): void {
     this.named.push(`${what}: ${messageOf(error)}`);
     this.errors.push(error);
   }
