@@ -50,6 +50,8 @@ export const runFleetSweeper = async (input: SweepInput, deps: SweeperDeps): Pro
   // 4. Decide per fleet.
   const gathered = {
     snapshots,
+    // From every fleet read: a manager whose lease was read but not its config is left out of the
+    // sweep, yet its state still counts for its jobs fleets.
     managers: managerStates(read, managerReads.leases, at),
     autoscalers,
     instances,
