@@ -4,6 +4,8 @@ import {
   DescribeWarmPoolCommand,
   type InstanceMaintenancePolicy,
   type LaunchTemplateSpecification,
+  paginateDescribeAutoScalingInstances,
+  paginateDescribeScalingActivities,
   ResumeProcessesCommand,
   SuspendProcessesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
@@ -11,6 +13,7 @@ import {
 
 import { clientConfig } from './client-config';
 import { memoClient } from './memo-client';
+import { chunk } from '../chunk';
 
 const client = memoClient(() => new AutoScalingClient(clientConfig));
 const autoScaling = client.get;
@@ -205,4 +208,43 @@ export const terminateInGroup = async (
     if (isNotManaged(error)) return { alreadyGone: true };
     throw error;
   }
+};
+
+/** DescribeAutoScalingInstances takes up to 50 ids per call. */
+const GROUP_INSTANCES_BATCH = 50;
+/** DescribeScalingActivities returns at most 100 per page. */
+const ACTIVITIES_PAGE = 100;
+
+/** Which of `instanceIds` some Auto Scaling group holds (DescribeAutoScalingInstances, 50 ids per call). */
+export const instancesInAnyGroup = async (instanceIds: readonly string[]): Promise<Set<string>> => {
+  const held = new Set<string>();
+  for (const batch of chunk([...new Set(instanceIds)], GROUP_INSTANCES_BATCH)) {
+    for await (const page of paginateDescribeAutoScalingInstances(
+      { client: autoScaling() },
+      { InstanceIds: batch },
+    )) {
+      for (const i of page.AutoScalingInstances ?? []) if (i.InstanceId) held.add(i.InstanceId);
+    }
+  }
+  return held;
+};
+
+/**
+ * When the newest scaling activity of `group` that names each instance started: how long a
+ * `Terminating:Wait` has lasted. Only the first page (the 100 newest activities) is read: a wait
+ * older than those is reported as of unknown start.
+ */
+export const activityStarts = async (group: string): Promise<Map<string, Date>> => {
+  const starts = new Map<string, Date>();
+  for await (const page of paginateDescribeScalingActivities(
+    { client: autoScaling(), pageSize: ACTIVITIES_PAGE },
+    { AutoScalingGroupName: group },
+  )) {
+    for (const a of page.Activities ?? []) {
+      const id = /\bi-[0-9a-f]{8,17}\b/.exec(a.Description ?? '')?.[0];
+      if (id && a.StartTime && !starts.has(id)) starts.set(id, a.StartTime);
+    }
+    break;
+  }
+  return starts;
 };

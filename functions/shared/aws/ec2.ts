@@ -12,6 +12,7 @@ import {
   ModifyLaunchTemplateCommand,
   paginateDescribeImages,
   paginateDescribeInstances,
+  paginateDescribeInstanceStatus,
   paginateDescribeLaunchTemplateVersions,
   RunInstancesCommand,
   type Tag,
@@ -516,6 +517,36 @@ export const findInstancesUsingImages = async (
             state: instance.State?.Name ?? 'unknown',
           });
         }
+      }
+    }
+  }
+  return found;
+};
+
+/** DescribeInstanceStatus accepts MaxResults 5-1000 (without InstanceIds). */
+const STATUS_PAGE = 1000;
+
+/**
+ * The running instances of the account whose instance or system status check is `impaired`, with
+ * the earliest `ImpairedSince` EC2 reports. Two filtered listings (filters AND across names), all
+ * pages: the number of calls follows the impaired instances, not the fleet.
+ */
+export const impairedInstances = async (): Promise<Map<string, { since?: Date }>> => {
+  const found = new Map<string, { since?: Date }>();
+  for (const filter of ['instance-status.status', 'system-status.status']) {
+    for await (const page of paginateDescribeInstanceStatus(
+      { client: ec2(), pageSize: STATUS_PAGE },
+      { Filters: [{ Name: filter, Values: ['impaired'] }] },
+    )) {
+      for (const s of page.InstanceStatuses ?? []) {
+        if (s.InstanceId === undefined) continue;
+        const since = [...(s.InstanceStatus?.Details ?? []), ...(s.SystemStatus?.Details ?? [])]
+          .map((d) => d.ImpairedSince)
+          .filter((d): d is Date => d instanceof Date)
+          .sort((a, b) => a.getTime() - b.getTime())[0];
+        const before = found.get(s.InstanceId)?.since;
+        const earliest = before && since ? (before < since ? before : since) : (before ?? since);
+        found.set(s.InstanceId, earliest ? { since: earliest } : {});
       }
     }
   }

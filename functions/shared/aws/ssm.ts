@@ -2,6 +2,7 @@ import {
   GetCommandInvocationCommand,
   GetParameterCommand,
   paginateDescribeInstanceInformation,
+  paginateListCommandInvocations,
   paginateListCommands,
   SendCommandCommand,
   SSMClient,
@@ -236,4 +237,90 @@ export const getParameterValue = async (name: string): Promise<string | undefine
     if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;
     throw error;
   }
+};
+
+/** ListCommands accepts MaxResults 1-50. */
+const COMMANDS_PAGE = 50;
+
+/**
+ * SSM's view of each instance among `instanceIds` that ever registered: online or not, and its
+ * last ping. Ids go in batches of one page (50), so each batch is one call. Absent ids never
+ * registered (or were deregistered).
+ */
+export const instancePings = async (
+  instanceIds: readonly string[],
+): Promise<Map<string, { online: boolean; lastPingAt?: Date }>> => {
+  const found = new Map<string, { online: boolean; lastPingAt?: Date }>();
+  for (const batch of chunk([...new Set(instanceIds)], INFORMATION_PAGE)) {
+    for await (const page of paginateDescribeInstanceInformation(
+      { client: ssm(), pageSize: INFORMATION_PAGE },
+      { Filters: [{ Key: 'InstanceIds', Values: batch }] },
+    )) {
+      for (const info of page.InstanceInformationList ?? []) {
+        if (info.InstanceId === undefined) continue;
+        found.set(info.InstanceId, {
+          online: info.PingStatus === 'Online',
+          ...(info.LastPingDateTime ? { lastPingAt: info.LastPingDateTime } : {}),
+        });
+      }
+    }
+  }
+  return found;
+};
+
+export interface CommandOutput {
+  readonly commandId: string;
+  readonly instanceId: string;
+  readonly status: string;
+  readonly requestedAt: Date;
+  /** The step's output as ListCommandInvocations returns it (its first 2,500 characters). */
+  readonly output: string;
+}
+
+/**
+ * Every invocation of the commands of `documentName` sent after `after` (newest commands first,
+ * at most `maxCommands` of them), with each instance's status and output: ListCommands, then
+ * ListCommandInvocations with `Details` per command. The calls follow the commands, not the
+ * instances. Output is cut at 2,500 characters: meant for documents that print a few lines.
+ */
+export const recentCommandOutputs = async (input: {
+  documentName: string;
+  after: Date;
+  maxCommands: number;
+}): Promise<CommandOutput[]> => {
+  const commands: { commandId: string; requestedAt: Date }[] = [];
+  for await (const page of paginateListCommands(
+    { client: ssm(), pageSize: COMMANDS_PAGE },
+    {
+      Filters: [
+        { key: 'DocumentName', value: input.documentName },
+        { key: 'InvokedAfter', value: input.after.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      ],
+    },
+  )) {
+    for (const c of page.Commands ?? []) {
+      if (c.CommandId === undefined || c.RequestedDateTime === undefined) continue;
+      commands.push({ commandId: c.CommandId, requestedAt: c.RequestedDateTime });
+    }
+    if (commands.length >= input.maxCommands) break;
+  }
+  const outputs: CommandOutput[] = [];
+  for (const command of commands.slice(0, input.maxCommands)) {
+    for await (const page of paginateListCommandInvocations(
+      { client: ssm() },
+      { CommandId: command.commandId, Details: true },
+    )) {
+      for (const inv of page.CommandInvocations ?? []) {
+        if (inv.InstanceId === undefined) continue;
+        outputs.push({
+          commandId: command.commandId,
+          instanceId: inv.InstanceId,
+          status: inv.Status ?? 'unknown',
+          requestedAt: command.requestedAt,
+          output: (inv.CommandPlugins ?? []).map((p) => p.Output ?? '').join('\n'),
+        });
+      }
+    }
+  }
+  return outputs;
 };

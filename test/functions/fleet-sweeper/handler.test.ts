@@ -27,7 +27,6 @@ import {
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { resetSweeperClients } from '../../../functions/fleet-sweeper/aws';
 import { handler, resetSettings } from '../../../functions/fleet-sweeper/handler';
 import type { FleetSweeperSettings } from '../../../functions/fleet-sweeper/settings';
 import { resetAutoScalingClient } from '../../../functions/shared/aws/autoscaling';
@@ -310,7 +309,6 @@ describe('fleet-sweeper handler', () => {
     resetSsmClient();
     resetCloudWatchClient();
     resetDocumentClient();
-    resetSweeperClients();
     resetSettings();
     jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     configure();
