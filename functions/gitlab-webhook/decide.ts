@@ -1,6 +1,6 @@
+import type { WebhookRule } from '../shared/webhook-config';
 import { anyGlob, globToRegExp } from './glob';
 import type { PushPayload } from './payload';
-import type { WebhookRule } from './settings';
 
 /**
  * Which bakes a GitLab push asks for: pure, so every rule can be tested without AWS.

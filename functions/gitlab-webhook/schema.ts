@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * The Function URL event, reduced to what the webhook reads. Lambda builds this envelope itself,
  * so nothing a caller sends can fail it: the method, the user agent and every other header are
- * judged in `receive.ts`, after the token, where an odd request is a 401 or a 405 rather than a
+ * judged in `run.ts`, after the token, where an odd request is a 401 or a 405 rather than a
  * permanent failure that pages the team. (Powertools' `LambdaFunctionUrlSchema` refuses methods
  * outside its list and a missing `userAgent`, before any token check.)
  */

@@ -1,15 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-import { readSecret } from '../shared/secrets';
-import type { SecretRef } from './settings';
+import type { WebhookPorts } from './ports';
 
 /**
- * The webhook's shared secret, read through Powertools parameters and cached across invocations,
- * and the constant-time check of the `X-Gitlab-Token` against it.
+ * The constant-time check of the `X-Gitlab-Token` against the webhook's shared secret, read through
+ * the port (cached across invocations, see `ports.ts`).
  */
-
-/** Seconds a read secret is trusted: a rotation is picked up within this, or at once (below). */
-export const SECRET_MAX_AGE_S = 300;
 
 /** A wrong token forces a fresh read (the secret may have been rotated) at most this often. */
 export const REFETCH_INTERVAL_MS = 60_000;
@@ -21,10 +17,6 @@ let lastFreshReadAt: number | undefined;
 export const resetSecretState = (): void => {
   lastFreshReadAt = undefined;
 };
-
-/** An empty secret would let an empty token in: the shared reader refuses one. */
-const readWebhookSecret = (ref: SecretRef, forceFetch: boolean): Promise<string> =>
-  readSecret(ref, { maxAgeSeconds: SECRET_MAX_AGE_S, forceFetch, interactive: true });
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
@@ -39,15 +31,16 @@ export const tokenMatches = (presented: string, secret: string): boolean =>
  */
 export const verifyToken = async (
   presented: string | undefined,
-  ref: SecretRef,
+  /** An empty secret would let an empty token in: the port refuses one. */
+  readToken: WebhookPorts['readToken'],
   nowMs: number,
 ): Promise<boolean> => {
   if (!presented) return false;
   const coldRead = lastFreshReadAt === undefined;
-  const secret = await readWebhookSecret(ref, false);
+  const secret = await readToken(false);
   if (coldRead) lastFreshReadAt = nowMs;
   if (tokenMatches(presented, secret)) return true;
   if (lastFreshReadAt !== undefined && nowMs - lastFreshReadAt < REFETCH_INTERVAL_MS) return false;
   lastFreshReadAt = nowMs;
-  return tokenMatches(presented, await readWebhookSecret(ref, true));
+  return tokenMatches(presented, await readToken(true));
 };

@@ -2,6 +2,7 @@ import type { Image } from '@aws-sdk/client-imagebuilder';
 
 import type { BakeFailedDetail, ImageReadyDetail } from '../shared/events';
 import { imageReadyDetail } from '../shared/image-ready';
+import type { ImageStateChange } from './schema';
 import type { ImageStateSettings } from './settings';
 
 export type ImageDecision =
@@ -9,6 +10,20 @@ export type ImageDecision =
   | { readonly kind: 'ready'; readonly detail: ImageReadyDetail }
   | { readonly kind: 'failed'; readonly detail: BakeFailedDetail }
   | { readonly kind: 'refuse'; readonly reason: string };
+
+/** What the decision reads of the event: the image and the state Image Builder reported. */
+export interface ImageChange {
+  readonly imageArn: string;
+  readonly status: string;
+  readonly reason: string | undefined;
+}
+
+/** The rule's pattern and the schema both require a resource: the image's build-version ARN. */
+export const toImageChange = (event: ImageStateChange): ImageChange => ({
+  imageArn: event.resources[0] as string,
+  status: event.detail.state.status,
+  reason: event.detail.state.reason,
+});
 
 /** Only these states end a bake; the rule already filters on them, this keeps the function honest. */
 export const SETTLING_STATES = ['AVAILABLE', 'FAILED', 'CANCELLED'] as const;

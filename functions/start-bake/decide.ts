@@ -1,7 +1,28 @@
 import { createHash } from 'node:crypto';
 
 import type { StartBakeSettings } from './settings';
-import type { BakeRequest } from './schema';
+import type { StartBakeInput } from './schema';
+
+/** The one shape the decision sees, whatever started it. */
+export interface BakeRequest {
+  readonly pipeline: string;
+  /** Stable per trigger: the schedule's time or the requester's idempotency key. */
+  readonly trigger: string;
+  readonly reason: string;
+}
+
+export const toBakeRequest = (input: StartBakeInput): BakeRequest =>
+  'detail' in input
+    ? {
+        pipeline: input.detail.pipeline,
+        trigger: `request:${input.detail.idempotencyKey}`,
+        reason: input.detail.reason,
+      }
+    : {
+        pipeline: input.pipeline,
+        trigger: `schedule:${input.scheduledTime}`,
+        reason: `schedule at ${input.scheduledTime}`,
+      };
 
 export type BakeDecision =
   | { readonly kind: 'start'; readonly pipelineArn: string; readonly clientToken: string }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 import { PushPayload } from '../../functions/gitlab-webhook/payload';
-import { WebhookRule } from '../../functions/gitlab-webhook/settings';
+import { WebhookRule } from '../../functions/shared/webhook-config';
 
 /** Arbitraries for the webhook's decision (here, not in test/arbitraries/, to keep this change in its folder). */
 

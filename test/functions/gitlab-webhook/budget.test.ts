@@ -4,9 +4,8 @@ import { resetSecretProviders } from '../../../functions/shared/secrets';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import type { handler as Handler } from '../../../functions/gitlab-webhook/handler';
-import { FALLBACK_DEADLINE_MS, PUT_DEADLINE_MS } from '../../../functions/gitlab-webhook/hand-off';
-import { resetSettings } from '../../../functions/gitlab-webhook/receive';
+import type * as Handler from '../../../functions/gitlab-webhook/handler';
+import { FALLBACK_DEADLINE_MS, PUT_DEADLINE_MS } from '../../../functions/gitlab-webhook/ports';
 import { resetSecretState } from '../../../functions/gitlab-webhook/secret';
 import { resetEventBridgeClient } from '../../../functions/shared/aws/eventbridge';
 import { resetSnsClient } from '../../../functions/shared/aws/sns';
@@ -23,7 +22,8 @@ const ssm = mockClient(SSMClient);
 const ENV = { ...process.env };
 const sockets: Socket[] = [];
 let server: Server;
-let handler: typeof Handler;
+let handler: typeof Handler.handler;
+let resetSettings: typeof Handler.resetSettings;
 
 beforeAll(async () => {
   server = createServer((socket) => void sockets.push(socket));
@@ -41,7 +41,7 @@ beforeAll(async () => {
       rules: [{ name: 'runner-images', project: 'platform/runner-images', pipelines: ['jobs'] }],
     }),
   };
-  ({ handler } = await import('../../../functions/gitlab-webhook/handler'));
+  ({ handler, resetSettings } = await import('../../../functions/gitlab-webhook/handler'));
 });
 
 beforeEach(() => {

@@ -8,7 +8,7 @@ import {
   type WebhookDecision,
 } from '../../../functions/gitlab-webhook/decide';
 import { PushPayload } from '../../../functions/gitlab-webhook/payload';
-import { WebhookRule } from '../../../functions/gitlab-webhook/settings';
+import { WebhookRule } from '../../../functions/shared/webhook-config';
 import { push, rule, rules } from '../../arbitraries/gitlab';
 
 const SHA = 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7';

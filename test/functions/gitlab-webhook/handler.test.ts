@@ -4,8 +4,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import type { handler as Handler } from '../../../functions/gitlab-webhook/handler';
-import { type FunctionUrlEvent, resetSettings } from '../../../functions/gitlab-webhook/receive';
+import type * as Handler from '../../../functions/gitlab-webhook/handler';
+import type { FunctionUrlEvent } from '../../../functions/gitlab-webhook/schema';
 import { resetSecretState } from '../../../functions/gitlab-webhook/secret';
 import { resetEventBridgeClient } from '../../../functions/shared/aws/eventbridge';
 import { resetSnsClient } from '../../../functions/shared/aws/sns';
@@ -42,12 +42,13 @@ const SETTINGS = {
 };
 
 const ENV = { ...process.env };
-let handler: typeof Handler;
+let handler: typeof Handler.handler;
+let resetSettings: typeof Handler.resetSettings;
 
 beforeAll(async () => {
   // Event logging on while the handler (and its logger) is built: the token must still never show.
   process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
-  ({ handler } = await import('../../../functions/gitlab-webhook/handler'));
+  ({ handler, resetSettings } = await import('../../../functions/gitlab-webhook/handler'));
 });
 
 beforeEach(() => {

@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
+import { tokenReader } from '../../../functions/gitlab-webhook/ports';
 import {
   REFETCH_INTERVAL_MS,
   resetSecretState,
@@ -47,7 +48,7 @@ describe('verifyToken', () => {
   it('accepts the token stored in a SecureString parameter, read with decryption', async () => {
     storeHolds(TOKEN);
 
-    await expect(verifyToken(TOKEN, PARAMETER, T0)).resolves.toBe(true);
+    await expect(verifyToken(TOKEN, tokenReader(PARAMETER), T0)).resolves.toBe(true);
 
     expect(ssm).toHaveReceivedCommandWith(GetParameterCommand, {
       Name: PARAMETER.parameter,
@@ -58,20 +59,20 @@ describe('verifyToken', () => {
   it('ignores the trailing newline of a secret written from a file', async () => {
     storeHolds(`${TOKEN}\n`);
 
-    await expect(verifyToken(TOKEN, PARAMETER, T0)).resolves.toBe(true);
+    await expect(verifyToken(TOKEN, tokenReader(PARAMETER), T0)).resolves.toBe(true);
   });
 
   it('reads the secret once across invocations while it is cached', async () => {
     storeHolds(TOKEN);
 
-    await verifyToken(TOKEN, PARAMETER, T0);
-    await verifyToken(TOKEN, PARAMETER, T0 + 1000);
+    await verifyToken(TOKEN, tokenReader(PARAMETER), T0);
+    await verifyToken(TOKEN, tokenReader(PARAMETER), T0 + 1000);
 
     expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 1);
   });
 
   it.each([undefined, ''])('refuses a missing token (%j) without reading the secret', async (presented) => {
-    await expect(verifyToken(presented, PARAMETER, T0)).resolves.toBe(false);
+    await expect(verifyToken(presented, tokenReader(PARAMETER), T0)).resolves.toBe(false);
 
     expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 0);
   });
@@ -79,28 +80,32 @@ describe('verifyToken', () => {
   it('refuses a wrong token on a cold start without a second read (the value is fresh)', async () => {
     storeHolds(TOKEN);
 
-    await expect(verifyToken('wrong', PARAMETER, T0)).resolves.toBe(false);
+    await expect(verifyToken('wrong', tokenReader(PARAMETER), T0)).resolves.toBe(false);
 
     expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 1);
   });
 
   it('re-reads at most once a minute on wrong tokens, however many arrive', async () => {
     storeHolds(TOKEN);
-    await verifyToken(TOKEN, PARAMETER, T0);
+    await verifyToken(TOKEN, tokenReader(PARAMETER), T0);
 
     for (let i = 0; i < 10; i += 1)
-      await verifyToken('wrong', PARAMETER, T0 + REFETCH_INTERVAL_MS + i * 1000);
+      await verifyToken('wrong', tokenReader(PARAMETER), T0 + REFETCH_INTERVAL_MS + i * 1000);
 
     expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 2);
   });
 
   it('accepts a rotated secret at once when the cached one no longer matches', async () => {
     storeHolds('old-token');
-    await verifyToken('old-token', PARAMETER, T0);
+    await verifyToken('old-token', tokenReader(PARAMETER), T0);
     storeHolds('new-token');
 
-    await expect(verifyToken('new-token', PARAMETER, T0 + REFETCH_INTERVAL_MS)).resolves.toBe(true);
-    await expect(verifyToken('old-token', PARAMETER, T0 + REFETCH_INTERVAL_MS + 1)).resolves.toBe(false);
+    await expect(verifyToken('new-token', tokenReader(PARAMETER), T0 + REFETCH_INTERVAL_MS)).resolves.toBe(
+      true,
+    );
+    await expect(
+      verifyToken('old-token', tokenReader(PARAMETER), T0 + REFETCH_INTERVAL_MS + 1),
+    ).resolves.toBe(false);
   });
 
   it('reads a Secrets Manager secret, string or binary, and never SSM', async () => {
@@ -110,8 +115,8 @@ describe('verifyToken', () => {
       .resolvesOnce({ SecretString: TOKEN })
       .resolves({ SecretBinary: new TextEncoder().encode('binary-token') });
 
-    await expect(verifyToken(TOKEN, ref, T0)).resolves.toBe(true);
-    await expect(verifyToken('binary-token', ref, T0 + REFETCH_INTERVAL_MS)).resolves.toBe(true);
+    await expect(verifyToken(TOKEN, tokenReader(ref), T0)).resolves.toBe(true);
+    await expect(verifyToken('binary-token', tokenReader(ref), T0 + REFETCH_INTERVAL_MS)).resolves.toBe(true);
 
     expect(secretsManager).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: ref.secretsManager });
     expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 0);
@@ -120,7 +125,7 @@ describe('verifyToken', () => {
   it('fails rather than accept anyone when the stored secret is empty', async () => {
     storeHolds('');
 
-    await expect(verifyToken('x', PARAMETER, T0)).rejects.toThrow(/is empty/);
+    await expect(verifyToken('x', tokenReader(PARAMETER), T0)).rejects.toThrow(/is empty/);
   });
 
   it('rethrows a store failure (answered 503 upstream) with its cause', async () => {
@@ -128,7 +133,7 @@ describe('verifyToken', () => {
       .on(GetParameterCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
-    await expect(verifyToken(TOKEN, PARAMETER, T0)).rejects.toHaveProperty(
+    await expect(verifyToken(TOKEN, tokenReader(PARAMETER), T0)).rejects.toHaveProperty(
       'cause.name',
       'ThrottlingException',
     );

@@ -1,7 +1,9 @@
 import type { Image } from '@aws-sdk/client-imagebuilder';
 import fc from 'fast-check';
 
-import { decideImage } from '../../../functions/image-state/decide';
+import { decideImage, type ImageChange, toImageChange } from '../../../functions/image-state/decide';
+import type { ImageStateChange } from '../../../functions/image-state/schema';
+import { fixture } from '../../helpers/fixtures';
 
 const JOBS = 'arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-jobs';
 const IMAGE = 'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-jobs/1.0.4021/1';
@@ -16,6 +18,23 @@ const image = (over: Partial<Image> = {}): Image => ({
     amis: [{ region: 'us-east-2', image: 'ami-0abc1234def567890', accountId: '123456789012' }],
   },
   ...over,
+});
+
+describe('toImageChange', () => {
+  it.each<[string, ImageChange]>([
+    ['image-state.available.json', { imageArn: IMAGE, status: 'AVAILABLE', reason: undefined }],
+    ['image-state.building.json', { imageArn: IMAGE, status: 'BUILDING', reason: undefined }],
+    [
+      'image-state.cancelled.json',
+      {
+        imageArn: 'arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-manager/1.0.7713/3',
+        status: 'CANCELLED',
+        reason: 'Image creation cancelled by user',
+      },
+    ],
+  ])('reads the image, its state and the reason from %s', (name, expected) => {
+    expect(toImageChange(fixture<ImageStateChange>(`imagebuilder/${name}`))).toEqual(expected);
+  });
 });
 
 describe('decideImage', () => {

@@ -1,8 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { handler } from '../../../functions/redrive/handler';
-import { resetSettings } from '../../../functions/redrive/redrive';
+import { handler, resetSettings } from '../../../functions/redrive/handler';
 import type { SqsEvent } from '../../../functions/redrive/schema';
 import { resetEventBridgeClient } from '../../../functions/shared/aws/eventbridge';
 import { busEntry, DetailType } from '../../../functions/shared/events';

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 
-import { clientTokenFor, decideBake } from '../../../functions/start-bake/decide';
-import type { BakeRequest } from '../../../functions/start-bake/schema';
+import {
+  type BakeRequest,
+  clientTokenFor,
+  decideBake,
+  toBakeRequest,
+} from '../../../functions/start-bake/decide';
+import type { StartBakeInput } from '../../../functions/start-bake/schema';
+import { fixture } from '../../helpers/fixtures';
 
 const settings = {
   pipelines: {
@@ -43,6 +49,39 @@ describe('decideBake', () => {
     const decision = decideBake({ ...nightly, pipeline: 'windows' }, settings, []);
 
     expect(decision).toEqual({ kind: 'refuse', reason: expect.stringContaining('jobs, manager') });
+  });
+});
+
+describe('toBakeRequest', () => {
+  it.each<[string, StartBakeInput, BakeRequest]>([
+    [
+      'the nightly schedule, keyed by its scheduled time',
+      { pipeline: 'jobs', scheduledTime: '2026-11-30T02:00:00Z' },
+      {
+        pipeline: 'jobs',
+        trigger: 'schedule:2026-11-30T02:00:00Z',
+        reason: 'schedule at 2026-11-30T02:00:00Z',
+      },
+    ],
+    [
+      "a Bake Requested event, keyed by its requester's idempotency key",
+      fixture<StartBakeInput>('runner-autopilot/bake-requested.json'),
+      {
+        pipeline: 'jobs',
+        trigger: 'request:0c4f6a3e-2b7d-4d1e-9a55-3f2c1b0e8d77:jobs',
+        reason: 'push to platform/runner-images main (9b1c2d3) matched rule runner-images',
+      },
+    ],
+  ])('maps %s', (_name, input, expected) => {
+    expect(toBakeRequest(input)).toEqual(expected);
+  });
+
+  it('gives a redelivered request (a new event id) the same trigger', () => {
+    const event = fixture<StartBakeInput & { id: string }>('runner-autopilot/bake-requested.json');
+
+    const again = toBakeRequest({ ...event, id: 'another-delivery-of-the-same-request' });
+
+    expect(again.trigger).toBe(toBakeRequest(event).trigger);
   });
 });
 

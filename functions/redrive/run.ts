@@ -1,14 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
-import { putEvents } from '../shared/aws/eventbridge';
-import type { RunTools } from '../shared/make-handler';
-import { lazyConfigSlice } from '../shared/settings';
+import type { RunDeps } from '../shared/make-handler';
 import { decideRedrive } from './decide';
+import type { RedrivePorts } from './ports';
 import type { SqsEvent } from './schema';
-import { RedriveSettings } from './settings';
-
-const settings = lazyConfigSlice(RedriveSettings);
-export const resetSettings = settings.reset;
+import type { RedriveSettings } from './settings';
 
 export type RedriveOutcome = {
   readonly outcome: 'redriven' | 'retrying';
@@ -25,8 +21,10 @@ export type RedriveOutcome = {
  * the dead-letter queue, whose depth is alarmed. A message that can never be put is refused, logged
  * and counted as a PermanentFailure (alarmed), and deleted: retrying it cannot help.
  */
-export const redrive = async (event: SqsEvent, { logger, metrics }: RunTools): Promise<RedriveOutcome> => {
-  const { eventBusName } = settings.get();
+export const runRedrive = async (
+  event: SqsEvent,
+  { logger, metrics, settings: { eventBusName }, ports }: RunDeps<RedriveSettings, RedrivePorts>,
+): Promise<RedriveOutcome> => {
   const batchItemFailures: { itemIdentifier: string }[] = [];
   let redrivenCount = 0;
   let refusedCount = 0;
@@ -43,7 +41,7 @@ export const redrive = async (event: SqsEvent, { logger, metrics }: RunTools): P
       continue;
     }
     try {
-      const eventIds = await putEvents(decision.entries);
+      const eventIds = await ports.putEvents(decision.entries);
       redrivenCount += 1;
       logger.debug('redriven', { messageId: record.messageId, origin: decision.origin, eventIds });
     } catch (error) {

@@ -1,22 +1,20 @@
 import { PermanentError } from '../shared/errors';
 import { busEntry, DetailType } from '../shared/events';
 import { formatIssues } from '../shared/issues';
-import type { RunTools } from '../shared/make-handler';
-import { lazyConfigSlice } from '../shared/settings';
+import type { RunDeps } from '../shared/make-handler';
 import { decideWebhook } from './decide';
 import { handOff } from './hand-off';
 import { PushPayload } from './payload';
+import type { WebhookPorts } from './ports';
 import type { FunctionUrlEvent } from './schema';
 import { verifyToken } from './secret';
-import { WebhookSettings } from './settings';
+import type { WebhookSettings } from './settings';
 
 /**
  * One GitLab delivery: authenticate, check the method, bound and parse the body, decide, put one
  * `Bake Requested` event per pipeline. Order matters: the token is checked before anything else
  * about the request, so only a holder of the token can provoke more than a 401.
  */
-
-export type { FunctionUrlEvent };
 
 export type WebhookOutcome =
   | { statusCode: 401; outcome: 'unauthorized'; reason: string }
@@ -47,10 +45,6 @@ const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook']);
 /** Our keys add a prefix and a pipeline name; the detail allows 256 characters in all. */
 const DELIVERY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-/** Read on first use, not at import, so a config error is an answered 503 rather than an init crash. */
-const settings = lazyConfigSlice(WebhookSettings);
-export const resetSettings = settings.reset;
-
 /** Function URLs lowercase header names; a hand-made or proxied event may not. */
 const lowerCaseKeys = (headers: Record<string, string>): Partial<Record<string, string>> =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -76,14 +70,13 @@ const parseJson = (event: FunctionUrlEvent): unknown => {
   }
 };
 
-export const receiveWebhook = async (
+export const runWebhook = async (
   event: FunctionUrlEvent,
-  { logger, now }: RunTools,
+  { logger, now, settings: cfg, ports }: RunDeps<WebhookSettings, WebhookPorts>,
 ): Promise<WebhookOutcome> => {
-  const cfg = settings.get();
   const headers = lowerCaseKeys(event.headers);
 
-  if (!(await verifyToken(headers['x-gitlab-token'], cfg.secret, now().getTime()))) {
+  if (!(await verifyToken(headers['x-gitlab-token'], ports.readToken, now().getTime()))) {
     // An answer, not a thrown error: a probe of a public URL is not our failure. Its outcome metric
     // (`Unauthorized`) has its own alarm, for a GitLab hook left with an old token.
     return { statusCode: 401, outcome: 'unauthorized', reason: 'missing or wrong X-Gitlab-Token' };
@@ -132,11 +125,7 @@ export const receiveWebhook = async (
       cfg.eventBusName,
     ),
   );
-  const handed = await handOff(
-    entries,
-    { fallbackTopicArn: cfg.fallbackTopicArn, origin: `gitlab:${deliveryKey}` },
-    logger,
-  );
+  const handed = await handOff(entries, `gitlab:${deliveryKey}`, ports, logger);
   const common = {
     reason: decision.reason,
     pipelines: decision.requests.map((r) => r.pipeline),
