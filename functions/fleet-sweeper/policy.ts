@@ -1,7 +1,5 @@
-import { Cron } from 'croner';
-import { parse } from 'smol-toml';
-
-import { durationMs } from '../shared/runner-config/lint';
+import { durationMs, readRunnerConfig } from '../shared/runner-config/model';
+import { matchesPeriods } from '../shared/windows';
 
 /**
  * The autoscaler of one job group as its manager's config.toml sets it, and the idle capacity the
@@ -29,10 +27,8 @@ export interface GroupAutoscaler {
   readonly policies: readonly AutoscalerPolicy[];
 }
 
-type Table = Record<string, unknown>;
-const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown, fallback: number): number =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
+const num = (v: number | undefined, fallback: number): number =>
+  v !== undefined && Number.isFinite(v) && v >= 0 ? v : fallback;
 
 /**
  * The autoscaler of the runner whose `[runners.autoscaler.plugin_config] name` is `group`, from a
@@ -41,28 +37,22 @@ const num = (v: unknown, fallback: number): number =>
  * reference calls the default unconfirmed, "probably 1").
  */
 export const autoscalerOf = (configText: string, group: string): GroupAutoscaler | undefined => {
-  const config = parse(configText) as Table;
-  const runners = Array.isArray(config.runners) ? config.runners.filter(isTable) : [];
-  for (const [index, runner] of runners.entries()) {
-    const autoscaler = isTable(runner.autoscaler) ? runner.autoscaler : undefined;
-    const plugin = autoscaler && isTable(autoscaler.plugin_config) ? autoscaler.plugin_config : undefined;
-    if (!autoscaler || plugin?.name !== group) continue;
-    const raw = Array.isArray(autoscaler.policy) ? autoscaler.policy.filter(isTable) : [];
+  const { runners } = readRunnerConfig(configText);
+  for (const [position, runner] of runners.entries()) {
+    const autoscaler = runner.autoscaler;
+    if (!autoscaler || autoscaler.pluginConfig?.name !== group) continue;
     return {
-      runner: typeof runner.name === 'string' ? runner.name : `runner ${index + 1}`,
-      capacityPerInstance: Math.max(1, Math.floor(num(autoscaler.capacity_per_instance, 1))),
-      policies: raw.map((p) => {
-        const idle = typeof p.idle_time === 'string' ? durationMs(p.idle_time) : undefined;
+      runner: runner.name ?? `runner ${position + 1}`,
+      capacityPerInstance: Math.max(1, Math.floor(num(autoscaler.capacityPerInstance, 1))),
+      policies: autoscaler.policies.map((p) => {
+        const idle = p.idleTime === undefined ? undefined : durationMs(p.idleTime);
         return {
-          periods:
-            Array.isArray(p.periods) && p.periods.length > 0
-              ? p.periods.filter((x): x is string => typeof x === 'string')
-              : ['* * * * *'],
-          timezone: typeof p.timezone === 'string' && p.timezone !== '' ? p.timezone : 'UTC',
-          idleCount: Math.floor(num(p.idle_count, 0)),
+          periods: p.periods?.length ? p.periods : ['* * * * *'],
+          timezone: p.timezone || 'UTC',
+          idleCount: Math.floor(num(p.idleCount, 0)),
           ...(idle === undefined ? {} : { idleTimeMinutes: idle / 60_000 }),
-          scaleFactor: num(p.scale_factor, 0),
-          scaleFactorLimit: Math.floor(num(p.scale_factor_limit, 0)),
+          scaleFactor: num(p.scaleFactor, 0),
+          scaleFactorLimit: Math.floor(num(p.scaleFactorLimit, 0)),
         };
       }),
     };
@@ -70,26 +60,12 @@ export const autoscalerOf = (configText: string, group: string): GroupAutoscaler
   return undefined;
 };
 
-const matches = (policy: AutoscalerPolicy, minute: Date): boolean =>
-  policy.periods.some((p) => {
-    try {
-      return new Cron(p, { timezone: policy.timezone, paused: true }).match(minute);
-    } catch {
-      return false;
-    }
-  });
-
 /**
  * The policy in force at `at`: the last one whose periods match (the runner's rule), or
  * `undefined` when none does (the runner then keeps nothing idle, as far as the reference says).
  */
-export const activePolicy = (
-  policies: readonly AutoscalerPolicy[],
-  at: Date,
-): AutoscalerPolicy | undefined => {
-  const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
-  return [...policies].reverse().find((p) => matches(p, minute));
-};
+export const activePolicy = (policies: readonly AutoscalerPolicy[], at: Date): AutoscalerPolicy | undefined =>
+  [...policies].reverse().find((p) => matchesPeriods(p.periods, p.timezone, at));
 
 /**
  * Idle job slots the policy keeps: max(`idle_count`, `scale_factor` x in-use slots), the

@@ -11,14 +11,33 @@ const MINUTE = 60_000;
 /** A window that never ends within this is treated as permanent (a misconfiguration to report). */
 export const MAX_SEARCH_MINUTES = 31 * 24 * 60;
 
+const cron = (period: string, timeZone: string): Cron =>
+  new Cron(period, { timezone: timeZone, paused: true });
+
 const crons = (windows: readonly Window[]): Cron[] =>
-  windows.flatMap((w) => w.periods.map((p) => new Cron(p, { timezone: w.timeZone, paused: true })));
+  windows.flatMap((w) => w.periods.map((p) => cron(p, w.timeZone)));
 
 const startOfMinute = (at: Date): Date => new Date(Math.floor(at.getTime() / MINUTE) * MINUTE);
 
 export const isInside = (windows: readonly Window[], at: Date): boolean => {
   const minute = startOfMinute(at);
   return crons(windows).some((c) => c.match(minute));
+};
+
+/**
+ * Whether the minute of `at` matches one of `periods` in `timeZone`, as gitlab-runner picks its
+ * autoscaler policy. Unlike a window's, whose schema vouches for it, a config.toml period or zone
+ * can be invalid: it then matches nothing (the linter reports it).
+ */
+export const matchesPeriods = (periods: readonly string[], timeZone: string, at: Date): boolean => {
+  const minute = startOfMinute(at);
+  return periods.some((p) => {
+    try {
+      return cron(p, timeZone).match(minute);
+    } catch {
+      return false;
+    }
+  });
 };
 
 /**

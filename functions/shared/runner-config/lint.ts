@@ -1,7 +1,15 @@
 import { Cron } from 'croner';
-import { parse, TomlError } from 'smol-toml';
 
 import { mapLines, type LineMap, type TomlPath } from './lines';
+import {
+  durationMs,
+  isTable,
+  parseRunnerConfig,
+  type AutoscalerSettings,
+  type RunnerConfig,
+  type RunnerSettings,
+  type TomlTable,
+} from './model';
 import { SECRET_DUMMY_PREFIX } from './render';
 import {
   AUTOSCALER_EXECUTORS,
@@ -74,36 +82,8 @@ export const RULES = {
 } as const satisfies Record<string, readonly [Severity, string]>;
 export type Rule = keyof typeof RULES;
 
-type Table = Record<string, unknown>;
-const isTable = (v: unknown): v is Table =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const int = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isInteger(v) ? v : undefined;
-const tableAt = (v: Table | undefined, key: string): Table | undefined =>
-  v && isTable(v[key]) ? v[key] : undefined;
-
-const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
-const DURATION_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1e3,
-  m: 6e4,
-  h: 36e5,
-};
-/** Milliseconds of a Go duration string (`0` included), undefined when it is not one. */
-export const durationMs = (value: string): number | undefined => {
-  if (value === '0') return 0;
-  if (!GO_DURATION.test(value)) return undefined;
-  const sign = value.startsWith('-') ? -1 : 1;
-  let total = 0;
-  for (const m of value.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
-    total += Number(m[1]) * DURATION_MS[m[2]!]!;
-  return sign * total;
-};
 
 const LABEL_KEY = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{2,64}$/;
 const LABEL_VALUE = /^[a-zA-Z0-9._-]{1,256}$/;
@@ -243,7 +223,7 @@ const checkValue = (c: Collector, value: unknown, spec: KeySpec, path: TomlPath)
   if (spec.open !== 'unchecked') checkTable(c, value, spec, path);
 };
 
-const checkTable = (c: Collector, value: Table, spec: TableSpec, path: TomlPath): void => {
+const checkTable = (c: Collector, value: TomlTable, spec: TableSpec, path: TomlPath): void => {
   const known = Object.keys(spec.keys);
   for (const [key, child] of Object.entries(value)) {
     const keyPath = [...path, key];
@@ -291,11 +271,15 @@ interface Policy {
   catchAll: boolean;
 }
 
-const checkPolicies = (c: Collector, autoscaler: Table, path: TomlPath, slots: number | undefined): void => {
-  const raw = Array.isArray(autoscaler.policy) ? autoscaler.policy.filter(isTable) : [];
-  const policies: Policy[] = raw.map((p, index) => {
+const checkPolicies = (
+  c: Collector,
+  autoscaler: AutoscalerSettings,
+  path: TomlPath,
+  slots: number | undefined,
+): void => {
+  const policies: Policy[] = autoscaler.policies.map((p, index) => {
     const at = [...path, 'policy', index];
-    const periods = hasType(p.periods, 'strings') ? (p.periods as string[]) : [];
+    const periods = p.periods ?? [];
     for (const period of periods) {
       const fields = period.trim().split(/\s+/).length;
       let problem = fields === 5 ? undefined : `has ${fields} fields`;
@@ -312,21 +296,21 @@ const checkPolicies = (c: Collector, autoscaler: Table, path: TomlPath, slots: n
           `period "${period}" ${problem}: use a 5-field cron (minute hour day-of-month month day-of-week) such as "* 8-18 * * mon-fri"`,
         );
     }
-    const timezone = str(p.timezone) ?? '';
+    const timezone = p.timezone ?? '';
     if (timezone && timezone !== 'UTC' && !Intl.supportedValuesOf('timeZone').includes(timezone))
       c.add(
         'policy-timezone',
         [...at, 'timezone'],
         `timezone "${timezone}" is not an IANA time zone: use one such as "Europe/Berlin" or "UTC"`,
       );
-    const idleCount = int(p.idle_count);
+    const idleCount = int(p.idleCount);
     if (idleCount !== undefined && slots !== undefined && idleCount > slots)
       c.add(
         'idle-count-unreachable',
         [...at, 'idle_count'],
         `idle_count = ${idleCount} counts job slots, but max_instances * capacity_per_instance is only ${slots}: lower idle_count or raise max_instances`,
       );
-    const idleTime = str(p.idle_time);
+    const idleTime = p.idleTime;
     const ms = idleTime === undefined ? undefined : durationMs(idleTime);
     if (ms !== undefined && ms !== 0 && ms < 1000)
       c.add('invalid-value', [...at, 'idle_time'], `idle_time = "${idleTime}" must be 0 or at least "1s"`);
@@ -365,11 +349,11 @@ const checkPolicies = (c: Collector, autoscaler: Table, path: TomlPath, slots: n
     );
 };
 
-const checkSecrets = (c: Collector, runner: Table, path: TomlPath): void => {
+const checkSecrets = (c: Collector, runner: RunnerSettings, path: TomlPath): void => {
   const isRef = (v: string) => v.startsWith(`${SECRET_DUMMY_PREFIX}/`);
   for (const key of SECRET_KEYS) {
     const steps = key.split('.').slice(1);
-    let value: unknown = runner;
+    let value: unknown = runner.table;
     for (const s of steps) value = isTable(value) ? value[s] : undefined;
     if (typeof value === 'string' && value.trim() !== '' && !isRef(value))
       c.add(
@@ -378,8 +362,7 @@ const checkSecrets = (c: Collector, runner: Table, path: TomlPath): void => {
         `${steps[steps.length - 1]} holds a literal secret: store it in a SecureString parameter and use a placeholder whose value is { "secureParameter": "/path" }`,
       );
   }
-  const environment = hasType(runner.environment, 'strings') ? (runner.environment as string[]) : [];
-  for (const entry of environment) {
+  for (const entry of runner.environment ?? []) {
     const [name, ...rest] = entry.split('=');
     const value = rest.join('=');
     if (SECRET_ENVIRONMENT.includes(name ?? '') && value !== '' && !isRef(value))
@@ -398,33 +381,31 @@ interface RunnerFacts {
   slots: number;
 }
 
-const checkRunner = (c: Collector, runner: Table, index: number, options: LintOptions): RunnerFacts => {
+const checkRunner = (c: Collector, runner: RunnerSettings, options: LintOptions): RunnerFacts => {
+  const { index } = runner;
   const path: TomlPath = ['runners', index];
-  const name = str(runner.name);
-  const label = name ? `runner "${name}"` : `runner ${index + 1}`;
-  for (const key of ['url', 'token', 'executor'])
-    if (str(runner[key]) === undefined || str(runner[key])!.trim() === '')
+  const label = runner.name ? `runner "${runner.name}"` : `runner ${index + 1}`;
+  for (const key of ['url', 'token', 'executor'] as const)
+    if (!runner[key]?.trim())
       c.add(
         'missing-key',
         c.lines.has([...path, key]) ? [...path, key] : path,
         `${label} has no ${key}: gitlab-runner ${key === 'token' ? 'skips it' : 'cannot run it'}; set ${key}`,
       );
-  const url = str(runner.url);
-  if (url && /\/ci\/?$/.test(url))
+  if (runner.url && /\/ci\/?$/.test(runner.url))
     c.add(
       'deprecated-key',
       [...path, 'url'],
       `url ends with /ci, which is deprecated: remove the /ci suffix`,
     );
   checkLabels(c, runner.labels, [...path, 'labels']);
-  if (isTable(runner.feature_flags))
-    for (const [k, v] of Object.entries(runner.feature_flags))
-      if (!k.startsWith('FF_') || typeof v !== 'boolean')
-        c.add(
-          'invalid-value',
-          [...path, 'feature_flags', k],
-          `feature flag ${k} must be named FF_* and set to true or false`,
-        );
+  for (const [k, v] of Object.entries(runner.featureFlags ?? {}))
+    if (!k.startsWith('FF_') || typeof v !== 'boolean')
+      c.add(
+        'invalid-value',
+        [...path, 'feature_flags', k],
+        `feature flag ${k} must be named FF_* and set to true or false`,
+      );
   const id = int(runner.id);
   if (!id)
     c.add(
@@ -434,34 +415,29 @@ const checkRunner = (c: Collector, runner: Table, index: number, options: LintOp
     );
   if (!options.secretsResolved) checkSecrets(c, runner, path);
 
-  const s3 = tableAt(tableAt(runner, 'cache'), 's3');
-  if (s3 && !str(s3.ServerAddress)) {
-    const keyed = str(s3.AccessKey) || str(s3.SecretKey);
-    if (keyed || s3.AuthenticationType === 'access-key')
+  const s3 = runner.cacheS3;
+  if (s3 && !s3.serverAddress) {
+    const keyed = s3.accessKey || s3.secretKey;
+    if (keyed || s3.authenticationType === 'access-key')
       c.add(
         'static-s3-keys',
-        [
-          ...path,
-          'cache',
-          's3',
-          keyed ? (str(s3.AccessKey) ? 'AccessKey' : 'SecretKey') : 'AuthenticationType',
-        ],
+        [...path, 'cache', 's3', keyed ? (s3.accessKey ? 'AccessKey' : 'SecretKey') : 'AuthenticationType'],
         `static S3 keys for an AWS bucket: give the manager's instance profile access to the bucket, set AuthenticationType = "iam" and remove AccessKey/SecretKey`,
       );
   }
 
-  const executor = str(runner.executor) ?? '';
+  const executor = runner.executor ?? '';
   const limit = int(runner.limit) ?? 0;
   let slots = limit > 0 ? limit : Infinity;
   if (executor === 'docker-autoscaler') {
-    const docker = tableAt(runner, 'docker');
+    const docker = runner.docker;
     if (!docker)
       c.add(
         'missing-section',
         [...path, 'executor'],
         `${label} uses docker-autoscaler but has no [runners.docker]: add it with at least image = "..."`,
       );
-    else if (!str(docker.image))
+    else if (!docker.image)
       c.add(
         'missing-docker-image',
         [...path, 'docker'],
@@ -469,7 +445,7 @@ const checkRunner = (c: Collector, runner: Table, index: number, options: LintOp
       );
   }
   if (AUTOSCALER_EXECUTORS.includes(executor)) {
-    const autoscaler = tableAt(runner, 'autoscaler');
+    const autoscaler = runner.autoscaler;
     const at = [...path, 'autoscaler'];
     if (!autoscaler) {
       c.add(
@@ -479,33 +455,33 @@ const checkRunner = (c: Collector, runner: Table, index: number, options: LintOp
       );
       return { index, path, label, slots };
     }
-    const maxInstances = int(autoscaler.max_instances) ?? 0;
-    const capacity = int(autoscaler.capacity_per_instance) ?? 1;
+    const maxInstances = int(autoscaler.maxInstances) ?? 0;
+    const capacity = int(autoscaler.capacityPerInstance) ?? 1;
     const fleetSlots = maxInstances > 0 ? maxInstances * capacity : undefined;
     if (fleetSlots !== undefined) slots = Math.min(slots, fleetSlots);
-    const plugin = str(autoscaler.plugin);
+    const plugin = autoscaler.plugin;
     if (!plugin?.trim())
       c.add(
         'missing-plugin',
         c.lines.has([...at, 'plugin']) ? [...at, 'plugin'] : at,
         `${label}'s autoscaler has no plugin: set plugin = "aws:latest" (installed by gitlab-runner fleeting install)`,
       );
-    if (!int(autoscaler.max_use_count))
+    if (!int(autoscaler.maxUseCount))
       c.add(
         'max-use-count-unlimited',
         c.lines.has([...at, 'max_use_count']) ? [...at, 'max_use_count'] : at,
         `${label}'s instances are reused forever (max_use_count 0), so a new image reaches them only when they idle out: set max_use_count (1 = one job per instance)`,
       );
-    if (!str(tableAt(autoscaler, 'connector_config')?.username))
+    if (!autoscaler.connectorUsername)
       c.add(
         'connector-username',
         at,
         `${label} sets no connector_config.username, so fleeting-plugin-aws logs in as ec2-user: set the AMI's user (ubuntu on Ubuntu)`,
       );
-    const pluginConfig = tableAt(autoscaler, 'plugin_config');
+    const pluginConfig = autoscaler.pluginConfig;
     if (plugin && isAwsPlugin(plugin)) {
       const pcPath = [...at, 'plugin_config'];
-      for (const key of Object.keys(pluginConfig ?? {})) {
+      for (const key of Object.keys(pluginConfig?.table ?? {})) {
         const retired = RETIRED_KEYS[`runners.autoscaler.plugin_config.${key}`];
         if (retired)
           c.add(
@@ -522,7 +498,7 @@ const checkRunner = (c: Collector, runner: Table, index: number, options: LintOp
             'warning',
           );
       }
-      const asg = str(pluginConfig?.name);
+      const asg = pluginConfig?.name;
       if (!asg)
         c.add(
           'missing-asg-name',
@@ -541,22 +517,26 @@ const checkRunner = (c: Collector, runner: Table, index: number, options: LintOp
   return { index, path, label, slots };
 };
 
-const checkRunners = (c: Collector, doc: Table, options: LintOptions): void => {
-  const runners = Array.isArray(doc.runners) ? doc.runners : [];
-  const facts = runners.flatMap((r: unknown, i) => (isTable(r) ? [checkRunner(c, r, i, options)] : []));
+const checkRunners = (c: Collector, config: RunnerConfig, options: LintOptions): void => {
+  const { runners } = config;
+  const facts = runners.map((r) => checkRunner(c, r, options));
 
-  const seen = <K>(rule: Rule, key: (r: Table) => K | undefined, field: string, what: (k: K) => string) => {
+  const seen = <K>(
+    rule: Rule,
+    key: (r: RunnerSettings) => K | undefined,
+    field: string,
+    what: (k: K) => string,
+  ) => {
     const first = new Map<K, number>();
-    runners.forEach((r: unknown, i) => {
-      if (!isTable(r)) return;
+    runners.forEach((r) => {
       const k = key(r);
       if (k === undefined) return;
       const earlier = first.get(k);
-      if (earlier === undefined) first.set(k, i);
+      if (earlier === undefined) first.set(k, r.index);
       else
         c.add(
           rule,
-          ['runners', i, ...field.split('.')],
+          ['runners', r.index, ...field.split('.')],
           `${what(k)} is already used by runner ${earlier + 1} (line ${c.lines.lineOf(['runners', earlier])}): ${
             rule === 'shared-asg'
               ? "two autoscalers on one group fight over its capacity and delete each other's instances; give each [[runners]] its own ASG"
@@ -567,7 +547,7 @@ const checkRunners = (c: Collector, doc: Table, options: LintOptions): void => {
   };
   seen(
     'duplicate-runner-name',
-    (r) => str(r.name) || undefined,
+    (r) => r.name || undefined,
     'name',
     (k) => `name "${k}"`,
   );
@@ -580,18 +560,18 @@ const checkRunners = (c: Collector, doc: Table, options: LintOptions): void => {
   seen(
     'shared-asg',
     (r) => {
-      const autoscaler = tableAt(r, 'autoscaler');
-      const pc = tableAt(autoscaler, 'plugin_config');
-      const name = str(pc?.name);
-      return name && AUTOSCALER_EXECUTORS.includes(str(r.executor) ?? '')
-        ? [name, str(pc?.region) ?? '', str(pc?.profile) ?? ''].join('|')
+      const pc = r.autoscaler?.pluginConfig;
+      return pc?.name && AUTOSCALER_EXECUTORS.includes(r.executor ?? '')
+        ? [pc.name, pc.region ?? '', pc.profile ?? ''].join('|')
         : undefined;
     },
     'autoscaler.plugin_config.name',
     (k) => `Auto Scaling group "${k.split('|')[0]}"`,
   );
 
-  const concurrent = doc.concurrent === undefined ? 1 : int(doc.concurrent);
+  if (!config.concurrent) return;
+  const { defaulted } = config.concurrent;
+  const concurrent = int(config.concurrent.value);
   if (concurrent === undefined) return;
   const at = c.lines.has(['concurrent']) ? ['concurrent'] : 1;
   if (concurrent < 1) {
@@ -607,7 +587,7 @@ const checkRunners = (c: Collector, doc: Table, options: LintOptions): void => {
     c.add(
       'concurrent-too-low',
       at,
-      `concurrent = ${concurrent}${doc.concurrent === undefined ? ' (the default)' : ''} is below what the runners can take (${needed}: ${
+      `concurrent = ${concurrent}${defaulted ? ' (the default)' : ''} is below what the runners can take (${needed}: ${
         facts.map((f) => `${f.label} ${Number.isFinite(f.slots) ? f.slots : 'unbounded'}`).join(', ') ||
         'none'
       }), so capacity sits idle or workers starve: set concurrent = ${needed} (sum of min(limit, max_instances * capacity_per_instance))`,
@@ -629,27 +609,24 @@ const checkPlaceholders = (c: Collector, text: string): void => {
 };
 
 export const lintRunnerConfig = (text: string, options: LintOptions = {}): Finding[] => {
-  let doc: Table;
   const placeholders = new Collector(mapLines(''));
   checkPlaceholders(placeholders, text);
-  try {
-    doc = parse(text);
-  } catch (error) {
-    const line = error instanceof TomlError ? error.line : 1;
-    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+  const parsed = parseRunnerConfig(text);
+  if (parsed.kind === 'syntax-error') {
     const syntax: Finding = {
       severity: 'error',
-      line,
+      line: parsed.error.line,
       rule: 'toml-syntax',
-      message: `${message.replace(/^Invalid TOML document: /, 'not valid TOML: ')}: fix the syntax on this line (quote strings, one key per line)`,
+      message: `not valid TOML: ${parsed.error.reason}: fix the syntax on this line (quote strings, one key per line)`,
     };
     return [...placeholders.findings, syntax].sort((a, b) => a.line - b.line);
   }
+  const { config } = parsed;
   const c = new Collector(mapLines(text));
   c.findings.push(...placeholders.findings);
-  checkTable(c, doc, CONFIG_SPEC, []);
-  checkLabels(c, doc.labels, ['labels']);
-  checkRunners(c, doc, options);
+  checkTable(c, config.document, CONFIG_SPEC, []);
+  checkLabels(c, config.labels, ['labels']);
+  checkRunners(c, config, options);
   return c.findings.sort((a, b) => a.line - b.line);
 };
 

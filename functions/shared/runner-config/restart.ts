@@ -1,4 +1,4 @@
-import { parse } from 'smol-toml';
+import { isTable, readRunnerConfig, type RunnerSettings } from './model';
 
 /**
  * Which config changes gitlab-runner applies live and which need a restart (reference §7): the
@@ -19,10 +19,6 @@ export const RESTART_KEYS = {
   identity: ['url', 'id', 'token'],
 } as const;
 
-type Table = Record<string, unknown>;
-const isTable = (v: unknown): v is Table =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-
 /** JSON with sorted keys and dates as ISO strings, so equal configs compare equal. */
 const canonical = (v: unknown): unknown => {
   if (v instanceof Date) return v.toISOString();
@@ -38,16 +34,9 @@ const canonical = (v: unknown): unknown => {
 const same = (a: unknown, b: unknown): boolean =>
   JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
-const runnersOf = (doc: Table): Table[] => (Array.isArray(doc.runners) ? doc.runners.filter(isTable) : []);
-
 /** The key of a runner's autoscaler: `url|id`, or `url|token` when id is 0 or missing. */
-export const runnerIdentity = (runner: Table): string => {
-  const url = typeof runner.url === 'string' ? runner.url : '';
-  const id = typeof runner.id === 'number' ? runner.id : 0;
-  return id !== 0
-    ? `${url}|id:${id}`
-    : `${url}|token:${typeof runner.token === 'string' ? runner.token : ''}`;
-};
+export const runnerIdentity = ({ url = '', id = 0, token = '' }: RunnerSettings): string =>
+  id !== 0 ? `${url}|id:${id}` : `${url}|token:${token}`;
 
 const withoutKeys = (v: unknown, keys: readonly string[]): unknown =>
   isTable(v) ? Object.fromEntries(Object.entries(v).filter(([k]) => !keys.includes(k))) : v;
@@ -57,23 +46,24 @@ const withoutKeys = (v: unknown, keys: readonly string[]): unknown =>
  * Runners are matched by identity, so reordering them needs none.
  */
 export const changesNeedingRestart = (before: string, after: string): string[] => {
-  const a = parse(before) as Table;
-  const b = parse(after) as Table;
-  const reasons: string[] = RESTART_KEYS.global.filter((k) => !same(a[k], b[k]));
-  const beforeRunners = new Map(runnersOf(a).map((r) => [runnerIdentity(r), r]));
-  const afterIds = new Set(runnersOf(b).map(runnerIdentity));
-  runnersOf(a).forEach((r, i) => {
+  const a = readRunnerConfig(before);
+  const b = readRunnerConfig(after);
+  const reasons: string[] = RESTART_KEYS.global.filter((k) => !same(a.document[k], b.document[k]));
+  const beforeRunners = new Map(a.runners.map((r) => [runnerIdentity(r), r]));
+  const afterIds = new Set(b.runners.map(runnerIdentity));
+  a.runners.forEach((r, i) => {
     if (!afterIds.has(runnerIdentity(r)))
       reasons.push(`runners[${i}] identity removed (url + id, or token when id = 0)`);
   });
-  runnersOf(b).forEach((r, i) => {
+  b.runners.forEach((r, i) => {
     const old = beforeRunners.get(runnerIdentity(r));
     if (!old) {
       reasons.push(`runners[${i}] identity added or changed (url + id, or token when id = 0)`);
       return;
     }
-    const oldScaler = withoutKeys(old.autoscaler, RESTART_KEYS.autoscalerLive);
-    const newScaler = withoutKeys(r.autoscaler, RESTART_KEYS.autoscalerLive);
+    // As written, not as typed: any change to a key that needs a restart counts, even a wrong type.
+    const oldScaler = withoutKeys(old.table.autoscaler, RESTART_KEYS.autoscalerLive);
+    const newScaler = withoutKeys(r.table.autoscaler, RESTART_KEYS.autoscalerLive);
     if (isTable(oldScaler) && isTable(newScaler)) {
       for (const k of [...new Set([...Object.keys(oldScaler), ...Object.keys(newScaler)])].sort())
         if (!same(oldScaler[k], newScaler[k])) reasons.push(`runners[${i}].autoscaler.${k}`);
@@ -84,9 +74,11 @@ export const changesNeedingRestart = (before: string, after: string): string[] =
 
 /** A config's canonical JSON without token fields: equal for configs that do not drift. */
 export const driftForm = (text: string): string => {
-  const doc = parse(text) as Table;
-  const runners = runnersOf(doc).map((r) => withoutKeys(r, TOKEN_FIELDS));
-  return JSON.stringify(canonical(Array.isArray(doc.runners) ? { ...doc, runners } : doc));
+  const { document, runners } = readRunnerConfig(text);
+  const withoutTokens = runners.map((r) => withoutKeys(r.table, TOKEN_FIELDS));
+  return JSON.stringify(
+    canonical(Array.isArray(document.runners) ? { ...document, runners: withoutTokens } : document),
+  );
 };
 
 /** Whether two configs differ in anything but token fields (the nightly drift check). */

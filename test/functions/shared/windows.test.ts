@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 import type { Window } from '../../../functions/shared/fleet';
-import { isInside, nextWindowStart, windowEnd } from '../../../functions/shared/windows';
+import { isInside, matchesPeriods, nextWindowStart, windowEnd } from '../../../functions/shared/windows';
 
 const nightly: Window[] = [{ periods: ['* 1-4 * * *'], timeZone: 'UTC' }];
 const fridayBerlin: Window[] = [{ periods: ['* 12-23 * * 5'], timeZone: 'Europe/Berlin' }];
@@ -78,6 +78,43 @@ describe('nextWindowStart', () => {
           const start = nextWindowStart(nightly, d);
           return start !== undefined && start.getTime() >= d.getTime() && isInside(nightly, start);
         },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('matchesPeriods', () => {
+  it.each<[string, string[], string, string, boolean]>([
+    ['a minute inside the period', ['* 1-4 * * *'], 'UTC', '2026-11-30T04:59:30Z', true],
+    ['a minute outside the period', ['* 1-4 * * *'], 'UTC', '2026-11-30T05:00:00Z', false],
+    ['the period in its time zone', ['* 12-23 * * 5'], 'Europe/Berlin', '2026-12-04T11:30:00Z', true],
+    ['an invalid period, which matches nothing', ['not a cron'], 'UTC', '2026-11-30T02:00:00Z', false],
+    [
+      'a valid period beside an invalid one',
+      ['not a cron', '* * * * *'],
+      'UTC',
+      '2026-11-30T02:00:00Z',
+      true,
+    ],
+    [
+      'an invalid time zone, which matches nothing',
+      ['* * * * *'],
+      'Nowhere/Zone',
+      '2026-11-30T02:00:00Z',
+      false,
+    ],
+    ['no periods', [], 'UTC', '2026-11-30T02:00:00Z', false],
+  ])('sees %s', (_, periods, timeZone, time, expected) => {
+    expect(matchesPeriods(periods, timeZone, at(time))).toBe(expected);
+  });
+
+  it('agrees with isInside for a valid window (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...nightly, ...fridayBerlin),
+        fc.date({ min: at('2026-01-01T00:00:00Z'), max: at('2027-01-01T00:00:00Z'), noInvalidDate: true }),
+        (window, d) => matchesPeriods(window.periods, window.timeZone, d) === isInside([window], d),
       ),
       { numRuns: 200 },
     );
