@@ -10,20 +10,22 @@ import type { Outcome, RunTools } from '../shared/make-handler';
 import { readSecret, SecretMissingError } from '../shared/secrets';
 import { lazyConfigSlice } from '../shared/settings';
 import {
+  type Alert,
+  composeAlert,
+  type InstanceFact,
+  instanceIdsOf,
+  recheckEvent,
+  type RolloutFact,
+} from './compose';
+import {
   type AlarmMemory,
   alarmMemoryKey,
-  type Alert,
   type BakeStreak,
-  composeAlert,
   contentKey,
   decideAlert,
   decideImageReady,
   decideRecheck,
-  type InstanceFact,
-  instanceIdsOf,
   memoryKey,
-  recheckEvent,
-  type RolloutFact,
 } from './decide';
 import { CHAT_DELIVERY_FAILED, type PostResult, postJson } from './deliver';
 import { formatChat, formatSns } from './format';
