@@ -1,10 +1,14 @@
+import fc from 'fast-check';
+
 import {
   alarmConsoleUrl,
   composeAlert,
   formatAge,
   instanceIdsOf,
   MAX_INSTANCES,
+  recheckEvent,
 } from '../../../functions/alert/compose';
+import type { AlarmMemory } from '../../../functions/alert/decide';
 import { type AlertableInput, AlertInput, type AlarmStateChange } from '../../../functions/alert/schema';
 import {
   alarmSample,
@@ -13,6 +17,7 @@ import {
   configApplyFailed,
   configDriftDetected,
   MANAGER_INSTANCE,
+  EVENT_SAMPLES,
   rolloutFailed,
   type Sample,
   SETTINGS,
@@ -300,6 +305,81 @@ describe('composeAlert', () => {
   it('encodes the alarm name in the console link', () => {
     expect(alarmConsoleUrl('eu-west-1', 'a b/c')).toBe(
       'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/a%20b%2Fc',
+    );
+  });
+});
+
+describe('recheckEvent', () => {
+  const NAME = `${SETTINGS.alarmNamePrefix}start-bake-PermanentFailureAlarm`;
+  const NOW = new Date('2026-11-30T04:00:00Z');
+  const configuration = { description: 'start-bake refused an input. Severity: warning' };
+  const memory: AlarmMemory = { lastTransitionAt: '2026-11-30T03:40:00.000Z', held: 2, configuration };
+
+  it.each([
+    [
+      'the time CloudWatch gives',
+      { state: 'ALARM', updatedAt: new Date('2026-11-30T03:50:00Z') },
+      memory,
+      '2026-11-30T03:50:00.000Z',
+    ],
+    ['the last change handled, without one', { state: 'ALARM' }, memory, '2026-11-30T03:40:00.000Z'],
+    ['now, without either', { state: 'OK' }, undefined, '2026-11-30T04:00:00.000Z'],
+  ])('dates the state change by %s', (_what, current, kept, timestamp) => {
+    expect(recheckEvent(NAME, current, kept, SETTINGS, NOW).detail.state.timestamp).toBe(timestamp);
+  });
+
+  it('says the state CloudWatch gives now with the configuration kept from the held-back event', () => {
+    const event = recheckEvent(NAME, { state: 'ALARM', reason: 'Threshold Crossed' }, memory, SETTINGS, NOW);
+
+    expect(AlertInput.safeParse(event).error).toBeUndefined();
+    expect(event.detail).toMatchObject({
+      alarmName: NAME,
+      state: { value: 'ALARM', reason: 'Threshold Crossed' },
+      configuration,
+    });
+    expect(event.region).toBe(SETTINGS.region);
+  });
+});
+
+describe('composeAlert properties', () => {
+  const samples = [
+    ...(['singleMetric', 'singleMetricOk', 'metricMath', 'composite'] as const).map(
+      (n) => () => alarmSample(n),
+    ),
+    ...Object.values(EVENT_SAMPLES).map((make) => () => make()),
+  ];
+  const instance = fc.record(
+    {
+      instanceId: fc.stringMatching(/^i-[0-9a-f]{17}$/),
+      state: fc.constantFrom('running', 'terminated', 'unknown'),
+      launchTime: fc.date({
+        min: new Date('2020-01-01Z'),
+        max: new Date('2030-01-01Z'),
+        noInvalidDate: true,
+      }),
+      autoScalingGroup: fc.constantFrom(...SETTINGS.fleets.map((f) => f.autoScalingGroup), 'other-group'),
+    },
+    { requiredKeys: ['instanceId', 'state'] },
+  );
+  const input = fc.record({
+    sample: fc.constantFrom(...samples),
+    status: fc.constantFrom('firing' as const, 'resolved' as const),
+    held: fc.nat({ max: 50 }),
+    instances: fc.array(instance, { maxLength: 15 }),
+  });
+
+  it('is total and deterministic, and names at most MAX_INSTANCES instances', () => {
+    fc.assert(
+      fc.property(input, ({ sample, status, held, instances }) => {
+        const event = parse(sample());
+        const compose = () => composeAlert(event, { status, held }, { instances }, SETTINGS);
+
+        const alert = compose();
+
+        expect(alert.title).not.toBe('');
+        expect(alert.instances.length).toBeLessThanOrEqual(MAX_INSTANCES);
+        expect(compose()).toEqual(alert);
+      }),
     );
   });
 });
