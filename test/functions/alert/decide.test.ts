@@ -113,6 +113,10 @@ describe('alarmTime', () => {
   it("reads CloudWatch's +0000 offset", () => {
     expect(alarmTime('2026-11-30T03:15:00.130+0000')).toBe('2026-11-30T03:15:00.130Z');
   });
+
+  it('keeps a timestamp it cannot read as it is', () => {
+    expect(alarmTime('not a time')).toBe('not a time');
+  });
 });
 
 describe('decideAlert: alarms', () => {
