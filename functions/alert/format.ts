@@ -1,4 +1,4 @@
-import type { Alert, AlertInstance, Severity } from './decide';
+import type { Alert, AlertInstance, Severity } from './compose';
 
 /**
  * One {@link Alert} rendered for each channel, pure. Each format keeps within its service's

@@ -1,8 +1,12 @@
 import { makeHandler } from '../shared/make-handler';
-import { runRequest } from './alert';
+import { lazyConfigSlice } from '../shared/settings';
+import { alertPorts } from './ports';
+import { runRequest } from './run';
 import { AlertRequest } from './schema';
+import { AlertSettings } from './settings';
 
-export { resetSettings } from './alert';
+const settings = lazyConfigSlice(AlertSettings);
+export const resetSettings = settings.reset;
 
 /**
  * Our alarms' state changes and our failure events -> SNS (email) and chat webhooks; and the
@@ -12,5 +16,8 @@ export const handler = makeHandler({
   name: 'alert',
   schema: AlertRequest,
   correlationIdPath: 'id',
-  run: runRequest,
+  run: (request, tools) => {
+    const cfg = settings.get();
+    return runRequest(request, { ...tools, settings: cfg, ports: alertPorts(cfg.stateTable) });
+  },
 });

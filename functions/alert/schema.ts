@@ -56,6 +56,12 @@ export const AlarmStateChange = EventBridgeSchema.extend({
 });
 export type AlarmStateChange = z.infer<typeof AlarmStateChange>;
 
+/** CloudWatch writes `+0000`; ECMAScript's date format wants `+00:00`. */
+export const alarmTime = (timestamp: string): string => {
+  const ms = Date.parse(timestamp.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+  return Number.isNaN(ms) ? timestamp : new Date(ms).toISOString();
+};
+
 export const BakeFailed = busEvent(DetailType.BakeFailed);
 /** A pipeline's bake succeeded: its run of `Bake Failed` ends (no message). */
 export const ImageReady = busEvent(DetailType.ImageReady);
@@ -95,6 +101,8 @@ export type AlertInput = z.infer<typeof AlertInput>;
 export type FailureEvent = BakeFailed | RolloutFailed | ConfigApplyFailed | ConfigDriftDetected;
 /** The inputs that may become a message: all but `Image Ready`. */
 export type AlertableInput = AlarmStateChange | FailureEvent;
+
+export const isAlarm = (event: AlertInput): event is AlarmStateChange => event.source === 'aws.cloudwatch';
 
 /**
  * A re-check of one alarm, put by the one-time schedule created when the rate limit held back its

@@ -2,20 +2,15 @@ import fc from 'fast-check';
 
 import {
   type AlarmMemory,
-  alarmConsoleUrl,
-  alarmTime,
   type BakeStreak,
-  composeAlert,
   contentKey,
   decideAlert,
   decideImageReady,
-  formatAge,
-  instanceIdsOf,
-  MAX_INSTANCES,
   memoryKey,
   type Memory,
 } from '../../../functions/alert/decide';
 import {
+  alarmTime,
   type AlertableInput,
   AlertInput,
   type AlarmStateChange,
@@ -25,7 +20,6 @@ import { AlertSettings } from '../../../functions/alert/settings';
 import {
   alarmSample,
   bakeFailed,
-  CANARY,
   configApplyFailed,
   configDriftDetected,
   imageReady,
@@ -118,6 +112,10 @@ describe('contentKey', () => {
 describe('alarmTime', () => {
   it("reads CloudWatch's +0000 offset", () => {
     expect(alarmTime('2026-11-30T03:15:00.130+0000')).toBe('2026-11-30T03:15:00.130Z');
+  });
+
+  it('keeps a timestamp it cannot read as it is', () => {
+    expect(alarmTime('not a time')).toBe('not a time');
   });
 });
 
@@ -448,284 +446,6 @@ describe('decideAlert properties', () => {
           expect(m.atMs - firings[i]!.atMs).toBeGreaterThanOrEqual(SETTINGS.rateLimitMinutes * MINUTE);
         });
       }),
-    );
-  });
-});
-
-describe('instanceIdsOf', () => {
-  it('takes the canary, the manager and the command instances of the ledger item, and ids in the reason', () => {
-    const ids = instanceIdsOf(parse(rolloutFailed()), {
-      canaryInstanceId: CANARY,
-      managerInstanceId: MANAGER_INSTANCE,
-      commands: [{ instanceId: CANARY }, { instanceId: 'i-0123456789abcdef0' }],
-    });
-
-    expect(ids).toEqual([CANARY, MANAGER_INSTANCE, 'i-0123456789abcdef0']);
-  });
-
-  it('takes the drifted instance', () => {
-    expect(instanceIdsOf(parse(configDriftDetected()))).toEqual([MANAGER_INSTANCE]);
-  });
-
-  it('takes an alarm metric InstanceId dimension', () => {
-    const event = alarm('singleMetric', (s) => {
-      const metrics = (
-        s.detail.configuration as { metrics: { metricStat: { metric: { dimensions: object } } }[] }
-      ).metrics;
-      metrics[0]!.metricStat.metric.dimensions = { InstanceId: 'i-0fedcba9876543210' };
-    });
-
-    expect(instanceIdsOf(event)).toEqual(['i-0fedcba9876543210']);
-  });
-
-  it('names none for a bake and for an alarm on a suite metric', () => {
-    expect(instanceIdsOf(parse(bakeFailed()))).toEqual([]);
-    expect(instanceIdsOf(alarm('metricMath'))).toEqual([]);
-  });
-
-  it(`stops at ${MAX_INSTANCES}`, () => {
-    const many = Array.from({ length: 15 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
-
-    expect(instanceIdsOf(parse(rolloutFailed({ reason: many.join(' ') })))).toHaveLength(MAX_INSTANCES);
-  });
-});
-
-describe('formatAge', () => {
-  it.each([
-    [30_000, '<1m'],
-    [25 * MINUTE, '25m'],
-    [5 * 60 * MINUTE + 12 * MINUTE, '5h 12m'],
-    [3 * 1440 * MINUTE + 4 * 60 * MINUTE + 59 * MINUTE, '3d 4h'],
-    [2 * 1440 * MINUTE, '2d'],
-  ])('%d ms is %s', (ms, text) => {
-    expect(formatAge(ms)).toBe(text);
-  });
-});
-
-describe('composeAlert', () => {
-  const firingDecision = { status: 'firing' as const, held: 0 };
-
-  it('titles an alarm by its description, takes its Runbook as what to do and links the alarm console', () => {
-    const alert = composeAlert(alarm('singleMetric'), firingDecision, { instances: [] }, SETTINGS);
-
-    expect(alert).toMatchObject({
-      status: 'firing',
-      title: 'start-bake refused an input for good (bad event, unknown pipeline, resource deleted)',
-      severity: 'critical',
-      deployment: 'gitlab-runners',
-      whatToDo:
-        'read the ERROR lines with errorKind "permanent" in its log group; fix the sender or the config.',
-      link: {
-        label: 'Open the alarm',
-        url: 'https://us-east-2.console.aws.amazon.com/cloudwatch/home?region=us-east-2#alarmsV2:alarm/gitlab-runners-autopilot-start-bake-PermanentFailureAlarm',
-      },
-      at: '2026-11-30T03:15:00.130Z',
-    });
-    expect(alert.fleet).toBeUndefined();
-    expect(alert.fields).toEqual(
-      expect.arrayContaining([
-        { label: 'State', value: 'ALARM (was OK)' },
-        { label: 'Metric', value: 'RunnerAutopilot PermanentFailure (service=start-bake), Sum / 300s' },
-      ]),
-    );
-  });
-
-  it('marks the OK path resolved, at severity info, with nothing to do', () => {
-    const alert = composeAlert(
-      alarm('singleMetricOk'),
-      { status: 'resolved', held: 0 },
-      { instances: [] },
-      SETTINGS,
-    );
-
-    expect(alert.title).toMatch(/^Resolved: start-bake refused/);
-    expect(alert.severity).toBe('info');
-    expect(alert.whatToDo).toMatch(/^Nothing to do/);
-  });
-
-  it('shows a metric-math alarm by its expression, its fleet from the dimension and its own severity', () => {
-    const alert = composeAlert(alarm('metricMath'), firingDecision, { instances: [] }, SETTINGS);
-
-    expect(alert.fleet).toBe('jobs-docker');
-    expect(alert.severity).toBe('warning');
-    expect(alert.fields).toContainEqual({
-      label: 'Expression',
-      value: 'Idle share (%): 100 * idle / IF(total > 0, total, 1)',
-      long: true,
-    });
-  });
-
-  it('shows a composite alarm by its rule and the alarms that set it off', () => {
-    const alert = composeAlert(alarm('composite'), firingDecision, { instances: [] }, SETTINGS);
-
-    expect(alert.title).toBe(
-      'The manager fleet is unhealthy: jobs fail with runner_system_failure or instances are stuck',
-    );
-    expect(alert.fields).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          label: 'Rule',
-          value: expect.stringContaining('ALARM("gitlab-runners-autopilot-manager-stuck")'),
-        }),
-        {
-          label: 'Triggered by',
-          value: 'gitlab-runners-autopilot-manager-runner-system-failures',
-          long: true,
-        },
-      ]),
-    );
-  });
-
-  it('falls back to the alarm name without the stack prefix when there is no description', () => {
-    const event = alarm(
-      'singleMetric',
-      (s) => delete (s.detail.configuration as { description?: string }).description,
-    );
-
-    expect(composeAlert(event, firingDecision, { instances: [] }, SETTINGS).title).toBe(
-      'start-bake-PermanentFailureAlarm',
-    );
-  });
-
-  it('reports rate-limited changes held back since the last message', () => {
-    const alert = composeAlert(
-      alarm('singleMetric'),
-      { status: 'firing', held: 4 },
-      { instances: [] },
-      SETTINGS,
-    );
-
-    expect(alert.fields).toContainEqual(
-      expect.objectContaining({ label: 'Held back', value: expect.stringMatching(/^4 state change/) }),
-    );
-  });
-
-  it('lists instances with their age at the event, AMI and LT version, and names their fleet', () => {
-    const alert = composeAlert(
-      alarm('singleMetric'),
-      firingDecision,
-      {
-        instances: [
-          {
-            instanceId: 'i-0fedcba9876543210',
-            state: 'running',
-            launchTime: new Date('2026-11-27T00:00:00Z'),
-            imageId: 'ami-0123456789abcdef0',
-            launchTemplateVersion: '7',
-            autoScalingGroup: 'gitlab-runner-ao-group-docker',
-          },
-        ],
-      },
-      SETTINGS,
-    );
-
-    expect(alert.instances).toEqual([
-      {
-        instanceId: 'i-0fedcba9876543210',
-        state: 'running',
-        age: '3d 3h',
-        imageId: 'ami-0123456789abcdef0',
-        launchTemplateVersion: '7',
-        autoScalingGroup: 'gitlab-runner-ao-group-docker',
-      },
-    ]);
-    expect(alert.fleet).toBe('jobs-docker');
-  });
-
-  it('tells a failing pipeline, its fleets, the image and what to do, linking the pipeline', () => {
-    const alert = composeAlert(
-      parse(bakeFailed()),
-      { status: 'firing', held: 2 },
-      { instances: [] },
-      SETTINGS,
-    );
-
-    expect(alert).toMatchObject({
-      title: 'Bake of pipeline jobs failed',
-      severity: 'warning',
-      fleet: 'jobs-instance, jobs-docker',
-      summary: 'Workflow Step failed: Step "test" failed: component docker-smoke exited 1',
-      link: {
-        url: `https://us-east-2.console.aws.amazon.com/imagebuilder/home?region=us-east-2#/pipelines/${encodeURIComponent('arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-jobs')}`,
-      },
-    });
-    expect(alert.fields).toEqual(
-      expect.arrayContaining([
-        { label: 'Image', value: 'gitlab-runners-jobs/1.0.4022/1' },
-        expect.objectContaining({ label: 'Earlier failures', value: expect.stringMatching(/^2 more/) }),
-      ]),
-    );
-  });
-
-  it.each([
-    ['rejected', 'warning', 'Rollout to fleet jobs-docker rejected its candidate'],
-    ['rolled-back', 'critical', 'Rollout to fleet jobs-docker was rolled back'],
-    ['refused', 'warning', 'Rollout to fleet jobs-docker was refused'],
-    ['something-new', 'critical', 'Rollout to fleet jobs-docker failed'],
-  ])('titles a rollout %s at severity %s', (outcome, severity, title) => {
-    const alert = composeAlert(
-      parse(rolloutFailed({ outcome })),
-      firingDecision,
-      { instances: [] },
-      SETTINGS,
-    );
-
-    expect(alert).toMatchObject({ title, severity, fleet: 'jobs-docker' });
-    expect(alert.link.url).toBe(
-      'https://us-east-2.console.aws.amazon.com/ec2/home?region=us-east-2#AutoScalingGroupDetails:id=gitlab-runner-ao-group-docker;view=details',
-    );
-  });
-
-  it('adds the candidate LT version and AMI from the ledger item', () => {
-    const alert = composeAlert(
-      parse(rolloutFailed()),
-      firingDecision,
-      {
-        instances: [],
-        rollout: { candidateVersion: 12, previousDefault: 11, amiId: 'ami-0aaaabbbbccccdddd' },
-      },
-      SETTINGS,
-    );
-
-    expect(alert.fields).toEqual(
-      expect.arrayContaining([
-        { label: 'LT version', value: '12 (default was 11)' },
-        { label: 'AMI', value: 'ami-0aaaabbbbccccdddd' },
-        expect.objectContaining({ label: 'Excerpt', long: true }),
-      ]),
-    );
-  });
-
-  it.each([
-    ['failed-restored', 'warning'],
-    ['failed', 'critical'],
-  ])('rates a config apply that stopped at %s as %s', (stage, severity) => {
-    const alert = composeAlert(
-      parse(configApplyFailed({ stage })),
-      firingDecision,
-      { instances: [] },
-      SETTINGS,
-    );
-
-    expect(alert).toMatchObject({
-      severity,
-      fleet: 'manager',
-      title: `Config apply to manager fleet manager failed (${stage})`,
-    });
-  });
-
-  it('links the drifted instance', () => {
-    const alert = composeAlert(parse(configDriftDetected()), firingDecision, { instances: [] }, SETTINGS);
-
-    expect(alert.link.url).toBe(
-      `https://us-east-2.console.aws.amazon.com/ec2/home?region=us-east-2#InstanceDetails:instanceId=${MANAGER_INSTANCE}`,
-    );
-    expect(alert.summary).toBe('[[runners]] "jobs-docker": concurrent 20 -> 40');
-  });
-
-  it('encodes the alarm name in the console link', () => {
-    expect(alarmConsoleUrl('eu-west-1', 'a b/c')).toBe(
-      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/a%20b%2Fc',
     );
   });
 });

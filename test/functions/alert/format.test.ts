@@ -1,4 +1,4 @@
-import type { Alert } from '../../../functions/alert/decide';
+import type { Alert } from '../../../functions/alert/compose';
 import {
   describeInstance,
   formatChat,

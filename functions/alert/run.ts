@@ -1,39 +1,36 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
-import { alarmStates } from '../shared/aws/cloudwatch';
-import { describeInstances } from '../shared/aws/ec2';
-import { publish } from '../shared/aws/sns';
 import { PermanentError, TransientError } from '../shared/errors';
 import { DetailType } from '../shared/events';
-import { getRollout } from '../shared/ledger';
-import type { Outcome, RunTools } from '../shared/make-handler';
-import { readSecret, SecretMissingError } from '../shared/secrets';
-import { lazyConfigSlice } from '../shared/settings';
+import type { Outcome, RunDeps } from '../shared/make-handler';
+import { SecretMissingError } from '../shared/secrets';
+import {
+  type Alert,
+  composeAlert,
+  type InstanceFact,
+  instanceIdsOf,
+  recheckEvent,
+  type RolloutFact,
+} from './compose';
 import {
   type AlarmMemory,
   alarmMemoryKey,
-  type Alert,
   type BakeStreak,
-  composeAlert,
   contentKey,
   decideAlert,
   decideImageReady,
   decideRecheck,
-  type InstanceFact,
-  instanceIdsOf,
   memoryKey,
-  recheckEvent,
-  type RolloutFact,
 } from './decide';
-import { CHAT_DELIVERY_FAILED, type PostResult, postJson } from './deliver';
+import { CHAT_DELIVERY_FAILED, type PostResult } from './deliver';
 import { formatChat, formatSns } from './format';
-import { scheduleRecheck } from './recheck';
+import type { AlertPorts } from './ports';
 import type { AlertableInput, AlertInput, AlertRequest, ImageReady, RecheckInput } from './schema';
-import { type ChatChannel, AlertSettings } from './settings';
-import { type ChannelState, type Claim, claimDelivery, getMemory, putMemory, saveDelivery } from './store';
+import type { AlertSettings, ChatChannel } from './settings';
+import type { ChannelState, Claim } from './store';
 
-const settings = lazyConfigSlice(AlertSettings);
-export const resetSettings = settings.reset;
+/** What a run is given: the factory's tools, the alert's config slice, and its ports. */
+export type AlertDeps = RunDeps<AlertSettings, AlertPorts>;
 
 /**
  * How long a claimed delivery is held by one invocation: longer than the function runs (30 s), and
@@ -48,27 +45,24 @@ const channelsOf = (cfg: AlertSettings): Channel[] => [
   ...cfg.chat.map((chat) => ({ id: `chat:${chat.name}`, chat })),
 ];
 
-const deliver = async (channel: Channel, alert: Alert, cfg: AlertSettings): Promise<PostResult> => {
+const deliver = async (channel: Channel, alert: Alert, deps: AlertDeps): Promise<PostResult> => {
+  const { ports } = deps;
   if (!('chat' in channel)) {
-    await publish({ topicArn: cfg.topicArn, ...formatSns(alert) });
+    await ports.publish({ topicArn: deps.settings.topicArn, ...formatSns(alert) });
     return { kind: 'sent', status: 200 };
   }
   let url: string;
   try {
-    url = await readSecret(channel.chat.url);
+    url = await ports.readSecret(channel.chat.url);
   } catch (error) {
     if (error instanceof SecretMissingError) return { kind: 'permanent', error: error.message };
     throw error;
   }
-  return postJson(url, formatChat(channel.chat.kind, alert));
+  return ports.postJson(url, formatChat(channel.chat.kind, alert));
 };
 
 /** The ledger item of a failed rollout or apply: its canary, manager, commands and versions. */
-const rolloutFact = async (
-  event: AlertableInput,
-  cfg: AlertSettings,
-  tools: RunTools,
-): Promise<RolloutFact | undefined> => {
+const rolloutFact = async (event: AlertableInput, deps: AlertDeps): Promise<RolloutFact | undefined> => {
   const ref =
     event['detail-type'] === DetailType.RolloutFailed
       ? { fleet: event.detail.fleet, id: event.detail.candidateId }
@@ -77,25 +71,25 @@ const rolloutFact = async (
         : undefined;
   if (!ref) return undefined;
   try {
-    return await getRollout(cfg.stateTable, ref.fleet, ref.id);
+    return await deps.ports.getRollout(ref.fleet, ref.id);
   } catch (error) {
     // Details make the message better; their absence must not stop it.
-    tools.logger.warn('could not read the ledger item, alerting without it', { error });
+    deps.logger.warn('could not read the ledger item, alerting without it', { error });
     return undefined;
   }
 };
 
-const instanceFacts = async (ids: string[], tools: RunTools): Promise<InstanceFact[]> => {
+const instanceFacts = async (ids: string[], deps: AlertDeps): Promise<InstanceFact[]> => {
   if (ids.length === 0) return [];
   try {
-    const found = await describeInstances(ids);
+    const found = await deps.ports.describeInstances(ids);
     const known = new Set(found.map((i) => i.instanceId));
     return [
       ...found,
       ...ids.filter((id) => !known.has(id)).map((instanceId) => ({ instanceId, state: 'unknown' })),
     ];
   } catch (error) {
-    tools.logger.warn('could not describe the instances, alerting with their ids only', { error });
+    deps.logger.warn('could not describe the instances, alerting with their ids only', { error });
     return ids.map((instanceId) => ({ instanceId, state: 'unknown' }));
   }
 };
@@ -107,10 +101,9 @@ const instanceFacts = async (ids: string[], tools: RunTools): Promise<InstanceFa
  * after the others were recorded, so Lambda's retry sends only to the channels still owed.
  * An `Image Ready` sends nothing: it only ends its pipeline's bake streak ({@link endBakeStreak}).
  */
-export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outcome> => {
-  const { logger, context } = tools;
-  const cfg = settings.get();
-  const now = tools.now();
+export const runAlert = async (event: AlertInput, deps: AlertDeps): Promise<Outcome> => {
+  const { logger, context, settings: cfg, ports } = deps;
+  const now = deps.now();
   const key = contentKey(event);
   const holder = context.awsRequestId;
   logger.appendKeys({
@@ -120,9 +113,9 @@ export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outc
     ...('alarmName' in event.detail ? { alarmName: event.detail.alarmName } : {}),
     ...('pipeline' in event.detail ? { pipeline: event.detail.pipeline } : {}),
   });
-  if (event['detail-type'] === DetailType.ImageReady) return endBakeStreak(event, cfg, now);
+  if (event['detail-type'] === DetailType.ImageReady) return endBakeStreak(event, deps, now);
 
-  const claim = await claimDelivery(cfg.stateTable, key, {
+  const claim = await ports.store.claimDelivery(key, {
     eventId: event.id,
     holder,
     now,
@@ -134,17 +127,16 @@ export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outc
   }
 
   const mKey = memoryKey(event);
-  const stored = mKey ? await getMemory(cfg.stateTable, mKey) : undefined;
+  const stored = mKey ? await ports.store.getMemory(mKey) : undefined;
   const decision = decideAlert(event, stored?.memory, cfg, now);
   // Before the memory is written: if scheduling fails, Lambda's retry decides (and schedules) again.
   const recheck =
     decision.kind === 'suppress' && decision.recheckAt && 'alarmName' in event.detail
-      ? await recheckLater(event.detail.alarmName, decision.recheckAt, cfg, now, tools)
+      ? await recheckLater(event.detail.alarmName, decision.recheckAt, now, deps)
       : {};
-  if (mKey && decision.memory)
-    await putMemory(cfg.stateTable, mKey, decision.memory, stored?.version ?? 0, now);
+  if (mKey && decision.memory) await ports.store.putMemory(mKey, decision.memory, stored?.version ?? 0, now);
   if (decision.kind === 'suppress') {
-    await saveDelivery(cfg.stateTable, key, {
+    await ports.store.saveDelivery(key, {
       holder,
       channels: {},
       done: true,
@@ -153,10 +145,10 @@ export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outc
     return { outcome: 'suppressed', reason: decision.reason, ...recheck };
   }
 
-  const rollout = await rolloutFact(event, cfg, tools);
-  const instances = await instanceFacts(instanceIdsOf(event, rollout), tools);
+  const rollout = await rolloutFact(event, deps);
+  const instances = await instanceFacts(instanceIdsOf(event, rollout), deps);
   const alert = composeAlert(event, decision, { instances, ...(rollout ? { rollout } : {}) }, cfg);
-  return deliverAlert(alert, { key, holder, claim }, cfg, tools);
+  return deliverAlert(alert, { key, holder, claim }, deps);
 };
 
 /**
@@ -164,11 +156,12 @@ export const runAlert = async (event: AlertInput, tools: RunTools): Promise<Outc
  * No message, hence no delivery record: the decision itself is idempotent (a redelivery finds the
  * streak ended), and the memory's optimistic version settles concurrent duplicates.
  */
-const endBakeStreak = async (event: ImageReady, cfg: AlertSettings, now: Date): Promise<Outcome> => {
+const endBakeStreak = async (event: ImageReady, deps: AlertDeps, now: Date): Promise<Outcome> => {
+  const { store } = deps.ports;
   const mKey = memoryKey(event)!;
-  const stored = await getMemory(cfg.stateTable, mKey);
+  const stored = await store.getMemory(mKey);
   const decision = decideImageReady(event, stored?.memory as BakeStreak | undefined);
-  if (decision.memory) await putMemory(cfg.stateTable, mKey, decision.memory, stored?.version ?? 0, now);
+  if (decision.memory) await store.putMemory(mKey, decision.memory, stored?.version ?? 0, now);
   return {
     outcome: decision.outcome,
     pipeline: event.detail.pipeline,
@@ -183,21 +176,21 @@ const endBakeStreak = async (event: ImageReady, cfg: AlertSettings, now: Date): 
 const recheckLater = async (
   alarmName: string,
   windowEnd: string,
-  cfg: AlertSettings,
   now: Date,
-  tools: RunTools,
+  deps: AlertDeps,
 ): Promise<{ recheckAt?: string; recheckSchedule?: string }> => {
+  const { settings: cfg, logger } = deps;
   if (!cfg.recheck) {
-    tools.logger.warn('no re-check settings: the held-back alarm is not checked again', { windowEnd });
+    logger.warn('no re-check settings: the held-back alarm is not checked again', { windowEnd });
     return {};
   }
-  const scheduled = await scheduleRecheck(
+  const scheduled = await deps.ports.scheduleRecheck(
     cfg.recheck,
     { name: alarmName, prefix: cfg.alarmNamePrefix },
     windowEnd,
     now,
   );
-  if (!scheduled.created) tools.logger.info('the re-check of this window was already scheduled', scheduled);
+  if (!scheduled.created) logger.info('the re-check of this window was already scheduled', scheduled);
   return { recheckAt: scheduled.at, recheckSchedule: scheduled.name };
 };
 
@@ -206,10 +199,9 @@ const recheckLater = async (
  * not what the receivers were last told (ALARM or OK), sends that state's message, deduplicated and
  * delivered per channel like an event's.
  */
-export const runRecheck = async (input: RecheckInput, tools: RunTools): Promise<Outcome> => {
-  const { logger, context } = tools;
-  const cfg = settings.get();
-  const now = tools.now();
+export const runRecheck = async (input: RecheckInput, deps: AlertDeps): Promise<Outcome> => {
+  const { logger, context, settings: cfg, ports } = deps;
+  const now = deps.now();
   const alarmName = input.recheck;
   const holder = context.awsRequestId;
   logger.appendKeys({ recheck: true, alarmName });
@@ -219,17 +211,17 @@ export const runRecheck = async (input: RecheckInput, tools: RunTools): Promise<
     );
   }
 
-  const current = (await alarmStates([alarmName]))[alarmName];
+  const current = (await ports.alarmStates([alarmName]))[alarmName];
   if (!current) return { outcome: 'suppressed', reason: 'alarm-not-found' };
   const mKey = alarmMemoryKey(alarmName);
-  const stored = await getMemory(cfg.stateTable, mKey);
+  const stored = await ports.store.getMemory(mKey);
   const memory = stored?.memory as AlarmMemory | undefined;
   const decision = decideRecheck(alarmName, current, memory, now);
   if (decision.kind === 'suppress') {
     return { outcome: 'suppressed', reason: decision.reason, state: current.state };
   }
 
-  const claim = await claimDelivery(cfg.stateTable, decision.key, {
+  const claim = await ports.store.claimDelivery(decision.key, {
     eventId: `recheck:${alarmName}`,
     holder,
     now,
@@ -239,17 +231,17 @@ export const runRecheck = async (input: RecheckInput, tools: RunTools): Promise<
   if (claim.kind === 'busy') {
     throw new TransientError(`another invocation is delivering this re-check (${decision.key}): retry later`);
   }
-  if (decision.memory) await putMemory(cfg.stateTable, mKey, decision.memory, stored?.version ?? 0, now);
+  if (decision.memory) await ports.store.putMemory(mKey, decision.memory, stored?.version ?? 0, now);
 
   const event = recheckEvent(alarmName, current, memory, cfg, now);
-  const instances = await instanceFacts(instanceIdsOf(event), tools);
+  const instances = await instanceFacts(instanceIdsOf(event), deps);
   const alert = composeAlert(event, decision, { instances }, cfg);
-  return deliverAlert(alert, { key: decision.key, holder, claim }, cfg, tools);
+  return deliverAlert(alert, { key: decision.key, holder, claim }, deps);
 };
 
 /** The function's entry: an event, or a scheduled re-check. */
-export const runRequest = (request: AlertRequest, tools: RunTools): Promise<Outcome> =>
-  'recheck' in request ? runRecheck(request, tools) : runAlert(request, tools);
+export const runRequest = (request: AlertRequest, deps: AlertDeps): Promise<Outcome> =>
+  'recheck' in request ? runRecheck(request, deps) : runAlert(request, deps);
 
 /**
  * Delivers a composed alert to every channel its claim still owes, records each channel's result,
@@ -258,13 +250,12 @@ export const runRequest = (request: AlertRequest, tools: RunTools): Promise<Outc
 const deliverAlert = async (
   alert: Alert,
   delivery: { key: string; holder: string; claim: Extract<Claim, { kind: 'claimed' }> },
-  cfg: AlertSettings,
-  tools: RunTools,
+  deps: AlertDeps,
 ): Promise<Outcome> => {
-  const { logger, metrics } = tools;
+  const { logger, metrics, settings: cfg } = deps;
   const { key, holder, claim } = delivery;
   const owed = channelsOf(cfg).filter((c) => !claim.channels[c.id]);
-  const results = await Promise.allSettled(owed.map((c) => deliver(c, alert, cfg)));
+  const results = await Promise.allSettled(owed.map((c) => deliver(c, alert, deps)));
   const settled: Record<string, ChannelState> = {};
   const retry: string[] = [];
   const failed: string[] = [];
@@ -300,7 +291,7 @@ const deliverAlert = async (
   });
 
   const outcome = retry.length ? 'partly-sent' : 'sent';
-  await saveDelivery(cfg.stateTable, key, { holder, channels: settled, done: retry.length === 0, outcome });
+  await deps.ports.store.saveDelivery(key, { holder, channels: settled, done: retry.length === 0, outcome });
   if (retry.length) {
     throw new TransientError(`delivery to ${retry.join(', ')} failed: Lambda retries those channels only`);
   }
