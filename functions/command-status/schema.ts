@@ -20,3 +20,4 @@ export const CommandStatusChange = EventBridgeSchema.extend({
     }),
   }),
 });
+export type CommandStatusChange = z.infer<typeof CommandStatusChange>;

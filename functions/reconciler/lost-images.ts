@@ -51,6 +51,9 @@ export type LostImageDecision =
   /** The newest image is not staged everywhere, and must not be: a person should look. */
   | { readonly kind: 'hold'; readonly imageArn: string; readonly reason: string };
 
+/** A pipeline's decision, as the reconciler reports it. */
+export type LostImageResult = LostImageDecision & { readonly pipeline: string };
+
 const timeOf = (iso: string | undefined): number | undefined => {
   const t = iso === undefined ? Number.NaN : Date.parse(iso);
   return Number.isFinite(t) ? t : undefined;

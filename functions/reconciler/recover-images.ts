@@ -1,19 +1,22 @@
-import { putEvents } from '../shared/aws/eventbridge';
-import { listPipelineImages } from '../shared/aws/imagebuilder';
 import { busEntry, DetailType } from '../shared/events';
-import { listFleetRollouts } from '../shared/ledger';
 import { fleetsOnTemplate } from '../shared/rollout/decide';
-import { decideLostImage, type LostImageDecision, type SeenImage } from './lost-images';
+import { decideLostImage, type LostImageResult, type SeenImage } from './lost-images';
+import type { ReconcilerPorts } from './ports';
 import type { ReconcilerSettings } from './settings';
 
-export type LostImageResult = LostImageDecision & { readonly pipeline: string };
+/** What recovering lost images reaches: the fleets' rollouts, the pipelines' images, the bus. */
+export type RecoveryPorts = Pick<ReconcilerPorts, 'images' | 'bus'> & {
+  readonly ledger: Pick<ReconcilerPorts['ledger'], 'listFleet'>;
+};
 
 /** Every image rollout the ledger holds for the fleets on `launchTemplate`, each once. */
-const seenOnTemplate = async (settings: ReconcilerSettings, launchTemplate: string): Promise<SeenImage[]> => {
+const seenOnTemplate = async (
+  settings: ReconcilerSettings,
+  ports: RecoveryPorts,
+  launchTemplate: string,
+): Promise<SeenImage[]> => {
   const fleets = fleetsOnTemplate(settings.fleets, launchTemplate);
-  const rollouts = (
-    await Promise.all(fleets.map((f) => listFleetRollouts(settings.ledgerTable, f.name)))
-  ).flat();
+  const rollouts = (await Promise.all(fleets.map((f) => ports.ledger.listFleet(f.name)))).flat();
   const seen = new Map<string, SeenImage>();
   for (const r of rollouts) {
     if (r.kind !== 'rollout') continue;
@@ -32,7 +35,10 @@ const seenOnTemplate = async (settings: ReconcilerSettings, launchTemplate: stri
  * stage-candidate then takes it through its one path; its staging is idempotent by candidate id,
  * so an event that was only late (not lost) stages nothing twice.
  */
-export const recoverLostImages = async (settings: ReconcilerSettings): Promise<LostImageResult[]> => {
+export const recoverLostImages = async (
+  settings: ReconcilerSettings,
+  ports: RecoveryPorts,
+): Promise<LostImageResult[]> => {
   const results: LostImageResult[] = [];
   for (const pipeline of settings.pipelines) {
     const templates = [
@@ -40,8 +46,8 @@ export const recoverLostImages = async (settings: ReconcilerSettings): Promise<L
     ].sort();
     if (templates.length === 0) continue;
     const [images, seen] = await Promise.all([
-      listPipelineImages(pipeline.arn),
-      Promise.all(templates.map((t) => seenOnTemplate(settings, t))),
+      ports.images.listPipeline(pipeline.arn),
+      Promise.all(templates.map((t) => seenOnTemplate(settings, ports, t))),
     ]);
     const decision = decideLostImage({
       pipeline,
@@ -50,7 +56,7 @@ export const recoverLostImages = async (settings: ReconcilerSettings): Promise<L
       templates: templates.map((launchTemplate, i) => ({ launchTemplate, seen: seen[i] ?? [] })),
     });
     if (decision.kind === 'announce') {
-      await putEvents([
+      await ports.bus.put([
         busEntry(DetailType.ImageReady, decision.detail, settings.eventBusName, [decision.detail.imageArn]),
       ]);
     }

@@ -1,9 +1,9 @@
-import * as applyConfig from '../../../../functions/apply-config/handler';
-import * as commandStatus from '../../../../functions/command-status/handler';
-import * as managerRestart from '../../../../functions/manager-restart/handler';
-import * as reconciler from '../../../../functions/reconciler/handler';
-import * as rollback from '../../../../functions/rollback/handler';
-import * as rolloutStep from '../../../../functions/rollout-step/handler';
+import * as applyConfig from '../../../../functions/apply-config/run';
+import * as commandStatus from '../../../../functions/command-status/run';
+import * as managerRestart from '../../../../functions/manager-restart/run';
+import * as reconciler from '../../../../functions/reconciler/run';
+import * as rollback from '../../../../functions/rollback/run';
+import * as rolloutStep from '../../../../functions/rollout-step/run';
 import { persist, settle } from '../../../../functions/shared/rollout/common';
 import type { Ports, StepContext, TriggerKind } from '../../../../functions/shared/rollout/context';
 import { createEngine, type Engine, type StepFn } from '../../../../functions/shared/rollout/engine';
@@ -17,7 +17,7 @@ import {
   TABLE,
 } from '../../../../functions/shared/rollout/table';
 import { wirePorts } from '../../../../functions/shared/rollout/wire-ports';
-import * as stageCandidate from '../../../../functions/stage-candidate/handler';
+import * as stageCandidate from '../../../../functions/stage-candidate/run';
 import { rollout } from '../../../fixtures/rollout';
 import { ROLLOUT_SETTINGS, PLACEHOLDER_DOCUMENTS } from '../../../fixtures/rollout-settings';
 
