@@ -35,7 +35,10 @@ export const runReconciler = async (
       results.push(await engine.advance(item.fleet, item.candidateId, { kind: 'reconcile' }, input));
     } catch (error) {
       if (!(error instanceof PermanentError)) {
-        failures.add(`${item.fleet}/${item.candidateId}`, error);
+        failures.add(`${item.fleet}/${item.candidateId}`, error, {
+          fleet: item.fleet,
+          candidateId: item.candidateId,
+        });
         continue;
       }
       // It already failed its item: a rerun cannot help, so it is only counted.

@@ -26,9 +26,10 @@ export class Failures {
     return this.named.length;
   }
 
-  /** `what` names the step and its subject: `apply for fleet jobs`. */
-  add(what: string, error: unknown): void {
-    this.logger.error(this.logMessage, { error, step: what });
+  /** `what` names the step and its subject: `apply for fleet jobs`; `keys` are more log keys. */
+  add(what: string, error: unknown, keys: Readonly<Record<string, unknown>> = {}): void {
+    // The run fails and is retried, so each of its failures is transient (STYLE.md's error policy).
+    this.logger.error(this.logMessage, { error, errorKind: 'transient', step: what, ...keys });
     this.addLogged(what, error);
   }
 

@@ -3,6 +3,23 @@ import { Failures } from '../../../functions/shared/failures';
 import { makeLogger } from '../../../functions/shared/observability';
 import { logEntries } from '../../helpers/output';
 
+describe('Failures.add', () => {
+  it('logs each failure as transient, with its step and keys', () => {
+    const failures = new Failures(makeLogger('test'), 'step failed');
+
+    failures.add('fleet jobs', new Error('throttled'), { fleet: 'jobs' });
+
+    expect(logEntries()).toEqual([
+      expect.objectContaining({
+        message: 'step failed',
+        errorKind: 'transient',
+        step: 'fleet jobs',
+        fleet: 'jobs',
+      }),
+    ]);
+  });
+});
+
 describe('Failures.addLogged', () => {
   it('records a failure without logging it again', () => {
     const failures = new Failures(makeLogger('test'), 'step failed');
