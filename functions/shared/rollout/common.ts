@@ -1,6 +1,7 @@
 import type { ScalingProcess } from '../aws/autoscaling';
 import { scheduleName } from '../aws/scheduler';
 import { busEntry, DetailType } from '../events';
+import { PermanentError } from '../errors';
 import type { Fleet } from '../fleet';
 import type { StepContext, StepResult } from './context';
 import { excerptOf, transition, verdictOf } from './decide';
@@ -25,7 +26,8 @@ export const due = (iso: string | undefined, now: Date): boolean =>
 
 export const fleetByName = (ctx: StepContext, name: string): Fleet => {
   const fleet = ctx.settings.fleets.find((f) => f.name === name);
-  if (!fleet) throw new Error(`fleet "${name}" is not configured`);
+  // The config is fixed at deploy: a retry of the same event can never find it.
+  if (!fleet) throw new PermanentError(`fleet "${name}" is not configured`);
   return fleet;
 };
 
