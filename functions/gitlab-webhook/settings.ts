@@ -1,46 +1,17 @@
 import { z } from 'zod';
 
 import { SecretRef } from '../shared/schema-primitives';
+import { WebhookConfig, WebhookRule } from '../shared/webhook-config';
 
-export { SecretRef };
+export { SecretRef, WebhookRule };
 
-/** The webhook's slice of the suite config (see `functions/shared/settings.ts`). */
-
-const pipelineName = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
-    'use 2-32 lowercase letters, digits and dashes, starting with a letter',
-  );
-
-/** Glob over refs or paths: `*` stays within one path segment, `**` crosses them. */
-const glob = z.string().min(1).max(256);
-
-export const WebhookRule = z.strictObject({
-  name: pipelineName,
-  /** `path_with_namespace` of the GitLab project, e.g. `platform/runner-images`. */
-  project: z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'must be a project path such as group/project'),
-  /** Branch names (not refs) that trigger; empty with `tags` empty means any branch. */
-  branches: z.array(glob).default([]),
-  tags: z.array(glob).default([]),
-  /** Changed paths that trigger a bake; empty means any change. */
-  paths: z.array(glob).default([]),
-  pipelines: z.array(pipelineName).min(1),
-});
-export type WebhookRule = z.infer<typeof WebhookRule>;
-
-export const WebhookSettings = z.strictObject({
+/**
+ * The webhook's slice of the suite config (see `functions/shared/settings.ts`): its config section
+ * and what the stack adds.
+ */
+export const WebhookSettings = WebhookConfig.extend({
   eventBusName: z.string().min(1),
   /** Where a push goes when PutEvents keeps failing; the redrive function puts it later. */
   fallbackTopicArn: z.string().min(1),
-  secret: SecretRef,
-  /** Bodies above this are refused with 413 before parsing; a push of 20 commits is far smaller. */
-  maxBodyBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .max(6 * 1024 * 1024)
-    .default(1024 * 1024),
-  rules: z.array(WebhookRule).min(1),
 });
 export type WebhookSettings = z.infer<typeof WebhookSettings>;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 
-import { SecretRef, WebhookRule, WebhookSettings } from '../gitlab-webhook/settings';
 import { CANARY_CHECKS, type CanaryCheck, canaryChecks, Fleet, SSH_PATH_CHECK } from './fleet';
 import {
   cronExpression,
   name,
+  SecretRef,
   securityGroupId,
   subnetId,
   timeZone,
@@ -12,8 +12,7 @@ import {
   version,
 } from './schema-primitives';
 import { parseWith } from './settings';
-
-export { SecretRef, WebhookRule };
+import { WebhookConfig } from './webhook-config';
 
 /**
  * The one config file of a deployment (see `config/example.yaml`). The CDK app parses all of it;
@@ -100,16 +99,14 @@ export const SuiteConfig = z
       /** Baked into job images and the manager image: the two must match. */
       runnerVersion: version,
       /** The stack adds the bus name and the fallback topic when it hands the webhook its slice. */
-      webhook: WebhookSettings.omit({ eventBusName: true, fallbackTopicArn: true })
-        .extend({
-          /**
-           * Reserved concurrency of the webhook function, opt-in: a bound on what a flood of
-           * requests to its public URL can take from the account. Reserving needs the account to
-           * keep 100 units unreserved, and a bound below GitLab's own peak loses pushes (README).
-           */
-          reservedConcurrency: z.number().int().min(1).optional(),
-        })
-        .optional(),
+      webhook: WebhookConfig.extend({
+        /**
+         * Reserved concurrency of the webhook function, opt-in: a bound on what a flood of
+         * requests to its public URL can take from the account. Reserving needs the account to
+         * keep 100 units unreserved, and a bound below GitLab's own peak loses pushes (README).
+         */
+        reservedConcurrency: z.number().int().min(1).optional(),
+      }).optional(),
     }),
     pipelines: z.array(Pipeline).min(1),
     fleets: z.array(Fleet).default([]),
