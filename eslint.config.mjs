@@ -1,5 +1,88 @@
+import { readdirSync } from 'node:fs';
+
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * Import boundaries (issue 10). Each folder under functions/ but `shared` is one Lambda function,
+ * bundled from its own folder and functions/shared; infra and scripts are never bundled. Paths are
+ * matched as written (relative), so the regexes name folders after any number of `../`.
+ */
+const FUNCTIONS = readdirSync(new URL('./functions/', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== 'shared')
+  .map((d) => d.name);
+const folderOf = (names) => `^(\\.\\./)+(functions/)?(${names.join('|')})(/|$)`;
+
+/**
+ * What infra may import from functions/: contract modules, which hold names, schemas and lists
+ * and load no SDK or handler code into the synth. The runner config linter and renderer are pure
+ * and run at synth to refuse a bad config.toml template before it is published.
+ */
+const INFRA_CONTRACTS = [
+  'shared/names',
+  'shared/config',
+  'shared/fleet',
+  'shared/schema-primitives',
+  /** The slice protocol: the file name and `$env` references infra writes and settings.ts reads. */
+  'shared/settings',
+  'shared/events',
+  'shared/ledger-schema',
+  'shared/metric-names',
+  'shared/rollout/settings',
+  'shared/rollout/commands',
+  'shared/runner-config/lint',
+  'shared/runner-config/render',
+  '[a-z-]+/api-operations',
+];
+
+const RUNTIME_ONLY = {
+  regex: '^(\\.\\./)+(infra|scripts)(/|$)',
+  message: 'Runtime code (functions/) is bundled into Lambda: it may not import infra/ or scripts/.',
+};
+
+const restrictImports = (patterns) => ({
+  '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
+});
+
+const boundaries = [
+  {
+    files: ['functions/shared/**/*.ts'],
+    rules: restrictImports([
+      {
+        regex: folderOf(FUNCTIONS),
+        message:
+          'functions/shared is bundled into every function: it may not import a function folder. Move what both need into functions/shared.',
+      },
+      RUNTIME_ONLY,
+    ]),
+  },
+  ...FUNCTIONS.map((fn) => ({
+    files: [`functions/${fn}/**/*.ts`],
+    rules: restrictImports([
+      {
+        regex: folderOf(FUNCTIONS.filter((other) => other !== fn)),
+        message:
+          'A function imports only functions/shared and its own folder. Move what two functions share into functions/shared.',
+      },
+      RUNTIME_ONLY,
+    ]),
+  })),
+  {
+    files: ['infra/**/*.ts'],
+    rules: restrictImports([
+      {
+        regex: `^(\\.\\./)+functions/(?!(${INFRA_CONTRACTS.join('|')})$)`,
+        message:
+          'infra imports only contract modules of functions/ (see INFRA_CONTRACTS in eslint.config.mjs), so synth never loads handler or SDK code: move what infra needs into one.',
+      },
+      {
+        regex: '^(\\.\\./)+functions/(?!shared/)[a-z-]+/settings$',
+        allowTypeImports: true,
+        message: "infra may import a function's settings only as a type (`import type`).",
+      },
+    ]),
+  },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.test-results/', '**/*.js', '**/*.mjs'] },
@@ -15,6 +98,7 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
   },
+  ...boundaries,
   {
     files: ['test/**/*.ts'],
     rules: {

@@ -28,7 +28,16 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 
-import { METRICS_NAMESPACE } from '../functions/shared/observability';
+import type { AlertSettings } from '../functions/alert/settings';
+import type { FleetSweeperSettings } from '../functions/fleet-sweeper/settings';
+import type { WebhookSettings } from '../functions/gitlab-webhook/settings';
+import type { HousekeeperSettings } from '../functions/housekeeper/settings';
+import type { ImageStateSettings } from '../functions/image-state/settings';
+import type { ReconcilerSettings } from '../functions/reconciler/settings';
+import type { RedriveSettings } from '../functions/redrive/settings';
+import type { StartBakeSettings } from '../functions/start-bake/settings';
+import { METRICS_NAMESPACE, PERMANENT_FAILURE_METRIC } from '../functions/shared/metric-names';
+import type { RolloutSettings } from '../functions/shared/rollout/settings';
 import { CONFIG_FILE } from '../functions/shared/settings';
 import { esbuildOptions, REPO_ROOT } from './bundling';
 import { type DeployTimeConfig, splitDeployTime } from './deploy-time-config';
@@ -36,14 +45,39 @@ import { type DeployTimeConfig, splitDeployTime } from './deploy-time-config';
 /** The tests run on the same Node.js major (node@24 in devDependencies); test/toolchain.test.ts checks it. */
 export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 
-export interface AutopilotFunctionProps {
+/**
+ * Each function's slice of the suite config, by its folder name: the type of the schema the
+ * function parses it with (`lazyConfigSlice` in its handler).
+ */
+export interface FunctionSettings {
+  readonly alert: AlertSettings;
+  readonly 'apply-config': RolloutSettings;
+  readonly 'command-status': RolloutSettings;
+  readonly 'fleet-sweeper': FleetSweeperSettings;
+  readonly 'gitlab-webhook': WebhookSettings;
+  readonly housekeeper: HousekeeperSettings;
+  readonly 'image-state': ImageStateSettings;
+  readonly 'manager-restart': RolloutSettings;
+  readonly reconciler: ReconcilerSettings;
+  readonly redrive: RedriveSettings;
+  readonly rollback: RolloutSettings;
+  readonly 'rollout-step': RolloutSettings;
+  readonly 'stage-candidate': RolloutSettings;
+  readonly 'start-bake': StartBakeSettings;
+}
+export type FunctionName = keyof FunctionSettings;
+
+/** One variant per function, so `settings` must be the slice of the function `name` names. */
+export type AutopilotFunctionProps = { [N in FunctionName]: FunctionProps<N> }[FunctionName];
+
+interface FunctionProps<N extends FunctionName> {
   /** Folder under `functions/` whose `handler.ts` exports `handler`. */
-  readonly name: string;
+  readonly name: N;
   /**
    * This function's slice of the suite config: written at synth beside its bundle
    * (`autopilot-config.json`), with deploy-time names passed in its environment.
    */
-  readonly settings: object;
+  readonly settings: FunctionSettings[N];
   readonly description: string;
   /** @default - 30 seconds */
   readonly timeout?: Duration;
@@ -151,7 +185,7 @@ export class AutopilotFunction extends Construct {
     // The error policy's promise: a permanent failure is not retried, so it must be seen.
     this.permanentFailureAlarm = new Alarm(this, 'PermanentFailureAlarm', {
       alarmDescription: `${props.name} refused an input for good (bad event, unknown pipeline, resource deleted). Runbook: read the ERROR lines with errorKind "permanent" in its log group; fix the sender or the config.`,
-      metric: this.metric('PermanentFailure'),
+      metric: this.metric(PERMANENT_FAILURE_METRIC),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -16,12 +16,12 @@ import type { Construct } from 'constructs';
 
 import type { SuiteConfig } from '../functions/shared/config';
 import { DetailType, EVENT_SOURCE } from '../functions/shared/events';
-import { DEFERRED_METRIC } from '../functions/gitlab-webhook/metrics';
+import { DEFERRED_METRIC, UNAUTHORIZED_METRIC } from '../functions/shared/metric-names';
 import type { WebhookSettings } from '../functions/gitlab-webhook/settings';
 import type { ImageStateSettings } from '../functions/image-state/settings';
 import type { StartBakeSettings } from '../functions/start-bake/settings';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { AutopilotFunction, queueDepthAlarm } from './autopilot-function';
+import { AutopilotFunction, type AutopilotFunctionProps, queueDepthAlarm } from './autopilot-function';
 import { acknowledgeWildcardResources } from './nag';
 import { busName } from './naming';
 import { nameAlarms } from './health/alarm-names';
@@ -207,7 +207,7 @@ export class AutopilotStack extends Stack {
     });
   }
 
-  private addFunction(props: ConstructorParameters<typeof AutopilotFunction>[2]): AutopilotFunction {
+  private addFunction(props: AutopilotFunctionProps): AutopilotFunction {
     const fn = new AutopilotFunction(this, props.name, props);
     this.functions.push(fn);
     return fn;
@@ -271,7 +271,7 @@ export class AutopilotStack extends Stack {
     new Alarm(this, 'WebhookUnauthorizedAlarm', {
       alarmDescription:
         'The GitLab webhook refused deliveries with a missing or wrong X-Gitlab-Token. Runbook: if pushes no longer start bakes, the secret in GitLab and in the configured parameter differ; otherwise someone is probing the URL.',
-      metric: fn.metric('Unauthorized', Duration.hours(1)),
+      metric: fn.metric(UNAUTHORIZED_METRIC, Duration.hours(1)),
       threshold: 3,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -9,7 +9,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import type { RedriveSettings } from '../functions/redrive/settings';
-import { type AutopilotFunction, queueDepthAlarm } from './autopilot-function';
+import { type AutopilotFunction, type AutopilotFunctionProps, queueDepthAlarm } from './autopilot-function';
 
 const REDRIVE_TIMEOUT = Duration.seconds(30);
 
@@ -26,7 +26,7 @@ export interface WebhookFallbackProps {
   /** Our bus, where redriven events are put. */
   readonly bus: IEventBus;
   /** Registers the redrive function with the stack (alarms, dashboard). */
-  readonly addFunction: (props: ConstructorParameters<typeof AutopilotFunction>[2]) => AutopilotFunction;
+  readonly addFunction: (props: AutopilotFunctionProps) => AutopilotFunction;
   /** @default 'INFO' */
   readonly logLevel?: string;
 }

@@ -74,21 +74,6 @@ export type RolloutFailed = z.infer<typeof RolloutFailed>;
 export type ConfigApplyFailed = z.infer<typeof ConfigApplyFailed>;
 export type ConfigDriftDetected = z.infer<typeof ConfigDriftDetected>;
 
-/** Our failure events: each may become a message. */
-export const ALERTED_DETAIL_TYPES = [
-  DetailType.BakeFailed,
-  DetailType.RolloutFailed,
-  DetailType.ConfigApplyFailed,
-  DetailType.ConfigDriftDetected,
-] as const;
-
-/**
- * What the rule on our bus routes to the alert function (infra/health/alerts.ts): the failure
- * events, and `Image Ready`, which sends nothing but ends its pipeline's `Bake Failed` streak, so
- * the next failure after a success is alerted.
- */
-export const ROUTED_DETAIL_TYPES = [...ALERTED_DETAIL_TYPES, DetailType.ImageReady] as const;
-
 export const AlertInput = z.discriminatedUnion('detail-type', [
   AlarmStateChange,
   BakeFailed,

@@ -21,6 +21,21 @@ export const DetailType = {
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
+/** Our failure events: each may become an alert message. */
+export const ALERTED_DETAIL_TYPES = [
+  DetailType.BakeFailed,
+  DetailType.RolloutFailed,
+  DetailType.ConfigApplyFailed,
+  DetailType.ConfigDriftDetected,
+] as const;
+
+/**
+ * What the rule on our bus routes to the alert function (infra/health/alerts.ts): the failure
+ * events, and `Image Ready`, which sends nothing but ends its pipeline's `Bake Failed` streak, so
+ * the next failure after a success is alerted. The alert function's `AlertInput` parses each.
+ */
+export const ALERT_ROUTED_DETAIL_TYPES = [...ALERTED_DETAIL_TYPES, DetailType.ImageReady] as const;
+
 const pipelineName = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/);
 
 export const BakeRequestedDetail = z.object({

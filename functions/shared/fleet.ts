@@ -61,8 +61,8 @@ export const Fleet = z.strictObject({
   role: z.enum(['manager', 'jobs']),
   /**
    * AWS allows more characters in a group name, but the name reaches instance scripts as an SSM
-   * command parameter, whose pattern (infra/rollout/documents.ts `groupNames`) admits only these:
-   * anything else would be pasted into a shell.
+   * command parameter, whose pattern (`PARAMETER_PATTERNS.groupNames` in infra/ssm/documents.ts)
+   * admits only these: anything else would be pasted into a shell.
    */
   autoScalingGroup: z
     .string()

@@ -8,6 +8,7 @@ import {
 
 import { documentClient } from './aws/dynamodb';
 import { TransientError } from './errors';
+import { LEDGER_SCHEMA } from './ledger-schema';
 import { FINAL_STATES, type Lease, type Rollout } from './rollout/model';
 
 /**
@@ -20,16 +21,6 @@ import { FINAL_STATES, type Lease, type Rollout } from './rollout/model';
  * Throttling and other SDK errors are retried by the SDK (clientConfig) and then rethrown as they
  * are: unknown errors count as transient, so Lambda retries the event.
  */
-
-/** Attribute and index names the table is built with; infra/rollout/ledger-table.ts uses them too. */
-export const LEDGER_SCHEMA = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  waitingIndex: 'byWaiting',
-  waitingPartitionKey: 'gsi1pk',
-  waitingSortKey: 'gsi1sk',
-  ttlAttribute: 'ttl',
-} as const;
 
 /** History entries kept per rollout (oldest dropped): keeps an item far below DynamoDB's 400 KB. */
 export const HISTORY_LIMIT = 100;

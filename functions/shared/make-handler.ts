@@ -9,6 +9,7 @@ import type { z } from 'zod';
 
 import { PermanentError } from './errors';
 import { formatIssues, type SchemaIssue } from './issues';
+import { outcomeMetric, PERMANENT_FAILURE_METRIC, TRANSIENT_FAILURE_METRIC } from './metric-names';
 import { makeLogger, makeMetrics } from './observability';
 
 /** What a function's `run` returns: `outcome` names the decision, the rest are its counts and ids. */
@@ -76,14 +77,6 @@ interface Responder<R extends Outcome, Out> {
   readonly failed: (error: unknown) => Out;
 }
 
-/** `image-ready` -> `ImageReady`: one count per outcome, for dashboards and alarms. */
-export const outcomeMetric = (outcome: string): string =>
-  outcome
-    .split(/[^a-zA-Z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join('');
-
 /** The parser middleware puts the schema's issues in the error's `cause`. */
 const describeIssues = (error: Error): string =>
   Array.isArray(error.cause) && error.cause.length
@@ -99,7 +92,7 @@ const build = <S extends z.ZodType, R extends Outcome, Out>(
 
   const reject = (error: PermanentError): Out => {
     logger.error('rejected', { error, errorKind: 'permanent' });
-    metrics.addMetric('PermanentFailure', MetricUnit.Count, 1);
+    metrics.addMetric(PERMANENT_FAILURE_METRIC, MetricUnit.Count, 1);
     return respond.rejected(error);
   };
 
@@ -116,7 +109,7 @@ const build = <S extends z.ZodType, R extends Outcome, Out>(
     } catch (error) {
       if (error instanceof PermanentError) return reject(error);
       logger.error('failed', { error, errorKind: 'transient' });
-      metrics.addMetric('TransientFailure', MetricUnit.Count, 1);
+      metrics.addMetric(TRANSIENT_FAILURE_METRIC, MetricUnit.Count, 1);
       return respond.failed(error);
     }
   };

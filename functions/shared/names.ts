@@ -11,3 +11,7 @@ export const CANARY_TAG = 'runner-autopilot:canary';
 export const FLEET_TAG = 'runner-autopilot:fleet';
 /** On canary instances: the candidate they test. */
 export const CANDIDATE_TAG = 'runner-autopilot:candidate';
+/** On our images: the pipeline that baked them. */
+export const PIPELINE_TAG = 'runner-autopilot:pipeline';
+/** On our images: what they are for (`jobs` or `manager`). */
+export const IMAGE_KIND_TAG = 'runner-autopilot:kind';

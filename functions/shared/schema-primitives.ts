@@ -60,3 +60,7 @@ export const SecretRef = z.union([
   z.strictObject({ secretsManager: z.string().min(1) }),
 ]);
 export type SecretRef = z.infer<typeof SecretRef>;
+
+/** Where a ref points, for messages: a name, never a value. */
+export const describeSecretRef = (ref: SecretRef): string =>
+  'parameter' in ref ? `parameter ${ref.parameter}` : `secret ${ref.secretsManager}`;

@@ -2,7 +2,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 
 import { clientConfig, interactiveClientConfig } from './aws/client-config';
-import type { SecretRef } from './schema-primitives';
+import { describeSecretRef, type SecretRef } from './schema-primitives';
 
 /**
  * Reads a secret (a SecureString parameter or a Secrets Manager secret) through Powertools
@@ -13,8 +13,6 @@ import type { SecretRef } from './schema-primitives';
  * An `interactive` read (the webhook's, which GitLab times) uses the bounded client settings, so a
  * store that never answers cannot hold the caller past its deadline.
  */
-
-export type { SecretRef };
 
 /** Seconds a read secret is trusted: a rotation is picked up within this. */
 export const DEFAULT_SECRET_MAX_AGE_S = 300;
@@ -55,10 +53,6 @@ const providersFor = (interactive: boolean): Providers => {
 export const resetSecretProviders = (): void => {
   providers.clear();
 };
-
-/** Where a ref points, for messages: a name, never a value. */
-export const describeSecretRef = (ref: SecretRef): string =>
-  'parameter' in ref ? `parameter ${ref.parameter}` : `secret ${ref.secretsManager}`;
 
 /**
  * The secret's text. Throws {@link SecretMissingError} when the store has no such secret or it is

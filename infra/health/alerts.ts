@@ -12,15 +12,13 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-import { CHAT_DELIVERY_FAILED } from '../../functions/alert/deliver';
-import { ROUTED_DETAIL_TYPES } from '../../functions/alert/schema';
 import type { AlertSettings } from '../../functions/alert/settings';
 import type { SuiteConfig } from '../../functions/shared/config';
-import { EVENT_SOURCE } from '../../functions/shared/events';
-import { LEDGER_SCHEMA } from '../../functions/shared/ledger';
-import { METRICS_NAMESPACE } from '../../functions/shared/observability';
-import { describeSecretRef } from '../../functions/shared/secrets';
-import type { AutopilotFunction } from '../autopilot-function';
+import { ALERT_ROUTED_DETAIL_TYPES, EVENT_SOURCE } from '../../functions/shared/events';
+import { LEDGER_SCHEMA } from '../../functions/shared/ledger-schema';
+import { CHAT_DELIVERY_FAILED, METRICS_NAMESPACE } from '../../functions/shared/metric-names';
+import { describeSecretRef } from '../../functions/shared/schema-primitives';
+import type { AutopilotFunction, AutopilotFunctionProps } from '../autopilot-function';
 import { acknowledgeWildcardResources } from '../nag';
 import { LedgerTable } from '../rollout/ledger-table';
 import { alarmNamePrefix } from './alarm-names';
@@ -41,7 +39,7 @@ export interface AlertsProps {
   /** Dead-letter queue of the rules' deliveries. */
   readonly deliveryFailures: IQueue;
   /** Registers the function with the stack (failure queue, alarms, lists). */
-  readonly addFunction: (props: ConstructorParameters<typeof AutopilotFunction>[2]) => AutopilotFunction;
+  readonly addFunction: (props: AutopilotFunctionProps) => AutopilotFunction;
   /**
    * Where dedupe and rate-limit state lives (items keyed `ALERT#...`), and where failed rollouts
    * are read from (`FLEET#...`).
@@ -188,10 +186,10 @@ export class Alerts extends Construct {
       targets: [target],
     });
     this.eventRule = new Rule(this, 'FailureEventRule', {
-      description: `${ROUTED_DETAIL_TYPES.join(', ')} -> alert`,
+      description: `${ALERT_ROUTED_DETAIL_TYPES.join(', ')} -> alert`,
       eventBus: props.bus,
       // Image Ready sends nothing: it ends its pipeline's Bake Failed streak.
-      eventPattern: { source: [EVENT_SOURCE], detailType: [...ROUTED_DETAIL_TYPES] },
+      eventPattern: { source: [EVENT_SOURCE], detailType: [...ALERT_ROUTED_DETAIL_TYPES] },
       targets: [target],
     });
 

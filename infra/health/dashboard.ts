@@ -11,6 +11,7 @@ import {
 import { Construct } from 'constructs';
 
 import type { Fleet } from '../../functions/shared/fleet';
+import { FLEET_METRICS, PERMANENT_FAILURE_METRIC } from '../../functions/shared/metric-names';
 import type { AutopilotFunction } from '../autopilot-function';
 import { RUNNER_METRICS_NAMESPACE } from './runner-alarms';
 import { fleetMetric } from './sweeper';
@@ -70,13 +71,13 @@ export class AutopilotDashboard extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Fleet size (instances)',
-        left: fleets.map((f) => fleetMetric(f.name, 'FleetSize', every).with({ label: f.name })),
+        left: fleets.map((f) => fleetMetric(f.name, FLEET_METRICS.size, every).with({ label: f.name })),
         width: 12,
       }),
       new GraphWidget({
         title: 'Instance-hours per sweep',
         left: fleets.map((f) =>
-          fleetMetric(f.name, 'InstanceHours', every).with({ label: f.name, statistic: 'Sum' }),
+          fleetMetric(f.name, FLEET_METRICS.instanceHours, every).with({ label: f.name, statistic: 'Sum' }),
         ),
         width: 12,
       }),
@@ -87,11 +88,11 @@ export class AutopilotDashboard extends Construct {
           new GraphWidget({
             title: `${f.name}: idle, stuck, orphaned, outdated, unknown`,
             left: [
-              'IdleInstances',
-              'StuckInstances',
-              'OrphanedInstances',
-              'OutdatedInstances',
-              'UnknownInstances',
+              FLEET_METRICS.idle,
+              FLEET_METRICS.stuck,
+              FLEET_METRICS.orphaned,
+              FLEET_METRICS.outdated,
+              FLEET_METRICS.unknown,
             ].map((name) => fleetMetric(f.name, name, every).with({ label: name.replace('Instances', '') })),
             stacked: true,
             width: 24 / Math.min(fleets.length, 3),
@@ -148,7 +149,7 @@ export class AutopilotDashboard extends Construct {
           new MathExpression({
             expression: 'SUM(METRICS())',
             usingMetrics: Object.fromEntries(
-              props.functions.map((f, i) => [`p${i}`, f.metric('PermanentFailure')]),
+              props.functions.map((f, i) => [`p${i}`, f.metric(PERMANENT_FAILURE_METRIC)]),
             ),
             label: 'all functions',
             period: Duration.minutes(5),

@@ -15,16 +15,16 @@ import { Construct } from 'constructs';
 import type { FleetSweeperSettings } from '../../functions/fleet-sweeper/settings';
 import type { SuiteConfig } from '../../functions/shared/config';
 import type { Fleet } from '../../functions/shared/fleet';
-import { METRICS_NAMESPACE } from '../../functions/shared/observability';
-import type { AutopilotFunction } from '../autopilot-function';
+import { FLEET_METRICS, type FleetMetricName, METRICS_NAMESPACE } from '../../functions/shared/metric-names';
+import type { AutopilotFunction, AutopilotFunctionProps } from '../autopilot-function';
 import { acknowledgeWildcardResources } from '../nag';
 import {
   commandDocument,
+  commandDocumentName,
   integerRangePattern,
   MAX_DOCUMENT_BYTES,
   PARAMETER_PATTERNS,
-  rolloutDocumentName,
-} from '../rollout/documents';
+} from '../ssm/documents';
 import type { LedgerTable } from '../rollout/ledger-table';
 import { CANARY_TAG, FLEET_TAG } from '../../functions/shared/names';
 
@@ -38,7 +38,7 @@ export interface SweeperProps {
   /** Dead-letter queue of the schedule's deliveries. */
   readonly deliveryFailures: IQueue;
   /** Registers the function with the stack (failure queue, alarms, lists). */
-  readonly addFunction: (props: ConstructorParameters<typeof AutopilotFunction>[2]) => AutopilotFunction;
+  readonly addFunction: (props: AutopilotFunctionProps) => AutopilotFunction;
   /**
    * Per manager fleet with a runner config: its Parameter Store prefix (`.../config`), whose
    * `/template` and `/values` hold the autoscaler policies.
@@ -48,7 +48,7 @@ export interface SweeperProps {
 }
 
 /** A fleet's sweeper metric, as the function publishes it (dimensions service and fleet). */
-export const fleetMetric = (fleet: string, metricName: string, periodMinutes: number): Metric =>
+export const fleetMetric = (fleet: string, metricName: FleetMetricName, periodMinutes: number): Metric =>
   new Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
@@ -86,7 +86,7 @@ export class Sweeper extends Construct {
     const every = config.sweepEveryMinutes;
 
     // The job check: one read-only script, no secrets in its parameters.
-    this.jobCheckDocumentName = rolloutDocumentName(config.deployment, 'job-check');
+    this.jobCheckDocumentName = commandDocumentName(config.deployment, 'job-check');
     const content = commandDocument({
       key: 'job-check',
       stepName: 'JobCheck',
@@ -263,7 +263,13 @@ export class Sweeper extends Construct {
     const alarms: Record<string, Alarm[]> = {};
     for (const f of config.fleets) {
       const h = f.health;
-      const alarm = (key: string, metricName: string, threshold: number, what: string, runbook: string) =>
+      const alarm = (
+        key: string,
+        metricName: FleetMetricName,
+        threshold: number,
+        what: string,
+        runbook: string,
+      ) =>
         new Alarm(this, `${f.name}-${key}`, {
           alarmName: `${config.deployment}-autopilot-${f.name}-${key}`,
           alarmDescription: `${what} Runbook: ${runbook}`,
@@ -280,7 +286,7 @@ export class Sweeper extends Construct {
           ? [
               alarm(
                 'idle-instances',
-                'IdleInstances',
+                FLEET_METRICS.idle,
                 h.idleAlarmThreshold,
                 `Fleet ${f.name}: at least ${h.idleAlarmThreshold} instances idle beyond the capacity its autoscaler policy keeps, for ${h.alarmPeriods} sweeps.`,
                 `read the fleet-sweeper log ("fleet swept", fleet ${f.name}) for the idle instance ids; check the runner's idle_time and idle_count in the manager's config.toml and that the manager is healthy (its autoscaler removes idle instances); an instance the sweeper calls idle said it runs no job.`,
@@ -289,14 +295,14 @@ export class Sweeper extends Construct {
           : []),
         alarm(
           'stuck-instances',
-          'StuckInstances',
+          FLEET_METRICS.stuck,
           h.stuckAlarmThreshold,
           `Fleet ${f.name}: at least ${h.stuckAlarmThreshold} instances stuck (pending too long, failing status checks, offline in SSM, or held in a lifecycle wait) for ${h.alarmPeriods} sweeps.`,
           `read the fleet-sweeper log ("fleet swept", fleet ${f.name}) for the instance ids and reasons; check their console output and status checks in EC2 and the group's scaling activities; a job instance is removed by the runner, never by hand while it may run a job.`,
         ),
         alarm(
           'outdated-instances',
-          'OutdatedInstances',
+          FLEET_METRICS.outdated,
           h.outdatedAlarmThreshold,
           `Fleet ${f.name}: at least ${h.outdatedAlarmThreshold} instances launched from a launch template version other than the group's current one, for longer than ${h.outdatedHours} h.`,
           f.role === 'manager'

@@ -7,7 +7,7 @@ import type { Pipeline } from '../../functions/shared/config';
 import { planComponents } from './components';
 import { validatePipeline } from './validation';
 import { contentVersion } from './versioning';
-import { DEPLOYMENT_TAG } from '../../functions/shared/names';
+import { DEPLOYMENT_TAG, IMAGE_KIND_TAG, PIPELINE_TAG } from '../../functions/shared/names';
 
 export interface RunnerImagePipelineProps {
   /** `config.deployment`: prefixes every resource name. */
@@ -60,8 +60,8 @@ export class RunnerImagePipeline extends Construct {
     const description = pipeline.description || `runner-autopilot ${pipeline.kind} image for ${deployment}`;
     const tags = {
       [DEPLOYMENT_TAG]: deployment,
-      'runner-autopilot:pipeline': pipeline.name,
-      'runner-autopilot:kind': pipeline.kind,
+      [PIPELINE_TAG]: pipeline.name,
+      [IMAGE_KIND_TAG]: pipeline.kind,
     };
 
     const role = new iam.Role(this, 'InstanceRole', {

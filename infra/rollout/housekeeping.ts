@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 
 import type { HousekeeperSettings } from '../../functions/housekeeper/settings';
 import type { SuiteConfig } from '../../functions/shared/config';
-import type { AutopilotFunction } from '../autopilot-function';
+import type { AutopilotFunction, AutopilotFunctionProps } from '../autopilot-function';
 import { acknowledgeWildcardResources } from '../nag';
 import type { LedgerTable } from './ledger-table';
 import { DEPLOYMENT_TAG } from '../../functions/shared/names';
@@ -26,7 +26,7 @@ export interface HousekeepingProps {
   /** Dead-letter queue of the schedule's deliveries. */
   readonly deliveryFailures: IQueue;
   /** Registers the function with the stack (failure queue, alarms, lists). */
-  readonly addFunction: (props: ConstructorParameters<typeof AutopilotFunction>[2]) => AutopilotFunction;
+  readonly addFunction: (props: AutopilotFunctionProps) => AutopilotFunction;
   /**
    * When the housekeeper runs.
    * @default - daily at 03:30 UTC, after the nightly bakes have started and before working hours

@@ -15,11 +15,11 @@ import { Construct } from 'constructs';
 
 import type { SuiteConfig } from '../../functions/shared/config';
 import { DetailType, EVENT_SOURCE } from '../../functions/shared/events';
-import { drainBoundSeconds, FINAL_COMMAND_STATUSES } from '../../functions/shared/rollout/decide';
+import { drainBoundSeconds, FINAL_COMMAND_STATUSES } from '../../functions/shared/rollout/commands';
 import type { RolloutSettings } from '../../functions/shared/rollout/settings';
 import type { ReconcilerSettings } from '../../functions/reconciler/settings';
 import { apiOperationsOf } from '../api-operations';
-import type { AutopilotFunction } from '../autopilot-function';
+import type { AutopilotFunction, AutopilotFunctionProps } from '../autopilot-function';
 import { acknowledgeWildcardResources } from '../nag';
 import { ledgerTableName } from '../naming';
 import { canaryLaunchStatements } from './canary-launch';
@@ -32,6 +32,10 @@ import { RunnerConfigParameters } from './runner-config-parameters';
 import { toSchedulerCron } from '../schedule';
 import { CANARY_TAG, DEPLOYMENT_TAG } from '../../functions/shared/names';
 
+/** The functions whose slice is the rollout's own (the reconciler's adds its pipelines). */
+type RolloutFunction =
+  'rollout-step' | 'stage-candidate' | 'command-status' | 'rollback' | 'manager-restart' | 'apply-config';
+
 export interface RolloutProps {
   readonly config: SuiteConfig;
   readonly bus: EventBus;
@@ -40,7 +44,7 @@ export interface RolloutProps {
   /** The image pipelines by config name, with their ARNs: the reconciler lists the images of those that feed a fleet. */
   readonly pipelines: readonly { readonly name: string; readonly arn: string }[];
   /** Registers each function with the stack (alarms, lists). */
-  readonly addFunction: (props: ConstructorParameters<typeof AutopilotFunction>[2]) => AutopilotFunction;
+  readonly addFunction: (props: AutopilotFunctionProps) => AutopilotFunction;
 }
 
 /** The rollout: ledger, documents, the step functions, their rules and schedules, and their rights. */
@@ -144,9 +148,9 @@ export class Rollout extends Construct {
     const reconcilerSettings: ReconcilerSettings = { ...settings, pipelines: [...fedPipelines] };
 
     const make = (
-      name: string,
+      name: RolloutFunction,
       description: string,
-      extra: { functionName?: string; timeout?: Duration; settings?: RolloutSettings } = {},
+      extra: { functionName?: string; timeout?: Duration } = {},
     ) =>
       props.addFunction({
         name,
@@ -170,9 +174,12 @@ export class Rollout extends Construct {
       make('command-status', 'SSM command verdicts of smoke tests, drains and health checks'),
       make('rollback', 'Rollback alarms and Rollback Requested -> previous default'),
       make('manager-restart', 'Recycle: graceful manager restart in its maintenance window'),
-      make('reconciler', 'Advances rollouts whose event never came, announces images whose event was lost', {
-        timeout: Duration.minutes(5),
+      props.addFunction({
+        name: 'reconciler',
+        description: 'Advances rollouts whose event never came, announces images whose event was lost',
         settings: reconcilerSettings,
+        logLevel: config.logLevel,
+        timeout: Duration.minutes(5),
       }),
       make('apply-config', 'Lints and applies (or checks for drift) a manager fleet config.toml through SSM'),
     ];

@@ -15,7 +15,8 @@ import {
   sendCommand,
 } from '../../functions/shared/aws/ssm';
 import { PermanentError } from '../../functions/shared/errors';
-import { drainBoundSeconds, drainCommandSeconds } from '../../functions/shared/rollout/decide';
+import { drainBoundSeconds } from '../../functions/shared/rollout/commands';
+import { drainCommandSeconds } from '../../functions/shared/rollout/decide';
 import { RolloutDocuments } from '../../infra/rollout/documents';
 import { documentsOfTemplate, sendCommandRefusal } from '../fakes/command-documents';
 import { testApp } from '../helpers/app';

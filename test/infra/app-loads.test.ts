@@ -3,8 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { outcomeMetric } from '../../functions/shared/make-handler';
-import { DEFERRED_METRIC } from '../../functions/gitlab-webhook/metrics';
+import { DEFERRED_METRIC, outcomeMetric, UNAUTHORIZED_METRIC } from '../../functions/shared/metric-names';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -34,5 +33,9 @@ describe('the CDK app', () => {
 
   it("names the webhook's fallback alarm metric as the handler counts the outcome", () => {
     expect(outcomeMetric('deferred')).toBe(DEFERRED_METRIC);
+  });
+
+  it("names the webhook's token alarm metric as the handler counts the outcome", () => {
+    expect(outcomeMetric('unauthorized')).toBe(UNAUTHORIZED_METRIC);
   });
 });

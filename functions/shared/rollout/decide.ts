@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Group } from '../aws/autoscaling';
 import type { Fleet } from '../fleet';
 import { isInside, nextWindowStart, windowEnd } from '../windows';
+import { drainBoundSeconds } from './commands';
 import type { HistoryEntry, Rollout, RolloutState } from './model';
 
 /** Pure rules of the rollout: no SDK, no clock, no logging. */
@@ -94,14 +95,6 @@ export const groupProblems = (
   return problems;
 };
 
-/**
- * The drain bound given to systemd (`TimeoutStopSec`): the longest job plus slack, so a job that
- * ends at its maximum timeout is never cut short; beyond it systemd kills and we alert.
- */
-export const DRAIN_SLACK_SECONDS = 900;
-export const drainBoundSeconds = (manager: Pick<Fleet, 'maxJobMinutes'>): number =>
-  manager.maxJobMinutes * 60 + DRAIN_SLACK_SECONDS;
-
 /** A drain (or restart, which also waits for health) command outlasts the drain bound. */
 export const drainCommandSeconds = (
   manager: Pick<Fleet, 'maxJobMinutes'>,
@@ -145,8 +138,6 @@ export const COMMAND_STATUSES = [
   'TimedOut',
   'Cancelling',
 ] as const;
-/** The command statuses that end a command. */
-export const FINAL_COMMAND_STATUSES = ['Success', 'Failed', 'TimedOut', 'Cancelled'] as const;
 
 /** Invocation statuses (GetCommandInvocation `Status`) that end it without success. */
 const FAILED = new Set(['Failed', 'TimedOut', 'Cancelled', 'Cancelling']);

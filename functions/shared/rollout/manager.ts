@@ -19,7 +19,8 @@ import {
   unchanged,
 } from './common';
 import type { StepContext, StepResult } from './context';
-import { drainBoundSeconds, drainCommandSeconds, drainWindowMinutes, maintenanceTiming } from './decide';
+import { drainBoundSeconds } from './commands';
+import { drainCommandSeconds, drainWindowMinutes, maintenanceTiming } from './decide';
 import type { StepFn } from './engine';
 import type { Rollout } from './model';
 import { startBake } from './promotion';

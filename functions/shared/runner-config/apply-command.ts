@@ -1,6 +1,6 @@
 import type { Fleet } from '../fleet';
 import { itemParameters } from '../rollout/common';
-import { drainBoundSeconds } from '../rollout/decide';
+import { drainBoundSeconds } from '../rollout/commands';
 import type { ConfigApply } from '../rollout/model';
 
 /** The apply-config document's parameters: where the config lives, never what it holds. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 import { PermanentError, TransientError } from '../../../functions/shared/errors';
-import { makeHandler, makeHttpHandler, outcomeMetric } from '../../../functions/shared/make-handler';
+import { makeHandler, makeHttpHandler } from '../../../functions/shared/make-handler';
+import { outcomeMetric } from '../../../functions/shared/metric-names';
 import { context } from '../../helpers/context';
 import { logEntries, metricNames, output } from '../../helpers/output';
 

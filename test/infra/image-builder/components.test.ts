@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import type { Pipeline } from '../../../functions/shared/config';
 import { JobsPipeline, ManagerPipeline } from '../../../functions/shared/config';
 import { Fleet } from '../../../functions/shared/fleet';
-import { drainBoundSeconds } from '../../../functions/shared/rollout/decide';
+import { drainBoundSeconds } from '../../../functions/shared/rollout/commands';
 import { bashStep, parseDocument, serializeDocument } from '../../../infra/image-builder/component-document';
 import { IMAGE_DIR, packedImageFile, planComponents } from '../../../infra/image-builder/components';
 import { MAX_DRAIN_TIMEOUT_SECONDS } from '../../../infra/rollout/documents';

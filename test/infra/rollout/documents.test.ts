@@ -8,22 +8,25 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
 
-import { drainBoundSeconds, drainCommandSeconds } from '../../../functions/shared/rollout/decide';
+import { drainBoundSeconds } from '../../../functions/shared/rollout/commands';
+import { drainCommandSeconds } from '../../../functions/shared/rollout/decide';
 import { testApp } from '../../helpers/app';
-import type { CommandDocumentContent } from '../../../infra/rollout/documents';
+import {
+  type CommandDocumentContent,
+  commandDocumentName,
+  EMBED_DELIMITER,
+  integerRangePattern,
+  MAX_EXECUTION_TIMEOUT_SECONDS,
+  nameListPattern,
+  PARAMETER_PATTERNS,
+  SSM_SCRIPT_DIR,
+} from '../../../infra/ssm/documents';
 import {
   DRAIN_MARGIN_SECONDS,
-  EMBED_DELIMITER,
   MAX_DRAIN_TIMEOUT_SECONDS,
-  MAX_EXECUTION_TIMEOUT_SECONDS,
   MAX_HEALTH_WAIT_SECONDS,
   MIN_DRAIN_TIMEOUT_SECONDS,
-  PARAMETER_PATTERNS,
   RolloutDocuments,
-  SSM_SCRIPT_DIR,
-  integerRangePattern,
-  nameListPattern,
-  rolloutDocumentName,
 } from '../../../infra/rollout/documents';
 
 interface DocumentResource {
@@ -118,7 +121,7 @@ describe('RolloutDocuments', () => {
     const names = resources.map((r) => r.Properties.Name);
 
     expect(new Set(names).size).toBe(7);
-    expect(names.sort()).toEqual(KEYS.map((k) => rolloutDocumentName('gitlab-runners', k)).sort());
+    expect(names.sort()).toEqual(KEYS.map((k) => commandDocumentName('gitlab-runners', k)).sort());
     for (const name of names) expect(name).toMatch(/^[a-zA-Z0-9_.-]{3,128}$/);
     expect(documents.drainManager.name).toBe('gitlab-runners-autopilot-drain-manager');
     expect(documents.smokeJobs.parameterNames).toContain('RunnerVersion');

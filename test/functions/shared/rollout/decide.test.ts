@@ -3,11 +3,10 @@ import fc from 'fast-check';
 
 import type { Group } from '../../../../functions/shared/aws/autoscaling';
 import { Fleet } from '../../../../functions/shared/fleet';
+import { drainBoundSeconds, FINAL_COMMAND_STATUSES } from '../../../../functions/shared/rollout/commands';
 import {
   COMMAND_STATUSES,
-  FINAL_COMMAND_STATUSES,
   candidateIdFor,
-  drainBoundSeconds,
   drainCommandSeconds,
   excerptOf,
   fleetsOnTemplate,

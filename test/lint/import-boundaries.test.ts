@@ -1,0 +1,117 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const RULE = '@typescript-eslint/no-restricted-imports';
+
+type Case = readonly [what: string, filePath: string, code: string];
+type Refused = readonly [what: string, filePath: string, code: string, message: RegExp];
+
+const REFUSED: readonly Refused[] = [
+  [
+    'shared imports a function',
+    'functions/shared/boundary-probe.ts',
+    "export { handler } from '../alert/handler';",
+    /functions\/shared is bundled into every function/,
+  ],
+  [
+    'a shared subfolder imports a function',
+    'functions/shared/rollout/boundary-probe.ts',
+    "import { WebhookSettings } from '../../gitlab-webhook/settings';\nexport const s = WebhookSettings;",
+    /functions\/shared is bundled into every function/,
+  ],
+  [
+    'a function imports another function',
+    'functions/alert/boundary-probe.ts',
+    "export { handler } from '../redrive/handler';",
+    /imports only functions\/shared and its own folder/,
+  ],
+  [
+    'a function imports infra',
+    'functions/alert/boundary-probe.ts',
+    "export { LAMBDA_RUNTIME } from '../../infra/autopilot-function';",
+    /may not import infra\/ or scripts\//,
+  ],
+  [
+    'shared imports scripts',
+    'functions/shared/boundary-probe.ts',
+    "export * from '../../scripts/invoke';",
+    /may not import infra\/ or scripts\//,
+  ],
+  [
+    "infra imports a function's runtime code",
+    'infra/boundary-probe.ts',
+    "export { postJson } from '../functions/alert/deliver';",
+    /infra imports only contract modules/,
+  ],
+  [
+    'infra imports shared runtime code',
+    'infra/health/boundary-probe.ts',
+    "export { getRollout } from '../../functions/shared/ledger';",
+    /infra imports only contract modules/,
+  ],
+  [
+    "infra imports a function's settings schema as a value",
+    'infra/boundary-probe.ts',
+    "import { AlertSettings } from '../functions/alert/settings';\nexport const s = AlertSettings;",
+    /only as a type/,
+  ],
+];
+
+const ALLOWED: readonly Case[] = [
+  [
+    'shared imports shared',
+    'functions/shared/rollout/boundary-probe.ts',
+    "export { chunk } from '../chunk';",
+  ],
+  [
+    'a function imports shared and its own folder',
+    'functions/alert/boundary-probe.ts',
+    "export { chunk } from '../shared/chunk';\nexport { AlertSettings } from './settings';",
+  ],
+  [
+    'infra imports contracts',
+    'infra/health/boundary-probe.ts',
+    "export { CANARY_TAG } from '../../functions/shared/names';\nexport { LEDGER_SCHEMA } from '../../functions/shared/ledger-schema';\nexport { API_OPERATIONS } from '../../functions/alert/api-operations';",
+  ],
+  [
+    "infra imports a function's settings as a type",
+    'infra/boundary-probe.ts',
+    "import type { AlertSettings } from '../functions/alert/settings';\nexport type S = AlertSettings;",
+  ],
+];
+
+/**
+ * Every snippet linted by ESLint's own API with the repository's config (eslint.config.mjs), as if
+ * it were a file at its path (the file need not exist): a violation here is one `npm run lint`
+ * fails on. One child process for all: the type-aware setup is loaded once.
+ */
+const lint = (cases: readonly (Case | Refused)[]): string[][] => {
+  const run = spawnSync(process.execPath, [join(__dirname, 'lint-snippets.mjs'), RULE], {
+    input: JSON.stringify(cases.map(([, filePath, code]) => ({ filePath, code: `${code}\n` }))),
+    encoding: 'utf8',
+    timeout: 50_000,
+  });
+  if (run.status !== 0) throw new Error(`lint-snippets failed: ${run.stderr}`);
+  const found = JSON.parse(run.stdout) as { ruleId: string | null; message: string }[][];
+  return found.map((messages) => messages.map((m) => `${m.ruleId}: ${m.message}`));
+};
+
+describe('import boundaries', () => {
+  let refused: string[][];
+  let allowed: string[][];
+
+  beforeAll(() => {
+    const found = lint([...REFUSED, ...ALLOWED]);
+    refused = found.slice(0, REFUSED.length);
+    allowed = found.slice(REFUSED.length);
+  }, 60_000);
+
+  it.each(REFUSED.map((c, i) => [...c, i] as const))('refuses: %s', (_what, _path, _code, message, i) => {
+    expect(refused[i]).not.toHaveLength(0);
+    expect(refused[i]!.join('\n')).toMatch(message);
+  });
+
+  it.each(ALLOWED.map((c, i) => [...c, i] as const))('allows: %s', (_what, _path, _code, i) => {
+    expect(allowed[i]).toEqual([]);
+  });
+});
