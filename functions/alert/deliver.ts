@@ -5,7 +5,6 @@
  */
 
 /** Counted per chat channel when a message can never reach it; infra alarms on the same name. */
-export { CHAT_DELIVERY_FAILED } from '../shared/metric-names';
 
 /** Per attempt; chat webhooks answer in well under a second. */
 export const CHAT_TIMEOUT_MS = 5_000;

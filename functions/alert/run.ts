@@ -1,5 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
+import { CHAT_DELIVERY_FAILED } from '../shared/metric-names';
+
 import { PermanentError, TransientError } from '../shared/errors';
 import { DetailType } from '../shared/events';
 import type { Outcome, RunDeps } from '../shared/make-handler';
@@ -22,7 +24,7 @@ import {
   decideRecheck,
   memoryKey,
 } from './decide';
-import { CHAT_DELIVERY_FAILED, type PostResult } from './deliver';
+import type { PostResult } from './deliver';
 import { formatChat, formatSns } from './format';
 import type { AlertPorts } from './ports';
 import type { AlertableInput, AlertInput, AlertRequest, ImageReady, RecheckInput } from './schema';

@@ -1,7 +1,7 @@
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 
-import { COMMAND_STATUSES } from '../shared/rollout/decide';
+import { COMMAND_STATUSES } from '../shared/rollout/commands';
 
 /**
  * `EC2 Command Status-change Notification`: the command's status with its parameters echoed

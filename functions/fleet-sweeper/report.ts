@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 import type { Outcome } from '../shared/make-handler';
+import { FLEET_METRICS } from '../shared/metric-names';
 import { makeMetrics } from '../shared/observability';
 import type { FleetReport } from './decide';
 
@@ -9,14 +10,14 @@ import type { FleetReport } from './decide';
 export const publishFleetMetrics = (report: FleetReport): void => {
   const metrics = makeMetrics('fleet-sweeper');
   metrics.setDefaultDimensions({ fleet: report.fleet });
-  metrics.addMetric('IdleInstances', MetricUnit.Count, report.counts.idle);
-  metrics.addMetric('StuckInstances', MetricUnit.Count, report.counts.stuck);
-  metrics.addMetric('OrphanedInstances', MetricUnit.Count, report.counts.orphaned);
-  metrics.addMetric('OutdatedInstances', MetricUnit.Count, report.outdatedTooLong);
-  metrics.addMetric('UnknownInstances', MetricUnit.Count, report.counts.unknown);
-  metrics.addMetric('FleetSize', MetricUnit.Count, report.fleetSize);
-  metrics.addMetric('InstanceHours', MetricUnit.Count, report.instanceHours);
-  metrics.addMetric('ManagerAbsent', MetricUnit.Count, report.managerAbsent ? 1 : 0);
+  metrics.addMetric(FLEET_METRICS.idle, MetricUnit.Count, report.counts.idle);
+  metrics.addMetric(FLEET_METRICS.stuck, MetricUnit.Count, report.counts.stuck);
+  metrics.addMetric(FLEET_METRICS.orphaned, MetricUnit.Count, report.counts.orphaned);
+  metrics.addMetric(FLEET_METRICS.outdated, MetricUnit.Count, report.outdatedTooLong);
+  metrics.addMetric(FLEET_METRICS.unknown, MetricUnit.Count, report.counts.unknown);
+  metrics.addMetric(FLEET_METRICS.size, MetricUnit.Count, report.fleetSize);
+  metrics.addMetric(FLEET_METRICS.instanceHours, MetricUnit.Count, report.instanceHours);
+  metrics.addMetric(FLEET_METRICS.managerAbsent, MetricUnit.Count, report.managerAbsent ? 1 : 0);
   metrics.publishStoredMetrics();
 };
 

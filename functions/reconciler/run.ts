@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
+import { PERMANENT_FAILURE_METRIC } from '../shared/metric-names';
 import { PermanentError } from '../shared/errors';
 import { Failures } from '../shared/failures';
 import type { RunDeps } from '../shared/make-handler';
@@ -48,7 +49,7 @@ export const runReconciler = async (
         fleet: item.fleet,
         candidateId: item.candidateId,
       });
-      metrics.addMetric('PermanentFailure', MetricUnit.Count, 1);
+      metrics.addMetric(PERMANENT_FAILURE_METRIC, MetricUnit.Count, 1);
     }
   }
   const reverted = await checkDefaults(engine.context(input));

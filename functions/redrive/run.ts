@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
+import { PERMANENT_FAILURE_METRIC } from '../shared/metric-names';
 import type { RunDeps } from '../shared/make-handler';
 import { decideRedrive } from './decide';
 import type { RedrivePorts } from './ports';
@@ -37,7 +38,7 @@ export const runRedrive = async (
         messageId: record.messageId,
         reason: decision.reason,
       });
-      metrics.addMetric('PermanentFailure', MetricUnit.Count, 1);
+      metrics.addMetric(PERMANENT_FAILURE_METRIC, MetricUnit.Count, 1);
       continue;
     }
     try {

@@ -12,5 +12,20 @@ export const DRAIN_SLACK_SECONDS = 900;
 export const drainBoundSeconds = (manager: { readonly maxJobMinutes: number }): number =>
   manager.maxJobMinutes * 60 + DRAIN_SLACK_SECONDS;
 
+/**
+ * Statuses of a whole command (ListCommands, `EC2 Command Status-change Notification`). The
+ * details `DeliveryTimedOut`, `ExecutionTimedOut`, `Undeliverable` and `Terminated` belong to
+ * invocations (their StatusDetails and invocation events), never to a command.
+ */
+export const COMMAND_STATUSES = [
+  'Pending',
+  'InProgress',
+  'Success',
+  'Cancelled',
+  'Failed',
+  'TimedOut',
+  'Cancelling',
+] as const;
+
 /** The command statuses that end a command (ListCommands, `EC2 Command Status-change Notification`). */
 export const FINAL_COMMAND_STATUSES = ['Success', 'Failed', 'TimedOut', 'Cancelled'] as const;

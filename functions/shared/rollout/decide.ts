@@ -124,21 +124,6 @@ export const rotatedTokensOf = (stdout: string): string[] =>
 
 export type Verdict = { kind: 'pass' } | { kind: 'fail'; reason: string } | { kind: 'pending' };
 
-/**
- * Statuses of a whole command (ListCommands, `EC2 Command Status-change Notification`). The
- * details `DeliveryTimedOut`, `ExecutionTimedOut`, `Undeliverable` and `Terminated` belong to
- * invocations (their StatusDetails and invocation events), never to a command.
- */
-export const COMMAND_STATUSES = [
-  'Pending',
-  'InProgress',
-  'Success',
-  'Cancelled',
-  'Failed',
-  'TimedOut',
-  'Cancelling',
-] as const;
-
 /** Invocation statuses (GetCommandInvocation `Status`) that end it without success. */
 const FAILED = new Set(['Failed', 'TimedOut', 'Cancelled', 'Cancelling']);
 

@@ -3,9 +3,12 @@ import fc from 'fast-check';
 
 import type { Group } from '../../../../functions/shared/aws/autoscaling';
 import { Fleet } from '../../../../functions/shared/fleet';
-import { drainBoundSeconds, FINAL_COMMAND_STATUSES } from '../../../../functions/shared/rollout/commands';
 import {
   COMMAND_STATUSES,
+  drainBoundSeconds,
+  FINAL_COMMAND_STATUSES,
+} from '../../../../functions/shared/rollout/commands';
+import {
   candidateIdFor,
   drainCommandSeconds,
   excerptOf,
