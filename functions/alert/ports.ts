@@ -3,7 +3,7 @@ import { describeInstances } from '../shared/aws/ec2';
 import { publish } from '../shared/aws/sns';
 import { getRollout } from '../shared/ledger';
 import type { SecretRef } from '../shared/schema-primitives';
-import { readSecret } from '../shared/secrets';
+import { readSecret } from '../shared/aws/secrets';
 import type { InstanceFact, RolloutFact } from './compose';
 import type { CurrentAlarmState, Memory } from './decide';
 import { type PostResult, postJson } from './deliver';

@@ -5,7 +5,7 @@ import { CHAT_DELIVERY_FAILED } from '../shared/metric-names';
 import { PermanentError, TransientError } from '../shared/errors';
 import { DetailType } from '../shared/events';
 import type { Outcome, RunDeps } from '../shared/make-handler';
-import { SecretMissingError } from '../shared/secrets';
+import { SecretMissingError } from '../shared/errors';
 import {
   type Alert,
   composeAlert,

@@ -2,7 +2,7 @@ import { putEvents } from '../shared/aws/eventbridge';
 import { publish } from '../shared/aws/sns';
 import type { BusEntry } from '../shared/events';
 import type { SecretRef } from '../shared/schema-primitives';
-import { readSecret } from '../shared/secrets';
+import { readSecret } from '../shared/aws/secrets';
 import type { WebhookSettings } from './settings';
 
 /** Seconds a read secret is trusted: a rotation is picked up within this, or at once (see `secret.ts`). */

@@ -18,6 +18,11 @@ export class TransientError extends Error {
   override readonly name = 'TransientError';
 }
 
+/** The secret names nothing, or holds nothing: a retry cannot help until someone stores it. */
+export class SecretMissingError extends Error {
+  override readonly name = 'SecretMissingError';
+}
+
 /**
  * SDK errors whose retry cannot help: the request itself is wrong or names nothing. Access denied
  * is left transient on purpose: it is a deployment fault, and the event should wait in the DLQ

@@ -1,4 +1,4 @@
-import { resetSecretProviders } from '../../../functions/shared/secrets';
+import { resetSecretProviders } from '../../../functions/shared/aws/secrets';
 import {
   GetSecretValueCommand,
   ResourceNotFoundException,
@@ -15,11 +15,11 @@ import {
   snsMessage,
   snsSubject,
 } from '../../../functions/shared/aws/sns';
-import { TransientError } from '../../../functions/shared/errors';
-import { readSecret, SecretMissingError } from '../../../functions/shared/secrets';
+import { SecretMissingError, TransientError } from '../../../functions/shared/errors';
+import { readSecret } from '../../../functions/shared/aws/secrets';
 
 /**
- * The two shared modules this change adds (functions/shared/aws/sns.ts, functions/shared/secrets.ts),
+ * The two shared modules this change adds (functions/shared/aws/sns.ts, functions/shared/aws/secrets.ts),
  * tested here beside their first user; they belong in test/functions/shared/ when that tree is next touched.
  */
 

@@ -1,4 +1,4 @@
-import { resetSecretProviders } from '../../../functions/shared/secrets';
+import { resetSecretProviders } from '../../../functions/shared/aws/secrets';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';

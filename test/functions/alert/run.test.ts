@@ -3,7 +3,7 @@ import { type AlertDeps, runAlert, runRecheck } from '../../../functions/alert/r
 import { AlertInput } from '../../../functions/alert/schema';
 import type { Claim } from '../../../functions/alert/store';
 import { makeLogger, makeMetrics } from '../../../functions/shared/observability';
-import { SecretMissingError } from '../../../functions/shared/secrets';
+import { SecretMissingError } from '../../../functions/shared/errors';
 import { context } from '../../helpers/context';
 import { rolloutFailed, SETTINGS } from './samples';
 

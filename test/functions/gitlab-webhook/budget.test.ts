@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 
-import { resetSecretProviders } from '../../../functions/shared/secrets';
+import { resetSecretProviders } from '../../../functions/shared/aws/secrets';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 

@@ -1,4 +1,4 @@
-import { resetSecretProviders } from '../../../functions/shared/secrets';
+import { resetSecretProviders } from '../../../functions/shared/aws/secrets';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';

@@ -1,4 +1,4 @@
-import { resetSecretProviders } from '../../../functions/shared/secrets';
+import { resetSecretProviders } from '../../../functions/shared/aws/secrets';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';

@@ -1,8 +1,9 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 
-import { clientConfig, interactiveClientConfig } from './aws/client-config';
-import { describeSecretRef, type SecretRef } from './schema-primitives';
+import { SecretMissingError } from '../errors';
+import { clientConfig, interactiveClientConfig } from './client-config';
+import { describeSecretRef, type SecretRef } from '../schema-primitives';
 
 /**
  * Reads a secret (a SecureString parameter or a Secrets Manager secret) through Powertools
@@ -16,11 +17,6 @@ import { describeSecretRef, type SecretRef } from './schema-primitives';
 
 /** Seconds a read secret is trusted: a rotation is picked up within this. */
 export const DEFAULT_SECRET_MAX_AGE_S = 300;
-
-/** The secret names nothing, or holds nothing: a retry cannot help until someone stores it. */
-export class SecretMissingError extends Error {
-  override readonly name = 'SecretMissingError';
-}
 
 /** Errors of the stores that mean "no such secret" rather than "try again". */
 const MISSING = new Set([
