@@ -208,29 +208,19 @@ export class Sweeper extends Construct {
     // Terminating is granted only where a fleet turned it on; the function adds "idle, in no group".
     const terminating = config.fleets.filter((f) => f.health.terminateOrphans);
     if (terminating.length > 0) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['ec2:TerminateInstances'],
-          resources: [instances],
-          conditions: {
-            StringEquals: {
-              'aws:ResourceTag/aws:autoscaling:groupName': terminating.map((f) => f.autoScalingGroup),
-            },
-          },
-        }),
-      );
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['ec2:TerminateInstances'],
-          resources: [instances],
-          conditions: {
-            StringEquals: {
-              [`aws:ResourceTag/${CANARY_TAG}`]: 'true',
-              [`aws:ResourceTag/${FLEET_TAG}`]: terminating.map((f) => f.name),
-            },
-          },
-        }),
-      );
+      const terminate = (tags: Record<string, string | string[]>) =>
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['ec2:TerminateInstances'],
+            resources: [instances],
+            conditions: { StringEquals: tags },
+          }),
+        );
+      terminate({ 'aws:ResourceTag/aws:autoscaling:groupName': terminating.map((f) => f.autoScalingGroup) });
+      terminate({
+        [`aws:ResourceTag/${CANARY_TAG}`]: 'true',
+        [`aws:ResourceTag/${FLEET_TAG}`]: terminating.map((f) => f.name),
+      });
     }
     Grant.addToPrincipal({
       grantee: fn,

@@ -364,6 +364,19 @@ export const runCanary = async (input: {
   return { instanceId };
 };
 
+/** Ids in a filter, batched to the filter's 200 values: an id that does not exist is simply absent. */
+const describeByIdFilter = async <T>(
+  ids: string[],
+  filterName: string,
+  describe: (filters: Filter[]) => Promise<T[]>,
+): Promise<T[]> => {
+  const found: T[] = [];
+  for (const batch of chunk(unique(ids), FILTER_VALUES_BATCH)) {
+    found.push(...(await describe([{ Name: filterName, Values: batch }])));
+  }
+  return found;
+};
+
 const describeByFilters = async (filters: Filter[]): Promise<Instance[]> => {
   const found: Instance[] = [];
   for await (const page of paginateDescribeInstances(
@@ -384,13 +397,8 @@ const describeByFilters = async (filters: Filter[]): Promise<Instance[]> => {
  * per call, so ids are batched by 200. Missing ids are simply absent from the result. Recently
  * terminated instances still appear (state `terminated`) for about an hour.
  */
-export const describeInstances = async (instanceIds: string[]): Promise<Instance[]> => {
-  const found: Instance[] = [];
-  for (const batch of chunk(unique(instanceIds), FILTER_VALUES_BATCH)) {
-    found.push(...(await describeByFilters([{ Name: 'instance-id', Values: batch }])));
-  }
-  return found;
-};
+export const describeInstances = (instanceIds: string[]): Promise<Instance[]> =>
+  describeByIdFilter(instanceIds, 'instance-id', describeByFilters);
 
 /**
  * Instances carrying every tag (`tag:K` filters, AND) and, if given, in one of `states`
@@ -447,13 +455,8 @@ const describeImagesByFilters = async (filters: Filter[]): Promise<ImageInfo[]> 
  * instead of failing the call with `InvalidAMIID.NotFound`. AMIs shared with us by another
  * account are not returned.
  */
-export const describeImages = async (imageIds: string[]): Promise<ImageInfo[]> => {
-  const found: ImageInfo[] = [];
-  for (const batch of chunk(unique(imageIds), FILTER_VALUES_BATCH)) {
-    found.push(...(await describeImagesByFilters([{ Name: 'image-id', Values: batch }])));
-  }
-  return found;
-};
+export const describeImages = (imageIds: string[]): Promise<ImageInfo[]> =>
+  describeByIdFilter(imageIds, 'image-id', describeImagesByFilters);
 
 /** Our own AMIs carrying every tag (AND), all pages. At least one tag is required. */
 export const findImagesByTag = async (tags: Record<string, string>): Promise<ImageInfo[]> =>
