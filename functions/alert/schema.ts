@@ -1,5 +1,6 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
+
+import { EventBridgeEnvelope } from '../shared/eventbridge-envelope';
 
 import { busEvent, DetailType } from '../shared/events';
 
@@ -37,7 +38,7 @@ const MetricDefinition = z.looseObject({
   returnData: z.boolean().optional(),
 });
 
-export const AlarmStateChange = EventBridgeSchema.extend({
+export const AlarmStateChange = EventBridgeEnvelope.extend({
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   detail: z.looseObject({

@@ -1,10 +1,11 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
+
+import { EventBridgeEnvelope } from '../shared/eventbridge-envelope';
 
 import { busEvent, DetailType } from '../shared/events';
 
 /** A deploy wrote a manager fleet's manifest parameter (last, after its template and values). */
-export const ManifestChanged = EventBridgeSchema.extend({
+export const ManifestChanged = EventBridgeEnvelope.extend({
   source: z.literal('aws.ssm'),
   'detail-type': z.literal('Parameter Store Change'),
   detail: z.looseObject({ name: z.string(), operation: z.string() }),

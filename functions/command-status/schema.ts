@@ -1,5 +1,6 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
+
+import { EventBridgeEnvelope } from '../shared/eventbridge-envelope';
 
 import { COMMAND_STATUSES } from '../shared/rollout/commands';
 
@@ -7,7 +8,7 @@ import { COMMAND_STATUSES } from '../shared/rollout/commands';
  * `EC2 Command Status-change Notification`: the command's status with its parameters echoed
  * (so our documents carry the rollout's Fleet and CandidateId, never a secret).
  */
-export const CommandStatusChange = EventBridgeSchema.extend({
+export const CommandStatusChange = EventBridgeEnvelope.extend({
   source: z.literal('aws.ssm'),
   'detail-type': z.literal('EC2 Command Status-change Notification'),
   detail: z.looseObject({

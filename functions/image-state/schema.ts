@@ -1,8 +1,9 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 
+import { EventBridgeEnvelope } from '../shared/eventbridge-envelope';
+
 /** `detail` is kept open: Image Builder adds states and fields over time (DESIGN.md). */
-export const ImageStateChange = EventBridgeSchema.extend({
+export const ImageStateChange = EventBridgeEnvelope.extend({
   source: z.literal('aws.imagebuilder'),
   'detail-type': z.literal('EC2 Image Builder Image State Change'),
   resources: z.array(z.string()).min(1),

@@ -1,9 +1,10 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
+
+import { EventBridgeEnvelope } from '../shared/eventbridge-envelope';
 
 import { busEvent, DetailType } from '../shared/events';
 
-export const AlarmStateChange = EventBridgeSchema.extend({
+export const AlarmStateChange = EventBridgeEnvelope.extend({
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   detail: z.looseObject({

@@ -1,5 +1,6 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
+
+import { EventBridgeEnvelope } from './eventbridge-envelope';
 
 /**
  * The event catalogue of our custom bus. Every step can be started by hand or by a test by putting
@@ -159,7 +160,7 @@ export const DetailSchemas = {
 
 /** A whole event of our bus as a consumer receives it. */
 export const busEvent = <T extends DetailType>(type: T) =>
-  EventBridgeSchema.extend({
+  EventBridgeEnvelope.extend({
     source: z.literal(EVENT_SOURCE),
     'detail-type': z.literal(type),
     detail: DetailSchemas[type],

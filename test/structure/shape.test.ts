@@ -65,6 +65,16 @@ describe('SDK clients', () => {
   });
 });
 
+describe('event schemas', () => {
+  it('are our own: no Powertools built-in schema or envelope (they import the whole of classic zod)', () => {
+    const users = filesUnder(functionsDir)
+      .filter((f) => /@aws-lambda-powertools\/parser\/(schemas|envelopes)/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(root, f));
+
+    expect(users).toEqual([]);
+  });
+});
+
 describe('README layout', () => {
   it('names only paths that exist', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
