@@ -58,6 +58,10 @@ export const RULES = {
   'wrong-type': ['error', 'a value of the wrong TOML type'],
   'invalid-value': ['error', 'a value outside what gitlab-runner accepts'],
   'missing-key': ['error', 'a required key (url, token, executor) is missing or empty'],
+  'listen-address': [
+    'error',
+    'no metrics listener where the health checks and the metrics agent read (:9252)',
+  ],
   'missing-section': ['error', 'an executor without the section it needs'],
   'missing-plugin': ['error', 'an autoscaler without plugin'],
   'missing-asg-name': ['error', 'fleeting-plugin-aws without plugin_config.name'],
@@ -88,6 +92,13 @@ const int = (v: unknown): number | undefined =>
 const LABEL_KEY = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{2,64}$/;
 const LABEL_VALUE = /^[a-zA-Z0-9._-]{1,256}$/;
 const PLACEHOLDER = /\$\{([a-z][a-z0-9_]*)\}/g;
+/**
+ * The runner's metrics listener: the image's CloudWatch agent scrapes 127.0.0.1:9252 and the
+ * apply and health scripts wait for http://127.0.0.1:9252/metrics.
+ */
+const METRICS_PORT = '9252';
+/** Hosts whose listener answers at 127.0.0.1 (`:9252` is all of them). */
+const LOOPBACK_REACHABLE = ['', '0.0.0.0', '[::]', '127.0.0.1', 'localhost'];
 /** Keys whose value may hold gitlab-runner's own `${slot}` variable. */
 const SLOT_TEMPLATE_KEY = /^\s*(service_)?slot_cgroup_template\s*=/;
 const isAwsPlugin = (plugin: string): boolean => /(^|\/)(fleeting-plugin-)?aws(:.*)?$/.test(plugin);
@@ -594,6 +605,29 @@ const checkRunners = (c: Collector, config: RunnerConfig, options: LintOptions):
     );
 };
 
+const checkListenAddress = (c: Collector, config: RunnerConfig): void => {
+  const address = config.listenAddress;
+  // Written as something other than a string: the key check reports it.
+  if (address === undefined && config.document.listen_address !== undefined) return;
+  const why = `the health checks and the metrics agent read the runner's metrics at 127.0.0.1:${METRICS_PORT}, so config applies fail their health check and no runner metrics reach CloudWatch`;
+  if (address === undefined) {
+    c.add(
+      'listen-address',
+      1,
+      `no listen_address, so the runner serves no metrics, but ${why}: add listen_address = ":${METRICS_PORT}" before the first table`,
+    );
+    return;
+  }
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, Math.max(colon, 0));
+  if (colon < 0 || address.slice(colon + 1) !== METRICS_PORT || !LOOPBACK_REACHABLE.includes(host))
+    c.add(
+      'listen-address',
+      ['listen_address'],
+      `listen_address = "${address}", but ${why}: set listen_address = ":${METRICS_PORT}"`,
+    );
+};
+
 /** Unresolved `${name}` placeholders, found in the text itself (so also when it does not parse). */
 const checkPlaceholders = (c: Collector, text: string): void => {
   text.split(/\r?\n/).forEach((line, i) => {
@@ -625,6 +659,7 @@ export const lintRunnerConfig = (text: string, options: LintOptions = {}): Findi
   const c = new Collector(mapLines(text));
   c.findings.push(...placeholders.findings);
   checkTable(c, config.document, CONFIG_SPEC, []);
+  checkListenAddress(c, config);
   checkLabels(c, config.labels, ['labels']);
   checkRunners(c, config, options);
   return c.findings.sort((a, b) => a.line - b.line);

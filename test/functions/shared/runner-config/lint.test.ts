@@ -138,6 +138,21 @@ const CASES: Case[] = [
     ],
   },
   {
+    rule: 'listen-address',
+    title: 'metrics on another port',
+    edits: [['listen_address = ":9252"', 'listen_address = "0.0.0.0:9100" #<']],
+    says: /listen_address = "0\.0\.0\.0:9100", but .*: set listen_address = ":9252"$/,
+  },
+  {
+    rule: 'listen-address',
+    title: 'no listen_address',
+    edits: [
+      ['concurrent = 8', 'concurrent = 8 #<'],
+      ['listen_address = ":9252"\n', ''],
+    ],
+    says: /^no listen_address, .*: add listen_address = ":9252" before the first table$/,
+  },
+  {
     rule: 'missing-section',
     title: 'a docker-autoscaler runner without [runners.docker]',
     edits: [['executor = "instance"', 'executor = "docker-autoscaler" #<']],
@@ -380,6 +395,50 @@ describe('lintRunnerConfig', () => {
     );
 
     expect(lintRunnerConfig(text)).toEqual([]);
+  });
+
+  describe('listen_address', () => {
+    it.each([':9252', '0.0.0.0:9252', '[::]:9252', '127.0.0.1:9252', 'localhost:9252'])(
+      'accepts %s, which answers at 127.0.0.1:9252',
+      (address) => {
+        expect(lintRunnerConfig(BASE.replace('":9252"', `"${address}"`))).toEqual([]);
+      },
+    );
+
+    it.each(['0.0.0.0:9100', ':9100', '10.0.0.5:9252', '[::1]:9252', '9252', ''])(
+      'reports "%s" on its line, naming the value and the fix',
+      (address) => {
+        const findings = lintRunnerConfig(BASE.replace('":9252"', `"${address}"`));
+
+        expect(findings).toEqual([
+          {
+            severity: 'error',
+            line: 2,
+            rule: 'listen-address',
+            message: `listen_address = "${address}", but the health checks and the metrics agent read the runner's metrics at 127.0.0.1:9252, so config applies fail their health check and no runner metrics reach CloudWatch: set listen_address = ":9252"`,
+          },
+        ]);
+      },
+    );
+
+    it('reports a missing listen_address on line 1: the runner then serves no metrics', () => {
+      const findings = lintRunnerConfig(BASE.replace('listen_address = ":9252"\n', ''));
+
+      expect(findings).toEqual([
+        {
+          severity: 'error',
+          line: 1,
+          rule: 'listen-address',
+          message: `no listen_address, so the runner serves no metrics, but the health checks and the metrics agent read the runner's metrics at 127.0.0.1:9252, so config applies fail their health check and no runner metrics reach CloudWatch: add listen_address = ":9252" before the first table`,
+        },
+      ]);
+    });
+
+    it('leaves a listen_address of the wrong type to the type check', () => {
+      const findings = lintRunnerConfig(BASE.replace('listen_address = ":9252"', 'listen_address = 9252'));
+
+      expect(findings.map((f) => f.rule)).toEqual(['wrong-type']);
+    });
   });
 
   it('reports a syntax error alone, on its line', () => {
