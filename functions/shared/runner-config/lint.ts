@@ -92,6 +92,10 @@ const int = (v: unknown): number | undefined =>
 const LABEL_KEY = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{2,64}$/;
 const LABEL_VALUE = /^[a-zA-Z0-9._-]{1,256}$/;
 const PLACEHOLDER = /\$\{([a-z][a-z0-9_]*)\}/g;
+/** A value filled at render (`${name}`): not a literal, whatever it renders to. */
+const INTERPOLATION = /\$\{[^}]*\}/;
+/** The keys of Docker's auth JSON (`auths.<registry>`) that hold a credential. */
+const REGISTRY_CREDENTIALS = ['auth', 'password', 'identitytoken', 'registrytoken'];
 /**
  * The runner's metrics listener: the image's CloudWatch agent scrapes 127.0.0.1:9252 and the
  * apply and health scripts wait for http://127.0.0.1:9252/metrics.
@@ -360,13 +364,40 @@ const checkPolicies = (
     );
 };
 
+const isSecretRef = (v: string): boolean => v.startsWith(`${SECRET_DUMMY_PREFIX}/`);
+/** From a SecureString parameter, or from a placeholder (an unfilled one has its own finding). */
+const fromPlaceholderOrParameter = (v: string): boolean => isSecretRef(v) || INTERPOLATION.test(v);
+
+const credentialsIn = (json: unknown): string[] =>
+  Array.isArray(json)
+    ? json.flatMap(credentialsIn)
+    : isTable(json)
+      ? Object.entries(json).flatMap(([k, v]) =>
+          REGISTRY_CREDENTIALS.includes(k.toLowerCase()) && typeof v === 'string' ? [v] : credentialsIn(v),
+        )
+      : [];
+/**
+ * A `DOCKER_AUTH_CONFIG` value is literal unless it is a parameter or placeholder as a whole, or
+ * JSON whose every credential is one.
+ */
+const literalDockerAuth = (value: string): boolean => {
+  if (isSecretRef(value)) return false;
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    return !INTERPOLATION.test(value);
+  }
+  const credentials = credentialsIn(json);
+  return credentials.length === 0 || !credentials.every(fromPlaceholderOrParameter);
+};
+
 const checkSecrets = (c: Collector, runner: RunnerSettings, path: TomlPath): void => {
-  const isRef = (v: string) => v.startsWith(`${SECRET_DUMMY_PREFIX}/`);
   for (const key of SECRET_KEYS) {
     const steps = key.split('.').slice(1);
     let value: unknown = runner.table;
     for (const s of steps) value = isTable(value) ? value[s] : undefined;
-    if (typeof value === 'string' && value.trim() !== '' && !isRef(value))
+    if (typeof value === 'string' && value.trim() !== '' && !fromPlaceholderOrParameter(value))
       c.add(
         'secret-inline',
         [...path, ...steps],
@@ -376,7 +407,7 @@ const checkSecrets = (c: Collector, runner: RunnerSettings, path: TomlPath): voi
   for (const entry of runner.environment ?? []) {
     const [name, ...rest] = entry.split('=');
     const value = rest.join('=');
-    if (SECRET_ENVIRONMENT.includes(name ?? '') && value !== '' && !isRef(value))
+    if (SECRET_ENVIRONMENT.includes(name ?? '') && value !== '' && literalDockerAuth(value))
       c.add(
         'secret-inline',
         [...path, 'environment'],

@@ -337,6 +337,16 @@ const CASES: Case[] = [
     edits: [['executor = "instance"', 'executor = "instance"\n  environment = ["DOCKER_AUTH_CONFIG={}"] #<']],
   },
   {
+    rule: 'secret-inline',
+    title: 'registry auth JSON with a literal auth',
+    edits: [
+      [
+        'executor = "instance"',
+        `executor = "instance"\n  environment = ['DOCKER_AUTH_CONFIG={"auths":{"registry.example.com":{"auth":"dXNlcjpwYXNz"}}}'] #<`,
+      ],
+    ],
+  },
+  {
     rule: 'unresolved-placeholder',
     title: 'a placeholder in a string',
     edits: [['url = "https://gitlab.example.com"', 'url = "${gitlab_url}" #<']],
@@ -348,6 +358,13 @@ const CASES: Case[] = [
     edits: [['id = 1', 'id = ${alpha_id} #<']],
   },
 ];
+
+/** Gives the first runner `lines` right after its executor; returns the text and their first line. */
+const withRunnerLines = (lines: string): { text: string; line: number } => {
+  // A replacer function: a replacement string would read `$$` as one `$`.
+  const text = BASE.replace('executor = "instance"', () => `executor = "instance"\n${lines}`);
+  return { text, line: text.split('\n').findIndex((l) => l === lines.split('\n')[0]) + 1 };
+};
 
 describe('lintRunnerConfig', () => {
   it('finds nothing in the clean base config', () => {
@@ -438,6 +455,52 @@ describe('lintRunnerConfig', () => {
       const findings = lintRunnerConfig(BASE.replace('listen_address = ":9252"', 'listen_address = 9252'));
 
       expect(findings.map((f) => f.rule)).toEqual(['wrong-type']);
+    });
+  });
+
+  describe('secrets from placeholders', () => {
+    it.each([
+      [
+        'a placeholder left unfilled',
+        '"DOCKER_AUTH_CONFIG=${docker_auth_config}"',
+        ['unresolved-placeholder'],
+      ],
+      ['a placeholder rendered from its parameter', '"DOCKER_AUTH_CONFIG=secret:/p/registry-auth"', []],
+      [
+        'JSON whose auth is a placeholder',
+        `'DOCKER_AUTH_CONFIG={"auths":{"registry.example.com":{"auth":"\${registry_auth}"}}}'`,
+        ['unresolved-placeholder'],
+      ],
+      [
+        'JSON whose auth is rendered from its parameter',
+        `'DOCKER_AUTH_CONFIG={"auths":{"registry.example.com":{"auth":"secret:/p/registry-auth"}}}'`,
+        [],
+      ],
+    ])('does not report DOCKER_AUTH_CONFIG from %s as a literal secret', (_, entry, rules) => {
+      const { text } = withRunnerLines(`  environment = [${entry}]`);
+
+      expect(lintRunnerConfig(text).map((f) => f.rule)).toEqual(rules);
+    });
+
+    it.each([
+      ['a literal auth', '{"auths":{"registry.example.com":{"auth":"dXNlcjpwYXNz"}}}'],
+      ['a literal password', '{"auths":{"registry.example.com":{"username":"u","password":"p4ss"}}}'],
+      [
+        'one literal auth beside a placeholder',
+        '{"auths":{"a.example.com":{"auth":"${a_auth}"},"b.example.com":{"auth":"dXNlcjpwYXNz"}}}',
+      ],
+    ])('still reports DOCKER_AUTH_CONFIG with %s as a literal secret', (_, json) => {
+      const { text, line } = withRunnerLines(`  environment = ['DOCKER_AUTH_CONFIG=${json}']`);
+
+      expect(lintRunnerConfig(text)).toContainEqual(
+        expect.objectContaining({ rule: 'secret-inline', line, severity: 'error' }),
+      );
+    });
+
+    it('does not report a token from an unfilled placeholder as a literal secret', () => {
+      const text = BASE.replace('token = "secret:/p/alpha"', 'token = "${alpha_token}"');
+
+      expect(lintRunnerConfig(text).map((f) => f.rule)).toEqual(['unresolved-placeholder']);
     });
   });
 
