@@ -82,6 +82,10 @@ export const RULES = {
   'static-s3-keys': ['warning', 'static S3 keys where the instance profile would do'],
   'secret-inline': ['error', 'a secret written as a literal instead of a SecureString parameter'],
   'unresolved-placeholder': ['error', 'a template placeholder left without a value'],
+  'terraform-expression': [
+    'error',
+    'Terraform interpolation (a function call, ${var.x}, %{ if }) left in the template',
+  ],
   'parameter-size': ['warning', 'a template too large for a standard SSM parameter (CLI only)'],
 } as const satisfies Record<string, readonly [Severity, string]>;
 export type Rule = keyof typeof RULES;
@@ -92,7 +96,13 @@ const int = (v: unknown): number | undefined =>
 const LABEL_KEY = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{2,64}$/;
 const LABEL_VALUE = /^[a-zA-Z0-9._-]{1,256}$/;
 const PLACEHOLDER = /\$\{([a-z][a-z0-9_]*)\}/g;
-/** A value filled at render (`${name}`): not a literal, whatever it renders to. */
+/**
+ * Terraform's interpolation, which a `${name}` placeholder cannot be: a function call or a dotted
+ * reference (`${var.x}`), and `%{ if }`-style directives. Shell's `${VAR:-x}` and `${arr[0]}` in
+ * scripts do not match, nor do the escapes `$${` and `%%{` in a text linted before rendering.
+ */
+const TERRAFORM = /(?<!\$)\$\{~?\s*[A-Za-z_]\w*\s*[(.]|(?<!%)%\{~?\s*(if|for|else|endif|endfor)\b/g;
+/** A value filled at render (`${name}`) or by Terraform: not a literal, whatever it renders to. */
 const INTERPOLATION = /\$\{[^}]*\}/;
 /** The keys of Docker's auth JSON (`auths.<registry>`) that hold a credential. */
 const REGISTRY_CREDENTIALS = ['auth', 'password', 'identitytoken', 'registrytoken'];
@@ -673,22 +683,53 @@ const checkPlaceholders = (c: Collector, text: string): void => {
   });
 };
 
+/** `${jsonencode(x)}` or `%{ if x }` from where it starts on its line, to its closing brace. */
+const terraformSnippet = (line: string, start: number): string => {
+  let depth = 0;
+  for (let i = start; i < line.length; i++) {
+    if (line[i] === '{') depth++;
+    else if (line[i] === '}' && --depth === 0) return line.slice(start, i + 1);
+  }
+  return line.slice(start).trimEnd();
+};
+
+/** Terraform interpolation left in the text (found in the text: it rarely parses as TOML). */
+const checkTerraform = (c: Collector, text: string): void => {
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trimStart().startsWith('#')) return;
+    for (const m of line.matchAll(TERRAFORM))
+      c.add(
+        'terraform-expression',
+        i + 1,
+        `\`${terraformSnippet(line, m.index)}\` is a Terraform ${m[0].startsWith('%') ? 'directive' : 'expression'}; this template's placeholders are \`\${name}\` filled from the values file: render it in Terraform first or replace it with a placeholder`,
+      );
+  });
+};
+
 export const lintRunnerConfig = (text: string, options: LintOptions = {}): Finding[] => {
-  const placeholders = new Collector(mapLines(''));
-  checkPlaceholders(placeholders, text);
+  const inText = new Collector(mapLines(''));
+  checkPlaceholders(inText, text);
+  checkTerraform(inText, text);
   const parsed = parseRunnerConfig(text);
   if (parsed.kind === 'syntax-error') {
-    const syntax: Finding = {
-      severity: 'error',
-      line: parsed.error.line,
-      rule: 'toml-syntax',
-      message: `not valid TOML: ${parsed.error.reason}: fix the syntax on this line (quote strings, one key per line)`,
-    };
-    return [...placeholders.findings, syntax].sort((a, b) => a.line - b.line);
+    const { line, reason } = parsed.error;
+    // A Terraform expression explains the syntax error on its line better than the parser does.
+    const explained = inText.findings.some((f) => f.rule === 'terraform-expression' && f.line === line);
+    const syntax: Finding[] = explained
+      ? []
+      : [
+          {
+            severity: 'error',
+            line,
+            rule: 'toml-syntax',
+            message: `not valid TOML: ${reason}: fix the syntax on this line (quote strings, one key per line)`,
+          },
+        ];
+    return [...inText.findings, ...syntax].sort((a, b) => a.line - b.line);
   }
   const { config } = parsed;
   const c = new Collector(mapLines(text));
-  c.findings.push(...placeholders.findings);
+  c.findings.push(...inText.findings);
   checkTable(c, config.document, CONFIG_SPEC, []);
   checkListenAddress(c, config);
   checkLabels(c, config.labels, ['labels']);

@@ -357,6 +357,12 @@ const CASES: Case[] = [
     title: 'a placeholder that breaks the syntax',
     edits: [['id = 1', 'id = ${alpha_id} #<']],
   },
+  {
+    rule: 'terraform-expression',
+    title: 'a Terraform function call',
+    edits: [['executor = "instance"', 'executor = "instance"\n  environment = ${jsonencode(job_env)} #<']],
+    says: /render it in Terraform first or replace it with a placeholder/,
+  },
 ];
 
 /** Gives the first runner `lines` right after its executor; returns the text and their first line. */
@@ -365,6 +371,8 @@ const withRunnerLines = (lines: string): { text: string; line: number } => {
   const text = BASE.replace('executor = "instance"', () => `executor = "instance"\n${lines}`);
   return { text, line: text.split('\n').findIndex((l) => l === lines.split('\n')[0]) + 1 };
 };
+const TERRAFORM_HINT =
+  "this template's placeholders are `${name}` filled from the values file: render it in Terraform first or replace it with a placeholder";
 
 describe('lintRunnerConfig', () => {
   it('finds nothing in the clean base config', () => {
@@ -501,6 +509,70 @@ describe('lintRunnerConfig', () => {
       const text = BASE.replace('token = "secret:/p/alpha"', 'token = "${alpha_token}"');
 
       expect(lintRunnerConfig(text).map((f) => f.rule)).toEqual(['unresolved-placeholder']);
+    });
+  });
+
+  describe('Terraform expressions', () => {
+    it.each([
+      [
+        'a function call that breaks the syntax',
+        '  extra_hosts = ${jsonencode(extra_hosts)}',
+        '${jsonencode(extra_hosts)}',
+        'expression',
+      ],
+      [
+        'a function call with nested braces',
+        '  environment = ${jsonencode({ A = "b" })}',
+        '${jsonencode({ A = "b" })}',
+        'expression',
+      ],
+      ['a variable in a string', '  pre_build_script = "cd ${var.workdir}"', '${var.workdir}', 'expression'],
+      [
+        'a module output with spaces inside the braces',
+        '  request_concurrency = ${ module.runner.concurrency }',
+        '${ module.runner.concurrency }',
+        'expression',
+      ],
+      ['an if directive', '%{ if enable_cache }', '%{ if enable_cache }', 'directive'],
+      ['a trimmed for directive', '%{~ for host in hosts ~}', '%{~ for host in hosts ~}', 'directive'],
+    ])('reports %s on its line, saying what to do', (_, lines, snippet, kind) => {
+      const { text, line } = withRunnerLines(lines);
+
+      const findings = lintRunnerConfig(text);
+
+      expect(findings).toEqual([
+        {
+          severity: 'error',
+          line,
+          rule: 'terraform-expression',
+          message: `\`${snippet}\` is a Terraform ${kind}; ${TERRAFORM_HINT}`,
+        },
+      ]);
+    });
+
+    it('says it in the words operators read: "line N: `${jsonencode(extra_hosts)}` is a Terraform expression"', () => {
+      const { text, line } = withRunnerLines(
+        '  [runners.docker]\n    extra_hosts = ${jsonencode(extra_hosts)}',
+      );
+
+      const [finding] = lintRunnerConfig(text);
+
+      expect(`line ${finding?.line}: ${finding?.message}`).toBe(
+        `line ${line + 1}: \`\${jsonencode(extra_hosts)}\` is a Terraform expression; ${TERRAFORM_HINT}`,
+      );
+    });
+
+    it.each([
+      [
+        'shell expansions in a script',
+        '  pre_build_script = "echo ${CI_JOB_ID:-none} ${files[0]} ${HOME} ${DIR-.}"',
+      ],
+      ['an escaped expression', '  pre_build_script = "echo $${jsonencode(x)} %%{ if x }"'],
+      ['a comment', '  # was ${jsonencode(extra_hosts)} in Terraform'],
+    ])('ignores %s', (_, lines) => {
+      const { text } = withRunnerLines(lines);
+
+      expect(lintRunnerConfig(text)).toEqual([]);
     });
   });
 
