@@ -58,6 +58,10 @@ export const RULES = {
   'wrong-type': ['error', 'a value of the wrong TOML type'],
   'invalid-value': ['error', 'a value outside what gitlab-runner accepts'],
   'missing-key': ['error', 'a required key (url, token, executor) is missing or empty'],
+  'listen-address': [
+    'error',
+    'no metrics listener where the health checks and the metrics agent read (:9252)',
+  ],
   'missing-section': ['error', 'an executor without the section it needs'],
   'missing-plugin': ['error', 'an autoscaler without plugin'],
   'missing-asg-name': ['error', 'fleeting-plugin-aws without plugin_config.name'],
@@ -78,6 +82,10 @@ export const RULES = {
   'static-s3-keys': ['warning', 'static S3 keys where the instance profile would do'],
   'secret-inline': ['error', 'a secret written as a literal instead of a SecureString parameter'],
   'unresolved-placeholder': ['error', 'a template placeholder left without a value'],
+  'terraform-expression': [
+    'error',
+    'Terraform interpolation (a function call, ${var.x}, %{ if }) left in the template',
+  ],
   'parameter-size': ['warning', 'a template too large for a standard SSM parameter (CLI only)'],
 } as const satisfies Record<string, readonly [Severity, string]>;
 export type Rule = keyof typeof RULES;
@@ -88,6 +96,23 @@ const int = (v: unknown): number | undefined =>
 const LABEL_KEY = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{2,64}$/;
 const LABEL_VALUE = /^[a-zA-Z0-9._-]{1,256}$/;
 const PLACEHOLDER = /\$\{([a-z][a-z0-9_]*)\}/g;
+/**
+ * Terraform's interpolation, which a `${name}` placeholder cannot be: a function call or a dotted
+ * reference (`${var.x}`), and `%{ if }`-style directives. Shell's `${VAR:-x}` and `${arr[0]}` in
+ * scripts do not match, nor do the escapes `$${` and `%%{` in a text linted before rendering.
+ */
+const TERRAFORM = /(?<!\$)\$\{~?\s*[A-Za-z_]\w*\s*[(.]|(?<!%)%\{~?\s*(if|for|else|endif|endfor)\b/g;
+/** A value filled at render (`${name}`) or by Terraform: not a literal, whatever it renders to. */
+const INTERPOLATION = /\$\{[^}]*\}/;
+/** The keys of Docker's auth JSON (`auths.<registry>`) that hold a credential. */
+const REGISTRY_CREDENTIALS = ['auth', 'password', 'identitytoken', 'registrytoken'];
+/**
+ * The runner's metrics listener: the image's CloudWatch agent scrapes 127.0.0.1:9252 and the
+ * apply and health scripts wait for http://127.0.0.1:9252/metrics.
+ */
+const METRICS_PORT = '9252';
+/** Hosts whose listener answers at 127.0.0.1 (`:9252` is all of them). */
+const LOOPBACK_REACHABLE = ['', '0.0.0.0', '[::]', '127.0.0.1', 'localhost'];
 /** Keys whose value may hold gitlab-runner's own `${slot}` variable. */
 const SLOT_TEMPLATE_KEY = /^\s*(service_)?slot_cgroup_template\s*=/;
 const isAwsPlugin = (plugin: string): boolean => /(^|\/)(fleeting-plugin-)?aws(:.*)?$/.test(plugin);
@@ -349,13 +374,40 @@ const checkPolicies = (
     );
 };
 
+const isSecretRef = (v: string): boolean => v.startsWith(`${SECRET_DUMMY_PREFIX}/`);
+/** From a SecureString parameter, or from a placeholder (an unfilled one has its own finding). */
+const fromPlaceholderOrParameter = (v: string): boolean => isSecretRef(v) || INTERPOLATION.test(v);
+
+const credentialsIn = (json: unknown): string[] =>
+  Array.isArray(json)
+    ? json.flatMap(credentialsIn)
+    : isTable(json)
+      ? Object.entries(json).flatMap(([k, v]) =>
+          REGISTRY_CREDENTIALS.includes(k.toLowerCase()) && typeof v === 'string' ? [v] : credentialsIn(v),
+        )
+      : [];
+/**
+ * A `DOCKER_AUTH_CONFIG` value is literal unless it is a parameter or placeholder as a whole, or
+ * JSON whose every credential is one.
+ */
+const literalDockerAuth = (value: string): boolean => {
+  if (isSecretRef(value)) return false;
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    return !INTERPOLATION.test(value);
+  }
+  const credentials = credentialsIn(json);
+  return credentials.length === 0 || !credentials.every(fromPlaceholderOrParameter);
+};
+
 const checkSecrets = (c: Collector, runner: RunnerSettings, path: TomlPath): void => {
-  const isRef = (v: string) => v.startsWith(`${SECRET_DUMMY_PREFIX}/`);
   for (const key of SECRET_KEYS) {
     const steps = key.split('.').slice(1);
     let value: unknown = runner.table;
     for (const s of steps) value = isTable(value) ? value[s] : undefined;
-    if (typeof value === 'string' && value.trim() !== '' && !isRef(value))
+    if (typeof value === 'string' && value.trim() !== '' && !fromPlaceholderOrParameter(value))
       c.add(
         'secret-inline',
         [...path, ...steps],
@@ -365,7 +417,7 @@ const checkSecrets = (c: Collector, runner: RunnerSettings, path: TomlPath): voi
   for (const entry of runner.environment ?? []) {
     const [name, ...rest] = entry.split('=');
     const value = rest.join('=');
-    if (SECRET_ENVIRONMENT.includes(name ?? '') && value !== '' && !isRef(value))
+    if (SECRET_ENVIRONMENT.includes(name ?? '') && value !== '' && literalDockerAuth(value))
       c.add(
         'secret-inline',
         [...path, 'environment'],
@@ -594,6 +646,29 @@ const checkRunners = (c: Collector, config: RunnerConfig, options: LintOptions):
     );
 };
 
+const checkListenAddress = (c: Collector, config: RunnerConfig): void => {
+  const address = config.listenAddress;
+  // Written as something other than a string: the key check reports it.
+  if (address === undefined && config.document.listen_address !== undefined) return;
+  const why = `the health checks and the metrics agent read the runner's metrics at 127.0.0.1:${METRICS_PORT}, so config applies fail their health check and no runner metrics reach CloudWatch`;
+  if (address === undefined) {
+    c.add(
+      'listen-address',
+      1,
+      `no listen_address, so the runner serves no metrics, but ${why}: add listen_address = ":${METRICS_PORT}" before the first table`,
+    );
+    return;
+  }
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, Math.max(colon, 0));
+  if (colon < 0 || address.slice(colon + 1) !== METRICS_PORT || !LOOPBACK_REACHABLE.includes(host))
+    c.add(
+      'listen-address',
+      ['listen_address'],
+      `listen_address = "${address}", but ${why}: set listen_address = ":${METRICS_PORT}"`,
+    );
+};
+
 /** Unresolved `${name}` placeholders, found in the text itself (so also when it does not parse). */
 const checkPlaceholders = (c: Collector, text: string): void => {
   text.split(/\r?\n/).forEach((line, i) => {
@@ -608,23 +683,55 @@ const checkPlaceholders = (c: Collector, text: string): void => {
   });
 };
 
+/** `${jsonencode(x)}` or `%{ if x }` from where it starts on its line, to its closing brace. */
+const terraformSnippet = (line: string, start: number): string => {
+  let depth = 0;
+  for (let i = start; i < line.length; i++) {
+    if (line[i] === '{') depth++;
+    else if (line[i] === '}' && --depth === 0) return line.slice(start, i + 1);
+  }
+  return line.slice(start).trimEnd();
+};
+
+/** Terraform interpolation left in the text (found in the text: it rarely parses as TOML). */
+const checkTerraform = (c: Collector, text: string): void => {
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trimStart().startsWith('#')) return;
+    for (const m of line.matchAll(TERRAFORM))
+      c.add(
+        'terraform-expression',
+        i + 1,
+        `\`${terraformSnippet(line, m.index)}\` is a Terraform ${m[0].startsWith('%') ? 'directive' : 'expression'}; this template's placeholders are \`\${name}\` filled from the values file: render it in Terraform first or replace it with a placeholder`,
+      );
+  });
+};
+
 export const lintRunnerConfig = (text: string, options: LintOptions = {}): Finding[] => {
-  const placeholders = new Collector(mapLines(''));
-  checkPlaceholders(placeholders, text);
+  const inText = new Collector(mapLines(''));
+  checkPlaceholders(inText, text);
+  checkTerraform(inText, text);
   const parsed = parseRunnerConfig(text);
   if (parsed.kind === 'syntax-error') {
-    const syntax: Finding = {
-      severity: 'error',
-      line: parsed.error.line,
-      rule: 'toml-syntax',
-      message: `not valid TOML: ${parsed.error.reason}: fix the syntax on this line (quote strings, one key per line)`,
-    };
-    return [...placeholders.findings, syntax].sort((a, b) => a.line - b.line);
+    const { line, reason } = parsed.error;
+    // A Terraform expression explains the syntax error on its line better than the parser does.
+    const explained = inText.findings.some((f) => f.rule === 'terraform-expression' && f.line === line);
+    const syntax: Finding[] = explained
+      ? []
+      : [
+          {
+            severity: 'error',
+            line,
+            rule: 'toml-syntax',
+            message: `not valid TOML: ${reason}: fix the syntax on this line (quote strings, one key per line)`,
+          },
+        ];
+    return [...inText.findings, ...syntax].sort((a, b) => a.line - b.line);
   }
   const { config } = parsed;
   const c = new Collector(mapLines(text));
-  c.findings.push(...placeholders.findings);
+  c.findings.push(...inText.findings);
   checkTable(c, config.document, CONFIG_SPEC, []);
+  checkListenAddress(c, config);
   checkLabels(c, config.labels, ['labels']);
   checkRunners(c, config, options);
   return c.findings.sort((a, b) => a.line - b.line);

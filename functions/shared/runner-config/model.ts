@@ -80,6 +80,8 @@ export interface RunnerConfig {
    * undefined when it is written as something other than a number.
    */
   readonly concurrent?: { readonly value: number; readonly defaulted: boolean };
+  /** Where the runner serves its Prometheus metrics; absent, it serves none. */
+  readonly listenAddress?: string;
   readonly labels?: TomlTable;
   /** The `[[runners]]` that are tables, in order. */
   readonly runners: readonly RunnerSettings[];
@@ -195,6 +197,7 @@ const modelOf = (document: TomlTable): RunnerConfig => {
   return {
     document,
     concurrent,
+    listenAddress: str(document.listen_address),
     labels: tableAt(document, 'labels'),
     runners: runners.flatMap((r, index) => (isTable(r) ? [runnerOf(r, index)] : [])),
   };

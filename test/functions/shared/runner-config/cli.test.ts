@@ -56,7 +56,7 @@ describe('lint-runner-config', () => {
     const file = join(dir, 't.toml');
     writeFileSync(
       file,
-      'concurrent = 1\n[[runners]]\n  name = "a"\n  url = "u"\n  token = "secret:/t"\n  executor = "shell"\n',
+      'listen_address = ":9252"\n[[runners]]\n  name = "a"\n  url = "u"\n  token = "secret:/t"\n  executor = "shell"\n',
     );
 
     const result = run([file]);

@@ -138,6 +138,21 @@ const CASES: Case[] = [
     ],
   },
   {
+    rule: 'listen-address',
+    title: 'metrics on another port',
+    edits: [['listen_address = ":9252"', 'listen_address = "0.0.0.0:9100" #<']],
+    says: /listen_address = "0\.0\.0\.0:9100", but .*: set listen_address = ":9252"$/,
+  },
+  {
+    rule: 'listen-address',
+    title: 'no listen_address',
+    edits: [
+      ['concurrent = 8', 'concurrent = 8 #<'],
+      ['listen_address = ":9252"\n', ''],
+    ],
+    says: /^no listen_address, .*: add listen_address = ":9252" before the first table$/,
+  },
+  {
     rule: 'missing-section',
     title: 'a docker-autoscaler runner without [runners.docker]',
     edits: [['executor = "instance"', 'executor = "docker-autoscaler" #<']],
@@ -322,6 +337,16 @@ const CASES: Case[] = [
     edits: [['executor = "instance"', 'executor = "instance"\n  environment = ["DOCKER_AUTH_CONFIG={}"] #<']],
   },
   {
+    rule: 'secret-inline',
+    title: 'registry auth JSON with a literal auth',
+    edits: [
+      [
+        'executor = "instance"',
+        `executor = "instance"\n  environment = ['DOCKER_AUTH_CONFIG={"auths":{"registry.example.com":{"auth":"dXNlcjpwYXNz"}}}'] #<`,
+      ],
+    ],
+  },
+  {
     rule: 'unresolved-placeholder',
     title: 'a placeholder in a string',
     edits: [['url = "https://gitlab.example.com"', 'url = "${gitlab_url}" #<']],
@@ -332,7 +357,22 @@ const CASES: Case[] = [
     title: 'a placeholder that breaks the syntax',
     edits: [['id = 1', 'id = ${alpha_id} #<']],
   },
+  {
+    rule: 'terraform-expression',
+    title: 'a Terraform function call',
+    edits: [['executor = "instance"', 'executor = "instance"\n  environment = ${jsonencode(job_env)} #<']],
+    says: /render it in Terraform first or replace it with a placeholder/,
+  },
 ];
+
+/** Gives the first runner `lines` right after its executor; returns the text and their first line. */
+const withRunnerLines = (lines: string): { text: string; line: number } => {
+  // A replacer function: a replacement string would read `$$` as one `$`.
+  const text = BASE.replace('executor = "instance"', () => `executor = "instance"\n${lines}`);
+  return { text, line: text.split('\n').findIndex((l) => l === lines.split('\n')[0]) + 1 };
+};
+const TERRAFORM_HINT =
+  "this template's placeholders are `${name}` filled from the values file: render it in Terraform first or replace it with a placeholder";
 
 describe('lintRunnerConfig', () => {
   it('finds nothing in the clean base config', () => {
@@ -380,6 +420,160 @@ describe('lintRunnerConfig', () => {
     );
 
     expect(lintRunnerConfig(text)).toEqual([]);
+  });
+
+  describe('listen_address', () => {
+    it.each([':9252', '0.0.0.0:9252', '[::]:9252', '127.0.0.1:9252', 'localhost:9252'])(
+      'accepts %s, which answers at 127.0.0.1:9252',
+      (address) => {
+        expect(lintRunnerConfig(BASE.replace('":9252"', `"${address}"`))).toEqual([]);
+      },
+    );
+
+    it.each(['0.0.0.0:9100', ':9100', '10.0.0.5:9252', '[::1]:9252', '9252', ''])(
+      'reports "%s" on its line, naming the value and the fix',
+      (address) => {
+        const findings = lintRunnerConfig(BASE.replace('":9252"', `"${address}"`));
+
+        expect(findings).toEqual([
+          {
+            severity: 'error',
+            line: 2,
+            rule: 'listen-address',
+            message: `listen_address = "${address}", but the health checks and the metrics agent read the runner's metrics at 127.0.0.1:9252, so config applies fail their health check and no runner metrics reach CloudWatch: set listen_address = ":9252"`,
+          },
+        ]);
+      },
+    );
+
+    it('reports a missing listen_address on line 1: the runner then serves no metrics', () => {
+      const findings = lintRunnerConfig(BASE.replace('listen_address = ":9252"\n', ''));
+
+      expect(findings).toEqual([
+        {
+          severity: 'error',
+          line: 1,
+          rule: 'listen-address',
+          message: `no listen_address, so the runner serves no metrics, but the health checks and the metrics agent read the runner's metrics at 127.0.0.1:9252, so config applies fail their health check and no runner metrics reach CloudWatch: add listen_address = ":9252" before the first table`,
+        },
+      ]);
+    });
+
+    it('leaves a listen_address of the wrong type to the type check', () => {
+      const findings = lintRunnerConfig(BASE.replace('listen_address = ":9252"', 'listen_address = 9252'));
+
+      expect(findings.map((f) => f.rule)).toEqual(['wrong-type']);
+    });
+  });
+
+  describe('secrets from placeholders', () => {
+    it.each([
+      [
+        'a placeholder left unfilled',
+        '"DOCKER_AUTH_CONFIG=${docker_auth_config}"',
+        ['unresolved-placeholder'],
+      ],
+      ['a placeholder rendered from its parameter', '"DOCKER_AUTH_CONFIG=secret:/p/registry-auth"', []],
+      [
+        'JSON whose auth is a placeholder',
+        `'DOCKER_AUTH_CONFIG={"auths":{"registry.example.com":{"auth":"\${registry_auth}"}}}'`,
+        ['unresolved-placeholder'],
+      ],
+      [
+        'JSON whose auth is rendered from its parameter',
+        `'DOCKER_AUTH_CONFIG={"auths":{"registry.example.com":{"auth":"secret:/p/registry-auth"}}}'`,
+        [],
+      ],
+    ])('does not report DOCKER_AUTH_CONFIG from %s as a literal secret', (_, entry, rules) => {
+      const { text } = withRunnerLines(`  environment = [${entry}]`);
+
+      expect(lintRunnerConfig(text).map((f) => f.rule)).toEqual(rules);
+    });
+
+    it.each([
+      ['a literal auth', '{"auths":{"registry.example.com":{"auth":"dXNlcjpwYXNz"}}}'],
+      ['a literal password', '{"auths":{"registry.example.com":{"username":"u","password":"p4ss"}}}'],
+      [
+        'one literal auth beside a placeholder',
+        '{"auths":{"a.example.com":{"auth":"${a_auth}"},"b.example.com":{"auth":"dXNlcjpwYXNz"}}}',
+      ],
+    ])('still reports DOCKER_AUTH_CONFIG with %s as a literal secret', (_, json) => {
+      const { text, line } = withRunnerLines(`  environment = ['DOCKER_AUTH_CONFIG=${json}']`);
+
+      expect(lintRunnerConfig(text)).toContainEqual(
+        expect.objectContaining({ rule: 'secret-inline', line, severity: 'error' }),
+      );
+    });
+
+    it('does not report a token from an unfilled placeholder as a literal secret', () => {
+      const text = BASE.replace('token = "secret:/p/alpha"', 'token = "${alpha_token}"');
+
+      expect(lintRunnerConfig(text).map((f) => f.rule)).toEqual(['unresolved-placeholder']);
+    });
+  });
+
+  describe('Terraform expressions', () => {
+    it.each([
+      [
+        'a function call that breaks the syntax',
+        '  extra_hosts = ${jsonencode(extra_hosts)}',
+        '${jsonencode(extra_hosts)}',
+        'expression',
+      ],
+      [
+        'a function call with nested braces',
+        '  environment = ${jsonencode({ A = "b" })}',
+        '${jsonencode({ A = "b" })}',
+        'expression',
+      ],
+      ['a variable in a string', '  pre_build_script = "cd ${var.workdir}"', '${var.workdir}', 'expression'],
+      [
+        'a module output with spaces inside the braces',
+        '  request_concurrency = ${ module.runner.concurrency }',
+        '${ module.runner.concurrency }',
+        'expression',
+      ],
+      ['an if directive', '%{ if enable_cache }', '%{ if enable_cache }', 'directive'],
+      ['a trimmed for directive', '%{~ for host in hosts ~}', '%{~ for host in hosts ~}', 'directive'],
+    ])('reports %s on its line, saying what to do', (_, lines, snippet, kind) => {
+      const { text, line } = withRunnerLines(lines);
+
+      const findings = lintRunnerConfig(text);
+
+      expect(findings).toEqual([
+        {
+          severity: 'error',
+          line,
+          rule: 'terraform-expression',
+          message: `\`${snippet}\` is a Terraform ${kind}; ${TERRAFORM_HINT}`,
+        },
+      ]);
+    });
+
+    it('says it in the words operators read: "line N: `${jsonencode(extra_hosts)}` is a Terraform expression"', () => {
+      const { text, line } = withRunnerLines(
+        '  [runners.docker]\n    extra_hosts = ${jsonencode(extra_hosts)}',
+      );
+
+      const [finding] = lintRunnerConfig(text);
+
+      expect(`line ${finding?.line}: ${finding?.message}`).toBe(
+        `line ${line + 1}: \`\${jsonencode(extra_hosts)}\` is a Terraform expression; ${TERRAFORM_HINT}`,
+      );
+    });
+
+    it.each([
+      [
+        'shell expansions in a script',
+        '  pre_build_script = "echo ${CI_JOB_ID:-none} ${files[0]} ${HOME} ${DIR-.}"',
+      ],
+      ['an escaped expression', '  pre_build_script = "echo $${jsonencode(x)} %%{ if x }"'],
+      ['a comment', '  # was ${jsonencode(extra_hosts)} in Terraform'],
+    ])('ignores %s', (_, lines) => {
+      const { text } = withRunnerLines(lines);
+
+      expect(lintRunnerConfig(text)).toEqual([]);
+    });
   });
 
   it('reports a syntax error alone, on its line', () => {

@@ -109,6 +109,14 @@ describe('parseRunnerConfig', () => {
     expect(runners).toEqual([expect.objectContaining({ index: 1, name: 'b' })]);
   });
 
+  it.each([
+    ['written as a string', 'listen_address = "127.0.0.1:9252"', '127.0.0.1:9252'],
+    ['missing', 'concurrent = 1', undefined],
+    ['written as a number', 'listen_address = 9252', undefined],
+  ])('reads listen_address %s', (_, text, address) => {
+    expect(configOf(text).listenAddress).toBe(address);
+  });
+
   it('keeps the document as written, unknown keys included', () => {
     expect(configOf('listen_address = ":9252"\nsurprise = 1\n').document).toEqual({
       listen_address: ':9252',
@@ -202,6 +210,7 @@ describe('the model of a rendered config (property)', () => {
         const config = configOf(stringify(doc));
 
         expect(config.concurrent).toEqual({ value: doc.concurrent, defaulted: false });
+        expect(config.listenAddress).toBe(doc.listen_address);
         expect(config.runners).toHaveLength(doc.runners.length);
         config.runners.forEach((r, i) => {
           const written = doc.runners[i]!;
