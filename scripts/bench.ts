@@ -34,9 +34,11 @@ const main = async () => {
   const baseline = join(out, 'baseline.mjs');
   writeFileSync(baseline, 'export const handler = async () => ({});\n');
   const baseMs = coldImportMs(baseline);
+  // Progress on stderr, one line per function (each takes seconds); the table stays on stdout.
+  process.stderr.write(`bench: baseline (empty bundle) ${baseMs.toFixed(2)} ms\n`);
 
   const rows = [];
-  for (const name of functions) {
+  for (const [index, name] of functions.entries()) {
     const file = join(out, `${name}.mjs`);
     await build(esbuildOptions(name, file));
     const ms = coldImportMs(file);
@@ -46,6 +48,7 @@ const main = async () => {
       importMs: ms.toFixed(1),
       ratio: (ms / baseMs).toFixed(1),
     });
+    process.stderr.write(`bench [${index + 1}/${functions.length}] ${name}: ${ms.toFixed(1)} ms\n`);
   }
   console.log(
     `node ${process.version}, median of ${RUNS} cold imports; baseline (empty bundle) ${baseMs.toFixed(2)} ms`,

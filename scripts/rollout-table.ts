@@ -2,8 +2,8 @@ import { FINAL_STATES, ROLLOUT_STATES, type Rollout } from '../functions/shared/
 import { type Cell, STEP_TARGETS, stepOf, TABLE } from '../functions/shared/rollout/table';
 
 /**
- * The rollout's transition table as the README shows it (`npm run -s rollout-table`); a test
- * keeps the README's copy equal to this, so the documentation cannot drift from the engine.
+ * The rollout's transition table as docs/architecture.md shows it (`npx tsx scripts/rollout-table.ts`);
+ * a test keeps that copy equal to this, so the documentation cannot drift from the engine.
  */
 
 const KINDS: readonly Rollout['kind'][] = ['rollout', 'restart', 'config'];
