@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 /**
  * Import boundaries (issue 10). Each folder under functions/ but `shared` is one Lambda function,
- * bundled from its own folder and functions/shared; infra and scripts are never bundled. Paths are
+ * bundled from its own folder and functions/shared; infra, scripts and cli are never bundled. Paths are
  * matched as written (relative), so the regexes name folders after any number of `../`.
  */
 const FUNCTIONS = readdirSync(new URL('./functions/', import.meta.url), { withFileTypes: true })
@@ -36,8 +36,8 @@ const INFRA_CONTRACTS = [
 ];
 
 const RUNTIME_ONLY = {
-  regex: '^(\\.\\./)+(infra|scripts)(/|$)',
-  message: 'Runtime code (functions/) is bundled into Lambda: it may not import infra/ or scripts/.',
+  regex: '^(\\.\\./)+(infra|scripts|cli)(/|$)',
+  message: 'Runtime code (functions/) is bundled into Lambda: it may not import infra/, scripts/ or cli/.',
 };
 
 const restrictImports = (patterns) => ({

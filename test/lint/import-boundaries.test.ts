@@ -29,13 +29,19 @@ const REFUSED: readonly Refused[] = [
     'a function imports infra',
     'functions/alert/boundary-probe.ts',
     "export { LAMBDA_RUNTIME } from '../../infra/autopilot-function';",
-    /may not import infra\/ or scripts\//,
+    /may not import infra\/, scripts\/ or cli\//,
   ],
   [
     'shared imports scripts',
     'functions/shared/boundary-probe.ts',
-    "export * from '../../scripts/invoke';",
-    /may not import infra\/ or scripts\//,
+    "export * from '../../scripts/rollout-table';",
+    /may not import infra\/, scripts\/ or cli\//,
+  ],
+  [
+    'a function imports the CLI',
+    'functions/alert/boundary-probe.ts',
+    "export { main } from '../../cli/main';",
+    /may not import infra\/, scripts\/ or cli\//,
   ],
   [
     "infra imports a function's runtime code",

@@ -1,0 +1,19 @@
+import type { Command } from '../command';
+import { bake } from './bake';
+import { check } from './check';
+import { invoke } from './invoke';
+import { ledger } from './ledger';
+import { lintRunnerConfigCommand } from './lint-runner-config';
+import { rollback } from './rollback';
+import { synth } from './synth';
+
+/** Every command, in the order `--help` lists them: a new command is its module and one line here. */
+export const COMMANDS: readonly Command[] = [
+  check,
+  synth,
+  bake,
+  rollback,
+  ledger,
+  invoke,
+  lintRunnerConfigCommand,
+];
