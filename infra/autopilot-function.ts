@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -22,7 +22,7 @@ import {
   type IFunction,
   Runtime,
 } from 'aws-cdk-lib/aws-lambda';
-import { buildSync } from 'esbuild';
+import type * as Esbuild from 'esbuild';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -39,7 +39,7 @@ import type { StartBakeSettings } from '../functions/start-bake/settings';
 import { METRICS_NAMESPACE, PERMANENT_FAILURE_METRIC } from '../functions/shared/metric-names';
 import type { RolloutSettings } from '../functions/shared/rollout/settings';
 import { CONFIG_FILE } from '../functions/shared/settings';
-import { esbuildOptions, REPO_ROOT } from './bundling';
+import { BUNDLE_FILE, deployedBundleOptions, PREBUNDLED_DIR, REPO_ROOT } from './bundling';
 import { type DeployTimeConfig, splitDeployTime } from './deploy-time-config';
 
 /** The tests run on the same Node.js major (node@24 in devDependencies); test/toolchain.test.ts checks it. */
@@ -243,12 +243,14 @@ export class AutopilotFunction extends Construct {
 }
 
 /**
- * The function's code: its handler bundled by esbuild in this process (the same options as the
- * scripts' bundles; Docker is never needed), and its config file beside it. Hashed by output, so
- * a config change alone deploys new code.
+ * The function's code: the package's prebundled handler, or in the repository its handler bundled
+ * by esbuild in this process (the same options; Docker is never needed), and its config file
+ * beside it. Hashed by output, so a config change alone deploys new code.
  */
-const bundledCode = (name: string, configDocument: string): Code =>
-  Code.fromAsset(join(REPO_ROOT, 'functions'), {
+const bundledCode = (name: string, configDocument: string): Code => {
+  const prebundled = join(PREBUNDLED_DIR, name);
+  const fromPackage = existsSync(join(prebundled, BUNDLE_FILE));
+  return Code.fromAsset(fromPackage ? prebundled : join(REPO_ROOT, 'functions'), {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // Required by the type; tryBundle never returns false, so no container is ever started.
@@ -260,17 +262,22 @@ const bundledCode = (name: string, configDocument: string): Code =>
       },
       local: {
         tryBundle: (outputDir: string): boolean => {
-          buildSync({
-            ...esbuildOptions(name, join(outputDir, 'index.mjs')),
-            sourcemap: true,
-            metafile: false,
-          });
+          if (fromPackage) cpSync(prebundled, outputDir, { recursive: true });
+          else bundleFromSource(name, outputDir);
           writeFileSync(join(outputDir, CONFIG_FILE), configDocument);
           return true;
         },
       },
     },
   });
+};
+
+/** esbuild is a devDependency: loaded only where functions bundle from source, never from the package. */
+const bundleFromSource = (name: string, outputDir: string): void => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildSync } = require('esbuild') as typeof Esbuild;
+  buildSync(deployedBundleOptions(name, outputDir));
+};
 
 /**
  * A failure destination that grants only `sqs:SendMessage`, the one call Lambda makes with the

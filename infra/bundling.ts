@@ -4,6 +4,14 @@ import type { BuildOptions } from 'esbuild';
 
 export const REPO_ROOT = join(__dirname, '..');
 
+/**
+ * Where the package ships each function prebundled (`dist/bundles/<name>/`, built at `prepack`),
+ * beside its compiled infra: a user's project installs no esbuild and has no lock file to pin
+ * the functions' dependencies. In the repository there are none and the functions bundle from source.
+ */
+export const PREBUNDLED_DIR = join(__dirname, '..', 'bundles');
+export const BUNDLE_FILE = 'index.mjs';
+
 /** Lambda's ESM output has no `require`; some bundled CJS dependencies still call it. */
 export const REQUIRE_BANNER =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
@@ -31,4 +39,11 @@ export const esbuildOptions = (name: string, outfile: string): BuildOptions => (
   banner: { js: REQUIRE_BANNER },
   metafile: true,
   logLevel: 'silent',
+});
+
+/** The bundle a function deploys, whether built at synth or at `prepack`. */
+export const deployedBundleOptions = (name: string, outDir: string): BuildOptions => ({
+  ...esbuildOptions(name, join(outDir, BUNDLE_FILE)),
+  sourcemap: true,
+  metafile: false,
 });

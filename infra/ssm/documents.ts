@@ -159,7 +159,8 @@ const parameterName = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
  * per parameter, and the scripts (helpers first) inline: an instance has no copy of this repository.
  */
 export const commandDocument = (spec: DocumentSpec): CommandDocumentContent => {
-  const exports: Record<string, string> = {};
+  // Not `exports`: compiled to CommonJS for the package, that name would shadow the module's own.
+  const exported: Record<string, string> = {};
   const parameters: Record<string, CommandParameter> = {};
   for (const [name, p] of Object.entries(spec.parameters)) {
     if (!parameterName.test(name) || name === TIMEOUT_PARAMETER)
@@ -181,7 +182,7 @@ export const commandDocument = (spec: DocumentSpec): CommandDocumentContent => {
       allowedPattern: p.allowedPattern,
       ...(p.default === undefined ? {} : { default: p.default }),
     };
-    for (const env of p.env) exports[env] = `{{ ${name} }}`;
+    for (const env of p.env) exported[env] = `{{ ${name} }}`;
   }
   if (
     spec.minTimeoutSeconds > spec.defaultTimeoutSeconds ||
@@ -209,7 +210,7 @@ export const commandDocument = (spec: DocumentSpec): CommandDocumentContent => {
     if (text.includes('{{'))
       throw new Error(`${files[i]} contains "{{", which SSM would expand: rewrite it without`);
   });
-  const script = ['#!/bin/bash', 'set -euo pipefail', shellExports(exports), ...body].join('\n');
+  const script = ['#!/bin/bash', 'set -euo pipefail', shellExports(exported), ...body].join('\n');
   return {
     schemaVersion: '2.2',
     description: spec.description,

@@ -42,9 +42,7 @@ describe('synth of the example config', () => {
       expect(existsSync(bundle)).toBe(true);
       expect(statSync(bundle).size).toBeGreaterThan(10_000);
     }
-    const template = JSON.parse(
-      readFileSync(join(outdir, `${autopilot.stackName}.template.json`), 'utf8'),
-    ) as {
+    const template = JSON.parse(readFileSync(join(outdir, autopilot.templateFile), 'utf8')) as {
       Resources: Record<string, { Properties: { Code?: { S3Key?: string } } }>;
     };
     for (const fn of autopilot.functions) {

@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { CONFIG_FILE } from '../../functions/shared/settings';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * A user's app: the construct and loadConfig from the installed package, and a config of its own
+ * (deploy/prod.yaml, as the README suggests). Node runs it as TypeScript by stripping the types.
+ */
+const CONSUMER_APP = `import { join } from 'node:path';
+
+import { App } from 'aws-cdk-lib';
+import { loadConfig, RunnerAutopilot } from 'runner-autopilot';
+
+const app = new App();
+new RunnerAutopilot(app, 'Autopilot', { config: loadConfig(join(import.meta.dirname, 'deploy', 'prod.yaml')) });
+app.synth();
+`;
+
+const run = (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) => {
+  // prepack compiles and bundles 14 functions: minutes on a loaded 2-core machine.
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 400_000 });
+  if (result.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`,
+    );
+  return result;
+};
+
+/**
+ * The packed tarball, unpacked where `npm install` puts it. npm's cache here holds none of its
+ * dependencies, so `npm install <tgz> --offline` fails (ENOTCACHED): the dependencies are linked
+ * from the repository's node_modules instead, all but esbuild, which a user's project may lack.
+ */
+const installPacked = (tarball: string, project: string): void => {
+  const modules = join(project, 'node_modules');
+  mkdirSync(join(modules, 'runner-autopilot'), { recursive: true });
+  run('tar', ['-xzf', tarball, '-C', join(modules, 'runner-autopilot'), '--strip-components=1'], project);
+  for (const entry of readdirSync(join(ROOT, 'node_modules')))
+    if (!['esbuild', '@esbuild', '.bin', 'runner-autopilot'].includes(entry))
+      symlinkSync(join(ROOT, 'node_modules', entry), join(modules, entry));
+};
+
+describe('the packed package', () => {
+  let work: string;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'autopilot-package-'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('installs into an empty project and synthesizes its own config offline, from prebundled functions', () => {
+    const packed = run('npm', ['pack', '--json', '--pack-destination', work], ROOT);
+    const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [
+      { filename: string },
+    ];
+    const project = join(work, 'consumer');
+    mkdirSync(project);
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+    );
+    installPacked(join(work, filename), project);
+    cpSync(join(ROOT, 'config', 'manager'), join(project, 'deploy', 'manager'), { recursive: true });
+    cpSync(join(ROOT, 'config', 'example.yaml'), join(project, 'deploy', 'prod.yaml'));
+    writeFileSync(join(project, 'app.ts'), CONSUMER_APP);
+    const outdir = join(project, 'cdk.out');
+
+    run(process.execPath, ['app.ts'], project, {
+      ...process.env,
+      CDK_OUTDIR: outdir,
+      // Bundling in Docker fails at once: the functions must come from the package.
+      CDK_DOCKER: '/bin/false',
+    });
+
+    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { properties?: { stackName?: string } }>;
+    };
+    expect(
+      Object.values(manifest.artifacts)
+        .flatMap((a) => (a.properties?.stackName ? [a.properties.stackName] : []))
+        .sort(),
+    ).toEqual(['gitlab-runners-autopilot', 'gitlab-runners-images']);
+    const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
+    const bundles = assets.filter((d) => existsSync(join(outdir, d, 'index.mjs')));
+    expect(bundles).toHaveLength(14);
+    for (const bundle of bundles) expect(existsSync(join(outdir, bundle, CONFIG_FILE))).toBe(true);
+  }, 600_000);
+});
