@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `runner-autopilot <command>`: one entry for the operator's commands (`--help` lists them).
  * Exit codes: 0 done, 1 failed (one line; the stack with --debug), 2 called wrongly (the line and

@@ -11,6 +11,7 @@ const results = join(root, '.test-results');
 const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const MINUTE = 60_000;
 const RANDOMIZED = '/test/scenarios/randomized\\.test\\.ts$';
+const PACKAGE = '/test/package/';
 
 const tiers = [
   {
@@ -23,6 +24,8 @@ const tiers = [
       '/test/contract/',
       '--testPathIgnorePatterns',
       RANDOMIZED,
+      '--testPathIgnorePatterns',
+      PACKAGE,
     ],
     budgetMs: 15 * MINUTE,
   },
@@ -39,6 +42,14 @@ const tiers = [
     what: 'jest: contract suites, against our fakes and against moto server when installed',
     command: [process.execPath, jest, 'test/contract'],
     budgetMs: 10 * MINUTE,
+  },
+  {
+    // Issue 11: npm pack (prepack compiles and prebundles every function), then an install into an
+    // empty project that synthesizes its own config: about 3 minutes on 2 cores.
+    name: 'package',
+    what: 'jest: the packed tarball installed into an empty project synthesizes offline',
+    command: [process.execPath, jest, 'test/package'],
+    budgetMs: 8 * MINUTE,
   },
   {
     name: 'bats',
