@@ -154,3 +154,19 @@ export interface Lease {
   readonly acquiredAt: string;
   readonly expiresAt: string;
 }
+
+/** Where an emergency brake applies: one fleet by name, or every fleet of the deployment. */
+export const ALL_FLEETS = '*';
+
+/**
+ * An emergency brake an operator set (`runner-autopilot freeze`): until `until`, promotion, the
+ * start of a drain, a manager restart and a config apply of `scope` are held. Rollbacks are not.
+ */
+export interface Brake {
+  /** A fleet name, or {@link ALL_FLEETS}. */
+  readonly scope: string;
+  readonly until: string;
+  readonly reason: string;
+  readonly who: string;
+  readonly setAt: string;
+}

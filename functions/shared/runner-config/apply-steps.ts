@@ -10,6 +10,7 @@ import {
   transition,
   verdictOf,
 } from '../rollout/decide';
+import { brakeOn, holdByBrake } from '../rollout/brake';
 import { guardRefusal, type StepFn } from '../rollout/engine';
 import type { ConfigApply, Rollout } from '../rollout/model';
 import { liveManager, sendOnce } from '../rollout/common';
@@ -136,6 +137,12 @@ const lintPublished = (
 /** First attempt: no restart allowed, so it runs at any time without the lease. */
 const sendApply = async (item: ConfigApply, ctx: StepContext): Promise<StepResult> => {
   const { manager, prefix } = managerOf(ctx, item.fleet);
+  // A drift check writes no config.toml (only a token the runner itself rotated): not held. A held
+  // apply stays in `applying`, and the reconciler sends it once the brake is gone.
+  if (item.mode === 'apply') {
+    const braked = await brakeOn(ctx, item, item.fleets);
+    if (braked.kind === 'held') return holdByBrake(ctx, item, braked);
+  }
   const live = await liveManager(ctx, manager);
   if (!live)
     return settle(
