@@ -1,6 +1,15 @@
 import { brakeLedger, type BrakeDeps, freezeCommand, unfreezeCommand } from '../../cli/commands/freeze';
 import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import { AMI, exampleConfigWith, liveManagers, standardFleet, TEMPLATE } from './fleet';
+import {
+  AMI,
+  createSecrets,
+  deployRunnerConfig,
+  exampleConfigWith,
+  liveManagers,
+  MANAGER_CONFIG,
+  standardFleet,
+  TEMPLATE,
+} from './fleet';
 import { loadStack } from './router';
 
 /**
@@ -139,6 +148,49 @@ describe('the emergency brake', () => {
       managerDefault: 1,
       live: [AMI.managerOld],
       held: [],
+      violations: [],
+    });
+  });
+
+  it('holds a config apply without sending it, and sends it after unfreeze', async () => {
+    const s = new Scenario({ start: TUESDAY_DAY });
+    standardFleet(s.world);
+    createSecrets(s.world, MANAGER_CONFIG);
+    await freezeCommand({ target: 'manager', until: '2h', reason: REASON, who: 'alice' }, brakeDeps(s, []));
+    const hash = deployRunnerConfig(s.world, MANAGER_CONFIG);
+    s.world.scripts['apply-config'] = () => ({
+      kind: 'pass',
+      output: `CONFIG_HASH=${hash}\nRESULT applied-live`,
+    });
+    const applies = () => s.world.commands.filter((c) => c.documentName.endsWith('-autopilot-apply-config'));
+
+    await runBounded(s, 24 * 60, () => Date.now() >= Date.parse('2026-11-03T11:00:00Z'));
+
+    const note = `held by the emergency brake until 2026-11-03T12:00:00.000Z: ${REASON}`;
+    expect({
+      state: s.rollouts('manager').map((r) => `${r.kind} ${r.state}`),
+      history: s.historyOf('manager', 'config').slice(1),
+      applies: applies().length,
+      alerts: s.busEvents('Config Apply Failed').map((e) => `${String(e.stage)}: ${String(e.reason)}`),
+    }).toEqual({
+      state: ['config applying'],
+      history: [`(config) applying: ${note}`],
+      applies: 0,
+      alerts: [`held: ${note}`],
+    });
+
+    await unfreezeCommand({ target: 'manager' }, brakeDeps(s, []));
+    await runBounded(s, 24 * 60);
+
+    expect({
+      state: s.rollouts('manager').map((r) => `${r.kind} ${r.state}`),
+      last: s.historyOf('manager', 'config').at(-1),
+      applies: applies().length,
+      violations: s.world.violations,
+    }).toEqual({
+      state: ['config done'],
+      last: '(config) done: applied-live',
+      applies: 1,
       violations: [],
     });
   });
