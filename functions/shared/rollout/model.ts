@@ -16,7 +16,7 @@ export const ROLLOUT_STATES = [
   'canary-testing',
   /** Config apply: the command runs with no restart allowed (live apply, in sync, or drift report). */
   'applying',
-  /** Passed, but held: inside a freeze window, or a rollback alarm fires; promotion is retried. */
+  /** Passed, but held: a freeze window, a firing rollback alarm or the emergency brake; retried. */
   'promotion-deferred',
   /** Manager: promoted (or a restart asked for), waiting for a maintenance window and the lease. */
   'awaiting-maintenance',
