@@ -310,6 +310,12 @@ const ROLLOUT_OUTCOMES: Record<string, { verb: string; severity: Severity; whatT
     whatToDo:
       'The rollout did not start (see the reason: a window, a lease, a config mismatch). Nothing changed on the fleet; fix the cause or wait for the next window.',
   },
+  held: {
+    verb: 'is held by the emergency brake',
+    severity: 'warning',
+    whatToDo:
+      'Nothing changed on the fleet: an operator froze it (`runner-autopilot freeze`). The rollout goes on within 15 minutes of the brake ending or `runner-autopilot unfreeze <fleet|all>`; rollbacks still run.',
+  },
   failed: {
     verb: 'failed',
     severity: 'critical',
@@ -400,14 +406,19 @@ const composeEvent = (
       const d = event.detail;
       return {
         ...base,
-        title: `Config apply to manager fleet ${d.fleet} failed (${d.stage})`,
+        title:
+          d.stage === 'held'
+            ? `Config apply to manager fleet ${d.fleet} is held by the emergency brake`
+            : `Config apply to manager fleet ${d.fleet} failed (${d.stage})`,
         severity: d.stage === 'failed' ? 'critical' : 'warning',
         fleet: d.fleet,
         summary: clip(d.reason, 1500),
         whatToDo:
-          d.stage === 'failed'
-            ? 'The manager may run a partial config: check gitlab-runner on the instance below, fix config.toml (template or values) and deploy again, or request an apply.'
-            : 'The manager keeps (or was restored to) its previous config.toml. Read the reason and excerpt, fix the template or values, and deploy again.',
+          d.stage === 'held'
+            ? 'Nothing was sent: an operator froze the fleet (`runner-autopilot freeze`). The apply is sent within minutes of the brake ending or `runner-autopilot unfreeze <fleet|all>`.'
+            : d.stage === 'failed'
+              ? 'The manager may run a partial config: check gitlab-runner on the instance below, fix config.toml (template or values) and deploy again, or request an apply.'
+              : 'The manager keeps (or was restored to) its previous config.toml. Read the reason and excerpt, fix the template or values, and deploy again.',
         link: { label: 'Open Run Command history', url: runCommandUrl },
         fields: [
           { label: 'Stage', value: d.stage },

@@ -9,12 +9,13 @@ import {
 import { documentClient } from './aws/dynamodb';
 import { TransientError } from './errors';
 import { LEDGER_SCHEMA } from './ledger-schema';
-import { FINAL_STATES, type Lease, type Rollout } from './rollout/model';
+import { type Brake, FINAL_STATES, type Lease, type Rollout } from './rollout/model';
 
 /**
  * The rollout ledger: one DynamoDB table (infra/rollout/ledger-table.ts) holding, per fleet
  * (`pk = FLEET#<fleet>`), one item per rollout (`sk = ROLLOUT#<candidateId>`) and the fleet's
- * manager lease (`sk = LEASE`). Live rollouts are also in the sparse index `byWaiting`, which the
+ * manager lease (`sk = LEASE`); an emergency brake is `sk = BRAKE` under its fleet, or under
+ * `FLEET#*` for every fleet. Live rollouts are also in the sparse index `byWaiting`, which the
  * reconciler queries; final ones leave it. Items are the plain attributes of a `Rollout` or a
  * `Lease` plus these keys, which reading strips again.
  *
@@ -28,6 +29,7 @@ export const HISTORY_LIMIT = 100;
 const WAITING = 'WAITING';
 const ROLLOUT_PREFIX = 'ROLLOUT#';
 const LEASE_SK = 'LEASE';
+const BRAKE_SK = 'BRAKE';
 /** Expired leases stay this long before DynamoDB's TTL removes them (their holder is kept for a look). */
 const LEASE_TTL_GRACE_SECONDS = 24 * 60 * 60;
 const KEY_ATTRIBUTES: ReadonlySet<string> = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl']);
@@ -56,6 +58,7 @@ const rolloutKey = (fleet: string, candidateId: string) => ({
   sk: `${ROLLOUT_PREFIX}${candidateId}`,
 });
 const leaseKey = (fleet: string) => ({ pk: fleetKey(fleet), sk: LEASE_SK });
+const brakeKey = (scope: string) => ({ pk: fleetKey(scope), sk: BRAKE_SK });
 
 const isConditionFailure = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
@@ -265,4 +268,40 @@ export const getLease = async (tableName: string, fleet: string): Promise<Lease 
     new GetCommand({ TableName: tableName, Key: leaseKey(fleet), ConsistentRead: true }),
   );
   return out.Item ? stripKeys<Lease>(out.Item) : undefined;
+};
+
+/** An ended brake stays this long before DynamoDB's TTL removes it (who set it, and why, for a look). */
+const BRAKE_TTL_GRACE_SECONDS = 24 * 60 * 60;
+
+/** Sets (or replaces) the brake of `brake.scope`: a later freeze of the same scope wins. */
+export const putBrake = async (tableName: string, brake: Brake): Promise<void> => {
+  await documentClient().send(
+    new PutCommand({
+      TableName: tableName,
+      Item: {
+        ...brake,
+        ...brakeKey(brake.scope),
+        ttl: Math.floor(Date.parse(brake.until) / 1000) + BRAKE_TTL_GRACE_SECONDS,
+      },
+    }),
+  );
+};
+
+/** Removes the brake of `scope`; returns the one removed, if there was one. */
+export const deleteBrake = async (tableName: string, scope: string): Promise<Brake | undefined> => {
+  const out = await documentClient().send(
+    new DeleteCommand({ TableName: tableName, Key: brakeKey(scope), ReturnValues: 'ALL_OLD' }),
+  );
+  return out.Attributes ? stripKeys<Brake>(out.Attributes) : undefined;
+};
+
+/**
+ * The brake of `scope` as stored, ended or not (DynamoDB's TTL removes ended ones only later):
+ * compare `until` with the current time before trusting it.
+ */
+export const getBrake = async (tableName: string, scope: string): Promise<Brake | undefined> => {
+  const out = await documentClient().send(
+    new GetCommand({ TableName: tableName, Key: brakeKey(scope), ConsistentRead: true }),
+  );
+  return out.Item ? stripKeys<Brake>(out.Item) : undefined;
 };

@@ -11,11 +11,14 @@ import {
 import {
   acquireLease,
   createRollout,
+  deleteBrake,
+  getBrake,
   getLease,
   getRollout,
   HISTORY_LIMIT,
   listFleetRollouts,
   listWaitingRollouts,
+  putBrake,
   releaseLease,
   saveRollout,
   StaleRevisionError,
@@ -215,6 +218,40 @@ describeContract('ledger contract', resetDocumentClient, (target) => {
 
       expect(afterOther).toMatchObject({ holder: 'c-1' });
       await expect(getLease(table, 'prod')).resolves.toBeUndefined();
+    });
+  });
+
+  describe('brakes', () => {
+    const brake = (scope: string, reason = 'INC-42') => ({
+      scope,
+      until: '2025-06-01T16:00:00.000Z',
+      reason,
+      who: 'alice',
+      setAt: T0.toISOString(),
+    });
+
+    it('stores a brake per fleet and one for all fleets, apart from rollouts and leases', async () => {
+      await createRollout(table, rollout());
+      await acquireLease(table, lease('c-1'));
+
+      await putBrake(table, brake('prod'));
+      await putBrake(table, brake('*'));
+
+      await expect(getBrake(table, 'prod')).resolves.toEqual(brake('prod'));
+      await expect(getBrake(table, '*')).resolves.toEqual(brake('*'));
+      await expect(getBrake(table, 'staging')).resolves.toBeUndefined();
+      await expect(listFleetRollouts(table, 'prod')).resolves.toHaveLength(1);
+      await expect(listWaitingRollouts(table, minutesAfter(60))).resolves.toHaveLength(1);
+    });
+
+    it('replaces a brake with a later freeze, and deleting returns the one removed, once', async () => {
+      await putBrake(table, brake('prod', 'first'));
+      await putBrake(table, brake('prod', 'second'));
+
+      const removed = [await deleteBrake(table, 'prod'), await deleteBrake(table, 'prod')];
+
+      expect(removed).toEqual([brake('prod', 'second'), undefined]);
+      await expect(getBrake(table, 'prod')).resolves.toBeUndefined();
     });
   });
 

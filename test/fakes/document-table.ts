@@ -443,12 +443,13 @@ export const installDocumentTable = (ddb: DocumentClientMock, options: DocumentT
   ddb.on(DeleteCommand).callsFake((input: DeleteCommandInput) =>
     wrap('dynamodb:DeleteItem', () => {
       checkTable(input.TableName);
-      refuseReturnValues('DeleteItem', input.ReturnValues, []);
+      refuseReturnValues('DeleteItem', input.ReturnValues, ['ALL_OLD']);
       const key = keyOf(checkKey(input.Key));
       const { condition } = parseRequest(input);
-      if (!holds(condition, items.get(key))) throw conditionFailed();
+      const old = items.get(key);
+      if (!holds(condition, old)) throw conditionFailed();
       items.delete(key);
-      return {};
+      return input.ReturnValues === 'ALL_OLD' && old ? { Attributes: clone(old) } : {};
     }),
   );
   ddb.on(UpdateCommand).callsFake((input: UpdateCommandInput) =>

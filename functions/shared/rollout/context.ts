@@ -5,7 +5,7 @@ import type * as eventbridge from '../aws/eventbridge';
 import type * as scheduler from '../aws/scheduler';
 import type * as ssm from '../aws/ssm';
 import type * as ledger from '../ledger';
-import type { Lease, Rollout, RolloutState } from './model';
+import type { Brake, Lease, Rollout, RolloutState } from './model';
 import type { RolloutSettings } from './settings';
 
 /**
@@ -22,6 +22,8 @@ export interface Ports {
     readonly acquireLease: (input: ledger.AcquireLeaseInput) => Promise<ledger.AcquireLeaseResult>;
     readonly releaseLease: (fleet: string, holder: string) => Promise<void>;
     readonly getLease: (fleet: string) => Promise<Lease | undefined>;
+    /** The emergency brake of a fleet, or of every fleet (`ALL_FLEETS`), ended or not. */
+    readonly getBrake: (scope: string) => Promise<Brake | undefined>;
   };
   readonly fleet: {
     readonly describeGroup: typeof autoscaling.describeGroup;

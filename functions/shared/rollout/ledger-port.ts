@@ -1,6 +1,7 @@
 import {
   acquireLease,
   createRollout,
+  getBrake,
   getLease,
   getRollout,
   listFleetRollouts,
@@ -9,7 +10,7 @@ import {
 } from '../ledger';
 import type { Ports } from './context';
 
-/** The whole ledger port on the deployment's table: items and the manager lease. */
+/** The whole ledger port on the deployment's table: items, the manager lease and the brakes. */
 export const ledgerPort = (ledgerTable: string): Ports['ledger'] => ({
   get: (fleet, candidateId) => getRollout(ledgerTable, fleet, candidateId),
   create: (item) => createRollout(ledgerTable, item),
@@ -18,4 +19,5 @@ export const ledgerPort = (ledgerTable: string): Ports['ledger'] => ({
   acquireLease: (input) => acquireLease(ledgerTable, input),
   releaseLease: (fleet, holder) => releaseLease(ledgerTable, fleet, holder),
   getLease: (fleet) => getLease(ledgerTable, fleet),
+  getBrake: (scope) => getBrake(ledgerTable, scope),
 });

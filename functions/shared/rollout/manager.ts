@@ -18,6 +18,7 @@ import {
   settle,
   unchanged,
 } from './common';
+import { brakeOn, holdByBrake } from './brake';
 import type { StepContext, StepResult } from './context';
 import { drainBoundSeconds } from './commands';
 import { drainCommandSeconds, drainWindowMinutes, maintenanceTiming } from './decide';
@@ -51,14 +52,20 @@ const acceptedVersions = async (ctx: StepContext, item: Rollout): Promise<number
 
 const startDrain: StepFn = async (item, ctx, trigger) => {
   const manager = requireManager(ctx, item);
+  if (trigger.kind === 'reconcile' && item.dueAt !== undefined && !due(item.dueAt, ctx.now))
+    return unchanged(item, 'maintenance not due');
+  // A rollback's drain is never held (see brake.ts); any other drain, restart or restarting apply
+  // waits while a brake covers its fleets or its manager, even past its deadline.
+  if (!rollingBack(item)) {
+    const braked = await brakeOn(ctx, item, [...item.fleets, manager.name]);
+    if (braked.kind === 'held') return holdByBrake(ctx, item, braked, { step: 'maintenance' });
+  }
   if (trigger.kind === 'timeout')
     return fail(
       ctx,
       item,
       `no maintenance window with a free lease of ${manager.name} before ${item.deadline}`,
     );
-  if (trigger.kind === 'reconcile' && item.dueAt !== undefined && !due(item.dueAt, ctx.now))
-    return unchanged(item, 'maintenance not due');
   // A rollback of a manager being replaced goes on at once; everything else waits for a window.
   if (!item.immediate) {
     const timing = maintenanceTiming(manager, ctx.now, drainWindowMinutes(manager));

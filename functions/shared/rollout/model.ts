@@ -16,7 +16,7 @@ export const ROLLOUT_STATES = [
   'canary-testing',
   /** Config apply: the command runs with no restart allowed (live apply, in sync, or drift report). */
   'applying',
-  /** Passed, but held: inside a freeze window, or a rollback alarm fires; promotion is retried. */
+  /** Passed, but held: a freeze window, a firing rollback alarm or the emergency brake; retried. */
   'promotion-deferred',
   /** Manager: promoted (or a restart asked for), waiting for a maintenance window and the lease. */
   'awaiting-maintenance',
@@ -153,4 +153,20 @@ export interface Lease {
   readonly action: string;
   readonly acquiredAt: string;
   readonly expiresAt: string;
+}
+
+/** Where an emergency brake applies: one fleet by name, or every fleet of the deployment. */
+export const ALL_FLEETS = '*';
+
+/**
+ * An emergency brake an operator set (`runner-autopilot freeze`): until `until`, promotion, the
+ * start of a drain, a manager restart and a config apply of `scope` are held. Rollbacks are not.
+ */
+export interface Brake {
+  /** A fleet name, or {@link ALL_FLEETS}. */
+  readonly scope: string;
+  readonly until: string;
+  readonly reason: string;
+  readonly who: string;
+  readonly setAt: string;
 }

@@ -15,6 +15,7 @@ import {
   settle,
   unchanged,
 } from './common';
+import { brakeOn, holdByBrake } from './brake';
 import type { StepContext, StepResult } from './context';
 import { promotionTiming } from './decide';
 import { ALARM_HOLD_MINUTES } from './table';
@@ -73,6 +74,14 @@ const promote: StepFn = async (stored, ctx, trigger) => {
     !due(item.dueAt, now)
   )
     return unchanged(item, 'promotion not due');
+  // Before the freeze windows: an operator's brake holds even a promotion the config would allow,
+  // and at the hold's deadline too (a brake never rejects a candidate, it only waits).
+  const braked = await brakeOn(ctx, item, item.fleets, 'promotion-deferred');
+  if (braked.kind === 'held') {
+    if (item.canaryInstanceId && !braked.announced)
+      await ports.fleet.terminateInstances([item.canaryInstanceId]);
+    return holdByBrake(ctx, item, braked, { state: 'promotion-deferred', step: 'promote' });
+  }
   const timing = promotionTiming(fleetsOf(ctx, item), now);
   if (timing.kind === 'never')
     return fail(ctx, item, 'a freeze window never ends within a month: check the config');

@@ -45,6 +45,7 @@ const LEDGER: readonly (keyof Ports['ledger'])[] = [
   'acquireLease',
   'releaseLease',
   'getLease',
+  'getBrake',
 ];
 const COMMANDS: readonly (keyof Ports['commands'])[] = ['send', 'find', 'invocation', 'online', 'parameter'];
 

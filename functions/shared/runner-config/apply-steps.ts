@@ -10,6 +10,7 @@ import {
   transition,
   verdictOf,
 } from '../rollout/decide';
+import { brakeOn, holdByBrake } from '../rollout/brake';
 import { guardRefusal, type StepFn } from '../rollout/engine';
 import type { ConfigApply, Rollout } from '../rollout/model';
 import { liveManager, sendOnce } from '../rollout/common';
@@ -133,9 +134,22 @@ const lintPublished = (
   return hash ? { errors, hash } : { errors: [...errors, 'the manifest has no hash'] };
 };
 
+/**
+ * Holds an apply while the emergency brake covers its manager: it stays in `applying`, and the
+ * reconciler sends it once the brake is gone. A drift check writes no config.toml (only a token
+ * the runner itself rotated), so it is never held.
+ */
+const holdApply = async (ctx: StepContext, item: ConfigApply): Promise<StepResult | undefined> => {
+  if (item.mode !== 'apply') return undefined;
+  const braked = await brakeOn(ctx, item, item.fleets);
+  return braked.kind === 'held' ? holdByBrake(ctx, item, braked) : undefined;
+};
+
 /** First attempt: no restart allowed, so it runs at any time without the lease. */
 const sendApply = async (item: ConfigApply, ctx: StepContext): Promise<StepResult> => {
   const { manager, prefix } = managerOf(ctx, item.fleet);
+  const held = await holdApply(ctx, item);
+  if (held) return held;
   const live = await liveManager(ctx, manager);
   if (!live)
     return settle(
@@ -174,7 +188,12 @@ const readApply: StepFn = async (stored, ctx, trigger) => {
   if (trigger.kind === 'command' && command?.commandId !== trigger.commandId)
     return unchanged(item, `command ${trigger.commandId} is not awaited`);
   if (!command) {
-    if (trigger.kind === 'timeout') return configFailure(ctx, item, 'overrun', 'the apply was never sent');
+    if (trigger.kind === 'timeout') {
+      // A brake pauses the deadline at each recheck; reached anyway (no reconcile for a while), a
+      // held apply still waits for the brake instead of failing.
+      const held = item.state === 'applying' ? await holdApply(ctx, item) : undefined;
+      return held ?? configFailure(ctx, item, 'overrun', 'the apply was never sent');
+    }
     return item.state === 'applying' ? sendApply(item, ctx) : unchanged(item, 'no apply command to read');
   }
   const invocation = await ctx.ports.commands.invocation(command.commandId, command.instanceId);

@@ -240,6 +240,7 @@ describe('composeAlert', () => {
     ['rejected', 'warning', 'Rollout to fleet jobs-docker rejected its candidate'],
     ['rolled-back', 'critical', 'Rollout to fleet jobs-docker was rolled back'],
     ['refused', 'warning', 'Rollout to fleet jobs-docker was refused'],
+    ['held', 'warning', 'Rollout to fleet jobs-docker is held by the emergency brake'],
     ['something-new', 'critical', 'Rollout to fleet jobs-docker failed'],
   ])('titles a rollout %s at severity %s', (outcome, severity, title) => {
     const alert = composeAlert(
@@ -290,6 +291,22 @@ describe('composeAlert', () => {
       severity,
       fleet: 'manager',
       title: `Config apply to manager fleet manager failed (${stage})`,
+    });
+  });
+
+  it('says a config apply held by the emergency brake sent nothing, and when it goes on', () => {
+    const alert = composeAlert(
+      parse(configApplyFailed({ stage: 'held' })),
+      firingDecision,
+      { instances: [] },
+      SETTINGS,
+    );
+
+    expect(alert).toMatchObject({
+      severity: 'warning',
+      title: 'Config apply to manager fleet manager is held by the emergency brake',
+      whatToDo:
+        'Nothing was sent: an operator froze the fleet (`runner-autopilot freeze`). The apply is sent within minutes of the brake ending or `runner-autopilot unfreeze <fleet|all>`.',
     });
   });
 

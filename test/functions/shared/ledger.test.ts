@@ -16,11 +16,14 @@ import { TransientError } from '../../../functions/shared/errors';
 import {
   acquireLease,
   createRollout,
+  deleteBrake,
+  getBrake,
   getLease,
   getRollout,
   HISTORY_LIMIT,
   listFleetRollouts,
   listWaitingRollouts,
+  putBrake,
   releaseLease,
   saveRollout,
   StaleRevisionError,
@@ -440,6 +443,68 @@ describe('ledger', () => {
       ddb.on(DeleteCommand).rejects(error);
 
       await expect(releaseLease(TABLE, 'prod', 'c-1')).rejects.toBe(error);
+    });
+  });
+
+  describe('brakes', () => {
+    const brake = {
+      scope: '*',
+      until: '2025-06-01T16:00:00.000Z',
+      reason: 'INC-42: registry outage',
+      who: 'alice',
+      setAt: '2025-06-01T10:00:00.000Z',
+    };
+
+    it('stores a brake under its scope, with a TTL one day after it ends', async () => {
+      await putBrake(TABLE, brake);
+
+      expect(table.raw('FLEET#*', 'BRAKE')).toEqual({
+        pk: 'FLEET#*',
+        sk: 'BRAKE',
+        ...brake,
+        ttl: Date.parse('2025-06-02T16:00:00.000Z') / 1000,
+      });
+    });
+
+    it('reads a brake consistently, without key or TTL attributes', async () => {
+      await putBrake(TABLE, brake);
+
+      const read = await getBrake(TABLE, '*');
+
+      expect(read).toEqual(brake);
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+        TableName: TABLE,
+        Key: { pk: 'FLEET#*', sk: 'BRAKE' },
+        ConsistentRead: true,
+      });
+    });
+
+    it('reads nothing for a fleet without a brake', async () => {
+      await expect(getBrake(TABLE, 'prod')).resolves.toBeUndefined();
+    });
+
+    it('deletes a brake and returns the one it removed', async () => {
+      await putBrake(TABLE, brake);
+
+      const removed = await deleteBrake(TABLE, '*');
+
+      expect(removed).toEqual(brake);
+      expect(table.raw('FLEET#*', 'BRAKE')).toBeUndefined();
+      expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+        TableName: TABLE,
+        Key: { pk: 'FLEET#*', sk: 'BRAKE' },
+        ReturnValues: 'ALL_OLD',
+      });
+    });
+
+    it('deletes nothing, without an error, when there is no brake', async () => {
+      await expect(deleteBrake(TABLE, 'prod')).resolves.toBeUndefined();
+    });
+
+    it('rethrows a throttled read', async () => {
+      ddb.on(GetCommand).rejects(new ThrottlingException({ message: 'slow down', $metadata: {} }));
+
+      await expect(getBrake(TABLE, '*')).rejects.toThrow(ThrottlingException);
     });
   });
 });

@@ -125,6 +125,8 @@ const memoryAws = () => {
         return Promise.resolve();
       },
       getLease: () => Promise.resolve(lease),
+      // No brake in these reviews: the brake has its own tests (brake.test.ts).
+      getBrake: () => Promise.resolve(undefined),
     },
     fleet: {
       describeGroup: () => {

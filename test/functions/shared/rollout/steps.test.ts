@@ -36,6 +36,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { putBrake } from '../../../../functions/shared/ledger';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -1557,6 +1558,85 @@ describe('rollout steps', () => {
       );
 
       expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 0);
+    });
+  });
+
+  describe('the emergency brake', () => {
+    const UNTIL = '2026-03-03T06:00:00.000Z';
+    const NOTE = `held by the emergency brake until ${UNTIL}: INC-42`;
+    const freezeAll = () =>
+      putBrake(TABLE, { scope: '*', until: UNTIL, reason: 'INC-42', who: 'alice', setAt: NOW.toISOString() });
+    const heldEvents = () => busEvents().filter((e) => e.detail.outcome === 'held');
+
+    it('holds a drain at its deadline instead of failing it, and alerts once', async () => {
+      await freezeAll();
+      ledger.seed(managerRollout({ deadline: '2026-03-03T01:59:00.000Z' }));
+
+      const result = await advance('manager', MANAGER_CANDIDATE, { kind: 'reconcile' }, ctx);
+
+      expect(result).toMatchObject({ from: 'awaiting-maintenance', to: 'awaiting-maintenance', note: NOTE });
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
+      expect(ledger.lease('manager')).toBeUndefined();
+      expect(ledger.rollout('manager', MANAGER_CANDIDATE)).toMatchObject({
+        dueAt: '2026-03-03T02:15:00.000Z',
+        history: [expect.objectContaining({ note: NOTE })],
+      });
+      expect(Date.parse(ledger.rollout('manager', MANAGER_CANDIDATE)?.deadline ?? '')).toBeGreaterThan(
+        Date.parse('2026-03-03T02:15:00.000Z'),
+      );
+      expect(heldEvents()).toEqual([
+        expect.objectContaining({
+          detail: expect.objectContaining({ stage: 'awaiting-maintenance', outcome: 'held', reason: NOTE }),
+        }),
+      ]);
+    });
+
+    it('looks again later without a new history entry or a second alert', async () => {
+      await freezeAll();
+      ledger.seed(managerRollout());
+      await advance('manager', MANAGER_CANDIDATE, { kind: 'maintenance' }, ctx);
+
+      const later = ctxAt(new Date('2026-03-03T02:15:00.000Z'));
+      await advance('manager', MANAGER_CANDIDATE, { kind: 'maintenance' }, later);
+
+      expect(ledger.rollout('manager', MANAGER_CANDIDATE)).toMatchObject({
+        dueAt: '2026-03-03T02:30:00.000Z',
+        history: [expect.objectContaining({ note: NOTE })],
+      });
+      expect(heldEvents()).toHaveLength(1);
+      expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
+    });
+
+    it('holds a promotion at the end of its hold instead of rejecting it', async () => {
+      await freezeAll();
+      ledger.seed(
+        jobsRollout({
+          state: 'promotion-deferred',
+          canaryInstanceId: undefined,
+          dueAt: '2026-03-03T01:00:00.000Z',
+          deadline: '2026-03-03T01:30:00.000Z',
+        }),
+      );
+
+      const result = await advance('jobs-docker', JOBS_CANDIDATE, { kind: 'promote' }, ctx);
+
+      expect(result).toMatchObject({ to: 'promotion-deferred', note: NOTE });
+      expect(ec2).toHaveReceivedCommandTimes(ModifyLaunchTemplateCommand, 0);
+      expect(schedules()).toEqual([
+        expect.objectContaining({
+          targetInput: { fleet: 'jobs-docker', candidateId: JOBS_CANDIDATE, step: 'promote' },
+        }),
+      ]);
+    });
+
+    it('never holds a rollback', async () => {
+      await freezeAll();
+      ledger.seed(managerRollout({ state: 'rollback-draining', dueAt: undefined, immediate: true }));
+
+      const result = await advance('manager', MANAGER_CANDIDATE, { kind: 'maintenance' }, ctx);
+
+      expect(result.note).not.toContain('emergency brake');
+      expect(heldEvents()).toEqual([]);
     });
   });
 });
