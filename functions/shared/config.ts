@@ -7,11 +7,13 @@ import {
   SecretRef,
   securityGroupId,
   subnetId,
+  suggestKnownKeys,
   timeZone,
   unixUser,
   version,
 } from './schema-primitives';
-import { parseWith } from './settings';
+import { formatIssues } from './issues';
+import { ConfigError } from './settings';
 import { WebhookConfig, WebhookRule } from './webhook-config';
 
 export { SecretRef, WebhookRule };
@@ -236,5 +238,10 @@ export const SuiteConfig = z
   });
 export type SuiteConfig = z.infer<typeof SuiteConfig>;
 
-export const parseSuiteConfig = (value: unknown, source = 'config'): SuiteConfig =>
-  parseWith(SuiteConfig, value, source);
+/** Parses a whole suite config; an unknown key names the nearest known one. */
+export const parseSuiteConfig = (value: unknown, source = 'config'): SuiteConfig => {
+  const result = SuiteConfig.safeParse(value, { error: suggestKnownKeys });
+  if (!result.success)
+    throw new ConfigError(`invalid config in ${source}:\n${formatIssues(result.error.issues)}`);
+  return result.data;
+};
