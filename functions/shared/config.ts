@@ -7,11 +7,13 @@ import {
   SecretRef,
   securityGroupId,
   subnetId,
+  suggestKnownKeys,
   timeZone,
   unixUser,
   version,
 } from './schema-primitives';
-import { parseWith } from './settings';
+import { formatIssues } from './issues';
+import { ConfigError } from './settings';
 import { WebhookConfig, WebhookRule } from './webhook-config';
 
 export { SecretRef, WebhookRule };
@@ -21,64 +23,111 @@ export { SecretRef, WebhookRule };
  * each function receives only its slice (see `settings.ts`).
  */
 
-export const BakeSchedule = z.strictObject({
-  cron: cronExpression.default('0 2 * * *'),
-  timeZone: timeZone.default('UTC'),
-  enabled: z.boolean().default(true),
-});
+export const BakeSchedule = z
+  .strictObject({
+    cron: cronExpression
+      .default('0 2 * * *')
+      .describe('When a nightly bake starts: a 5-field cron (minute hour day-of-month month day-of-week).'),
+    timeZone: timeZone.default('UTC').describe('IANA time zone the cron is read in, such as Europe/Berlin.'),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Turn the scheduled bake off; webhook and CLI bakes still run.'),
+  })
+  .describe("The EventBridge Scheduler schedule that starts this pipeline's bake.");
 
-const Kubeconfig = z.discriminatedUnion('mode', [
-  z.strictObject({ mode: z.literal('none') }),
-  /** Fetched at boot by a small unit, so no credential sits in the AMI's snapshots. */
-  z.strictObject({ mode: z.literal('boot'), parameter: z.string().regex(/^\/[\w./-]+$/) }),
-  /** Read at bake time and written into the image: every snapshot then holds the credential. */
-  z.strictObject({
-    mode: z.literal('baked'),
-    parameter: z.string().regex(/^\/[\w./-]+$/),
-    acceptCredentialInSnapshots: z.literal(true, {
-      message: 'baking a kubeconfig puts a credential in every AMI snapshot: set it to true to accept that',
+const kubeconfigParameter = z
+  .string()
+  .regex(/^\/[\w./-]+$/)
+  .describe('SecureString parameter holding the kubeconfig, such as /runner-autopilot/kubeconfig.');
+const Kubeconfig = z
+  .discriminatedUnion('mode', [
+    z.strictObject({ mode: z.literal('none').describe('No kubeconfig on the instances.') }),
+    z.strictObject({
+      mode: z
+        .literal('boot')
+        .describe(
+          "Fetched at boot by a small unit, so no credential sits in the AMI's snapshots (the instance role needs ssm:GetParameter on it).",
+        ),
+      parameter: kubeconfigParameter,
     }),
-  }),
-]);
+    z.strictObject({
+      mode: z
+        .literal('baked')
+        .describe('Read at bake time and written into the image: every snapshot then holds the credential.'),
+      parameter: kubeconfigParameter,
+      acceptCredentialInSnapshots: z
+        .literal(true, {
+          message:
+            'baking a kubeconfig puts a credential in every AMI snapshot: set it to true to accept that',
+        })
+        .describe('Must be true: baking puts a credential in every AMI snapshot.'),
+    }),
+  ])
+  .describe('A kubeconfig for kubectl and helm on job instances.');
 
 const imageRef = z
   .string()
   .regex(/^[a-z0-9][\w./:@-]*$/i, 'must be an image reference such as docker.io/library/alpine:3.22');
 
 const PipelineBase = {
-  name,
-  description: z.string().default(''),
-  /** Ubuntu LTS release the image starts from; resolved through Canonical's public SSM parameters. */
-  base: z.enum(['ubuntu-24.04', 'ubuntu-22.04']).default('ubuntu-24.04'),
-  architecture: z.enum(['x86_64', 'arm64']).default('x86_64'),
-  instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/)).min(1),
-  rootVolumeGiB: z.number().int().min(8).max(16384).default(50),
+  name: name.describe("The pipeline's name; fleets and webhook rules refer to it."),
+  description: z.string().default('').describe('Free text, shown on the Image Builder pipeline.'),
+  base: z
+    .enum(['ubuntu-24.04', 'ubuntu-22.04'])
+    .default('ubuntu-24.04')
+    .describe(
+      "Ubuntu LTS release the image starts from, resolved through Canonical's public SSM parameters.",
+    ),
+  architecture: z.enum(['x86_64', 'arm64']).default('x86_64').describe('CPU architecture of the image.'),
+  instanceTypes: z
+    .array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/))
+    .min(1)
+    .describe('Instance types that build and test the image, such as c7a.4xlarge.'),
+  rootVolumeGiB: z
+    .number()
+    .int()
+    .min(8)
+    .max(16384)
+    .default(50)
+    .describe('Root volume size of the image, in GiB.'),
   schedule: BakeSchedule.prefault({}),
-  /** Subnet for build and test instances; the account's default VPC when unset. */
-  subnetId: subnetId.optional(),
-  securityGroupIds: z.array(securityGroupId).default([]),
+  subnetId: subnetId
+    .optional()
+    .describe("Subnet for build and test instances; the account's default VPC when unset."),
+  securityGroupIds: z
+    .array(securityGroupId)
+    .default([])
+    .describe("Security groups of build and test instances; the default VPC's default group when empty."),
 };
 
 export const JobsPipeline = z.strictObject({
   ...PipelineBase,
-  kind: z.literal('jobs'),
-  /** The user the fleeting plugin connects as (`connector_config.username`). */
-  connectorUser: unixUser.default('ubuntu'),
+  kind: z.literal('jobs').describe('Bakes job instance images (docker, git, gitlab-runner, tools).'),
+  connectorUser: unixUser
+    .default('ubuntu')
+    .describe('The user the fleeting plugin connects as (connector_config.username in config.toml).'),
   tools: z
     .strictObject({
-      kubectl: version.default('1.34.2'),
-      helm: version.default('3.19.2'),
-      terraform: version.default('1.14.0'),
+      kubectl: version.default('1.34.2').describe('kubectl version installed in the image.'),
+      helm: version.default('3.19.2').describe('helm version installed in the image.'),
+      terraform: version.default('1.14.0').describe('terraform version installed in the image.'),
     })
-    .prefault({}),
-  prePullImages: z.array(imageRef).default([]),
+    .prefault({})
+    .describe('Exact versions of the tools baked into job images.'),
+  prePullImages: z
+    .array(imageRef)
+    .default([])
+    .describe('Container images pulled at bake time, so the first jobs start without pulling them.'),
   kubeconfig: Kubeconfig.default({ mode: 'none' }),
 });
 
 export const ManagerPipeline = z.strictObject({
   ...PipelineBase,
-  kind: z.literal('manager'),
-  fleetingPluginVersion: version,
+  kind: z.literal('manager').describe('Bakes manager images (gitlab-runner and the fleeting plugin).'),
+  fleetingPluginVersion: version.describe(
+    'fleeting-plugin-aws version installed in the manager image, such as 1.0.0.',
+  ),
 });
 
 export const Pipeline = z.discriminatedUnion('kind', [JobsPipeline, ManagerPipeline]);
@@ -90,56 +139,130 @@ export { Fleet };
 
 export const SuiteConfig = z
   .strictObject({
-    deployment: name,
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-2'),
+    deployment: name.describe(
+      'Names the deployment: its stacks (`<deployment>-images`, `<deployment>-autopilot`), resources and parameter paths.',
+    ),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-2')
+      .describe('AWS region of the fleet and the suite, such as us-east-2.'),
     account: z
       .string()
       .regex(/^\d{12}$/)
-      .optional(),
-    gitlab: z.strictObject({
-      url: z.url({ protocol: /^https$/, message: 'must be an https URL' }),
-      /** Baked into job images and the manager image: the two must match. */
-      runnerVersion: version,
-      /** The stack adds the bus name and the fallback topic when it hands the webhook its slice. */
-      webhook: WebhookConfig.extend({
-        /**
-         * Reserved concurrency of the webhook function, opt-in: a bound on what a flood of
-         * requests to its public URL can take from the account. Reserving needs the account to
-         * keep 100 units unreserved, and a bound below GitLab's own peak loses pushes (README).
-         */
-        reservedConcurrency: z.number().int().min(1).optional(),
-      }).optional(),
-    }),
-    pipelines: z.array(Pipeline).min(1),
-    fleets: z.array(Fleet).default([]),
+      .optional()
+      .describe("AWS account id (12 digits); the credentials' account at deploy time when unset."),
+    gitlab: z
+      .strictObject({
+        url: z
+          .url({ protocol: /^https$/, message: 'must be an https URL' })
+          .describe('Your GitLab instance, such as https://gitlab.example.com (https only).'),
+        runnerVersion: version.describe(
+          'gitlab-runner version baked into job images and the manager image, such as 18.6.2: the two must match.',
+        ),
+        // The stack adds the bus name and the fallback topic when it hands the webhook its slice.
+        webhook: WebhookConfig.extend({
+          reservedConcurrency: z
+            .number()
+            .int()
+            .min(1)
+            .optional()
+            .describe(
+              "Reserved concurrency of the webhook function, opt-in: bounds what a flood of requests to its public URL can take from the account. The account must keep 100 units unreserved, and a bound below GitLab's own peak loses pushes.",
+            ),
+        })
+          .optional()
+          .describe(
+            'Start bakes from GitLab push and tag push hooks. Without it, bakes run only on schedule or by hand.',
+          ),
+      })
+      .describe('The GitLab instance the runners serve.'),
+    pipelines: z
+      .array(Pipeline)
+      .min(1)
+      .describe(
+        'EC2 Image Builder pipelines: each bakes one image, for job instances (kind jobs) or managers (kind manager).',
+      ),
+    fleets: z
+      .array(Fleet)
+      .default([])
+      .describe('Auto Scaling Groups the suite rolls new images out to, each fed by one pipeline.'),
     alerts: z
       .strictObject({
-        /** Email addresses subscribed to the alert topic (each confirms once). */
-        emails: z.array(z.email()).default([]),
-        /** Chat webhooks; each URL is a secret, held in a SecureString parameter or Secrets Manager. */
+        emails: z
+          .array(z.email())
+          .default([])
+          .describe('Email addresses subscribed to the alert topic (each confirms its subscription once).'),
         chat: z
           .array(
-            z.strictObject({ kind: z.enum(['slack', 'mattermost', 'teams']), name: name, url: SecretRef }),
+            z.strictObject({
+              kind: z.enum(['slack', 'mattermost', 'teams']).describe('The chat service of the webhook.'),
+              name: name.describe('Names this destination in logs and messages.'),
+              url: SecretRef.describe(
+                'The incoming webhook URL, a secret: the SecureString parameter (`parameter: /path`) or Secrets Manager secret (`secretsManager: name`) that holds it. Never the URL itself.',
+              ),
+            }),
           )
-          .default([]),
-        /** A flapping alarm sends at most one message per this many minutes. */
-        rateLimitMinutes: z.number().int().min(1).max(1440).default(30),
-        /** Consecutive `Bake Failed` of one pipeline within this many hours are one alert. */
-        bakeFailureWindowHours: z.number().int().min(1).max(168).default(72),
+          .default([])
+          .describe('Chat incoming webhooks that receive every alert.'),
+        rateLimitMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(1440)
+          .default(30)
+          .describe('A flapping alarm sends at most one message per this many minutes.'),
+        bakeFailureWindowHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(168)
+          .default(72)
+          .describe('Consecutive Bake Failed of one pipeline within this many hours are one alert.'),
       })
-      .prefault({}),
-    sweepEveryMinutes: z.number().int().min(1).max(60).default(5),
+      .prefault({})
+      .describe(
+        'Where alarms and failure events are sent: each becomes one alert, deduplicated and rate-limited.',
+      ),
+    sweepEveryMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60)
+      .default(5)
+      .describe('How often the fleet sweeper classifies instances and publishes fleet metrics.'),
     housekeeping: z
       .strictObject({
-        /** Launch template versions kept per template, besides the default and previous default. */
-        keepVersions: z.number().int().min(2).max(1000).default(10),
-        /** Our AMIs that nothing references are deregistered (with their snapshots) after this. */
-        amiRetentionDays: z.number().int().min(1).max(3650).default(30),
-        /** Report what would be deleted without deleting it. Safe by default: turn it off to act. */
-        dryRun: z.boolean().default(true),
+        keepVersions: z
+          .number()
+          .int()
+          .min(2)
+          .max(1000)
+          .default(10)
+          .describe(
+            'Launch template versions kept per template, besides the default and the previous default.',
+          ),
+        amiRetentionDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(3650)
+          .default(30)
+          .describe(
+            'AMIs baked by this suite that nothing references are deregistered, with their snapshots, after this many days.',
+          ),
+        dryRun: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Report what would be deleted without deleting it. Safe by default: set false to delete.',
+          ),
       })
-      .prefault({}),
-    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+      .prefault({})
+      .describe('Nightly clean-up of old launch template versions and unreferenced AMIs.'),
+    logLevel: z
+      .enum(['DEBUG', 'INFO', 'WARN', 'ERROR'])
+      .default('INFO')
+      .describe('Log level of every function.'),
   })
   .superRefine((cfg, ctx) => {
     const pipelines = new Set<string>();
@@ -236,5 +359,10 @@ export const SuiteConfig = z
   });
 export type SuiteConfig = z.infer<typeof SuiteConfig>;
 
-export const parseSuiteConfig = (value: unknown, source = 'config'): SuiteConfig =>
-  parseWith(SuiteConfig, value, source);
+/** Parses a whole suite config; an unknown key names the nearest known one. */
+export const parseSuiteConfig = (value: unknown, source = 'config'): SuiteConfig => {
+  const result = SuiteConfig.safeParse(value, { error: suggestKnownKeys });
+  if (!result.success)
+    throw new ConfigError(`invalid config in ${source}:\n${formatIssues(result.error.issues)}`);
+  return result.data;
+};

@@ -7,8 +7,15 @@ import { cronExpression, iamRole, name, securityGroupId, subnetId, timeZone } fr
  * that are inside it (`* 1-4 * * *` is 01:00-04:59 every day), evaluated in `timeZone`.
  */
 export const Window = z.strictObject({
-  periods: z.array(cronExpression).min(1),
-  timeZone: timeZone.default('UTC'),
+  periods: z
+    .array(cronExpression)
+    .min(1)
+    .describe(
+      "Cron expressions of the minutes inside the window, as the runner's own periods: `* 1-4 * * *` is 01:00-04:59 every day.",
+    ),
+  timeZone: timeZone
+    .default('UTC')
+    .describe('IANA time zone the periods are read in, such as Europe/Berlin.'),
 });
 export type Window = z.infer<typeof Window>;
 
@@ -32,33 +39,67 @@ const CanaryCheck = z.enum([...new Set([...CANARY_CHECKS.jobs, ...CANARY_CHECKS.
   ...CanaryCheck[],
 ]);
 
-export const Canary = z.strictObject({
-  /** Subnet for the canary instance; the launch template's own network settings when unset. */
-  subnetId: subnetId.optional(),
-  securityGroupIds: z.array(securityGroupId).default([]),
-  /** How long the canary may take to come online in SSM before the candidate is rejected. */
-  onlineTimeoutMinutes: z.number().int().min(2).max(120).default(15),
-  /** Interval of the scheduled re-checks while waiting (EventBridge Scheduler is minute-grained). */
-  checkIntervalMinutes: z.number().int().min(1).max(30).default(2),
-  /** Execution timeout of the smoke command. */
-  smokeTimeoutMinutes: z.number().int().min(1).max(120).default(20),
-  minFreeDiskGiB: z.number().int().min(1).max(16384).default(10),
-  /**
-   * The checks to run, of the fleet's role (`CANARY_CHECKS`); the suite config rejects another
-   * role's. At least one runs on the canary itself: `ssh-path` alone would leave it untested.
-   * Fleets on one launch template share one canary: the lead's (first by name) checks apply.
-   * @default - every check of the fleet's role (see `canaryChecks`)
-   */
-  checks: z
-    .array(CanaryCheck)
-    .min(1)
-    .refine((list) => new Set(list).size === list.length, 'names a check twice')
-    .optional(),
-});
+export const Canary = z
+  .strictObject({
+    subnetId: subnetId
+      .optional()
+      .describe("Subnet for the canary instance; the launch template's own network settings when unset."),
+    securityGroupIds: z
+      .array(securityGroupId)
+      .default([])
+      .describe("Security groups of the canary; the launch template's own when empty."),
+    onlineTimeoutMinutes: z
+      .number()
+      .int()
+      .min(2)
+      .max(120)
+      .default(15)
+      .describe('How long the canary may take to come online in SSM before the candidate is rejected.'),
+    // EventBridge Scheduler is minute-grained.
+    checkIntervalMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(30)
+      .default(2)
+      .describe('Interval of the re-checks while waiting for the canary.'),
+    smokeTimeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(120)
+      .default(20)
+      .describe('Execution timeout of the smoke test.'),
+    minFreeDiskGiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(16384)
+      .default(10)
+      .describe('The disk check fails below this much free space, in GiB.'),
+    /**
+     * The suite config rejects another role's checks. At least one runs on the canary itself:
+     * `ssh-path` alone would leave it untested.
+     * @default - every check of the fleet's role (see `canaryChecks`)
+     */
+    checks: z
+      .array(CanaryCheck)
+      .min(1)
+      .refine((list) => new Set(list).size === list.length, 'names a check twice')
+      .optional()
+      .describe(
+        "The checks to run, of the fleet's role; all of them when unset. Jobs: docker, git, gitlab-runner, tools, disk, gitlab-url, ssh-path (from the manager). Managers: gitlab-runner, fleeting-plugin, job-groups, gitlab-url. Fleets on one launch template share one canary: the first by name leads.",
+      ),
+  })
+  .describe('The canary instance a candidate image is smoke-tested on before promotion.');
 
 export const Fleet = z.strictObject({
-  name,
-  role: z.enum(['manager', 'jobs']),
+  name: name.describe("The fleet's name, in alerts, metrics, the ledger and the CLI."),
+  role: z
+    .enum(['manager', 'jobs'])
+    .describe(
+      "manager: the runner manager's group (max size 1). jobs: a group of job instances the manager scales.",
+    ),
   /**
    * AWS allows more characters in a group name, but the name reaches instance scripts as an SSM
    * command parameter, whose pattern (`PARAMETER_PATTERNS.groupNames` in infra/ssm/documents.ts)
@@ -69,88 +110,200 @@ export const Fleet = z.strictObject({
     .regex(
       /^[A-Za-z0-9._-]{1,255}$/,
       "must be 1-255 letters, digits, '.', '_' or '-' (it reaches the instance scripts as an SSM command parameter): rename the group",
+    )
+    .describe("The Auto Scaling Group of the fleet. It must launch from the template's $Default version."),
+  launchTemplate: z
+    .string()
+    .min(1)
+    .describe(
+      'The launch template the group launches from, tagged `runner-autopilot:deployment=<deployment>`: a rollout stages a candidate version of it and promotes it to default.',
     ),
-  launchTemplate: z.string().min(1),
-  /**
-   * The role of the launch template's instance profile (its ARN, or its name at path `/`). A
-   * canary launch passes it, and the functions may pass exactly these roles (never one chosen by
-   * a tag: IAM does not evaluate tag conditions on PassRole reliably).
-   */
-  instanceRole: iamRole,
-  /** The image pipeline that feeds this fleet's launch template. */
-  pipeline: name,
-  /** For a jobs fleet: the manager fleet whose runner scales it. */
-  manager: name.optional(),
-  /**
-   * Jobs fleets. `natural`: promotion is the rollout, instances retire by themselves.
-   * `recycle`: then a graceful restart of the manager in its next maintenance window replaces
-   * every job instance (needs the runner's state storage off, its default).
-   */
-  rollout: z.enum(['natural', 'recycle']).default('natural'),
-  /** Nothing is promoted inside one; the step waits for the window's end. */
-  freezeWindows: z.array(Window).default([]),
-  /** Manager fleets: the only times it may be drained, replaced or restarted. Nightly by default. */
-  maintenanceWindows: z.array(Window).default([{ periods: ['* 1-4 * * *'], timeZone: 'UTC' }]),
+  // Never a role chosen by a tag: IAM does not evaluate tag conditions on PassRole reliably.
+  instanceRole: iamRole.describe(
+    "The role of the launch template's instance profile: its ARN, or its name for a role at path /. A canary launch passes it, and the functions may pass exactly these roles.",
+  ),
+  pipeline: name.describe("The image pipeline that feeds this fleet's launch template."),
+  manager: name.optional().describe('Jobs fleets: the manager fleet whose runner scales this group.'),
+  rollout: z
+    .enum(['natural', 'recycle'])
+    .default('natural')
+    .describe(
+      "Jobs fleets. natural: promotion is the rollout, instances retire by themselves. recycle: then a graceful restart of the manager in its next maintenance window replaces every job instance (needs the runner's state storage off, its default).",
+    ),
+  freezeWindows: z
+    .array(Window)
+    .default([])
+    .describe('Nothing is promoted inside a freeze window; the rollout waits for its end.'),
+  maintenanceWindows: z
+    .array(Window)
+    .default([{ periods: ['* 1-4 * * *'], timeZone: 'UTC' }])
+    .describe('Manager fleets: the only times the manager may be drained, replaced or restarted.'),
   canary: Canary.prefault({}),
-  /**
-   * Manager fleets: the longest a job may run (set the runner's maximum job timeout in GitLab to
-   * match). A drain waits this long, plus a margin, and is alerted, never cut short, beyond it.
-   */
-  maxJobMinutes: z.number().int().min(1).max(2800).default(180),
-  /** Manager fleets: how long a replaced manager has to become healthy before it is rolled back. */
-  healthTimeoutMinutes: z.number().int().min(2).max(120).default(15),
-  /** After promotion, a rollback alarm going off within this period rolls the fleet back. */
-  bakePeriodMinutes: z.number().int().min(0).max(10080).default(60),
-  /** What the fleet sweeper calls idle, stuck, orphaned or outdated, and when that alarms. */
+  maxJobMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(2800)
+    .default(180)
+    .describe(
+      "Manager fleets: the longest a job may run (set the runner's maximum job timeout in GitLab to match). A drain waits this long, plus a margin, and is alerted, never cut short, beyond it.",
+    ),
+  healthTimeoutMinutes: z
+    .number()
+    .int()
+    .min(2)
+    .max(120)
+    .default(15)
+    .describe('Manager fleets: how long a replaced manager has to become healthy before it is rolled back.'),
+  bakePeriodMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(10080)
+    .default(60)
+    .describe('After promotion, a rollback alarm going off within this many minutes rolls the fleet back.'),
   health: z
     .strictObject({
-      /** The runner's `idle_time` for this group: idle longer than this plus the grace is wasted. */
-      idleTimeMinutes: z.number().int().min(1).max(1440).default(20),
-      idleGraceMinutes: z.number().int().min(0).max(1440).default(10),
-      /** Below both, over the idle window, an instance is an idle candidate (asked over SSM before it counts). */
-      idleCpuPercent: z.number().min(0).max(100).default(3),
-      idleNetworkBytesPerMinute: z.number().min(0).default(200_000),
-      /** Instances asked per sweep whether they run a job (each answer costs an SSM command). */
-      maxJobChecksPerSweep: z.number().int().min(0).max(50).default(10),
-      stuckPendingMinutes: z.number().int().min(1).max(1440).default(15),
-      ssmOfflineMinutes: z.number().int().min(1).max(1440).default(15),
-      lifecycleWaitMinutes: z.number().int().min(1).max(2880).default(60),
-      /** Outdated (not on the default version) for longer than this raises the outdated alarm. */
-      outdatedHours: z.number().int().min(1).max(720).default(48),
-      /** Alarm thresholds (instances) over `alarmPeriods` sweeps. */
-      idleAlarmThreshold: z.number().int().min(1).default(3),
-      stuckAlarmThreshold: z.number().int().min(1).default(1),
-      outdatedAlarmThreshold: z.number().int().min(1).default(1),
-      alarmPeriods: z.number().int().min(1).max(24).default(3),
-      /**
-       * Manager fleets: jobs failed with `runner_system_failure` within 5 minutes that fire the
-       * fleet's system-failure alarm, the default rollback alarm of the manager and its job fleets.
-       */
-      systemFailureThreshold: z.number().int().min(1).default(3),
-      /** Terminate orphans and expired canaries (never an instance in a group, never one running a job). */
-      terminateOrphans: z.boolean().default(false),
+      idleTimeMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(1440)
+        .default(20)
+        .describe("The runner's idle_time for this group: idle longer than this plus the grace is wasted."),
+      idleGraceMinutes: z
+        .number()
+        .int()
+        .min(0)
+        .max(1440)
+        .default(10)
+        .describe('Minutes added to idleTimeMinutes before an instance counts as idle.'),
+      idleCpuPercent: z
+        .number()
+        .min(0)
+        .max(100)
+        .default(3)
+        .describe(
+          'Below this CPU and idleNetworkBytesPerMinute over the idle window, an instance is an idle candidate, asked over SSM whether it runs a job before it counts.',
+        ),
+      idleNetworkBytesPerMinute: z
+        .number()
+        .min(0)
+        .default(200_000)
+        .describe('The network side of the idle candidate test, in bytes per minute.'),
+      maxJobChecksPerSweep: z
+        .number()
+        .int()
+        .min(0)
+        .max(50)
+        .default(10)
+        .describe('Instances asked per sweep whether they run a job (each answer costs an SSM command).'),
+      stuckPendingMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(1440)
+        .default(15)
+        .describe('An instance pending longer than this is stuck.'),
+      ssmOfflineMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(1440)
+        .default(15)
+        .describe('A running instance offline in SSM longer than this is stuck.'),
+      lifecycleWaitMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(2880)
+        .default(60)
+        .describe('An instance in a lifecycle wait state longer than this is stuck.'),
+      outdatedHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(720)
+        .default(48)
+        .describe("An instance not on the template's default version for longer than this is outdated."),
+      idleAlarmThreshold: z
+        .number()
+        .int()
+        .min(1)
+        .default(3)
+        .describe('Idle instances that raise the idle alarm, over alarmPeriods sweeps.'),
+      stuckAlarmThreshold: z
+        .number()
+        .int()
+        .min(1)
+        .default(1)
+        .describe('Stuck instances that raise the stuck alarm, over alarmPeriods sweeps.'),
+      outdatedAlarmThreshold: z
+        .number()
+        .int()
+        .min(1)
+        .default(1)
+        .describe('Outdated instances that raise the outdated alarm, over alarmPeriods sweeps.'),
+      alarmPeriods: z
+        .number()
+        .int()
+        .min(1)
+        .max(24)
+        .default(3)
+        .describe('Sweeps over which a threshold must hold before its alarm fires.'),
+      systemFailureThreshold: z
+        .number()
+        .int()
+        .min(1)
+        .default(3)
+        .describe(
+          "Manager fleets: jobs failed with runner_system_failure within 5 minutes that fire the fleet's system-failure alarm, the default rollback alarm of the manager and its job fleets.",
+        ),
+      terminateOrphans: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Terminate orphans and expired canaries (never an instance in a group, never one running a job).',
+        ),
     })
-    .prefault({}),
-  /** CloudWatch alarm names that roll the fleet back when they fire within the bake period. */
-  rollbackAlarms: z.array(z.string().min(1).max(255)).default([]),
-  /**
-   * Manager fleets: the config.toml source, files relative to the suite config. The stack lints
-   * and publishes them; a change is applied through SSM, and a new manager renders it at boot.
-   */
+    .prefault({})
+    .describe('What the fleet sweeper calls idle, stuck, orphaned or outdated, and when that alarms.'),
+  rollbackAlarms: z
+    .array(z.string().min(1).max(255))
+    .default([])
+    .describe('CloudWatch alarm names that roll the fleet back when they fire within the bake period.'),
   runnerConfig: z
     .strictObject({
-      /** config.toml with `${name}` placeholders. */
-      template: z.string().min(1),
-      /** JSON: a literal, or `{ "secureParameter": "/path" }` for every secret. */
-      values: z.string().min(1),
-      /** Nightly drift check (report only). */
+      template: z
+        .string()
+        .min(1)
+        .describe(
+          'config.toml with `${name}` placeholders (`$${` is a literal `${`). A path relative to this config file.',
+        ),
+      values: z
+        .string()
+        .min(1)
+        .describe(
+          'JSON object: for each placeholder a literal (string, number or boolean), or `{ "secureParameter": "/path" }` for every secret. A path relative to this config file.',
+        ),
       driftCheck: z
-        .strictObject({ cron: cronExpression.default('15 3 * * *'), timeZone: timeZone.default('UTC') })
-        .prefault({}),
+        .strictObject({
+          cron: cronExpression.default('15 3 * * *').describe('When the drift check runs: a 5-field cron.'),
+          timeZone: timeZone.default('UTC').describe('IANA time zone the cron is read in.'),
+        })
+        .prefault({})
+        .describe('Nightly check of the live config.toml against the published one (report only).'),
     })
-    .optional(),
-  /** Manager fleets: the runner keeps its instances across restarts (`[runners.autoscaler.state_storage]`). */
-  runnerStateStorage: z.boolean().default(false),
+    .optional()
+    .describe(
+      "Manager fleets: the runner's config.toml as code, linted at synth, published to Parameter Store, applied through SSM (restarts only in the maintenance window) and rendered at boot. Paths are relative to this config file.",
+    ),
+  runnerStateStorage: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Manager fleets: the runner keeps its instances across restarts ([runners.autoscaler.state_storage]).',
+    ),
 });
 export type Fleet = z.infer<typeof Fleet>;
 

@@ -15,19 +15,48 @@ export const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a 
 
 export const version = z.string().regex(/^\d+\.\d+\.\d+$/, 'use an exact version such as 1.2.3');
 
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'day of week', min: 0, max: 7 },
+] as const;
+const CRON_FORMAT = 'minute hour day-of-month month day-of-week, such as "0 2 * * *"';
+
+/**
+ * Which field of a 5-field cron holds a number out of its range, if one does. Step sizes (`/15`)
+ * are not values; names (`MON`, `JAN`) are left to croner.
+ */
+const cronRangeError = (fields: readonly string[]): string | undefined => {
+  for (const [i, field] of fields.entries()) {
+    const { name, min, max } = CRON_FIELDS[i]!;
+    const values = field.split(',').flatMap((part) => (part.split('/')[0] ?? '').match(/\d+/g) ?? []);
+    const bad = values.map(Number).find((v) => v < min || v > max);
+    if (bad !== undefined) return `its ${name} (field ${i + 1}) is ${bad}, out of range ${min}-${max}`;
+  }
+  return undefined;
+};
+
+const cronerError = (expr: string): string | undefined => {
+  try {
+    new Cron(expr, { paused: true });
+    return undefined;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
+    return `${reason} (the fields are ${CRON_FORMAT})`;
+  }
+};
+
 /** Five-field cron (minute hour day-of-month month day-of-week), as the runner's own `periods`. */
-export const cronExpression = z.string().refine(
-  (expr) => {
-    if (expr.trim().split(/\s+/).length !== 5) return false;
-    try {
-      new Cron(expr, { paused: true });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be a valid 5-field cron expression such as "0 2 * * *"' },
-);
+export const cronExpression = z.string().superRefine((expr, ctx) => {
+  const fields = expr.trim().split(/\s+/);
+  const problem =
+    fields.length === 5
+      ? (cronRangeError(fields) ?? cronerError(expr))
+      : `it has ${fields.length} field${fields.length === 1 ? '' : 's'}, not 5 (${CRON_FORMAT})`;
+  if (problem) ctx.addIssue({ code: 'custom', message: `"${expr}" is not a valid 5-field cron: ${problem}` });
+});
 
 export const timeZone = z
   .string()
@@ -54,13 +83,64 @@ export const iamRole = z
     'must be an IAM role ARN such as arn:aws:iam::123456789012:role/runner-instance, or a role name',
   );
 
-/** Where a secret lives: a SecureString parameter or a Secrets Manager secret. */
-export const SecretRef = z.union([
-  z.strictObject({ parameter: z.string().regex(/^\/[\w./-]+$/, 'must be a parameter path such as /a/b') }),
-  z.strictObject({ secretsManager: z.string().min(1) }),
-]);
+/**
+ * Where a secret lives: a SecureString parameter or a Secrets Manager secret. A secret written
+ * inline (a webhook URL, a token) is refused with how to store it instead, never echoing it.
+ */
+export const SecretRef = z.union(
+  [
+    z.strictObject({ parameter: z.string().regex(/^\/[\w./-]+$/, 'must be a parameter path such as /a/b') }),
+    z.strictObject({ secretsManager: z.string().min(1) }),
+  ],
+  {
+    error: (issue) =>
+      typeof issue.input === 'string'
+        ? "is a secret, so it is never written in the config: store it as a SecureString parameter (aws ssm put-parameter --type SecureString --name /runner-autopilot/<name> --value '<secret>') and write `{ parameter: /runner-autopilot/<name> }` here, or `{ secretsManager: <secret name> }` for a Secrets Manager secret"
+        : undefined,
+  },
+);
 export type SecretRef = z.infer<typeof SecretRef>;
 
 /** Where a ref points, for messages: a name, never a value. */
 export const describeSecretRef = (ref: SecretRef): string =>
   'parameter' in ref ? `parameter ${ref.parameter}` : `secret ${ref.secretsManager}`;
+
+/** Edit distance between two words (Levenshtein), for "did you mean". */
+const distance = (a: string, b: string): number => {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (const [i, ca] of [...a].entries()) {
+    const current = [i + 1];
+    for (const [j, cb] of [...b].entries())
+      current.push(Math.min(previous[j + 1]! + 1, current[j]! + 1, previous[j]! + (ca === cb ? 0 : 1)));
+    previous = current;
+  }
+  return previous[b.length]!;
+};
+
+/** The known key nearest to `key` (case-insensitively), when it is close enough to be a typo. */
+export const nearestKey = (key: string, known: readonly string[]): string | undefined => {
+  const scored = known
+    .map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d);
+  const best = scored[0];
+  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
+};
+
+/**
+ * A parse-level error map: an unknown key of a strict object names the nearest known key, or lists
+ * them all when none is near. Other issues keep zod's message.
+ */
+export const suggestKnownKeys: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code !== 'unrecognized_keys') return undefined;
+  const def = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def;
+  const known = Object.keys(def?.shape ?? {});
+  if (known.length === 0) return undefined;
+  return issue.keys
+    .map((key) => {
+      const near = nearestKey(key, known);
+      return near
+        ? `unknown key "${key}": did you mean "${near}"?`
+        : `unknown key "${key}"; the keys here are ${known.join(', ')}`;
+    })
+    .join('; ');
+};

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { parse } from 'smol-toml';
 
 import { lintRunnerConfig } from '../../functions/shared/runner-config/lint';
-import { configHash, renderTemplate, type Values } from '../../functions/shared/runner-config/render';
+import { configHash, parseValues, renderTemplate } from '../../functions/shared/runner-config/render';
 
 export interface RunnerConfigParametersProps {
   readonly deployment: string;
@@ -42,7 +42,10 @@ export class RunnerConfigParameters extends Construct {
     super(scope, id);
     this.prefix = `/runner-autopilot/${props.deployment}/${props.fleet}/config`;
     const template = readFileSync(props.templateFile, 'utf8');
-    const values = JSON.parse(readFileSync(props.valuesFile, 'utf8')) as Values;
+    const values = parseValues(
+      JSON.parse(readFileSync(props.valuesFile, 'utf8')) as unknown,
+      props.valuesFile,
+    );
 
     const rendered = renderTemplate(template, values);
     const findings = lintRunnerConfig(rendered.text, { jobGroups: props.jobGroups });

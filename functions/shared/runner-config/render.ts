@@ -14,7 +14,7 @@ import { formatIssues } from '../issues';
  *
  * Values (a JSON object, published as a parameter): `{ "<name>": "<literal>" }` is inserted as
  * written (so it can be a number: `id = ${instance_runner_id}`) and must be one line, so template
- * and rendered lines stay aligned; `{ "<name>": { "secureParameter": "/path" } }` names a
+ * and rendered lines stay aligned; a JSON number or boolean (`"capacity": 2`) is read as its text; `{ "<name>": { "secureParameter": "/path" } }` names a
  * SecureString parameter, read only by the render on the instance. A secret is inserted escaped
  * for a TOML basic string, so write it inside double quotes: `token = "${runner_token}"`.
  */
@@ -35,6 +35,9 @@ const parameterName = z
 
 export const ValueRef = z.union([
   z.string().regex(/^[^\r\n]*$/, 'must be one line (so template and rendered line numbers match)'),
+  // Where TOML wants a number or a boolean (`capacity_per_instance = ${capacity}`), JSON's own is
+  // the natural way to write it; it is kept as its text, which is what the instance renders.
+  z.union([z.number().refine(Number.isFinite), z.boolean()]).transform((v) => String(v)),
   z.strictObject({ secureParameter: parameterName }),
 ]);
 export type ValueRef = z.infer<typeof ValueRef>;

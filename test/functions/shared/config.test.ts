@@ -67,7 +67,7 @@ describe('suite config', () => {
     [
       'a bad cron',
       (c) => (c.pipelines[0].schedule.cron = '0 2 * *'),
-      'pipelines.0.schedule.cron: must be a valid 5-field cron',
+      'pipelines.0.schedule.cron: "0 2 * *" is not a valid 5-field cron: it has 4 fields, not 5 (minute hour day-of-month month day-of-week, such as "0 2 * * *")',
     ],
     [
       'an unknown time zone',
@@ -77,7 +77,7 @@ describe('suite config', () => {
     [
       'a misspelled key',
       (c) => (c.pipelines[0].instanceType = ['c7a.large']),
-      'Unrecognized key: "instanceType"',
+      'pipelines.0: unknown key "instanceType": did you mean "instanceTypes"?',
     ],
     [
       'a non-https GitLab',

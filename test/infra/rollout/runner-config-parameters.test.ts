@@ -21,13 +21,14 @@ const synth = (
   templateFile = join(MANAGER, 'config.toml.tmpl'),
   fleet = 'manager',
   recycledGroups: string[] = [],
+  valuesFile = join(MANAGER, 'values.json'),
 ) => {
   const stack = new Stack(testApp(), 'Stack', { env: { account: '123456789012', region: 'us-east-2' } });
   const parameters = new RunnerConfigParameters(stack, 'Config', {
     deployment: 'gitlab-runners',
     fleet,
     templateFile,
-    valuesFile: join(MANAGER, 'values.json'),
+    valuesFile,
     jobGroups: JOB_GROUPS,
     recycledGroups,
   });
@@ -57,6 +58,19 @@ describe('RunnerConfigParameters', () => {
     expect(secretNames.length).toBeGreaterThan(0);
     const published = JSON.stringify(template.findResources('AWS::SSM::Parameter'));
     for (const name of secretNames) expect(published).toContain(name);
+  });
+
+  it('publishes JSON numbers of the values file as text, as the instance reads them', () => {
+    const values = JSON.parse(readFileSync(join(MANAGER, 'values.json'), 'utf8')) as Record<string, unknown>;
+    const valuesFile = join(mkdtempSync(join(tmpdir(), 'runner-config-')), 'values.json');
+    writeFileSync(valuesFile, JSON.stringify({ ...values, instance_runner_id: 101 }));
+
+    const { parameters, template } = synth(undefined, 'manager', [], valuesFile);
+
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: `${parameters.prefix}/values`,
+      Value: JSON.stringify({ ...values, instance_runner_id: '101' }),
+    });
   });
 
   it.each([

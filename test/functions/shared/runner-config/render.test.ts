@@ -103,11 +103,21 @@ describe('parseValues', () => {
     });
   });
 
+  it('reads JSON numbers and booleans as their text, where TOML wants a number or a boolean', () => {
+    const values = parseValues({ capacity_per_instance: 2, idle_ratio: 0.5, privileged: false });
+
+    expect(values).toEqual({ capacity_per_instance: '2', idle_ratio: '0.5', privileged: 'false' });
+    expect(renderTemplate('capacity_per_instance = ${capacity_per_instance}\n', values).text).toBe(
+      'capacity_per_instance = 2\n',
+    );
+  });
+
   it.each([
     ['a multi-line literal', { a: 'x\ny' }, /one line/],
     ['a relative parameter name', { a: { secureParameter: 'p' } }, /absolute/],
     ['an upper-case name', { A: 'x' }, /lowercase/],
-    ['a number', { a: 1 }, /a/],
+    ['a null', { a: null }, /a/],
+    ['an array', { a: [1] }, /a/],
     ['an unknown reference field', { a: { secureParameter: '/p', extra: 1 } }, /a/],
   ])('throws on %s', (_what, value, message) => {
     expect(() => parseValues(value, 'values.json')).toThrow(message);
