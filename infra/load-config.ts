@@ -53,7 +53,7 @@ const runnerConfigProblems = (config: SuiteConfig, path: string): string[] =>
     if (!fleet.runnerConfig) return [];
     const field = (key: string) => `fleets[${i}] (${fleet.name}).runnerConfig.${key}`;
     return (['template', 'values'] as const).flatMap((key) => {
-      const file = join(dirname(path), fleet.runnerConfig![key]);
+      const file = resolve(dirname(path), fleet.runnerConfig![key]);
       if (!statSync(file, { throwIfNoEntry: false })?.isFile())
         return [`${field(key)}: file ${file} does not exist (paths are relative to the config file ${path})`];
       if (key === 'template') return [];

@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { bake } from './bake';
 import { check } from './check';
+import { freeze, unfreeze } from './freeze';
 import { invoke } from './invoke';
 import { ledger } from './ledger';
 import { lintRunnerConfigCommand } from './lint-runner-config';
@@ -14,6 +15,8 @@ export const COMMANDS: readonly Command[] = [
   bake,
   rollback,
   ledger,
+  freeze,
+  unfreeze,
   invoke,
   lintRunnerConfigCommand,
 ];

@@ -6,6 +6,8 @@ describe('runner-autopilot without AWS credentials', () => {
     ['bake', ['jobs']],
     ['rollback', ['jobs-docker', '--yes']],
     ['ledger', ['manager']],
+    ['freeze', ['manager', '--until', '4h', '--reason', 'INC-42: registry outage']],
+    ['unfreeze', ['all']],
   ])(
     '%s prints its target, then one line, and exits 1',
     (name, args) => {

@@ -1,11 +1,23 @@
 import { COMMANDS } from '../../cli/commands';
 import { EXAMPLE, EXAMPLE_TARGET, runCli } from './run-cli';
 
-const NAMES = ['check', 'synth', 'bake', 'rollback', 'ledger', 'invoke', 'lint-runner-config'];
+const NAMES = [
+  'check',
+  'synth',
+  'bake',
+  'rollback',
+  'ledger',
+  'freeze',
+  'unfreeze',
+  'invoke',
+  'lint-runner-config',
+];
 const AWS_COMMANDS: readonly (readonly [string, string[]])[] = [
   ['bake', ['jobs']],
   ['rollback', ['manager']],
   ['ledger', ['manager']],
+  ['freeze', ['all', '--until', '4h', '--reason', 'INC-42']],
+  ['unfreeze', ['all']],
   ['invoke', ['start-bake', 'events/scheduler/nightly-bake.json']],
 ];
 
@@ -84,6 +96,25 @@ describe('runner-autopilot', () => {
       'runner-autopilot bake: no pipeline "nightly"; pipelines: jobs, manager',
       'usage: runner-autopilot bake <pipeline> [options]',
     ]);
+  });
+
+  it('freeze needs --until and --reason before it touches anything', async () => {
+    const result = await runCli(['freeze', 'all', '--reason', 'INC-42', '-c', EXAMPLE]);
+
+    expect(result.code).toBe(2);
+    expect(result.err).toEqual([
+      'runner-autopilot freeze: --until is required: when the brake ends (90m, 4h, 2d or a zoned time)',
+      'usage: runner-autopilot freeze <fleet|all> [options]',
+    ]);
+  });
+
+  it('freeze names the fleets it can brake when given another', async () => {
+    const result = await runCli(['freeze', 'jobs', '--until', '4h', '--reason', 'INC-42', '-c', EXAMPLE]);
+
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(
+      'runner-autopilot freeze: no fleet "jobs"; fleets: manager, jobs-instance, jobs-docker',
+    );
   });
 
   it('lists the fleets when ledger is given none', async () => {

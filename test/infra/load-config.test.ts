@@ -171,6 +171,18 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes absolute runner config paths as they are', () => {
+    const config = example();
+    config.fleets[0].runnerConfig = {
+      template: join(CONFIG, 'manager', 'config.toml.tmpl'),
+      values: join(CONFIG, 'manager', 'values.json'),
+    };
+    const path = join(dir, 'absolute.yaml');
+    writeFileSync(path, stringify(config));
+
+    expect(loadConfig(path).fleets[0]?.runnerConfig).toMatchObject(config.fleets[0].runnerConfig);
+  });
+
   it('names the field, fleet and config file of runner config files missing beside a copied example', () => {
     mkdirSync(join(dir, 'deploy'));
     const path = join(dir, 'deploy', 'prod.yaml');

@@ -25,8 +25,8 @@ const TUESDAY_NIGHT = '2026-11-03T01:00:00Z';
 const FINAL = ['refused', 'done', 'rejected', 'rolled-back', 'superseded', 'failed'];
 const REASON = 'INC-42: registry outage';
 
-const brakeDeps = (s: Scenario, lines: string[]): BrakeDeps => ({
-  ledger: brakeLedger(s.tableName),
+const brakeDeps = async (s: Scenario, lines: string[]): Promise<BrakeDeps> => ({
+  ledger: await brakeLedger(s.tableName),
   now: new Date(Date.now()),
   print: (line) => lines.push(line),
   fleets: ['manager', 'jobs-instance', 'jobs-docker'],
@@ -68,7 +68,7 @@ describe('the emergency brake', () => {
     const lines: string[] = [];
     await freezeCommand(
       { target: 'all', until: '2026-11-04T06:00:00Z', reason: REASON, who: 'alice' },
-      brakeDeps(s, lines),
+      await brakeDeps(s, lines),
     );
     s.imageReady('jobs', AMI.jobsNew);
 
@@ -90,7 +90,7 @@ describe('the emergency brake', () => {
       alerts: [`jobs-docker canary-testing: ${note}`, `manager awaiting-maintenance: ${note}`],
     });
 
-    await unfreezeCommand({ target: 'all' }, brakeDeps(s, lines));
+    await unfreezeCommand({ target: 'all' }, await brakeDeps(s, lines));
     await runBounded(s, 3 * 24 * 60);
 
     expect({
@@ -129,7 +129,7 @@ describe('the emergency brake', () => {
     await runBounded(s, 24 * 60, () => stateOf(s, 'manager') === 'baking');
     const brake = await freezeCommand(
       { target: 'manager', until: '6h', reason: REASON, who: 'alice' },
-      brakeDeps(s, []),
+      await brakeDeps(s, []),
     );
 
     s.world.setAlarm('manager-errors', 'ALARM');
@@ -156,7 +156,10 @@ describe('the emergency brake', () => {
     const s = new Scenario({ start: TUESDAY_DAY });
     standardFleet(s.world);
     createSecrets(s.world, MANAGER_CONFIG);
-    await freezeCommand({ target: 'manager', until: '2h', reason: REASON, who: 'alice' }, brakeDeps(s, []));
+    await freezeCommand(
+      { target: 'manager', until: '2h', reason: REASON, who: 'alice' },
+      await brakeDeps(s, []),
+    );
     const hash = deployRunnerConfig(s.world, MANAGER_CONFIG);
     s.world.scripts['apply-config'] = () => ({
       kind: 'pass',
@@ -179,7 +182,7 @@ describe('the emergency brake', () => {
       alerts: [`held: ${note}`],
     });
 
-    await unfreezeCommand({ target: 'manager' }, brakeDeps(s, []));
+    await unfreezeCommand({ target: 'manager' }, await brakeDeps(s, []));
     await runBounded(s, 24 * 60);
 
     expect({
