@@ -3,16 +3,16 @@ import { join } from 'node:path';
 import { EXAMPLE, ROOT, runCli } from './run-cli';
 
 describe('check', () => {
-  it('validates a config given as its argument and lists what each stack makes', async () => {
+  it('validates a config given as its argument and says what it understood', async () => {
     const result = await runCli(['check', EXAMPLE]);
 
     expect(result.code).toBe(0);
-    expect(result.out).toEqual([
-      `${EXAMPLE}: valid`,
-      expect.stringMatching(/^ {2}gitlab-runners-images: \d+ resources$/),
-      expect.stringMatching(/^ {2}gitlab-runners-autopilot: \d+ resources$/),
-    ]);
-  }, 60_000);
+    const text = result.out.join('\n');
+    expect(text).toMatch(new RegExp(`^${EXAMPLE}: deployment gitlab-runners in `));
+    expect(text).toContain('pipelines:');
+    expect(text).toMatch(/feeds manager/);
+    expect(text).toMatch(/maintenance: .*next from/);
+  });
 
   it('asks for a config file rather than checking the example', async () => {
     const result = await runCli(['check']);
