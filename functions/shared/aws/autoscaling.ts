@@ -15,9 +15,9 @@ import { clientConfig } from './client-config';
 import { memoClient } from './memo-client';
 import { chunk } from '../chunk';
 
-const client = memoClient(() => new AutoScalingClient(clientConfig));
-const autoScaling = client.get;
-export const resetAutoScalingClient = client.reset;
+const client = /* @__PURE__ */ memoClient(() => new AutoScalingClient(clientConfig));
+const autoScaling = (): AutoScalingClient => client.get();
+export const resetAutoScalingClient = (): void => client.reset();
 
 export type GroupLaunchTemplate = { id?: string; name?: string; version?: string };
 

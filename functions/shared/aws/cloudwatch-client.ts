@@ -4,6 +4,6 @@ import { clientConfig } from './client-config';
 import { memoClient } from './memo-client';
 
 /** The one CloudWatch client: alarm states (`cloudwatch.ts`) and metric reads share it. */
-const client = memoClient(() => new CloudWatchClient(clientConfig));
-export const cloudWatch = client.get;
-export const resetCloudWatchClient = client.reset;
+const client = /* @__PURE__ */ memoClient(() => new CloudWatchClient(clientConfig));
+export const cloudWatch = (): CloudWatchClient => client.get();
+export const resetCloudWatchClient = (): void => client.reset();

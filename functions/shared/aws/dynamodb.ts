@@ -5,10 +5,10 @@ import { clientConfig } from './client-config';
 import { memoClient } from './memo-client';
 
 /** The one DynamoDB document client: the ledger and the alert store share it. */
-const client = memoClient(() =>
+const client = /* @__PURE__ */ memoClient(() =>
   DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
     marshallOptions: { removeUndefinedValues: true },
   }),
 );
-export const documentClient = client.get;
-export const resetDocumentClient = client.reset;
+export const documentClient = (): DynamoDBDocumentClient => client.get();
+export const resetDocumentClient = (): void => client.reset();

@@ -24,9 +24,9 @@ import { clientConfig } from './client-config';
 import { memoClient } from './memo-client';
 import { chunk } from '../chunk';
 
-const client = memoClient(() => new EC2Client(clientConfig));
-const ec2 = client.get;
-export const resetEc2Client = client.reset;
+const client = /* @__PURE__ */ memoClient(() => new EC2Client(clientConfig));
+const ec2 = (): EC2Client => client.get();
+export const resetEc2Client = (): void => client.reset();
 
 /** DeleteLaunchTemplateVersions takes at most 200 version numbers per call. */
 const DELETE_VERSIONS_BATCH = 200;

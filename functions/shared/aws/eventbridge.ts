@@ -12,8 +12,8 @@ import { memoClient } from './memo-client';
 const MAX_ENTRIES = 10;
 const MAX_BYTES = 256 * 1024;
 
-const client = memoClient(() => new EventBridgeClient(clientConfig));
-const interactiveClient = memoClient(() => new EventBridgeClient(interactiveClientConfig));
+const client = /* @__PURE__ */ memoClient(() => new EventBridgeClient(clientConfig));
+const interactiveClient = /* @__PURE__ */ memoClient(() => new EventBridgeClient(interactiveClientConfig));
 const eventBridge = (interactive: boolean): EventBridgeClient =>
   interactive ? interactiveClient.get() : client.get();
 export const resetEventBridgeClient = (): void => {

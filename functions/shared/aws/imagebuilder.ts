@@ -11,9 +11,9 @@ import {
 import { clientConfig } from './client-config';
 import { memoClient } from './memo-client';
 
-const client = memoClient(() => new ImagebuilderClient(clientConfig));
-const imageBuilder = client.get;
-export const resetImageBuilderClient = client.reset;
+const client = /* @__PURE__ */ memoClient(() => new ImagebuilderClient(clientConfig));
+const imageBuilder = (): ImagebuilderClient => client.get();
+export const resetImageBuilderClient = (): void => client.reset();
 
 /** States after which a build no longer runs. */
 const SETTLED: ReadonlySet<ImageStatus> = new Set<ImageStatus>([

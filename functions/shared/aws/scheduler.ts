@@ -5,9 +5,9 @@ import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@
 import { clientConfig } from './client-config';
 import { memoClient } from './memo-client';
 
-const client = memoClient(() => new SchedulerClient(clientConfig));
-const scheduler = client.get;
-export const resetSchedulerClient = client.reset;
+const client = /* @__PURE__ */ memoClient(() => new SchedulerClient(clientConfig));
+const scheduler = (): SchedulerClient => client.get();
+export const resetSchedulerClient = (): void => client.reset();
 
 /** Schedule and group names: 1-64 characters of `[0-9a-zA-Z-_.]`. */
 const NAME = /^[0-9a-zA-Z_.-]{1,64}$/;

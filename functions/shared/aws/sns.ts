@@ -4,8 +4,8 @@ import { TransientError } from '../errors';
 import { type CallOptions, clientConfig, interactiveClientConfig, sendOptions } from './client-config';
 import { memoClient } from './memo-client';
 
-const client = memoClient(() => new SNSClient(clientConfig));
-const interactiveClient = memoClient(() => new SNSClient(interactiveClientConfig));
+const client = /* @__PURE__ */ memoClient(() => new SNSClient(clientConfig));
+const interactiveClient = /* @__PURE__ */ memoClient(() => new SNSClient(interactiveClientConfig));
 const sns = (interactive: boolean): SNSClient => (interactive ? interactiveClient.get() : client.get());
 export const resetSnsClient = (): void => {
   client.reset();

@@ -13,9 +13,9 @@ import { clientConfig } from './client-config';
 import { memoClient } from './memo-client';
 import { chunk } from '../chunk';
 
-const client = memoClient(() => new SSMClient(clientConfig));
-const ssm = client.get;
-export const resetSsmClient = client.reset;
+const client = /* @__PURE__ */ memoClient(() => new SSMClient(clientConfig));
+const ssm = (): SSMClient => client.get();
+export const resetSsmClient = (): void => client.reset();
 
 /** SendCommand takes up to 50 InstanceIds. */
 export const SEND_COMMAND_MAX_INSTANCES = 50;
