@@ -99,5 +99,10 @@ describe('the packed package', () => {
     const bundles = assets.filter((d) => existsSync(join(outdir, d, 'index.mjs')));
     expect(bundles).toHaveLength(14);
     for (const bundle of bundles) expect(existsSync(join(outdir, bundle, CONFIG_FILE))).toBe(true);
+
+    // The package's bin, as npx runs it: plain node, no tsx, checking the project's own config.
+    const bin = join(project, 'node_modules', 'runner-autopilot', 'dist', 'cli', 'main.js');
+    const checked = run(process.execPath, [bin, 'check', join('deploy', 'prod.yaml')], project);
+    expect(checked.stdout).toMatch(/: deployment gitlab-runners in /);
   }, 600_000);
 });
