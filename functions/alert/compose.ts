@@ -296,7 +296,7 @@ const ROLLOUT_OUTCOMES: Record<string, { verb: string; severity: Severity; whatT
     verb: 'was rolled back',
     severity: 'critical',
     whatToDo:
-      'The fleet is back on its previous launch template version. Read the reason and excerpt, check the instances below, fix the image or the fleet, then bake again. `npm run ledger -- <fleet>` shows the rollout history.',
+      'The fleet is back on its previous launch template version. Read the reason and excerpt, check the instances below, fix the image or the fleet, then bake again. `runner-autopilot ledger <fleet> -c <config>` shows the rollout history.',
   },
   rejected: {
     verb: 'rejected its candidate',
@@ -320,7 +320,7 @@ const ROLLOUT_OUTCOMES: Record<string, { verb: string; severity: Severity; whatT
     verb: 'failed',
     severity: 'critical',
     whatToDo:
-      'The rollout stopped part-way. Check the fleet and the instances below, read `npm run ledger -- <fleet>`, and request a rollback if the fleet is unhealthy.',
+      'The rollout stopped part-way. Check the fleet and the instances below, read `runner-autopilot ledger <fleet> -c <config>`, and request a rollback if the fleet is unhealthy.',
   },
 };
 
@@ -351,7 +351,7 @@ const composeEvent = (
         ...(fleets.length ? { fleet: fleets.join(', ') } : {}),
         summary: clip(d.reason || d.status, 1500),
         whatToDo:
-          'Fleets keep their current image. Open the image in Image Builder, read the failed step (its log is in CloudWatch Logs under /aws/imagebuilder/), fix the recipe or component, then request a bake (`npm run bake -- <pipeline>`).',
+          'Fleets keep their current image. Open the image in Image Builder, read the failed step (its log is in CloudWatch Logs under /aws/imagebuilder/), fix the recipe or component, then request a bake (`runner-autopilot bake <pipeline> -c <config>`).',
         link: {
           label: 'Open the pipeline',
           url: console(settings.region, 'imagebuilder', `/pipelines/${encodeURIComponent(d.pipelineArn)}`),
