@@ -117,6 +117,23 @@ describe('runner-autopilot', () => {
     );
   });
 
+  it('invoke names the functions it can run when given another', async () => {
+    const result = await runCli([
+      'invoke',
+      'start-bakes',
+      'events/scheduler/nightly-bake.json',
+      '-c',
+      EXAMPLE,
+    ]);
+
+    expect(result.code).toBe(2);
+    expect(result.err).toContainEqual(
+      expect.stringMatching(
+        /^runner-autopilot invoke: no function "start-bakes" in gitlab-runners-autopilot; functions: (.+, )*start-bake(, .+)*$/,
+      ),
+    );
+  });
+
   it('lists the fleets when ledger is given none', async () => {
     const result = await runCli(['ledger', '-c', EXAMPLE]);
 
