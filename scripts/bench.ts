@@ -1,59 +1,142 @@
 /**
- * `npm run bench`: bundle size and cold-import cost of every function, as deployed (esbuild, ESM,
- * SDK bundled). Import time is reported as a ratio to an empty bundle measured the same way, so
- * numbers compare across machines. A benchmark, not a test: nothing here fails on timing.
+ * `npm run bench [function...]`: each function's bundle (as deployed: `esbuildOptions`) against its
+ * SDK floor, a bundle built with the same options that loads only the clients and commands of the
+ * function's `api-operations.ts`. What is above the floor is ours.
+ *
+ * Cold import = wall time from spawning `node` to its exit (Node's start-up included) for a process
+ * that imports the bundle. Floor and bundle run in interleaved pairs (order alternating, so neither
+ * always gets the warmer cache); the result is the median of the per-pair ratios and their spread
+ * (interquartile range). A benchmark, not a test: it never fails on time.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 import { build } from 'esbuild';
 
+import { apiOperationsOf } from '../infra/api-operations';
 import { esbuildOptions, REPO_ROOT } from '../infra/bundling';
+import { floorModule } from './sdk-commands';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 41);
 const out = join(REPO_ROOT, '.bench');
-mkdirSync(out, { recursive: true });
 
-const functions = readdirSync(join(REPO_ROOT, 'functions'), { withFileTypes: true })
-  .filter((d) => d.isDirectory() && d.name !== 'shared')
-  .map((d) => d.name);
+const allFunctions = (): string[] =>
+  readdirSync(join(REPO_ROOT, 'functions'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'shared')
+    .map((d) => d.name)
+    .sort();
 
-/** Median wall time of a fresh `node` importing the file (a cold container, minus the runtime's own start). */
+/** Milliseconds from spawning `node` on the file to its exit. */
 const coldImportMs = (file: string): number => {
-  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
-  const times = Array.from({ length: RUNS }, () => {
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(run.stderr);
-    return Number(run.stdout.trim());
-  }).sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? NaN;
+  const start = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, [file], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.status !== 0) throw new Error(`${file} did not load: ${run.stderr}`);
+  return ms;
 };
 
-const main = async () => {
-  const baseline = join(out, 'baseline.mjs');
-  writeFileSync(baseline, 'export const handler = async () => ({});\n');
-  const baseMs = coldImportMs(baseline);
-  // Progress on stderr, one line per function (each takes seconds); the table stays on stdout.
-  process.stderr.write(`bench: baseline (empty bundle) ${baseMs.toFixed(2)} ms\n`);
+const quantile = (sorted: readonly number[], q: number): number => {
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return (sorted[low] ?? NaN) + ((sorted[high] ?? NaN) - (sorted[low] ?? NaN)) * (at - low);
+};
 
-  const rows = [];
-  for (const [index, name] of functions.entries()) {
-    const file = join(out, `${name}.mjs`);
-    await build(esbuildOptions(name, file));
-    const ms = coldImportMs(file);
-    rows.push({
-      function: name,
-      kib: Math.round(statSync(file).size / 1024),
-      importMs: ms.toFixed(1),
-      ratio: (ms / baseMs).toFixed(1),
-    });
-    process.stderr.write(`bench [${index + 1}/${functions.length}] ${name}: ${ms.toFixed(1)} ms\n`);
+interface Row {
+  readonly function: string;
+  readonly bundleKiB: number;
+  readonly floorKiB: number;
+  readonly bundleMs: number;
+  readonly floorMs: number;
+  readonly ratio: number;
+  readonly q1: number;
+  readonly q3: number;
+}
+
+const buildPair = async (name: string): Promise<{ bundle: string; floor: string }> => {
+  const bundle = join(out, `${name}.mjs`);
+  const floor = join(out, `${name}.floor.mjs`);
+  await build(esbuildOptions(name, bundle));
+  const options = esbuildOptions(name, floor);
+  await build({
+    ...options,
+    entryPoints: undefined,
+    stdin: { contents: floorModule(apiOperationsOf(name)), resolveDir: REPO_ROOT, loader: 'js' },
+  });
+  return { bundle, floor };
+};
+
+const measure = (name: string, bundle: string, floor: string): Row => {
+  // One untimed load of each: the first read of a file comes from disk, the rest from the page cache.
+  coldImportMs(floor);
+  coldImportMs(bundle);
+  const pairs = Array.from({ length: PAIRS }, (_, i) => {
+    const [first, second] = i % 2 === 0 ? [floor, bundle] : [bundle, floor];
+    const a = coldImportMs(first);
+    const b = coldImportMs(second);
+    return i % 2 === 0 ? { floor: a, bundle: b } : { floor: b, bundle: a };
+  });
+  const ratios = pairs.map((p) => p.bundle / p.floor).sort((a, b) => a - b);
+  const median = (values: number[]) =>
+    quantile(
+      [...values].sort((a, b) => a - b),
+      0.5,
+    );
+  return {
+    function: name,
+    bundleKiB: Math.round(statSync(bundle).size / 1024),
+    floorKiB: Math.round(statSync(floor).size / 1024),
+    bundleMs: median(pairs.map((p) => p.bundle)),
+    floorMs: median(pairs.map((p) => p.floor)),
+    ratio: quantile(ratios, 0.5),
+    q1: quantile(ratios, 0.25),
+    q3: quantile(ratios, 0.75),
+  };
+};
+
+const table = (rows: readonly Row[]): string =>
+  [
+    '| function | bundle | its SDK floor | cold import (ms) | floor (ms) | median ratio | spread (IQR) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.function} | ${r.bundleKiB} KiB | ${r.floorKiB} KiB | ${r.bundleMs.toFixed(1)} | ${r.floorMs.toFixed(1)} | ${r.ratio.toFixed(3)}x | ${r.q1.toFixed(3)}-${r.q3.toFixed(3)}x |`,
+    ),
+  ].join('\n');
+
+const main = async () => {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((n) => !allFunctions().includes(n));
+  if (unknown.length) throw new Error(`no such function: ${unknown.join(', ')}`);
+  const names = wanted.length ? wanted : allFunctions();
+  mkdirSync(out, { recursive: true });
+
+  const rows: Row[] = [];
+  for (const [index, name] of names.entries()) {
+    const { bundle, floor } = await buildPair(name);
+    const row = measure(name, bundle, floor);
+    rows.push(row);
+    // Progress on stderr (each function takes seconds); the table stays on stdout.
+    process.stderr.write(
+      `bench [${index + 1}/${names.length}] ${name}: ${row.ratio.toFixed(3)}x its floor\n`,
+    );
   }
-  console.log(
-    `node ${process.version}, median of ${RUNS} cold imports; baseline (empty bundle) ${baseMs.toFixed(2)} ms`,
+  const cpu = cpus();
+  const machine = `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform}`;
+  const report = [
+    `Node ${process.version} on ${machine}; ${PAIRS} interleaved pairs per function.`,
+    '',
+    table(rows),
+    '',
+  ].join('\n');
+  writeFileSync(join(out, 'bench.md'), report);
+  writeFileSync(
+    join(out, 'bench.json'),
+    JSON.stringify({ node: process.version, machine, pairs: PAIRS, rows }, null, 2),
   );
-  console.table(rows);
+  process.stdout.write(report);
 };
 
 main().catch((error: unknown) => {

@@ -1,45 +1,12 @@
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Template } from 'aws-cdk-lib/assertions';
-import { build } from 'esbuild';
 
 import { buildApp } from '../../infra/app';
 import { API_OPERATIONS } from '../../infra/api-operations';
-import { esbuildOptions, handlerEntry } from '../../infra/bundling';
 import { testApp } from '../helpers/app';
 import { exampleConfigWith } from '../scenarios/fleet';
-
-/** The IAM prefix of each SDK client package. */
-const IAM_PREFIX: Readonly<Record<string, string>> = {
-  'client-auto-scaling': 'autoscaling',
-  'client-cloudwatch': 'cloudwatch',
-  'client-dynamodb': 'dynamodb',
-  'client-ec2': 'ec2',
-  'client-eventbridge': 'events',
-  'client-imagebuilder': 'imagebuilder',
-  'client-scheduler': 'scheduler',
-  'client-secrets-manager': 'secretsmanager',
-  'client-sns': 'sns',
-  'client-sqs': 'sqs',
-  'client-ssm': 'ssm',
-};
-/** lib-dynamodb's document commands drop the low-level names' `Item`/`Items` suffix. */
-const DOCUMENT_COMMANDS: Readonly<Record<string, string>> = {
-  Get: 'GetItem',
-  Put: 'PutItem',
-  Update: 'UpdateItem',
-  Delete: 'DeleteItem',
-  Query: 'Query',
-  Scan: 'Scan',
-  BatchGet: 'BatchGetItem',
-  BatchWrite: 'BatchWriteItem',
-  TransactGet: 'TransactGetItems',
-  TransactWrite: 'TransactWriteItems',
-};
-/** The SDK's credential providers (STS, SSO): Lambda hands the role's credentials in the environment. */
-const CREDENTIAL_PACKAGES = new Set(['nested-clients', 'client-sts', 'client-sso', 'client-sso-oidc']);
+import { iamActionOf } from '../../scripts/sdk-commands';
+import { functionBundles } from '../helpers/bundle-contents';
 
 /** Compiled into bundles that never send them. */
 const COMPILED_NOT_CALLED: Readonly<Record<string, string>> = {
@@ -48,9 +15,6 @@ const COMPILED_NOT_CALLED: Readonly<Record<string, string>> = {
   'dynamodb:Query':
     'lib-dynamodb is not marked side-effect free, so its index brings its paginators (Query, Scan) into every bundle with a document client',
   'dynamodb:Scan': 'as Query: no function scans',
-  'ssm:GetParameters': "Powertools' SSMProvider keeps all its methods; readSecret calls getParameter only",
-  'ssm:GetParametersByPath': 'as GetParameters',
-  'ssm:PutParameter': 'as GetParameters (the provider can write a parameter; readSecret never does)',
 };
 
 /** Granted, though no SDK command of the function shows them; `by` names the operations that need them. */
@@ -101,44 +65,14 @@ const IMPLIED_GRANTS: Readonly<
   ),
 };
 
-const iamActionOf = (inputPath: string): string | undefined => {
-  const match = /node_modules\/@aws-sdk\/([a-z0-9-]+)\/dist-es\/commands\/(\w+)Command\.js$/.exec(inputPath);
-  if (!match) return undefined;
-  const [, pkg = '', command = ''] = match;
-  if (CREDENTIAL_PACKAGES.has(pkg)) return undefined;
-  if (pkg === 'lib-dynamodb') {
-    const action = DOCUMENT_COMMANDS[command];
-    if (!action) throw new Error(`no IAM action known for lib-dynamodb ${command}Command`);
-    return `dynamodb:${action}`;
-  }
-  const prefix = IAM_PREFIX[pkg];
-  if (!prefix) throw new Error(`no IAM prefix known for @aws-sdk/${pkg}`);
-  return `${prefix}:${command}`;
-};
-
-/**
- * The IAM actions of the SDK commands esbuild kept in each function's bundle (tree-shaken ones
- * are left out), by function name. One build of every entry point: they share the parsing.
- */
-const compiledOperations = async (names: readonly string[]): Promise<Map<string, Set<string>>> => {
-  const { metafile } = await build({
-    ...esbuildOptions(names[0] ?? '', ''),
-    outfile: undefined,
-    entryPoints: Object.fromEntries(names.map((n) => [n, handlerEntry(n)])),
-    outdir: join(tmpdir(), 'api-operations'),
-    write: false,
-  });
-  return new Map(
-    Object.values(metafile?.outputs ?? {}).flatMap(({ entryPoint, inputs }) => {
-      const name = names.find((n) => entryPoint === relative(process.cwd(), handlerEntry(n)));
-      if (!name) return [];
-      const kept = Object.entries(inputs).flatMap(([path, { bytesInOutput }]) =>
-        bytesInOutput > 0 ? (iamActionOf(path) ?? []) : [],
-      );
-      return [[name, new Set(kept)] as const];
-    }),
+/** The IAM actions of the SDK commands esbuild kept in each function's bundle, by function name. */
+const compiledOperations = async (names: readonly string[]): Promise<Map<string, Set<string>>> =>
+  new Map(
+    [...(await functionBundles(names))].map(([name, kept]) => [
+      name,
+      new Set(kept.flatMap((path) => iamActionOf(path) ?? [])),
+    ]),
   );
-};
 
 type Statement = { Action: string | string[] };
 

@@ -1,53 +1,60 @@
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 import { SecretMissingError } from '../errors';
 import { clientConfig, interactiveClientConfig } from './client-config';
+import { memoClient } from './memo-client';
 import { describeSecretRef, type SecretRef } from '../schema-primitives';
 
 /**
- * Reads a secret (a SecureString parameter or a Secrets Manager secret) through Powertools
- * parameters, cached per container for `maxAgeSeconds`. The providers are imported statically: a
- * dynamic `import()` in a one-file esbuild bundle keeps every command of both SDK clients (171
- * instead of the few the providers send), and the IAM test reads the bundle's commands as the
- * function's API calls. The value is trimmed: a value written from a file often ends in a newline.
- * An `interactive` read (the webhook's, which GitLab times) uses the bounded client settings, so a
- * store that never answers cannot hold the caller past its deadline.
+ * Reads a secret (a SecureString parameter or a Secrets Manager secret) with the one command it
+ * needs, cached per container for `maxAgeSeconds`. Not Powertools parameters: its providers
+ * bundle commands we never send (GetParameters, GetParametersByPath, PutParameter), and each
+ * function is held to the commands of its API-operation list. The value is trimmed: a value
+ * written from a file often ends in a newline. An `interactive` read (the webhook's, which GitLab
+ * times) uses the bounded client settings, so a store that never answers cannot hold the caller
+ * past its deadline.
  */
 
 /** Seconds a read secret is trusted: a rotation is picked up within this. */
 export const DEFAULT_SECRET_MAX_AGE_S = 300;
 
 /** Errors of the stores that mean "no such secret" rather than "try again". */
-const MISSING = new Set([
-  'ParameterNotFound',
-  'ParameterVersionNotFound',
-  'ResourceNotFoundException',
-  // Powertools' own, when a store answers with no value at all.
-  'ParameterNotFoundError',
-]);
+const MISSING = new Set(['ParameterNotFound', 'ParameterVersionNotFound', 'ResourceNotFoundException']);
 
-interface Providers {
-  readonly ssm: SSMProvider;
-  readonly secrets: SecretsProvider;
-}
-const providers = new Map<boolean, Providers>();
-/** One pair of providers per client setting: a provider's cache lives on the instance. */
-const providersFor = (interactive: boolean): Providers => {
-  let found = providers.get(interactive);
-  if (!found) {
-    const config = interactive ? interactiveClientConfig : clientConfig;
-    found = {
-      ssm: new SSMProvider({ clientConfig: config }),
-      secrets: new SecretsProvider({ clientConfig: config }),
-    };
-    providers.set(interactive, found);
-  }
-  return found;
+const ssmClients = {
+  batch: /* @__PURE__ */ memoClient(() => new SSMClient(clientConfig)),
+  interactive: /* @__PURE__ */ memoClient(() => new SSMClient(interactiveClientConfig)),
 };
-/** Drops the providers and their caches (tests). */
-export const resetSecretProviders = (): void => {
-  providers.clear();
+const secretsClients = {
+  batch: /* @__PURE__ */ memoClient(() => new SecretsManagerClient(clientConfig)),
+  interactive: /* @__PURE__ */ memoClient(() => new SecretsManagerClient(interactiveClientConfig)),
+};
+
+/** Secret text by store and name, with when it was read (ms since the epoch). */
+const cache = new Map<string, { readonly value: string; readonly readAt: number }>();
+
+/** Drops the cache and the clients (tests). */
+export const resetSecretCache = (): void => {
+  cache.clear();
+  for (const clients of [ssmClients, secretsClients]) {
+    clients.batch.reset();
+    clients.interactive.reset();
+  }
+};
+
+const fetchSecret = async (ref: SecretRef, interactive: boolean): Promise<string | undefined> => {
+  const mode = interactive ? 'interactive' : 'batch';
+  if ('parameter' in ref) {
+    const { Parameter } = await ssmClients[mode]
+      .get()
+      .send(new GetParameterCommand({ Name: ref.parameter, WithDecryption: true }));
+    return Parameter?.Value;
+  }
+  const { SecretString, SecretBinary } = await secretsClients[mode]
+    .get()
+    .send(new GetSecretValueCommand({ SecretId: ref.secretsManager }));
+  return SecretString ?? (SecretBinary ? Buffer.from(SecretBinary).toString('utf8') : undefined);
 };
 
 /**
@@ -58,27 +65,22 @@ export const readSecret = async (
   ref: SecretRef,
   options: { maxAgeSeconds?: number; forceFetch?: boolean; interactive?: boolean } = {},
 ): Promise<string> => {
-  const { ssm, secrets } = providersFor(options.interactive ?? false);
-  const maxAge = options.maxAgeSeconds ?? DEFAULT_SECRET_MAX_AGE_S;
-  const forceFetch = options.forceFetch ?? false;
   const where = describeSecretRef(ref);
-  let value: string | Uint8Array | undefined;
+  const maxAgeMs = (options.maxAgeSeconds ?? DEFAULT_SECRET_MAX_AGE_S) * 1000;
+  const cached = cache.get(where);
+  if (cached && !options.forceFetch && Date.now() - cached.readAt < maxAgeMs) return cached.value;
+
+  let value: string | undefined;
   try {
-    if ('parameter' in ref) {
-      value = await ssm.get(ref.parameter, { decrypt: true, maxAge, forceFetch });
-    } else {
-      value = await secrets.get(ref.secretsManager, { maxAge, forceFetch });
-    }
+    value = await fetchSecret(ref, options.interactive ?? false);
   } catch (error) {
-    // Powertools wraps the SDK's error in a GetParameterError whose `cause` is the original.
-    const names =
-      error instanceof Error ? [error.name, error.cause instanceof Error ? error.cause.name : ''] : [];
-    if (names.some((n) => MISSING.has(n))) {
+    if (error instanceof Error && MISSING.has(error.name)) {
       throw new SecretMissingError(`${where} does not exist: create it`, { cause: error });
     }
     throw error;
   }
-  const text = (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value)?.trim();
+  const text = value?.trim();
   if (!text) throw new SecretMissingError(`${where} is empty: store the value in it`);
+  cache.set(where, { value: text, readAt: Date.now() });
   return text;
 };

@@ -1,4 +1,4 @@
-import { resetSecretProviders } from '../../../functions/shared/aws/secrets';
+import { resetSecretCache } from '../../../functions/shared/aws/secrets';
 import {
   GetSecretValueCommand,
   ResourceNotFoundException,
@@ -36,7 +36,7 @@ beforeEach(() => {
   ssm.onAnyCommand().rejects(new Error('unexpected SSM call'));
   secretsManager.onAnyCommand().rejects(new Error('unexpected Secrets Manager call'));
   resetSnsClient();
-  resetSecretProviders();
+  resetSecretCache();
 });
 
 describe('sns adapter', () => {
@@ -100,6 +100,32 @@ describe('readSecret', () => {
     await readSecret({ parameter: '/a/b' });
 
     expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 1);
+  });
+
+  it('reads again once maxAgeSeconds have passed, or when forced', async () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_796_030_102_000);
+    ssm
+      .on(GetParameterCommand)
+      .resolvesOnce({ Parameter: { Value: 'old' } })
+      .resolves({ Parameter: { Value: 'new' } });
+
+    await readSecret({ parameter: '/a/b' }, { maxAgeSeconds: 60 });
+    now.mockReturnValue(1_796_030_102_000 + 59_999);
+    await expect(readSecret({ parameter: '/a/b' }, { maxAgeSeconds: 60 })).resolves.toBe('old');
+    now.mockReturnValue(1_796_030_102_000 + 60_000);
+    await expect(readSecret({ parameter: '/a/b' }, { maxAgeSeconds: 60 })).resolves.toBe('new');
+    await expect(readSecret({ parameter: '/a/b' }, { forceFetch: true })).resolves.toBe('new');
+
+    expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 3);
+    now.mockRestore();
+  });
+
+  it('keeps a parameter and a secret of the same name apart', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'from-ssm' } });
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: 'from-secrets-manager' });
+
+    await expect(readSecret({ parameter: 'hook' })).resolves.toBe('from-ssm');
+    await expect(readSecret({ secretsManager: 'hook' })).resolves.toBe('from-secrets-manager');
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { resetSecretProviders } from '../../../functions/shared/aws/secrets';
+import { resetSecretCache } from '../../../functions/shared/aws/secrets';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -101,7 +101,7 @@ describe('alert handler', () => {
       .on(GetSecretValueCommand, { SecretId: 'runner-autopilot/chat/teams' })
       .resolves({ SecretString: HOOKS.teams });
     stubFetch();
-    resetSecretProviders();
+    resetSecretCache();
     resetSettings();
     resetDocumentClient();
     resetDocumentClient();

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 
-import { resetSecretProviders } from '../../../functions/shared/aws/secrets';
+import { resetSecretCache } from '../../../functions/shared/aws/secrets';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -47,7 +47,7 @@ beforeAll(async () => {
 beforeEach(() => {
   ssm.reset();
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'test-webhook-token' } });
-  resetSecretProviders();
+  resetSecretCache();
   resetSecretState();
   resetSettings();
   resetEventBridgeClient();

@@ -1,4 +1,4 @@
-import { resetSecretProviders } from '../../../functions/shared/aws/secrets';
+import { resetSecretCache } from '../../../functions/shared/aws/secrets';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -66,7 +66,7 @@ beforeEach(() => {
     FailedEntryCount: 0,
     Entries: input.Entries.map((_, i) => ({ EventId: `event-${i + 1}` })),
   }));
-  resetSecretProviders();
+  resetSecretCache();
   resetSecretState();
   resetSettings();
   resetEventBridgeClient();

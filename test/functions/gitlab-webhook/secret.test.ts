@@ -1,4 +1,4 @@
-import { resetSecretProviders } from '../../../functions/shared/aws/secrets';
+import { resetSecretCache } from '../../../functions/shared/aws/secrets';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -29,7 +29,7 @@ beforeEach(() => {
   secretsManager.reset();
   ssm.onAnyCommand().rejects(new Error('unexpected SSM call'));
   secretsManager.onAnyCommand().rejects(new Error('unexpected Secrets Manager call'));
-  resetSecretProviders();
+  resetSecretCache();
   resetSecretState();
 });
 
@@ -128,13 +128,13 @@ describe('verifyToken', () => {
     await expect(verifyToken('x', tokenReader(PARAMETER), T0)).rejects.toThrow(/is empty/);
   });
 
-  it('rethrows a store failure (answered 503 upstream) with its cause', async () => {
+  it('rethrows a store failure (answered 503 upstream) as the store raised it', async () => {
     ssm
       .on(GetParameterCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
     await expect(verifyToken(TOKEN, tokenReader(PARAMETER), T0)).rejects.toHaveProperty(
-      'cause.name',
+      'name',
       'ThrottlingException',
     );
   });
