@@ -8,7 +8,7 @@
  * tree-shakes `export *` only.
  */
 import { config } from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
+import { en } from 'zod/locales';
 
 config(en());
 
