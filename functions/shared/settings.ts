@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { z } from 'zod';
-
 import { formatIssues } from './issues';
+import * as z from './zod';
 
 /**
  * Each function receives only its slice of the suite config and parses it once, on first use,
@@ -22,8 +21,12 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export const parseWith = <S extends z.ZodType>(schema: S, value: unknown, source: string): z.infer<S> => {
-  const result = schema.safeParse(value);
+export const parseWith = <S extends z.core.$ZodType>(
+  schema: S,
+  value: unknown,
+  source: string,
+): z.infer<S> => {
+  const result = z.safeParse(schema, value);
   if (!result.success)
     throw new ConfigError(`invalid config in ${source}:\n${formatIssues(result.error.issues)}`);
   return result.data;
@@ -61,7 +64,7 @@ const readSource = (env: NodeJS.ProcessEnv): { raw: string; source: string } => 
 };
 
 /** A function's own slice of the config: its config file (or inline JSON), expanded and parsed. */
-export const readConfigSlice = <S extends z.ZodType>(
+export const readConfigSlice = <S extends z.core.$ZodType>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<S> => {
@@ -79,7 +82,7 @@ export const readConfigSlice = <S extends z.ZodType>(
  * A slice read on first use, not at import: a config error then fails an invocation (and is
  * retried or answered) instead of crashing the init phase. `reset` is for tests.
  */
-export const lazyConfigSlice = <S extends z.ZodType>(schema: S) => {
+export const lazyConfigSlice = <S extends z.core.$ZodType>(schema: S) => {
   let value: z.infer<S> | undefined;
   return {
     get: (): z.infer<S> => (value ??= readConfigSlice(schema)),
