@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 
 /**
  * The Function URL event, reduced to what the webhook reads. Lambda builds this envelope itself,
@@ -8,9 +8,9 @@ import { z } from 'zod';
  * outside its list and a missing `userAgent`, before any token check.)
  */
 export const FunctionUrlEvent = z.object({
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.string().optional(),
-  isBase64Encoded: z.boolean().default(false),
+  headers: z._default(z.record(z.string(), z.string()), {}),
+  body: z.optional(z.string()),
+  isBase64Encoded: z._default(z.boolean(), false),
   requestContext: z.object({
     requestId: z.string(),
     http: z.object({ method: z.string() }),

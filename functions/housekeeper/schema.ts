@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../shared/zod';
 
 /**
  * The daily schedule's input (Scheduler passes it as the whole event, no envelope);

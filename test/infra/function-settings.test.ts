@@ -2,8 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { z } from 'zod';
-
 import { AlertSettings } from '../../functions/alert/settings';
 import { FleetSweeperSettings } from '../../functions/fleet-sweeper/settings';
 import { WebhookSettings } from '../../functions/gitlab-webhook/settings';
@@ -13,6 +11,7 @@ import { ReconcilerSettings } from '../../functions/reconciler/settings';
 import { RedriveSettings } from '../../functions/redrive/settings';
 import { RolloutSettings } from '../../functions/shared/rollout/settings';
 import { CONFIG_ENV, readConfigSlice } from '../../functions/shared/settings';
+import type * as z from '../../functions/shared/zod';
 import { StartBakeSettings } from '../../functions/start-bake/settings';
 import { buildApp } from '../../infra/app';
 import type { AutopilotFunction, FunctionName, FunctionSettings } from '../../infra/autopilot-function';
@@ -21,7 +20,7 @@ import { testApp } from '../helpers/app';
 const EXAMPLE = join(__dirname, '..', '..', 'config', 'example.yaml');
 
 /** The schema each function's handler reads its slice with; typed against the stack's map. */
-const SCHEMAS: { readonly [N in FunctionName]: z.ZodType<FunctionSettings[N]> } = {
+const SCHEMAS: { readonly [N in FunctionName]: z.core.$ZodType<FunctionSettings[N]> } = {
   alert: AlertSettings,
   'apply-config': RolloutSettings,
   'command-status': RolloutSettings,

@@ -1,8 +1,7 @@
-import { z } from 'zod';
-
 import { PermanentError, TransientError } from '../../../functions/shared/errors';
 import { makeHandler, makeHttpHandler } from '../../../functions/shared/make-handler';
 import { outcomeMetric } from '../../../functions/shared/metric-names';
+import * as z from '../../../functions/shared/zod';
 import { context } from '../../helpers/context';
 import { logEntries, metricNames, output } from '../../helpers/output';
 
