@@ -1,6 +1,5 @@
-import { z } from 'zod';
-
 import { SuiteConfig } from '../functions/shared/config';
+import * as z from '../functions/shared/zod';
 
 /**
  * The config's JSON Schema and its reference page, both generated from the zod schema the suite

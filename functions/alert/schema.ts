@@ -1,8 +1,7 @@
-import { z } from 'zod';
-
 import { EventBridgeEnvelope } from '../shared/eventbridge-envelope';
 
 import { busEvent, DetailType } from '../shared/events';
+import * as z from '../shared/zod';
 
 /**
  * What the alert function consumes: `CloudWatch Alarm State Change` for our alarms (metric,
@@ -13,46 +12,46 @@ import { busEvent, DetailType } from '../shared/events';
 
 const AlarmState = z.looseObject({
   value: z.string(),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** JSON text: `triggeringAlarms` for a composite alarm, evaluated datapoints for a metric alarm. */
-  reasonData: z.string().optional(),
+  reasonData: z.optional(z.string()),
   timestamp: z.string(),
 });
 
 const MetricDefinition = z.looseObject({
-  id: z.string().optional(),
-  label: z.string().optional(),
+  id: z.optional(z.string()),
+  label: z.optional(z.string()),
   /** A metric-math or Metrics Insights expression. */
-  expression: z.string().optional(),
-  metricStat: z
-    .looseObject({
+  expression: z.optional(z.string()),
+  metricStat: z.optional(
+    z.looseObject({
       metric: z.looseObject({
-        namespace: z.string().optional(),
-        name: z.string().optional(),
-        dimensions: z.record(z.string(), z.string()).optional(),
+        namespace: z.optional(z.string()),
+        name: z.optional(z.string()),
+        dimensions: z.optional(z.record(z.string(), z.string())),
       }),
-      period: z.number().optional(),
-      stat: z.string().optional(),
-    })
-    .optional(),
-  returnData: z.boolean().optional(),
+      period: z.optional(z.number()),
+      stat: z.optional(z.string()),
+    }),
+  ),
+  returnData: z.optional(z.boolean()),
 });
 
-export const AlarmStateChange = EventBridgeEnvelope.extend({
+export const AlarmStateChange = z.extend(EventBridgeEnvelope, {
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   detail: z.looseObject({
-    alarmName: z.string().min(1),
+    alarmName: z.string().check(z.minLength(1)),
     state: AlarmState,
-    previousState: AlarmState.partial({ timestamp: true }).optional(),
-    configuration: z
-      .looseObject({
-        description: z.string().optional(),
-        metrics: z.array(MetricDefinition).optional(),
+    previousState: z.optional(z.partial(AlarmState, { timestamp: true })),
+    configuration: z.optional(
+      z.looseObject({
+        description: z.optional(z.string()),
+        metrics: z.optional(z.array(MetricDefinition)),
         /** Composite alarms only. */
-        alarmRule: z.string().optional(),
-      })
-      .optional(),
+        alarmRule: z.optional(z.string()),
+      }),
+    ),
   }),
 });
 export type AlarmStateChange = z.infer<typeof AlarmStateChange>;
@@ -94,7 +93,7 @@ export const isAlarm = (event: AlertInput): event is AlarmStateChange => event.s
  * A re-check of one alarm, put by the one-time schedule created when the rate limit held back its
  * ALARM: read the alarm's state now and tell the receivers if it differs from what they were told.
  */
-export const RecheckInput = z.strictObject({ recheck: z.string().min(1).max(255) });
+export const RecheckInput = z.strictObject({ recheck: z.string().check(z.minLength(1), z.maxLength(255)) });
 export type RecheckInput = z.infer<typeof RecheckInput>;
 
 /** What the alert function is invoked with: an event, or a scheduled re-check. */

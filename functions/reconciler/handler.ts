@@ -1,7 +1,6 @@
-import { z } from 'zod';
-
 import { makeHandler } from '../shared/make-handler';
 import { lazyConfigSlice } from '../shared/settings';
+import * as z from '../shared/zod';
 import { reconcilerPorts } from './ports';
 import { runReconciler } from './run';
 import { ReconcilerSettings } from './settings';

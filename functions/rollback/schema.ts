@@ -1,15 +1,14 @@
-import { z } from 'zod';
-
 import { EventBridgeEnvelope } from '../shared/eventbridge-envelope';
 
 import { busEvent, DetailType } from '../shared/events';
+import * as z from '../shared/zod';
 
-export const AlarmStateChange = EventBridgeEnvelope.extend({
+export const AlarmStateChange = z.extend(EventBridgeEnvelope, {
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   detail: z.looseObject({
     alarmName: z.string(),
-    state: z.looseObject({ value: z.string(), reason: z.string().optional() }),
+    state: z.looseObject({ value: z.string(), reason: z.optional(z.string()) }),
   }),
 });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod';
 
 /**
  * An EventBridge event as Lambda receives it (EventBridge user guide, "Amazon EventBridge events":
@@ -17,5 +17,5 @@ export const EventBridgeEnvelope = z.object({
   'detail-type': z.string(),
   detail: z.unknown(),
   /** Set when the event is replayed from an archive. */
-  'replay-name': z.string().optional(),
+  'replay-name': z.optional(z.string()),
 });

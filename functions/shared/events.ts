@@ -1,6 +1,5 @@
-import { z } from 'zod';
-
 import { EventBridgeEnvelope } from './eventbridge-envelope';
+import * as z from './zod';
 
 /**
  * The event catalogue of our custom bus. Every step can be started by hand or by a test by putting
@@ -37,14 +36,14 @@ export const ALERTED_DETAIL_TYPES = [
  */
 export const ALERT_ROUTED_DETAIL_TYPES = [...ALERTED_DETAIL_TYPES, DetailType.ImageReady] as const;
 
-const pipelineName = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/);
+const pipelineName = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/));
 
 export const BakeRequestedDetail = z.object({
   pipeline: pipelineName,
   /** Same on every retry of the same origin (GitLab delivery, CLI call): the build's client token derives from it. */
-  idempotencyKey: z.string().min(1).max(256),
+  idempotencyKey: z.string().check(z.minLength(1), z.maxLength(256)),
   /** Human-readable origin, e.g. "push to platform/runner-images main (1a2b3c4) matched rule runner-images". */
-  reason: z.string().max(1024).default('requested'),
+  reason: z._default(z.string().check(z.maxLength(1024)), 'requested'),
 });
 export type BakeRequestedDetail = z.infer<typeof BakeRequestedDetail>;
 
@@ -66,11 +65,11 @@ export const ImageReadyDetail = z.object({
     .array(
       z.object({
         region: z.string(),
-        imageId: z.string().regex(/^ami-[0-9a-f]+$/),
-        accountId: z.string().optional(),
+        imageId: z.string().check(z.regex(/^ami-[0-9a-f]+$/)),
+        accountId: z.optional(z.string()),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 export type ImageReadyDetail = z.infer<typeof ImageReadyDetail>;
 
@@ -83,36 +82,36 @@ export const CandidatePromotedDetail = z.object({
   imageArn: z.string(),
   amiId: z.string(),
   launchTemplateId: z.string(),
-  version: z.number().int(),
-  previousVersion: z.number().int(),
+  version: z.number().check(z.int()),
+  previousVersion: z.number().check(z.int()),
 });
 export type CandidatePromotedDetail = z.infer<typeof CandidatePromotedDetail>;
 
 export const RolloutFailedDetail = z.object({
   fleet: fleetName,
   candidateId: z.string(),
-  imageArn: z.string().optional(),
+  imageArn: z.optional(z.string()),
   /** The state the rollout was in when it failed, e.g. `canary-testing`. */
   stage: z.string(),
   /** What happened to the fleet: `refused`, `rejected`, `rolled-back`, `failed`. */
   outcome: z.string(),
   reason: z.string(),
-  excerpt: z.string().max(4000).optional(),
+  excerpt: z.optional(z.string().check(z.maxLength(4000))),
 });
 export type RolloutFailedDetail = z.infer<typeof RolloutFailedDetail>;
 
 export const RollbackRequestedDetail = z.object({
   fleet: fleetName,
-  reason: z.string().max(1024).default('requested'),
-  idempotencyKey: z.string().min(1).max(256),
+  reason: z._default(z.string().check(z.maxLength(1024)), 'requested'),
+  idempotencyKey: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 export type RollbackRequestedDetail = z.infer<typeof RollbackRequestedDetail>;
 
 export const ManagerRestartRequestedDetail = z.object({
   /** The manager fleet to restart gracefully. */
   fleet: fleetName,
-  reason: z.string().max(1024),
-  idempotencyKey: z.string().min(1).max(256),
+  reason: z.string().check(z.maxLength(1024)),
+  idempotencyKey: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 export type ManagerRestartRequestedDetail = z.infer<typeof ManagerRestartRequestedDetail>;
 
@@ -120,9 +119,9 @@ export const ConfigApplyRequestedDetail = z.object({
   /** The manager fleet whose config.toml to apply. */
   fleet: fleetName,
   /** `drift` reports differences and changes nothing. */
-  mode: z.enum(['apply', 'drift']).default('apply'),
-  reason: z.string().max(1024).default('requested'),
-  idempotencyKey: z.string().min(1).max(256),
+  mode: z._default(z.enum(['apply', 'drift']), 'apply'),
+  reason: z._default(z.string().check(z.maxLength(1024)), 'requested'),
+  idempotencyKey: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 export type ConfigApplyRequestedDetail = z.infer<typeof ConfigApplyRequestedDetail>;
 
@@ -132,7 +131,7 @@ export const ConfigApplyFailedDetail = z.object({
   /** Where it stopped: `lint`, `stale`, `failed-restored`, `failed`... */
   stage: z.string(),
   reason: z.string(),
-  excerpt: z.string().max(4000).optional(),
+  excerpt: z.optional(z.string().check(z.maxLength(4000))),
 });
 export type ConfigApplyFailedDetail = z.infer<typeof ConfigApplyFailedDetail>;
 
@@ -141,7 +140,7 @@ export const ConfigDriftDetectedDetail = z.object({
   applyId: z.string(),
   instanceId: z.string(),
   changes: z.string(),
-  configHash: z.string().optional(),
+  configHash: z.optional(z.string()),
 });
 export type ConfigDriftDetectedDetail = z.infer<typeof ConfigDriftDetectedDetail>;
 
@@ -156,11 +155,11 @@ export const DetailSchemas = {
   [DetailType.ConfigApplyRequested]: ConfigApplyRequestedDetail,
   [DetailType.ConfigApplyFailed]: ConfigApplyFailedDetail,
   [DetailType.ConfigDriftDetected]: ConfigDriftDetectedDetail,
-} satisfies Record<DetailType, z.ZodType>;
+} satisfies Record<DetailType, z.ZodMiniType>;
 
 /** A whole event of our bus as a consumer receives it. */
 export const busEvent = <T extends DetailType>(type: T) =>
-  EventBridgeEnvelope.extend({
+  z.extend(EventBridgeEnvelope, {
     source: z.literal(EVENT_SOURCE),
     'detail-type': z.literal(type),
     detail: DetailSchemas[type],

@@ -1,6 +1,5 @@
-import { z } from 'zod';
-
 import { cronExpression, iamRole, name, securityGroupId, subnetId, timeZone } from './schema-primitives';
+import * as z from './zod';
 
 /**
  * A time window as the runner's own autoscaler `periods`: a 5-field cron describes the minutes
@@ -9,13 +8,15 @@ import { cronExpression, iamRole, name, securityGroupId, subnetId, timeZone } fr
 export const Window = z.strictObject({
   periods: z
     .array(cronExpression)
-    .min(1)
-    .describe(
-      "Cron expressions of the minutes inside the window, as the runner's own periods: `* 1-4 * * *` is 01:00-04:59 every day.",
+    .check(
+      z.minLength(1),
+      z.describe(
+        "Cron expressions of the minutes inside the window, as the runner's own periods: `* 1-4 * * *` is 01:00-04:59 every day.",
+      ),
     ),
-  timeZone: timeZone
-    .default('UTC')
-    .describe('IANA time zone the periods are read in, such as Europe/Berlin.'),
+  timeZone: z
+    ._default(timeZone, 'UTC')
+    .check(z.describe('IANA time zone the periods are read in, such as Europe/Berlin.')),
 });
 export type Window = z.infer<typeof Window>;
 
@@ -41,64 +42,57 @@ const CanaryCheck = z.enum([...new Set([...CANARY_CHECKS.jobs, ...CANARY_CHECKS.
 
 export const Canary = z
   .strictObject({
-    subnetId: subnetId
-      .optional()
-      .describe("Subnet for the canary instance; the launch template's own network settings when unset."),
+    subnetId: z
+      .optional(subnetId)
+      .check(
+        z.describe("Subnet for the canary instance; the launch template's own network settings when unset."),
+      ),
     securityGroupIds: z
-      .array(securityGroupId)
-      .default([])
-      .describe("Security groups of the canary; the launch template's own when empty."),
+      ._default(z.array(securityGroupId), [])
+      .check(z.describe("Security groups of the canary; the launch template's own when empty.")),
     onlineTimeoutMinutes: z
-      .number()
-      .int()
-      .min(2)
-      .max(120)
-      .default(15)
-      .describe('How long the canary may take to come online in SSM before the candidate is rejected.'),
+      ._default(z.number().check(z.int(), z.minimum(2), z.maximum(120)), 15)
+      .check(
+        z.describe('How long the canary may take to come online in SSM before the candidate is rejected.'),
+      ),
     // EventBridge Scheduler is minute-grained.
     checkIntervalMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(30)
-      .default(2)
-      .describe('Interval of the re-checks while waiting for the canary.'),
+      ._default(z.number().check(z.int(), z.minimum(1), z.maximum(30)), 2)
+      .check(z.describe('Interval of the re-checks while waiting for the canary.')),
     smokeTimeoutMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(120)
-      .default(20)
-      .describe('Execution timeout of the smoke test.'),
+      ._default(z.number().check(z.int(), z.minimum(1), z.maximum(120)), 20)
+      .check(z.describe('Execution timeout of the smoke test.')),
     minFreeDiskGiB: z
-      .number()
-      .int()
-      .min(1)
-      .max(16384)
-      .default(10)
-      .describe('The disk check fails below this much free space, in GiB.'),
+      ._default(z.number().check(z.int(), z.minimum(1), z.maximum(16384)), 10)
+      .check(z.describe('The disk check fails below this much free space, in GiB.')),
     /**
      * The suite config rejects another role's checks. At least one runs on the canary itself:
      * `ssh-path` alone would leave it untested.
      * @default - every check of the fleet's role (see `canaryChecks`)
      */
     checks: z
-      .array(CanaryCheck)
-      .min(1)
-      .refine((list) => new Set(list).size === list.length, 'names a check twice')
-      .optional()
-      .describe(
-        "The checks to run, of the fleet's role; all of them when unset. Jobs: docker, git, gitlab-runner, tools, disk, gitlab-url, ssh-path (from the manager). Managers: gitlab-runner, fleeting-plugin, job-groups, gitlab-url. Fleets on one launch template share one canary: the first by name leads.",
+      .optional(
+        z.array(CanaryCheck).check(
+          z.minLength(1),
+          z.refine((list) => new Set(list).size === list.length, 'names a check twice'),
+        ),
+      )
+      .check(
+        z.describe(
+          "The checks to run, of the fleet's role; all of them when unset. Jobs: docker, git, gitlab-runner, tools, disk, gitlab-url, ssh-path (from the manager). Managers: gitlab-runner, fleeting-plugin, job-groups, gitlab-url. Fleets on one launch template share one canary: the first by name leads.",
+        ),
       ),
   })
-  .describe('The canary instance a candidate image is smoke-tested on before promotion.');
+  .check(z.describe('The canary instance a candidate image is smoke-tested on before promotion.'));
 
 export const Fleet = z.strictObject({
-  name: name.describe("The fleet's name, in alerts, metrics, the ledger and the CLI."),
+  name: name.check(z.describe("The fleet's name, in alerts, metrics, the ledger and the CLI.")),
   role: z
     .enum(['manager', 'jobs'])
-    .describe(
-      "manager: the runner manager's group (max size 1). jobs: a group of job instances the manager scales.",
+    .check(
+      z.describe(
+        "manager: the runner manager's group (max size 1). jobs: a group of job instances the manager scales.",
+      ),
     ),
   /**
    * AWS allows more characters in a group name, but the name reaches instance scripts as an SSM
@@ -107,202 +101,192 @@ export const Fleet = z.strictObject({
    */
   autoScalingGroup: z
     .string()
-    .regex(
-      /^[A-Za-z0-9._-]{1,255}$/,
-      "must be 1-255 letters, digits, '.', '_' or '-' (it reaches the instance scripts as an SSM command parameter): rename the group",
-    )
-    .describe("The Auto Scaling Group of the fleet. It must launch from the template's $Default version."),
+    .check(
+      z.regex(
+        /^[A-Za-z0-9._-]{1,255}$/,
+        "must be 1-255 letters, digits, '.', '_' or '-' (it reaches the instance scripts as an SSM command parameter): rename the group",
+      ),
+      z.describe("The Auto Scaling Group of the fleet. It must launch from the template's $Default version."),
+    ),
   launchTemplate: z
     .string()
-    .min(1)
-    .describe(
-      'The launch template the group launches from, tagged `runner-autopilot:deployment=<deployment>`: a rollout stages a candidate version of it and promotes it to default.',
+    .check(
+      z.minLength(1),
+      z.describe(
+        'The launch template the group launches from, tagged `runner-autopilot:deployment=<deployment>`: a rollout stages a candidate version of it and promotes it to default.',
+      ),
     ),
   // Never a role chosen by a tag: IAM does not evaluate tag conditions on PassRole reliably.
-  instanceRole: iamRole.describe(
-    "The role of the launch template's instance profile: its ARN, or its name for a role at path /. A canary launch passes it, and the functions may pass exactly these roles.",
+  instanceRole: iamRole.check(
+    z.describe(
+      "The role of the launch template's instance profile: its ARN, or its name for a role at path /. A canary launch passes it, and the functions may pass exactly these roles.",
+    ),
   ),
-  pipeline: name.describe("The image pipeline that feeds this fleet's launch template."),
-  manager: name.optional().describe('Jobs fleets: the manager fleet whose runner scales this group.'),
+  pipeline: name.check(z.describe("The image pipeline that feeds this fleet's launch template.")),
+  manager: z
+    .optional(name)
+    .check(z.describe('Jobs fleets: the manager fleet whose runner scales this group.')),
   rollout: z
-    .enum(['natural', 'recycle'])
-    .default('natural')
-    .describe(
-      "Jobs fleets. natural: promotion is the rollout, instances retire by themselves. recycle: then a graceful restart of the manager in its next maintenance window replaces every job instance (needs the runner's state storage off, its default).",
+    ._default(z.enum(['natural', 'recycle']), 'natural')
+    .check(
+      z.describe(
+        "Jobs fleets. natural: promotion is the rollout, instances retire by themselves. recycle: then a graceful restart of the manager in its next maintenance window replaces every job instance (needs the runner's state storage off, its default).",
+      ),
     ),
   freezeWindows: z
-    .array(Window)
-    .default([])
-    .describe('Nothing is promoted inside a freeze window; the rollout waits for its end.'),
+    ._default(z.array(Window), [])
+    .check(z.describe('Nothing is promoted inside a freeze window; the rollout waits for its end.')),
   maintenanceWindows: z
-    .array(Window)
-    .default([{ periods: ['* 1-4 * * *'], timeZone: 'UTC' }])
-    .describe('Manager fleets: the only times the manager may be drained, replaced or restarted.'),
-  canary: Canary.prefault({}),
+    ._default(z.array(Window), [{ periods: ['* 1-4 * * *'], timeZone: 'UTC' }])
+    .check(z.describe('Manager fleets: the only times the manager may be drained, replaced or restarted.')),
+  canary: z.prefault(Canary, {}),
   maxJobMinutes: z
-    .number()
-    .int()
-    .min(1)
-    .max(2800)
-    .default(180)
-    .describe(
-      "Manager fleets: the longest a job may run (set the runner's maximum job timeout in GitLab to match). A drain waits this long, plus a margin, and is alerted, never cut short, beyond it.",
+    ._default(z.number().check(z.int(), z.minimum(1), z.maximum(2800)), 180)
+    .check(
+      z.describe(
+        "Manager fleets: the longest a job may run (set the runner's maximum job timeout in GitLab to match). A drain waits this long, plus a margin, and is alerted, never cut short, beyond it.",
+      ),
     ),
   healthTimeoutMinutes: z
-    .number()
-    .int()
-    .min(2)
-    .max(120)
-    .default(15)
-    .describe('Manager fleets: how long a replaced manager has to become healthy before it is rolled back.'),
+    ._default(z.number().check(z.int(), z.minimum(2), z.maximum(120)), 15)
+    .check(
+      z.describe(
+        'Manager fleets: how long a replaced manager has to become healthy before it is rolled back.',
+      ),
+    ),
   bakePeriodMinutes: z
-    .number()
-    .int()
-    .min(0)
-    .max(10080)
-    .default(60)
-    .describe('After promotion, a rollback alarm going off within this many minutes rolls the fleet back.'),
+    ._default(z.number().check(z.int(), z.minimum(0), z.maximum(10080)), 60)
+    .check(
+      z.describe(
+        'After promotion, a rollback alarm going off within this many minutes rolls the fleet back.',
+      ),
+    ),
   health: z
-    .strictObject({
-      idleTimeMinutes: z
-        .number()
-        .int()
-        .min(1)
-        .max(1440)
-        .default(20)
-        .describe("The runner's idle_time for this group: idle longer than this plus the grace is wasted."),
-      idleGraceMinutes: z
-        .number()
-        .int()
-        .min(0)
-        .max(1440)
-        .default(10)
-        .describe('Minutes added to idleTimeMinutes before an instance counts as idle.'),
-      idleCpuPercent: z
-        .number()
-        .min(0)
-        .max(100)
-        .default(3)
-        .describe(
-          'Below this CPU and idleNetworkBytesPerMinute over the idle window, an instance is an idle candidate, asked over SSM whether it runs a job before it counts.',
-        ),
-      idleNetworkBytesPerMinute: z
-        .number()
-        .min(0)
-        .default(200_000)
-        .describe('The network side of the idle candidate test, in bytes per minute.'),
-      maxJobChecksPerSweep: z
-        .number()
-        .int()
-        .min(0)
-        .max(50)
-        .default(10)
-        .describe('Instances asked per sweep whether they run a job (each answer costs an SSM command).'),
-      stuckPendingMinutes: z
-        .number()
-        .int()
-        .min(1)
-        .max(1440)
-        .default(15)
-        .describe('An instance pending longer than this is stuck.'),
-      ssmOfflineMinutes: z
-        .number()
-        .int()
-        .min(1)
-        .max(1440)
-        .default(15)
-        .describe('A running instance offline in SSM longer than this is stuck.'),
-      lifecycleWaitMinutes: z
-        .number()
-        .int()
-        .min(1)
-        .max(2880)
-        .default(60)
-        .describe('An instance in a lifecycle wait state longer than this is stuck.'),
-      outdatedHours: z
-        .number()
-        .int()
-        .min(1)
-        .max(720)
-        .default(48)
-        .describe("An instance not on the template's default version for longer than this is outdated."),
-      idleAlarmThreshold: z
-        .number()
-        .int()
-        .min(1)
-        .default(3)
-        .describe('Idle instances that raise the idle alarm, over alarmPeriods sweeps.'),
-      stuckAlarmThreshold: z
-        .number()
-        .int()
-        .min(1)
-        .default(1)
-        .describe('Stuck instances that raise the stuck alarm, over alarmPeriods sweeps.'),
-      outdatedAlarmThreshold: z
-        .number()
-        .int()
-        .min(1)
-        .default(1)
-        .describe('Outdated instances that raise the outdated alarm, over alarmPeriods sweeps.'),
-      alarmPeriods: z
-        .number()
-        .int()
-        .min(1)
-        .max(24)
-        .default(3)
-        .describe('Sweeps over which a threshold must hold before its alarm fires.'),
-      systemFailureThreshold: z
-        .number()
-        .int()
-        .min(1)
-        .default(3)
-        .describe(
-          "Manager fleets: jobs failed with runner_system_failure within 5 minutes that fire the fleet's system-failure alarm, the default rollback alarm of the manager and its job fleets.",
-        ),
-      terminateOrphans: z
-        .boolean()
-        .default(false)
-        .describe(
-          'Terminate orphans and expired canaries (never an instance in a group, never one running a job).',
-        ),
-    })
-    .prefault({})
-    .describe('What the fleet sweeper calls idle, stuck, orphaned or outdated, and when that alarms.'),
+    .prefault(
+      z.strictObject({
+        idleTimeMinutes: z
+          ._default(z.number().check(z.int(), z.minimum(1), z.maximum(1440)), 20)
+          .check(
+            z.describe(
+              "The runner's idle_time for this group: idle longer than this plus the grace is wasted.",
+            ),
+          ),
+        idleGraceMinutes: z
+          ._default(z.number().check(z.int(), z.minimum(0), z.maximum(1440)), 10)
+          .check(z.describe('Minutes added to idleTimeMinutes before an instance counts as idle.')),
+        idleCpuPercent: z
+          ._default(z.number().check(z.minimum(0), z.maximum(100)), 3)
+          .check(
+            z.describe(
+              'Below this CPU and idleNetworkBytesPerMinute over the idle window, an instance is an idle candidate, asked over SSM whether it runs a job before it counts.',
+            ),
+          ),
+        idleNetworkBytesPerMinute: z
+          ._default(z.number().check(z.minimum(0)), 200_000)
+          .check(z.describe('The network side of the idle candidate test, in bytes per minute.')),
+        maxJobChecksPerSweep: z
+          ._default(z.number().check(z.int(), z.minimum(0), z.maximum(50)), 10)
+          .check(
+            z.describe(
+              'Instances asked per sweep whether they run a job (each answer costs an SSM command).',
+            ),
+          ),
+        stuckPendingMinutes: z
+          ._default(z.number().check(z.int(), z.minimum(1), z.maximum(1440)), 15)
+          .check(z.describe('An instance pending longer than this is stuck.')),
+        ssmOfflineMinutes: z
+          ._default(z.number().check(z.int(), z.minimum(1), z.maximum(1440)), 15)
+          .check(z.describe('A running instance offline in SSM longer than this is stuck.')),
+        lifecycleWaitMinutes: z
+          ._default(z.number().check(z.int(), z.minimum(1), z.maximum(2880)), 60)
+          .check(z.describe('An instance in a lifecycle wait state longer than this is stuck.')),
+        outdatedHours: z
+          ._default(z.number().check(z.int(), z.minimum(1), z.maximum(720)), 48)
+          .check(
+            z.describe("An instance not on the template's default version for longer than this is outdated."),
+          ),
+        idleAlarmThreshold: z
+          ._default(z.number().check(z.int(), z.minimum(1)), 3)
+          .check(z.describe('Idle instances that raise the idle alarm, over alarmPeriods sweeps.')),
+        stuckAlarmThreshold: z
+          ._default(z.number().check(z.int(), z.minimum(1)), 1)
+          .check(z.describe('Stuck instances that raise the stuck alarm, over alarmPeriods sweeps.')),
+        outdatedAlarmThreshold: z
+          ._default(z.number().check(z.int(), z.minimum(1)), 1)
+          .check(z.describe('Outdated instances that raise the outdated alarm, over alarmPeriods sweeps.')),
+        alarmPeriods: z
+          ._default(z.number().check(z.int(), z.minimum(1), z.maximum(24)), 3)
+          .check(z.describe('Sweeps over which a threshold must hold before its alarm fires.')),
+        systemFailureThreshold: z
+          ._default(z.number().check(z.int(), z.minimum(1)), 3)
+          .check(
+            z.describe(
+              "Manager fleets: jobs failed with runner_system_failure within 5 minutes that fire the fleet's system-failure alarm, the default rollback alarm of the manager and its job fleets.",
+            ),
+          ),
+        terminateOrphans: z
+          ._default(z.boolean(), false)
+          .check(
+            z.describe(
+              'Terminate orphans and expired canaries (never an instance in a group, never one running a job).',
+            ),
+          ),
+      }),
+      {},
+    )
+    .check(
+      z.describe('What the fleet sweeper calls idle, stuck, orphaned or outdated, and when that alarms.'),
+    ),
   rollbackAlarms: z
-    .array(z.string().min(1).max(255))
-    .default([])
-    .describe('CloudWatch alarm names that roll the fleet back when they fire within the bake period.'),
+    ._default(z.array(z.string().check(z.minLength(1), z.maxLength(255))), [])
+    .check(
+      z.describe('CloudWatch alarm names that roll the fleet back when they fire within the bake period.'),
+    ),
   runnerConfig: z
-    .strictObject({
-      template: z
-        .string()
-        .min(1)
-        .describe(
-          'config.toml with `${name}` placeholders (`$${` is a literal `${`). A path relative to this config file.',
-        ),
-      values: z
-        .string()
-        .min(1)
-        .describe(
-          'JSON object: for each placeholder a literal (string, number or boolean), or `{ "secureParameter": "/path" }` for every secret. A path relative to this config file.',
-        ),
-      driftCheck: z
-        .strictObject({
-          cron: cronExpression.default('15 3 * * *').describe('When the drift check runs: a 5-field cron.'),
-          timeZone: timeZone.default('UTC').describe('IANA time zone the cron is read in.'),
-        })
-        .prefault({})
-        .describe('Nightly check of the live config.toml against the published one (report only).'),
-    })
-    .optional()
-    .describe(
-      "Manager fleets: the runner's config.toml as code, linted at synth, published to Parameter Store, applied through SSM (restarts only in the maintenance window) and rendered at boot. Paths are relative to this config file.",
+    .optional(
+      z.strictObject({
+        template: z
+          .string()
+          .check(
+            z.minLength(1),
+            z.describe(
+              'config.toml with `${name}` placeholders (`$${` is a literal `${`). A path relative to this config file.',
+            ),
+          ),
+        values: z
+          .string()
+          .check(
+            z.minLength(1),
+            z.describe(
+              'JSON object: for each placeholder a literal (string, number or boolean), or `{ "secureParameter": "/path" }` for every secret. A path relative to this config file.',
+            ),
+          ),
+        driftCheck: z
+          .prefault(
+            z.strictObject({
+              cron: z
+                ._default(cronExpression, '15 3 * * *')
+                .check(z.describe('When the drift check runs: a 5-field cron.')),
+              timeZone: z._default(timeZone, 'UTC').check(z.describe('IANA time zone the cron is read in.')),
+            }),
+            {},
+          )
+          .check(
+            z.describe('Nightly check of the live config.toml against the published one (report only).'),
+          ),
+      }),
+    )
+    .check(
+      z.describe(
+        "Manager fleets: the runner's config.toml as code, linted at synth, published to Parameter Store, applied through SSM (restarts only in the maintenance window) and rendered at boot. Paths are relative to this config file.",
+      ),
     ),
   runnerStateStorage: z
-    .boolean()
-    .default(false)
-    .describe(
-      'Manager fleets: the runner keeps its instances across restarts ([runners.autoscaler.state_storage]).',
+    ._default(z.boolean(), false)
+    .check(
+      z.describe(
+        'Manager fleets: the runner keeps its instances across restarts ([runners.autoscaler.state_storage]).',
+      ),
     ),
 });
 export type Fleet = z.infer<typeof Fleet>;

@@ -1,7 +1,6 @@
-import { z } from 'zod';
-
 import { TransientError } from './errors';
 import { type BusEntry, DetailType } from './events';
+import * as z from './zod';
 
 /**
  * What a producer hands to the fallback topic when PutEvents fails: the events of our bus by
@@ -11,8 +10,10 @@ import { type BusEntry, DetailType } from './events';
  */
 export const RedriveMessage = z.object({
   /** For logs: where the entries come from (e.g. the GitLab delivery key). */
-  origin: z.string().max(256),
-  entries: z.array(z.object({ detailType: z.enum(Object.values(DetailType)), detail: z.unknown() })).min(1),
+  origin: z.string().check(z.maxLength(256)),
+  entries: z
+    .array(z.object({ detailType: z.enum(Object.values(DetailType)), detail: z.unknown() }))
+    .check(z.minLength(1)),
 });
 export type RedriveMessage = z.infer<typeof RedriveMessage>;
 

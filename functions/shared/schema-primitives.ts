@@ -1,19 +1,24 @@
 import { Cron } from 'croner';
-import { z } from 'zod';
+
+import * as z from './zod';
 
 /** Zod building blocks shared by the suite config and the function slices that reuse its parts. */
 
 export const name = z
   .string()
-  .regex(
-    /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
-    'use 2-32 lowercase letters, digits and dashes, starting with a letter',
+  .check(
+    z.regex(
+      /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
+      'use 2-32 lowercase letters, digits and dashes, starting with a letter',
+    ),
   );
 
 /** An instance user name as useradd accepts it. */
-export const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Linux user name');
+export const unixUser = z
+  .string()
+  .check(z.regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Linux user name'));
 
-export const version = z.string().regex(/^\d+\.\d+\.\d+$/, 'use an exact version such as 1.2.3');
+export const version = z.string().check(z.regex(/^\d+\.\d+\.\d+$/, 'use an exact version such as 1.2.3'));
 
 const CRON_FIELDS = [
   { name: 'minute', min: 0, max: 59 },
@@ -49,28 +54,35 @@ const cronerError = (expr: string): string | undefined => {
 };
 
 /** Five-field cron (minute hour day-of-month month day-of-week), as the runner's own `periods`. */
-export const cronExpression = z.string().superRefine((expr, ctx) => {
-  const fields = expr.trim().split(/\s+/);
-  const problem =
-    fields.length === 5
-      ? (cronRangeError(fields) ?? cronerError(expr))
-      : `it has ${fields.length} field${fields.length === 1 ? '' : 's'}, not 5 (${CRON_FORMAT})`;
-  if (problem) ctx.addIssue({ code: 'custom', message: `"${expr}" is not a valid 5-field cron: ${problem}` });
-});
+export const cronExpression = z.string().check(
+  z.superRefine((expr, ctx) => {
+    const fields = expr.trim().split(/\s+/);
+    const problem =
+      fields.length === 5
+        ? (cronRangeError(fields) ?? cronerError(expr))
+        : `it has ${fields.length} field${fields.length === 1 ? '' : 's'}, not 5 (${CRON_FORMAT})`;
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: `"${expr}" is not a valid 5-field cron: ${problem}` });
+  }),
+);
 
-export const timeZone = z
-  .string()
-  .refine((tz) => tz === 'UTC' || Intl.supportedValuesOf('timeZone').includes(tz), {
+export const timeZone = z.string().check(
+  z.refine((tz) => tz === 'UTC' || Intl.supportedValuesOf('timeZone').includes(tz), {
     message: 'must be an IANA time zone such as "Europe/Berlin" or "UTC"',
-  });
+  }),
+);
 
 export const subnetId = z
   .string()
-  .regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a subnet id such as subnet-0123456789abcdef0');
+  .check(
+    z.regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a subnet id such as subnet-0123456789abcdef0'),
+  );
 
 export const securityGroupId = z
   .string()
-  .regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a security group id such as sg-0123456789abcdef0');
+  .check(
+    z.regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a security group id such as sg-0123456789abcdef0'),
+  );
 
 /**
  * An IAM role: its ARN (any path), or a bare name for a role at path `/`. IAM's own name rule:
@@ -78,9 +90,11 @@ export const securityGroupId = z
  */
 export const iamRole = z
   .string()
-  .regex(
-    /^(arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*)?[\w+=,.@-]{1,64}$/,
-    'must be an IAM role ARN such as arn:aws:iam::123456789012:role/runner-instance, or a role name',
+  .check(
+    z.regex(
+      /^(arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*)?[\w+=,.@-]{1,64}$/,
+      'must be an IAM role ARN such as arn:aws:iam::123456789012:role/runner-instance, or a role name',
+    ),
   );
 
 /**
@@ -89,8 +103,10 @@ export const iamRole = z
  */
 export const SecretRef = z.union(
   [
-    z.strictObject({ parameter: z.string().regex(/^\/[\w./-]+$/, 'must be a parameter path such as /a/b') }),
-    z.strictObject({ secretsManager: z.string().min(1) }),
+    z.strictObject({
+      parameter: z.string().check(z.regex(/^\/[\w./-]+$/, 'must be a parameter path such as /a/b')),
+    }),
+    z.strictObject({ secretsManager: z.string().check(z.minLength(1)) }),
   ],
   {
     error: (issue) =>

@@ -1,13 +1,12 @@
-import { z } from 'zod';
-
 import { busEvent, DetailType } from '../shared/events';
+import * as z from '../shared/zod';
 
 /**
  * The nightly schedule's input (Scheduler passes it as the whole event, no envelope);
  * `scheduledTime` comes from `<aws.scheduler.scheduled-time>`, the same on every retry.
  */
 export const ScheduledBake = z.strictObject({
-  pipeline: z.string().min(1),
+  pipeline: z.string().check(z.minLength(1)),
   scheduledTime: z.iso.datetime({ offset: true }),
 });
 

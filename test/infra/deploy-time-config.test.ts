@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import fc from 'fast-check';
-import { z } from 'zod';
 
 import {
   CONFIG_ENV,
@@ -12,6 +11,7 @@ import {
   expandDeployTimeValues,
   readConfigSlice,
 } from '../../functions/shared/settings';
+import * as z from '../../functions/shared/zod';
 import { splitDeployTime } from '../../infra/deploy-time-config';
 import { resolveIntrinsics } from '../../infra/intrinsics';
 

@@ -1,15 +1,14 @@
-import { z } from 'zod';
-
 import { Fleet } from '../fleet';
+import * as z from '../zod';
 
 /** The slice every rollout function receives (see `functions/shared/settings.ts`). */
 export const RolloutSettings = z.strictObject({
   region: z.string(),
-  ledgerTable: z.string().min(1),
-  eventBusName: z.string().min(1),
+  ledgerTable: z.string().check(z.minLength(1)),
+  eventBusName: z.string().check(z.minLength(1)),
   gitlabUrl: z.string(),
   runnerVersion: z.string(),
-  fleets: z.array(Fleet).min(1),
+  fleets: z.array(Fleet).check(z.minLength(1)),
   /** Per jobs pipeline: the user the fleeting plugin connects as. */
   connectorUsers: z.record(z.string(), z.string()),
   /** Per manager pipeline: the pinned fleeting plugin version the smoke test expects. */

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import { z } from 'zod';
-
 import { formatIssues } from '../issues';
+import * as z from '../zod';
 
 /**
  * A manager fleet's `config.toml` is kept as a template plus its values (`config/manager/`).
@@ -28,28 +27,35 @@ export const SECRET_DUMMY_PREFIX = 'secret:';
 /** An SSM parameter name: letters, digits and `_.-/`, absolute, at most 1011 characters. */
 const parameterName = z
   .string()
-  .regex(
-    /^\/[A-Za-z0-9_.\-/]{1,1010}$/,
-    'must be an absolute SSM parameter name such as /runner-autopilot/x',
+  .check(
+    z.regex(
+      /^\/[A-Za-z0-9_.\-/]{1,1010}$/,
+      'must be an absolute SSM parameter name such as /runner-autopilot/x',
+    ),
   );
 
 export const ValueRef = z.union([
-  z.string().regex(/^[^\r\n]*$/, 'must be one line (so template and rendered line numbers match)'),
+  z.string().check(z.regex(/^[^\r\n]*$/, 'must be one line (so template and rendered line numbers match)')),
   // Where TOML wants a number or a boolean (`capacity_per_instance = ${capacity}`), JSON's own is
   // the natural way to write it; it is kept as its text, which is what the instance renders.
-  z.union([z.number().refine(Number.isFinite), z.boolean()]).transform((v) => String(v)),
+  z.pipe(
+    z.union([z.number().check(z.refine(Number.isFinite)), z.boolean()]),
+    z.transform((v) => String(v)),
+  ),
   z.strictObject({ secureParameter: parameterName }),
 ]);
 export type ValueRef = z.infer<typeof ValueRef>;
-export const Values = z.record(z.string(), ValueRef).superRefine((values, ctx) => {
-  for (const name of Object.keys(values))
-    if (!PLACEHOLDER_NAME.test(name))
-      ctx.addIssue({
-        code: 'custom',
-        path: [name],
-        message: 'placeholder names use lowercase letters, digits and _, starting with a letter',
-      });
-});
+export const Values = z.record(z.string(), ValueRef).check(
+  z.superRefine((values, ctx) => {
+    for (const name of Object.keys(values))
+      if (!PLACEHOLDER_NAME.test(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'placeholder names use lowercase letters, digits and _, starting with a letter',
+        });
+  }),
+);
 export type Values = z.infer<typeof Values>;
 
 /** Parses a values file's content; throws with every issue listed. */
