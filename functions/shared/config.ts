@@ -1,6 +1,6 @@
+import { cronExpression } from './cron-schema';
 import { CANARY_CHECKS, type CanaryCheck, canaryChecks, Fleet, SSH_PATH_CHECK } from './fleet';
 import {
-  cronExpression,
   name,
   SecretRef,
   securityGroupId,

@@ -1,4 +1,5 @@
-import { cronExpression, iamRole, name, securityGroupId, subnetId, timeZone } from './schema-primitives';
+import { cronExpression } from './cron-schema';
+import { iamRole, name, securityGroupId, subnetId, timeZone } from './schema-primitives';
 import * as z from './zod';
 
 /**

@@ -1,5 +1,3 @@
-import { Cron } from 'croner';
-
 import * as z from './zod';
 
 /** Zod building blocks shared by the suite config and the function slices that reuse its parts. */
@@ -19,52 +17,6 @@ export const unixUser = z
   .check(z.regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Linux user name'));
 
 export const version = z.string().check(z.regex(/^\d+\.\d+\.\d+$/, 'use an exact version such as 1.2.3'));
-
-const CRON_FIELDS = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12 },
-  { name: 'day of week', min: 0, max: 7 },
-] as const;
-const CRON_FORMAT = 'minute hour day-of-month month day-of-week, such as "0 2 * * *"';
-
-/**
- * Which field of a 5-field cron holds a number out of its range, if one does. Step sizes (`/15`)
- * are not values; names (`MON`, `JAN`) are left to croner.
- */
-const cronRangeError = (fields: readonly string[]): string | undefined => {
-  for (const [i, field] of fields.entries()) {
-    const { name, min, max } = CRON_FIELDS[i]!;
-    const values = field.split(',').flatMap((part) => (part.split('/')[0] ?? '').match(/\d+/g) ?? []);
-    const bad = values.map(Number).find((v) => v < min || v > max);
-    if (bad !== undefined) return `its ${name} (field ${i + 1}) is ${bad}, out of range ${min}-${max}`;
-  }
-  return undefined;
-};
-
-const cronerError = (expr: string): string | undefined => {
-  try {
-    new Cron(expr, { paused: true });
-    return undefined;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
-    return `${reason} (the fields are ${CRON_FORMAT})`;
-  }
-};
-
-/** Five-field cron (minute hour day-of-month month day-of-week), as the runner's own `periods`. */
-export const cronExpression = z.string().check(
-  z.superRefine((expr, ctx) => {
-    const fields = expr.trim().split(/\s+/);
-    const problem =
-      fields.length === 5
-        ? (cronRangeError(fields) ?? cronerError(expr))
-        : `it has ${fields.length} field${fields.length === 1 ? '' : 's'}, not 5 (${CRON_FORMAT})`;
-    if (problem)
-      ctx.addIssue({ code: 'custom', message: `"${expr}" is not a valid 5-field cron: ${problem}` });
-  }),
-);
 
 export const timeZone = z.string().check(
   z.refine((tz) => tz === 'UTC' || Intl.supportedValuesOf('timeZone').includes(tz), {
