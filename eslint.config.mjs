@@ -40,6 +40,14 @@ const RUNTIME_ONLY = {
   message: 'Runtime code (functions/) is bundled into Lambda: it may not import infra/, scripts/ or cli/.',
 };
 
+/** zod only through functions/shared/zod.ts: zod/mini with its English locale configured (issue 12). */
+const ZOD_THROUGH_SHARED = {
+  regex: '^zod(/|$)',
+  allowTypeImports: true,
+  message:
+    "Import zod as `import * as z from '<path>/functions/shared/zod'`: classic zod bundles 454 KB into a function, and zod/mini says only 'Invalid input' without the English locale that module configures.",
+};
+
 const restrictImports = (patterns) => ({
   '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
 });
@@ -54,8 +62,10 @@ const boundaries = [
           'functions/shared is bundled into every function: it may not import a function folder. Move what both need into functions/shared.',
       },
       RUNTIME_ONLY,
+      ZOD_THROUGH_SHARED,
     ]),
   },
+  { files: ['functions/shared/zod.ts'], rules: restrictImports([RUNTIME_ONLY]) },
   ...FUNCTIONS.map((fn) => ({
     files: [`functions/${fn}/**/*.ts`],
     rules: restrictImports([
@@ -65,6 +75,7 @@ const boundaries = [
           'A function imports only functions/shared and its own folder. Move what two functions share into functions/shared.',
       },
       RUNTIME_ONLY,
+      ZOD_THROUGH_SHARED,
     ]),
   })),
   {
@@ -80,8 +91,10 @@ const boundaries = [
         allowTypeImports: true,
         message: "infra may import a function's settings only as a type (`import type`).",
       },
+      ZOD_THROUGH_SHARED,
     ]),
   },
+  { files: ['cli/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'], rules: restrictImports([ZOD_THROUGH_SHARED]) },
 ];
 
 export default tseslint.config(

@@ -61,6 +61,30 @@ const REFUSED: readonly Refused[] = [
     "import { AlertSettings } from '../functions/alert/settings';\nexport const s = AlertSettings;",
     /only as a type/,
   ],
+  [
+    'a function imports classic zod',
+    'functions/alert/boundary-probe.ts',
+    "import { z } from 'zod';\nexport const s = z.string();",
+    /Import zod as `import \* as z from/,
+  ],
+  [
+    'shared imports zod/mini around the configured locale',
+    'functions/shared/boundary-probe.ts',
+    "import * as z from 'zod/mini';\nexport const s = z.string();",
+    /Import zod as `import \* as z from/,
+  ],
+  [
+    'infra imports zod',
+    'infra/boundary-probe.ts',
+    "import * as z from 'zod';\nexport const s = z.string();",
+    /Import zod as `import \* as z from/,
+  ],
+  [
+    'a test imports zod',
+    'test/boundary-probe.test.ts',
+    "import * as z from 'zod/mini';\nexport const s = z.string();",
+    /Import zod as `import \* as z from/,
+  ],
 ];
 
 const ALLOWED: readonly Case[] = [
@@ -83,6 +107,11 @@ const ALLOWED: readonly Case[] = [
     "infra imports a function's settings as a type",
     'infra/boundary-probe.ts',
     "import type { AlertSettings } from '../functions/alert/settings';\nexport type S = AlertSettings;",
+  ],
+  [
+    'a function imports zod through shared/zod, and zod core types',
+    'functions/alert/boundary-probe.ts',
+    "import type * as core from 'zod/v4/core';\nimport * as z from '../shared/zod';\nexport const s: core.$ZodType = z.string();",
   ],
 ];
 
