@@ -13,7 +13,7 @@ export const REFETCH_INTERVAL_MS = 60_000;
 /** When this container last read the secret from the store for sure (cold start or forced read). */
 let lastFreshReadAt: number | undefined;
 
-/** Forgets the re-read limiter; tests pair it with Powertools' `clearCaches()`. */
+/** Forgets the re-read limiter; tests pair it with `resetSecretCache()`. */
 export const resetSecretState = (): void => {
   lastFreshReadAt = undefined;
 };

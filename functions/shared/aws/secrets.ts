@@ -67,20 +67,21 @@ export const readSecret = async (
 ): Promise<string> => {
   const where = describeSecretRef(ref);
   const maxAgeMs = (options.maxAgeSeconds ?? DEFAULT_SECRET_MAX_AGE_S) * 1000;
-  const cached = cache.get(where);
-  if (cached && !options.forceFetch && Date.now() - cached.readAt < maxAgeMs) return cached.value;
-
-  let value: string | undefined;
-  try {
-    value = await fetchSecret(ref, options.interactive ?? false);
-  } catch (error) {
-    if (error instanceof Error && MISSING.has(error.name)) {
-      throw new SecretMissingError(`${where} does not exist: create it`, { cause: error });
+  let cached = cache.get(where);
+  if (!cached || options.forceFetch || Date.now() - cached.readAt >= maxAgeMs) {
+    let value: string | undefined;
+    try {
+      value = await fetchSecret(ref, options.interactive ?? false);
+    } catch (error) {
+      if (error instanceof Error && MISSING.has(error.name)) {
+        throw new SecretMissingError(`${where} does not exist: create it`, { cause: error });
+      }
+      throw error;
     }
-    throw error;
+    // A blank answer is cached too: refusing it must not cost a store read per request.
+    cached = { value: value?.trim() ?? '', readAt: Date.now() };
+    cache.set(where, cached);
   }
-  const text = value?.trim();
-  if (!text) throw new SecretMissingError(`${where} is empty: store the value in it`);
-  cache.set(where, { value: text, readAt: Date.now() });
-  return text;
+  if (!cached.value) throw new SecretMissingError(`${where} is empty: store the value in it`);
+  return cached.value;
 };
