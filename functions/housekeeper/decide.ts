@@ -1,4 +1,3 @@
-import { imagesToDeregister, versionsToDelete } from '../shared/rollout/decide';
 import { FINAL_STATES, type ImageRollout } from '../shared/rollout/model';
 
 /**
@@ -188,4 +187,56 @@ export const planImages = (
   }
   for (const [snapshotId, plan] of lastUser) plan.snapshotIds.push(snapshotId);
   return plans;
+};
+
+/**
+ * Which launch template versions housekeeping may delete: never the default, a previous default or
+ * one in use, and never one of the newest `count` distinct versions. Duplicates in `versions` (a
+ * page read twice) neither shrink what is kept nor repeat a deletion. A `count` that is not a
+ * non-negative integer throws: read as "keep none" it would delete everything unprotected.
+ */
+export const versionsToDelete = (
+  versions: readonly number[],
+  keep: {
+    defaultVersion: number;
+    previousDefaults: readonly number[];
+    inUse: readonly number[];
+    count: number;
+  },
+): number[] => {
+  if (!Number.isInteger(keep.count) || keep.count < 0) {
+    throw new RangeError(`keep.count ${keep.count} must be a non-negative integer number of versions`);
+  }
+  const protectedVersions = new Set([keep.defaultVersion, ...keep.previousDefaults, ...keep.inUse]);
+  const newestFirst = [...new Set(versions)].sort((a, b) => b - a);
+  const kept = new Set(newestFirst.slice(0, keep.count));
+  return newestFirst.filter((v) => !kept.has(v) && !protectedVersions.has(v)).sort((a, b) => a - b);
+};
+
+/**
+ * Our AMIs nothing references any more, created strictly before the retention: each id once. An
+ * image without a readable creation date is kept. A negative or non-finite retention throws: it
+ * would put the cutoff in the future and take an AMI built minutes ago, before its rollout
+ * references it.
+ */
+export const imagesToDeregister = (
+  images: readonly { imageId: string; creationDate?: string }[],
+  referenced: ReadonlySet<string>,
+  retentionDays: number,
+  now: Date,
+): string[] => {
+  if (!Number.isFinite(retentionDays) || retentionDays < 0) {
+    throw new RangeError(`retentionDays ${retentionDays} must be a non-negative number of days`);
+  }
+  const cutoff = now.getTime() - retentionDays * 24 * 3600 * 1000;
+  return [
+    ...new Set(
+      images
+        .filter(
+          (i) =>
+            !referenced.has(i.imageId) && i.creationDate !== undefined && Date.parse(i.creationDate) < cutoff,
+        )
+        .map((i) => i.imageId),
+    ),
+  ];
 };

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 
 import {
   type ImageFacts,
+  imagesToDeregister,
   planImages,
   planTemplate,
   previousDefaultsOf,
@@ -9,8 +10,8 @@ import {
   type RolloutFacts,
   type TemplateFacts,
   versionNumbers,
+  versionsToDelete,
 } from '../../../functions/housekeeper/decide';
-import { imagesToDeregister, versionsToDelete } from '../../../functions/shared/rollout/decide';
 import { FINAL_STATES, ROLLOUT_STATES } from '../../../functions/shared/rollout/model';
 
 const NOW = new Date('2026-12-01T03:30:00Z');
@@ -384,5 +385,44 @@ describe('shared housekeeping rules (fixed)', () => {
     const old = { imageId: 'ami-1', creationDate: daysAgo(90) };
 
     expect(imagesToDeregister([old, old], new Set(), 30, NOW)).toEqual(['ami-1']);
+  });
+});
+
+describe('housekeeping rules', () => {
+  it('never deletes the default, a previous default or a version in use, and keeps the newest (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 2, max: 20 }),
+        (versions, count) => {
+          const [defaultVersion, previous, inUse] = [
+            versions[0] as number,
+            versions.slice(1, 3),
+            versions.slice(3, 5),
+          ];
+          const deleted = versionsToDelete(versions, {
+            defaultVersion,
+            previousDefaults: previous,
+            inUse,
+            count,
+          });
+          const newest = [...versions].sort((a, b) => b - a).slice(0, count);
+          return deleted.every(
+            (v) => v !== defaultVersion && !previous.includes(v) && !inUse.includes(v) && !newest.includes(v),
+          );
+        },
+      ),
+    );
+  });
+
+  it('deregisters only unreferenced images past the retention', () => {
+    const now = new Date('2026-12-01T00:00:00Z');
+    const images = [
+      { imageId: 'ami-old', creationDate: '2026-10-01T00:00:00Z' },
+      { imageId: 'ami-used', creationDate: '2026-10-01T00:00:00Z' },
+      { imageId: 'ami-new', creationDate: '2026-11-25T00:00:00Z' },
+    ];
+
+    expect(imagesToDeregister(images, new Set(['ami-used']), 30, now)).toEqual(['ami-old']);
   });
 });

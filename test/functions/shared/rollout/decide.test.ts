@@ -19,8 +19,6 @@ import {
   promotionTiming,
   transition,
   verdictOf,
-  versionsToDelete,
-  imagesToDeregister,
 } from '../../../../functions/shared/rollout/decide';
 import type { Rollout } from '../../../../functions/shared/rollout/model';
 
@@ -395,44 +393,5 @@ describe('excerptOf', () => {
     expect(excerpt.split('\n')).toHaveLength(20);
     expect(excerpt.endsWith('RESULT fail: docker')).toBe(true);
     expect(excerptOf('x'.repeat(10_000), '').length).toBeLessThanOrEqual(2000);
-  });
-});
-
-describe('housekeeping rules', () => {
-  it('never deletes the default, a previous default or a version in use, and keeps the newest (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.uniqueArray(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 60 }),
-        fc.integer({ min: 2, max: 20 }),
-        (versions, count) => {
-          const [defaultVersion, previous, inUse] = [
-            versions[0] as number,
-            versions.slice(1, 3),
-            versions.slice(3, 5),
-          ];
-          const deleted = versionsToDelete(versions, {
-            defaultVersion,
-            previousDefaults: previous,
-            inUse,
-            count,
-          });
-          const newest = [...versions].sort((a, b) => b - a).slice(0, count);
-          return deleted.every(
-            (v) => v !== defaultVersion && !previous.includes(v) && !inUse.includes(v) && !newest.includes(v),
-          );
-        },
-      ),
-    );
-  });
-
-  it('deregisters only unreferenced images past the retention', () => {
-    const now = new Date('2026-12-01T00:00:00Z');
-    const images = [
-      { imageId: 'ami-old', creationDate: '2026-10-01T00:00:00Z' },
-      { imageId: 'ami-used', creationDate: '2026-10-01T00:00:00Z' },
-      { imageId: 'ami-new', creationDate: '2026-11-25T00:00:00Z' },
-    ];
-
-    expect(imagesToDeregister(images, new Set(['ami-used']), 30, now)).toEqual(['ami-old']);
   });
 });
