@@ -153,6 +153,29 @@ describe('readSecret', () => {
     await expect(readSecret(ref)).rejects.toThrow(SecretMissingError);
   });
 
+  it.each([
+    [
+      'SSM',
+      () => ssm.on(GetParameterCommand).resolves({ Parameter: { Value: ' \n' } }),
+      { parameter: '/a/b' },
+    ],
+    [
+      'Secrets Manager',
+      () => secretsManager.on(GetSecretValueCommand).resolves({ SecretString: '\n' }),
+      { secretsManager: 'team/hook' },
+    ],
+  ] as const)(
+    'refuses a blank value from %s from the cache: one read per maxAge',
+    async (_store, arrange, ref) => {
+      arrange();
+
+      await expect(readSecret(ref)).rejects.toThrow(/is empty: store the value in it/);
+      await expect(readSecret(ref)).rejects.toThrow(/is empty: store the value in it/);
+
+      expect([...ssm.calls(), ...secretsManager.calls()]).toHaveLength(1);
+    },
+  );
+
   it('rethrows other store errors (transient)', async () => {
     ssm.on(GetParameterCommand).rejects(new Error('ThrottlingException'));
 

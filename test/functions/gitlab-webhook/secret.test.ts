@@ -128,6 +128,18 @@ describe('verifyToken', () => {
     await expect(verifyToken('x', tokenReader(PARAMETER), T0)).rejects.toThrow(/is empty/);
   });
 
+  it('costs one store read, not one per request, while the stored token is blank', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '\n' } });
+
+    for (let request = 0; request < 5; request += 1) {
+      await expect(verifyToken('guess', tokenReader(PARAMETER), T0 + request * 1000)).rejects.toThrow(
+        /is empty/,
+      );
+    }
+
+    expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 1);
+  });
+
   it('rethrows a store failure (answered 503 upstream) as the store raised it', async () => {
     ssm
       .on(GetParameterCommand)
