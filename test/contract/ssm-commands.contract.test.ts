@@ -18,9 +18,9 @@ import { PermanentError } from '../../functions/shared/errors';
 import { drainBoundSeconds } from '../../functions/shared/rollout/commands';
 import { drainCommandSeconds } from '../../functions/shared/rollout/decide';
 import { RolloutDocuments } from '../../infra/rollout/documents';
-import { documentsOfTemplate, sendCommandRefusal } from '../fakes/command-documents';
+import { documentsOfTemplate, sendCommandRefusal } from '../../rehearsal/command-documents';
 import { testApp } from '../helpers/app';
-import { installFakeAws, restoreFakeAws, World } from '../scenarios/fake-aws';
+import { installFakeAws, restoreFakeAws, World } from '../../rehearsal/fake-aws';
 import { type MotoDivergence, MOTO_DIVERGENCES } from './divergences';
 import { describeWithMoto, useMotoServer } from './moto';
 

@@ -10,14 +10,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { LedgerTable } from '../../infra/rollout/ledger-table';
-import { type DocumentClientMock, installDocumentTable } from '../fakes/document-table';
+import { type DocumentClientMock, installDocumentTable } from '../../rehearsal/document-table';
 import { testApp } from '../helpers/app';
 import { MOTO_DIVERGENCES, type MotoDivergence } from './divergences';
 import { describeWithMoto, useMotoServer } from './moto';
 
 /**
  * Where a DynamoDB contract suite runs the real adapter code: over the in-memory fake
- * (test/fakes/document-table.ts, behind aws-sdk-client-mock) or over moto server. Both hold the
+ * (rehearsal/document-table.ts, behind aws-sdk-client-mock) or over moto server. Both hold the
  * ledger table as infra/rollout/ledger-table.ts synthesizes it, empty at the start of each test.
  */
 export interface ContractTarget {

@@ -1,6 +1,6 @@
-import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import type { AwsEvent, FakeCommand, Outcome } from './fake-aws';
-import { loadStack } from './router';
+import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
+import type { AwsEvent, FakeCommand, Outcome } from '../../rehearsal/fake-aws';
+import { loadStack } from '../../rehearsal/router';
 import {
   AMI,
   createSecrets,

@@ -1,8 +1,8 @@
 import './quiet-logs';
 
-import { keyOf } from '../fakes/document-table';
-import { endScenario, EXAMPLE_CONFIG, Scenario, type ScenarioOptions } from './driver';
-import { type AwsEvent, type FakeCommand, MINUTE, type Outcome, type Script } from './fake-aws';
+import { keyOf } from '../../rehearsal/document-table';
+import { endScenario, EXAMPLE_CONFIG, Scenario, type ScenarioOptions } from '../../rehearsal/driver';
+import { type AwsEvent, type FakeCommand, MINUTE, type Outcome, type Script } from '../../rehearsal/fake-aws';
 import {
   AMI,
   createSecrets,
@@ -14,7 +14,7 @@ import {
   standardFleet,
   TEMPLATE,
 } from './fleet';
-import { loadStack } from './router';
+import { loadStack } from '../../rehearsal/router';
 
 /**
  * Review of the rollout engine (issue 9), through the real handlers: deadlines on legitimate slow

@@ -1,7 +1,7 @@
-import { keyOf } from '../fakes/document-table';
-import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import type { Outcome } from './fake-aws';
-import { loadStack } from './router';
+import { keyOf } from '../../rehearsal/document-table';
+import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
+import type { Outcome } from '../../rehearsal/fake-aws';
+import { loadStack } from '../../rehearsal/router';
 import {
   AMI,
   createSecrets,

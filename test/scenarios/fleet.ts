@@ -6,8 +6,8 @@ import { parse, stringify } from 'yaml';
 
 import { configHash, parseValues } from '../../functions/shared/runner-config/render';
 
-import type { AwsEvent, FakeGroup, FakeInstance, World } from './fake-aws';
-import { EXAMPLE_CONFIG, type Scenario } from './driver';
+import type { AwsEvent, FakeGroup, FakeInstance, World } from '../../rehearsal/fake-aws';
+import { EXAMPLE_CONFIG, type Scenario } from '../../rehearsal/driver';
 
 /** The fleet of config/example.yaml as it stands in AWS before a rollout. */
 

@@ -1,7 +1,7 @@
 import { ReconcilerSettings } from '../../functions/reconciler/settings';
-import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import { ACCOUNT, type AwsEvent, MINUTE, REGION } from './fake-aws';
-import { loadStack } from './router';
+import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
+import { ACCOUNT, type AwsEvent, MINUTE, REGION } from '../../rehearsal/fake-aws';
+import { loadStack } from '../../rehearsal/router';
 import { AMI, canaries, expectPromisesKept, standardFleet, TEMPLATE } from './fleet';
 
 /**

@@ -1,5 +1,5 @@
-import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import { loadStack } from './router';
+import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
+import { loadStack } from '../../rehearsal/router';
 import {
   alarmsConfig,
   AMI,

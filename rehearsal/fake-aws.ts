@@ -67,10 +67,10 @@ import {
 } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-import { clientConfig } from '../../functions/shared/aws/client-config';
-import { type CommandDocuments, sendCommandRefusal } from '../fakes/command-documents';
-import { type DocumentClientMock, installDocumentTable } from '../fakes/document-table';
-import { FastStub } from '../fakes/fast-stub';
+import { clientConfig } from '../functions/shared/aws/client-config';
+import { type CommandDocuments, sendCommandRefusal } from './command-documents';
+import { type DocumentClientMock, installDocumentTable } from './document-table';
+import { FastStub } from './fast-stub';
 
 /**
  * A stateful in-memory AWS for scenario tests: launch templates, instances, Auto Scaling groups,

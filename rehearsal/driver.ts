@@ -1,17 +1,17 @@
 import type { Context } from 'aws-lambda';
 
-import * as applyConfig from '../../functions/apply-config/handler';
-import * as commandStatus from '../../functions/command-status/handler';
-import * as imageState from '../../functions/image-state/handler';
-import * as managerRestart from '../../functions/manager-restart/handler';
-import * as reconciler from '../../functions/reconciler/handler';
-import * as rollback from '../../functions/rollback/handler';
-import * as rolloutStep from '../../functions/rollout-step/handler';
-import type { Rollout } from '../../functions/shared/rollout/model';
-import { CONFIG_ENV } from '../../functions/shared/settings';
-import * as stageCandidate from '../../functions/stage-candidate/handler';
-import { context } from '../helpers/context';
-import { REAL_TIMERS } from '../helpers/clock';
+import * as applyConfig from '../functions/apply-config/handler';
+import * as commandStatus from '../functions/command-status/handler';
+import * as imageState from '../functions/image-state/handler';
+import * as managerRestart from '../functions/manager-restart/handler';
+import * as reconciler from '../functions/reconciler/handler';
+import * as rollback from '../functions/rollback/handler';
+import * as rolloutStep from '../functions/rollout-step/handler';
+import type { Rollout } from '../functions/shared/rollout/model';
+import { CONFIG_ENV } from '../functions/shared/settings';
+import * as stageCandidate from '../functions/stage-candidate/handler';
+import { context } from './context';
+import { REAL_TIMERS } from './clock';
 import {
   ACCOUNT,
   type AwsEvent,

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 
-import type { CommandDocumentContent } from '../../infra/ssm/documents';
+import type { CommandDocumentContent } from '../infra/ssm/documents';
 
 /**
  * AWS's SendCommand checks, which moto lacks (test/contract/divergences.ts,

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
-import { CONFIG_FILE, expandDeployTimeValues } from '../../functions/shared/settings';
-import { buildApp } from '../../infra/app';
-import { type Json, resolveIntrinsics } from '../../infra/intrinsics';
-import { type CommandDocuments, documentsOfResources } from '../fakes/command-documents';
-import { testApp } from '../helpers/app';
-import { matchesPattern } from '../helpers/event-pattern';
+import { CONFIG_FILE, expandDeployTimeValues } from '../functions/shared/settings';
+import { buildApp } from '../infra/app';
+import { type Json, resolveIntrinsics } from '../infra/intrinsics';
+import { type CommandDocuments, documentsOfResources } from './command-documents';
+import { testApp } from '../test/helpers/app';
+import { matchesPattern } from './event-pattern';
 import { ACCOUNT, type AwsEvent, REGION } from './fake-aws';
 
 /**
