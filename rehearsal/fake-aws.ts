@@ -69,7 +69,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 import { clientConfig } from '../functions/shared/aws/client-config';
 import { type CommandDocuments, sendCommandRefusal } from './command-documents';
-import { type DocumentClientMock, installDocumentTable } from './document-table';
+import { installDocumentTable } from './document-table';
 import { FastStub } from './fast-stub';
 
 /**
@@ -1487,7 +1487,7 @@ export const installFakeAws = (world: World, tableName: string): void => {
       w.call('ListImagePipelineImages', () => w.listImagePipelineImages(i)),
     );
 
-  installDocumentTable(ddb as unknown as DocumentClientMock, {
+  installDocumentTable(ddb, {
     tableName,
     items: w.table,
     wrap: (api, fn) => w.call(api, fn),

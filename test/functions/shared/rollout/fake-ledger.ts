@@ -1,5 +1,9 @@
 import type { Lease, Rollout } from '../../../../functions/shared/rollout/model';
-import { type DocumentClientMock, installDocumentTable, type Item } from '../../../../rehearsal/document-table';
+import {
+  type DocumentClientStub,
+  installDocumentTable,
+  type Item,
+} from '../../../../rehearsal/document-table';
 
 /**
  * The shared in-memory ledger table (rehearsal/document-table.ts) as the rollout steps use it,
@@ -7,7 +11,7 @@ import { type DocumentClientMock, installDocumentTable, type Item } from '../../
  * revision-checked Put of a rollout throw after nothing was written, as a Lambda timing out
  * between an AWS call and the ledger save would.
  */
-export const fakeLedger = (ddb: DocumentClientMock, table: string) => {
+export const fakeLedger = (ddb: DocumentClientStub, table: string) => {
   let crashes = 0;
   const { seed, raw } = installDocumentTable(ddb, {
     tableName: table,
