@@ -73,13 +73,13 @@ import { installDocumentTable } from './document-table';
 import { FastStub } from './fast-stub';
 
 /**
- * A stateful in-memory AWS for scenario tests: launch templates, instances, Auto Scaling groups,
- * SSM (online set, commands and their outcomes), one-time schedules, alarms, our bus and the
- * ledger table, all on a virtual clock (`Date.now()`, faked by jest). The SDK clients the adapters
- * build are stubbed with aws-sdk-client-mock, one fake per command the adapters send; any other
- * command fails loudly.
+ * A stateful in-memory AWS for scenarios and rehearsals: launch templates, instances, Auto Scaling
+ * groups, SSM (online set, commands and their outcomes), one-time schedules, alarms, our bus and
+ * the ledger table, all on a virtual clock (`Date.now()`, faked by rehearsal/clock.ts). The SDK
+ * clients the adapters build are stubbed (rehearsal/fast-stub.ts), one fake per command the
+ * adapters send; any other command fails loudly.
  *
- * aws-sdk-client-mock replaces `Client.send`, so the SDK's own retry middleware never runs: the
+ * The stub replaces `Client.send`, so the SDK's own retry middleware never runs: the
  * throttling switch emulates the standard retry strategy here, with the product's own
  * `clientConfig.maxAttempts`, without sleeping. Only when every attempt is throttled does the
  * `ThrottlingException` reach the adapter (and then the handler, and Lambda's retries).

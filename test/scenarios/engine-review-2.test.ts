@@ -112,7 +112,7 @@ describe('deadlines on legitimate slow paths', () => {
     await runBounded(s, 12 * 60, () => rolloutState(s, 'manager') === 'done');
     expect(s.rollout('manager').state).toBe('done');
 
-    jest.setSystemTime(Date.parse('2026-11-04T00:30:00Z'));
+    s.setTime(Date.parse('2026-11-04T00:30:00Z'));
     const [candidate] = liveManagers(s.world);
     s.world.startJob(candidate?.id ?? '', 160);
     s.world.scripts['restart-manager'] = gracefulRestart;

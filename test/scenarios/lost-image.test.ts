@@ -91,7 +91,7 @@ describe('lost image events', () => {
     standardFleet(s.world);
     s.imageBuilt('jobs', AMI_OLDER, 1);
     await s.runUntilQuiet();
-    jest.setSystemTime(Date.now() + 30 * MINUTE);
+    s.setTime(Date.now() + 30 * MINUTE);
     const newer = s.imageBuilt('jobs', AMI.jobsNew, 2);
     await s.runUntilQuiet();
     expect(s.rollout('jobs-docker')).toMatchObject({ imageArn: newer, state: 'done' });
