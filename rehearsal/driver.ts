@@ -1,3 +1,6 @@
+// First: the handlers below load middy, which `require` resolves only through this module's hook.
+import './esm-packages';
+
 import type { Clock } from '@sinonjs/fake-timers';
 import type { Context } from 'aws-lambda';
 
