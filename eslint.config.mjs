@@ -5,8 +5,9 @@ import tseslint from 'typescript-eslint';
 
 /**
  * Import boundaries (issue 10). Each folder under functions/ but `shared` is one Lambda function,
- * bundled from its own folder and functions/shared; infra, scripts and cli are never bundled. Paths are
- * matched as written (relative), so the regexes name folders after any number of `../`.
+ * bundled from its own folder and functions/shared; infra, scripts and cli are never bundled. rehearsal
+ * is runtime code too (run by tsx, outside jest): it imports nothing from test/ and no test library.
+ * Paths are matched as written (relative), so the regexes name folders after any number of `../`.
  */
 const FUNCTIONS = readdirSync(new URL('./functions/', import.meta.url), { withFileTypes: true })
   .filter((d) => d.isDirectory() && d.name !== 'shared')
@@ -95,6 +96,34 @@ const boundaries = [
     ]),
   },
   { files: ['cli/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'], rules: restrictImports([ZOD_THROUGH_SHARED]) },
+  {
+    files: ['rehearsal/**/*.ts'],
+    rules: {
+      // tsconfig declares jest's globals for the whole tree; outside jest they do not exist.
+      'no-restricted-globals': [
+        'error',
+        ...['jest', 'expect', 'describe', 'it', 'beforeEach', 'afterEach', 'beforeAll', 'afterAll'].map(
+          (name) => ({
+            name,
+            message: 'rehearsal/ runs outside jest: jest globals do not exist there.',
+          }),
+        ),
+      ],
+      ...restrictImports([
+        {
+          regex: '^(\\.\\./)+test(/|$)',
+          message:
+            'rehearsal/ runs outside jest (npm start, the installed package): it may not import test/. Move what both need into rehearsal/.',
+        },
+        {
+          regex: '^(jest|@jest/.*|aws-sdk-client-mock(-jest)?|aws-cdk-lib/assertions)$',
+          message:
+            'rehearsal/ runs outside jest with the runtime dependencies only: no test library (its fakes are rehearsal/fast-stub.ts and rehearsal/clock.ts).',
+        },
+        ZOD_THROUGH_SHARED,
+      ]),
+    },
+  },
 ];
 
 export default tseslint.config(

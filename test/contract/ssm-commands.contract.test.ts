@@ -18,9 +18,9 @@ import { PermanentError } from '../../functions/shared/errors';
 import { drainBoundSeconds } from '../../functions/shared/rollout/commands';
 import { drainCommandSeconds } from '../../functions/shared/rollout/decide';
 import { RolloutDocuments } from '../../infra/rollout/documents';
-import { documentsOfTemplate, sendCommandRefusal } from '../fakes/command-documents';
+import { documentsOfResources, sendCommandRefusal } from '../../rehearsal/command-documents';
 import { testApp } from '../helpers/app';
-import { installFakeAws, restoreFakeAws, World } from '../scenarios/fake-aws';
+import { installFakeAws, restoreFakeAws, World } from '../../rehearsal/fake-aws';
 import { type MotoDivergence, MOTO_DIVERGENCES } from './divergences';
 import { describeWithMoto, useMotoServer } from './moto';
 
@@ -38,7 +38,7 @@ const rollout = new RolloutDocuments(stack, 'Documents', {
   deployment: DEPLOYMENT,
   drainTimeoutSeconds: 8100,
 });
-const DOCUMENTS = documentsOfTemplate(Template.fromStack(stack));
+const DOCUMENTS = documentsOfResources(Template.fromStack(stack).findResources('AWS::SSM::Document'));
 
 /** What the rollout sends to drain a manager fleet whose jobs last at most 30 minutes. */
 const drainInput = (instanceId: string, comment = 'runner-autopilot 0a1b2c draining') => ({

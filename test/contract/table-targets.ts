@@ -7,17 +7,17 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { mockClient } from 'aws-sdk-client-mock';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 
 import { LedgerTable } from '../../infra/rollout/ledger-table';
-import { type DocumentClientMock, installDocumentTable } from '../fakes/document-table';
+import { installDocumentTable } from '../../rehearsal/document-table';
 import { testApp } from '../helpers/app';
 import { MOTO_DIVERGENCES, type MotoDivergence } from './divergences';
 import { describeWithMoto, useMotoServer } from './moto';
 
 /**
  * Where a DynamoDB contract suite runs the real adapter code: over the in-memory fake
- * (test/fakes/document-table.ts, behind aws-sdk-client-mock) or over moto server. Both hold the
+ * (rehearsal/document-table.ts, behind aws-sdk-client-mock) or over moto server. Both hold the
  * ledger table as infra/rollout/ledger-table.ts synthesizes it, empty at the start of each test.
  */
 export interface ContractTarget {
@@ -72,7 +72,7 @@ export const describeContract = (
 ): void => {
   describe(`${title} [fake]`, () => {
     // Stubbed in beforeAll, not while jest collects: one stub on the prototype at a time.
-    let ddb: DocumentClientMock;
+    let ddb: AwsClientStub<DynamoDBDocumentClient>;
     beforeAll(() => {
       ddb = mockClient(DynamoDBDocumentClient);
     });

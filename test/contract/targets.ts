@@ -2,10 +2,10 @@ import { resetAutoScalingClient } from '../../functions/shared/aws/autoscaling';
 import { resetEc2Client } from '../../functions/shared/aws/ec2';
 import { resetEventBridgeClient } from '../../functions/shared/aws/eventbridge';
 import { resetSchedulerClient } from '../../functions/shared/aws/scheduler';
-import { installFakeAws, MINUTE, restoreFakeAws, World } from '../scenarios/fake-aws';
+import { installFakeAws, MINUTE, restoreFakeAws, World } from '../../rehearsal/fake-aws';
 import type { MotoDivergence } from './divergences';
 import { describeWithMoto, useMotoServer } from './moto';
-import { REAL_TIMERS } from '../helpers/clock';
+import { REAL_TIMERS } from '../../rehearsal/clock';
 
 /**
  * One contract suite, two targets: the real adapters in front of our scenario fake (`World`,

@@ -1,12 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { App, type AppProps } from 'aws-cdk-lib';
 
-/** The feature flags of cdk.json (template validation as errors among them), as the CLI would apply them. */
-const CDK_CONTEXT = (
-  JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: object }
-).context;
+import { CDK_CONTEXT } from '../../rehearsal/app';
 
 /** An App configured like `cdk synth`; bundling is skipped unless `bundle` is set. */
 export const testApp = ({ bundle = false, ...props }: AppProps & { bundle?: boolean } = {}): App =>

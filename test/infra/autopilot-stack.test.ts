@@ -8,7 +8,7 @@ import { testApp } from '../helpers/app';
 import { functionNamed } from '../helpers/function-config';
 import { buildApp } from '../../infra/app';
 import { REPO_ROOT } from '../../infra/bundling';
-import { matchesPattern, resolveIntrinsics } from '../helpers/event-pattern';
+import { matchesPattern, resolveIntrinsics } from '../../rehearsal/event-pattern';
 import { fixture } from '../helpers/fixtures';
 
 const EXAMPLE = join(__dirname, '..', '..', 'config', 'example.yaml');

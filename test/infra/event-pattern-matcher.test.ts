@@ -1,4 +1,4 @@
-import { matchesPattern, resolveIntrinsics } from '../helpers/event-pattern';
+import { matchesPattern, resolveIntrinsics } from '../../rehearsal/event-pattern';
 
 const event = {
   source: 'aws.imagebuilder',

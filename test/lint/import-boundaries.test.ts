@@ -80,6 +80,24 @@ const REFUSED: readonly Refused[] = [
     /Import zod as `import \* as z from/,
   ],
   [
+    'the rehearsal imports a test helper',
+    'rehearsal/boundary-probe.ts',
+    "export { fakeLedger } from '../test/functions/shared/rollout/fake-ledger';",
+    /rehearsal\/ runs outside jest \(npm start, the installed package\): it may not import test\//,
+  ],
+  [
+    'the rehearsal imports aws-sdk-client-mock',
+    'rehearsal/boundary-probe.ts',
+    "import { mockClient } from 'aws-sdk-client-mock';\nexport const m = mockClient;",
+    /rehearsal\/ runs outside jest with the runtime dependencies only: no test library/,
+  ],
+  [
+    "the rehearsal imports CDK's assertions",
+    'rehearsal/boundary-probe.ts',
+    "import { Template } from 'aws-cdk-lib/assertions';\nexport const t = Template;",
+    /no test library/,
+  ],
+  [
     'a test imports zod',
     'test/boundary-probe.test.ts',
     "import * as z from 'zod/mini';\nexport const s = z.string();",
@@ -113,6 +131,16 @@ const ALLOWED: readonly Case[] = [
     'functions/alert/boundary-probe.ts',
     "import type * as core from 'zod/v4/core';\nimport * as z from '../shared/zod';\nexport const s: core.$ZodType = z.string();",
   ],
+  [
+    'the rehearsal imports functions, infra and its own folder',
+    'rehearsal/boundary-probe.ts',
+    "export { buildApp } from '../infra/app';\nexport { handler } from '../functions/alert/handler';\nexport { FastStub } from './fast-stub';",
+  ],
+  [
+    'a test imports the rehearsal',
+    'test/boundary-probe.test.ts',
+    "export { Scenario } from '../rehearsal/driver';",
+  ],
 ];
 
 /**
@@ -120,8 +148,8 @@ const ALLOWED: readonly Case[] = [
  * it were a file at its path (the file need not exist): a violation here is one `npm run lint`
  * fails on. One child process for all: the type-aware setup is loaded once.
  */
-const lint = (cases: readonly (Case | Refused)[]): string[][] => {
-  const run = spawnSync(process.execPath, [join(__dirname, 'lint-snippets.mjs'), RULE], {
+const lint = (cases: readonly (Case | Refused)[], rule = RULE): string[][] => {
+  const run = spawnSync(process.execPath, [join(__dirname, 'lint-snippets.mjs'), rule], {
     input: JSON.stringify(cases.map(([, filePath, code]) => ({ filePath, code: `${code}\n` }))),
     encoding: 'utf8',
     timeout: 50_000,
@@ -149,4 +177,23 @@ describe('import boundaries', () => {
   it.each(ALLOWED.map((c, i) => [...c, i] as const))('allows: %s', (_what, _path, _code, i) => {
     expect(allowed[i]).toEqual([]);
   });
+});
+
+describe('jest globals in the rehearsal', () => {
+  const FAKE_TIMERS = 'jest.useFakeTimers({ now: 0 });\nexport const now = Date.now();';
+
+  it('refuses jest.useFakeTimers in rehearsal/ (it runs outside jest) and allows it in test/', () => {
+    const [inRehearsal, inTest] = lint(
+      [
+        ['rehearsal', 'rehearsal/boundary-probe.ts', FAKE_TIMERS],
+        ['test', 'test/boundary-probe.test.ts', FAKE_TIMERS],
+      ],
+      'no-restricted-globals',
+    );
+
+    expect(inRehearsal).toEqual([
+      "no-restricted-globals: Unexpected use of 'jest'. rehearsal/ runs outside jest: jest globals do not exist there.",
+    ]);
+    expect(inTest).toEqual([]);
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { brakeLedger, type BrakeDeps, freezeCommand, unfreezeCommand } from '../../cli/commands/freeze';
-import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
+import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
 import {
   AMI,
   createSecrets,
@@ -10,7 +10,7 @@ import {
   standardFleet,
   TEMPLATE,
 } from './fleet';
-import { loadStack } from './router';
+import { loadStack } from '../../rehearsal/router';
 
 /**
  * The emergency brake through the real handlers: `freeze` before the manager's maintenance window

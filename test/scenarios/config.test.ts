@@ -1,6 +1,6 @@
-import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import type { AwsEvent, FakeCommand, Outcome } from './fake-aws';
-import { loadStack } from './router';
+import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
+import type { AwsEvent, FakeCommand, Outcome } from '../../rehearsal/fake-aws';
+import { loadStack } from '../../rehearsal/router';
 import {
   AMI,
   createSecrets,
@@ -385,7 +385,7 @@ describe('manager config scenarios', () => {
     const hash = deployRunnerConfig(s.world, MANAGER_CONFIG);
     await s.runUntilQuiet();
     scriptApply(s, { kind: 'pass', output: printed(hash, 'drift: concurrent, runners.0.limit') });
-    jest.setSystemTime(Date.parse('2026-11-03T03:15:00Z'));
+    s.setTime(Date.parse('2026-11-03T03:15:00Z'));
 
     await s.runCronSchedule((input) => input.fleet === 'manager');
     await s.runUntilQuiet();

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { keyOf } from '../fakes/document-table';
-import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import { MINUTE } from './fake-aws';
-import { loadStack } from './router';
+import { keyOf } from '../../rehearsal/document-table';
+import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
+import { MINUTE } from '../../rehearsal/fake-aws';
+import { loadStack } from '../../rehearsal/router';
 import { alarmsConfig, AMI, GROUP, isCommandEvent, liveManagers, standardFleet, TEMPLATE } from './fleet';
 
 /**

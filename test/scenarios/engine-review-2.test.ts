@@ -1,8 +1,8 @@
 import './quiet-logs';
 
-import { keyOf } from '../fakes/document-table';
-import { endScenario, EXAMPLE_CONFIG, Scenario, type ScenarioOptions } from './driver';
-import { type AwsEvent, type FakeCommand, MINUTE, type Outcome, type Script } from './fake-aws';
+import { keyOf } from '../../rehearsal/document-table';
+import { endScenario, EXAMPLE_CONFIG, Scenario, type ScenarioOptions } from '../../rehearsal/driver';
+import { type AwsEvent, type FakeCommand, MINUTE, type Outcome, type Script } from '../../rehearsal/fake-aws';
 import {
   AMI,
   createSecrets,
@@ -14,7 +14,7 @@ import {
   standardFleet,
   TEMPLATE,
 } from './fleet';
-import { loadStack } from './router';
+import { loadStack } from '../../rehearsal/router';
 
 /**
  * Review of the rollout engine (issue 9), through the real handlers: deadlines on legitimate slow
@@ -112,7 +112,7 @@ describe('deadlines on legitimate slow paths', () => {
     await runBounded(s, 12 * 60, () => rolloutState(s, 'manager') === 'done');
     expect(s.rollout('manager').state).toBe('done');
 
-    jest.setSystemTime(Date.parse('2026-11-04T00:30:00Z'));
+    s.setTime(Date.parse('2026-11-04T00:30:00Z'));
     const [candidate] = liveManagers(s.world);
     s.world.startJob(candidate?.id ?? '', 160);
     s.world.scripts['restart-manager'] = gracefulRestart;

@@ -1,7 +1,7 @@
-import { keyOf } from '../fakes/document-table';
-import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import type { Outcome } from './fake-aws';
-import { loadStack } from './router';
+import { keyOf } from '../../rehearsal/document-table';
+import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
+import type { Outcome } from '../../rehearsal/fake-aws';
+import { loadStack } from '../../rehearsal/router';
 import {
   AMI,
   createSecrets,
@@ -328,7 +328,7 @@ describe('several manager images', () => {
     const watch = watchDefault(s);
     s.imageReady('manager', AMI.managerNew, 1);
     await runBounded(s, 12 * 60, () => watch.check() || stateOf(s, 0) === 'baking');
-    jest.setSystemTime(new Date('2026-11-03T12:00:00Z'));
+    s.setTime(new Date('2026-11-03T12:00:00Z'));
     s.imageReady('manager', NEWER.manager, 2);
     await runBounded(s, 3 * 24 * 60, watch.check);
 
@@ -383,7 +383,7 @@ describe('restarts and config applies competing with a rollback', () => {
     standardFleet(s.world);
     s.imageReady('manager', AMI.managerNew, 1);
     await runBounded(s, 12 * 60, () => stateOf(s, 0) === 'done');
-    jest.setSystemTime(new Date('2026-11-04T01:00:00Z'));
+    s.setTime(new Date('2026-11-04T01:00:00Z'));
     const [now] = liveManagers(s.world);
     s.world.startJob(now?.id ?? '', 110);
     // The fake's restart does not wait for jobs: as the real one, it ends once the job has.

@@ -1,5 +1,5 @@
-import { REAL_TIMERS } from '../helpers/clock';
-import { type FakeGroup, MINUTE, World } from './fake-aws';
+import { REAL_TIMERS } from '../../rehearsal/clock';
+import { type FakeGroup, MINUTE, World } from '../../rehearsal/fake-aws';
 
 /** The fake's Auto Scaling health replacement, which scenarios use to break a manager mid-drain. */
 

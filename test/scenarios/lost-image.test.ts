@@ -1,7 +1,7 @@
 import { ReconcilerSettings } from '../../functions/reconciler/settings';
-import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import { ACCOUNT, type AwsEvent, MINUTE, REGION } from './fake-aws';
-import { loadStack } from './router';
+import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
+import { ACCOUNT, type AwsEvent, MINUTE, REGION } from '../../rehearsal/fake-aws';
+import { loadStack } from '../../rehearsal/router';
 import { AMI, canaries, expectPromisesKept, standardFleet, TEMPLATE } from './fleet';
 
 /**
@@ -91,7 +91,7 @@ describe('lost image events', () => {
     standardFleet(s.world);
     s.imageBuilt('jobs', AMI_OLDER, 1);
     await s.runUntilQuiet();
-    jest.setSystemTime(Date.now() + 30 * MINUTE);
+    s.setTime(Date.now() + 30 * MINUTE);
     const newer = s.imageBuilt('jobs', AMI.jobsNew, 2);
     await s.runUntilQuiet();
     expect(s.rollout('jobs-docker')).toMatchObject({ imageArn: newer, state: 'done' });

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 
 import { startCapture, stopCapture } from '../helpers/output';
 import { clearCapture } from '../helpers/output';
-import { endScenario, Scenario } from './driver';
-import { type DocumentKey, MINUTE, type Outcome } from './fake-aws';
+import { endScenario, Scenario } from '../../rehearsal/driver';
+import { type DocumentKey, MINUTE, type Outcome } from '../../rehearsal/fake-aws';
 import { exampleConfigWith, liveManagers, standardFleet } from './fleet';
 
 /**

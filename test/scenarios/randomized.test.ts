@@ -2,11 +2,11 @@ import './quiet-logs';
 
 import fc from 'fast-check';
 
-import { keyOf } from '../fakes/document-table';
-import { endScenario, Scenario } from './driver';
+import { keyOf } from '../../rehearsal/document-table';
+import { endScenario, Scenario } from '../../rehearsal/driver';
 import { GROUP, liveManagers, standardFleet, TEMPLATE } from './fleet';
 import { nightArbitrary, nightCount, nightsConfig, playNight, Watch } from './nights';
-import { loadStack } from './router';
+import { loadStack } from '../../rehearsal/router';
 
 /**
  * Issue 9's randomized scenario test: generated nights through the real handlers, checked after

@@ -1,5 +1,5 @@
-import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
-import { loadStack } from './router';
+import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
+import { loadStack } from '../../rehearsal/router';
 import {
   alarmsConfig,
   AMI,
@@ -388,7 +388,7 @@ describe('rollout scenarios', () => {
     standardFleet(s.world);
     s.imageReady('manager', AMI.managerNew);
     await s.runUntilQuiet({ until: () => s.rollouts('manager')[0]?.state === 'baking' });
-    jest.setSystemTime(new Date('2026-11-03T10:00:00Z'));
+    s.setTime(new Date('2026-11-03T10:00:00Z'));
     const drainsBefore = s.world.commands.filter((c) => c.documentName.endsWith('drain-manager')).length;
 
     s.world.setAlarm('manager-errors', 'ALARM');

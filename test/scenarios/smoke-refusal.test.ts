@@ -1,6 +1,6 @@
-import { endScenario, EXAMPLE_CONFIG, Scenario } from './driver';
+import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
 import { AMI, canaries, standardFleet, TEMPLATE } from './fleet';
-import { loadStack } from './router';
+import { loadStack } from '../../rehearsal/router';
 
 /**
  * A smoke command SSM refuses (InvalidParameters: a document deployed with a stricter

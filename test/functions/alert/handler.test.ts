@@ -13,8 +13,8 @@ import { deliveryKey } from '../../../functions/alert/store';
 import { resetEc2Client } from '../../../functions/shared/aws/ec2';
 import { resetSnsClient } from '../../../functions/shared/aws/sns';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
-import { installDocumentTable, type Item, keyOf } from '../../fakes/document-table';
-import { context } from '../../helpers/context';
+import { installDocumentTable, type Item, keyOf } from '../../../rehearsal/document-table';
+import { context } from '../../../rehearsal/context';
 import { jsonLines, logEntries, metricNames, output } from '../../helpers/output';
 import {
   alarmSample,

@@ -4,7 +4,7 @@ import { AlertInput } from '../../../functions/alert/schema';
 import type { Claim } from '../../../functions/alert/store';
 import { makeLogger, makeMetrics } from '../../../functions/shared/observability';
 import { SecretMissingError } from '../../../functions/shared/errors';
-import { context } from '../../helpers/context';
+import { context } from '../../../rehearsal/context';
 import { rolloutFailed, SETTINGS } from './samples';
 
 const NOW = new Date('2026-11-30T03:15:05Z');

@@ -27,7 +27,7 @@ import {
   MANAGER_CONFIG_PREFIX as PREFIX,
   ROLLOUT_SETTINGS,
 } from '../../fixtures/rollout-settings';
-import { context } from '../../helpers/context';
+import { context } from '../../../rehearsal/context';
 import { fixture } from '../../helpers/fixtures';
 import { metricNames, output } from '../../helpers/output';
 import { fakeLedger } from '../shared/rollout/fake-ledger';

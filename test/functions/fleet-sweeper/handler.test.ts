@@ -36,7 +36,7 @@ import { resetSsmClient } from '../../../functions/shared/aws/ssm';
 import { TransientError } from '../../../functions/shared/errors';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { DEFAULT_HEALTH, minutesAgo, NOW } from '../../arbitraries/fleet';
-import { context } from '../../helpers/context';
+import { context } from '../../../rehearsal/context';
 import { fixture } from '../../helpers/fixtures';
 import { jsonLines } from '../../helpers/output';
 import { resetCloudWatchClient } from '../../../functions/shared/aws/cloudwatch-client';

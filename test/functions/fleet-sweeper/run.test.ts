@@ -6,7 +6,7 @@ import type { SweeperPorts } from '../../../functions/fleet-sweeper/ports';
 import { runFleetSweeper } from '../../../functions/fleet-sweeper/run';
 import type { FleetSweeperSettings } from '../../../functions/fleet-sweeper/settings';
 import { minutesAgo, NOW, sweeperFleet } from '../../arbitraries/fleet';
-import { context } from '../../helpers/context';
+import { context } from '../../../rehearsal/context';
 
 const JOBS = sweeperFleet();
 const MANAGER = sweeperFleet({

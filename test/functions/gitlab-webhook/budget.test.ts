@@ -10,7 +10,7 @@ import { resetSecretState } from '../../../functions/gitlab-webhook/secret';
 import { resetEventBridgeClient } from '../../../functions/shared/aws/eventbridge';
 import { resetSnsClient } from '../../../functions/shared/aws/sns';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
-import { context } from '../../helpers/context';
+import { context } from '../../../rehearsal/context';
 import { fixture } from '../../helpers/fixtures';
 
 /**

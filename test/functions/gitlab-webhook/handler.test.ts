@@ -11,7 +11,7 @@ import { resetEventBridgeClient } from '../../../functions/shared/aws/eventbridg
 import { resetSnsClient } from '../../../functions/shared/aws/sns';
 import { RedriveMessage } from '../../../functions/shared/redrive';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
-import { context } from '../../helpers/context';
+import { context } from '../../../rehearsal/context';
 import { fixture } from '../../helpers/fixtures';
 import { jsonLines, logEntries, metricNames, output } from '../../helpers/output';
 

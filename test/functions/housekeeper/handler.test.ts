@@ -21,7 +21,7 @@ import { resetEc2Client } from '../../../functions/shared/aws/ec2';
 import { TransientError } from '../../../functions/shared/errors';
 import type { ImageRollout, Rollout } from '../../../functions/shared/rollout/model';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
-import { context } from '../../helpers/context';
+import { context } from '../../../rehearsal/context';
 import { fixture } from '../../helpers/fixtures';
 import { logEntries, metricNames } from '../../helpers/output';
 import { resetDocumentClient } from '../../../functions/shared/aws/dynamodb';

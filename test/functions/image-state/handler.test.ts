@@ -6,7 +6,7 @@ import { handler, resetSettings } from '../../../functions/image-state/handler';
 import { resetEventBridgeClient } from '../../../functions/shared/aws/eventbridge';
 import { resetImageBuilderClient } from '../../../functions/shared/aws/imagebuilder';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
-import { context } from '../../helpers/context';
+import { context } from '../../../rehearsal/context';
 import { fixture } from '../../helpers/fixtures';
 import { metricNames } from '../../helpers/output';
 

@@ -8,7 +8,7 @@ import { busEntry, DetailType } from '../../../functions/shared/events';
 import { MESSAGE_MAX_BYTES } from '../../../functions/shared/aws/sns';
 import { REDRIVE_MESSAGE_MAX_BYTES, redriveMessage } from '../../../functions/shared/redrive';
 import { CONFIG_ENV } from '../../../functions/shared/settings';
-import { context } from '../../helpers/context';
+import { context } from '../../../rehearsal/context';
 import { fixture } from '../../helpers/fixtures';
 import { logEntries, metricNames } from '../../helpers/output';
 

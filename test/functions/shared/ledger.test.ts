@@ -29,7 +29,7 @@ import {
   StaleRevisionError,
 } from '../../../functions/shared/ledger';
 import { FINAL_STATES, ROLLOUT_STATES, type Rollout } from '../../../functions/shared/rollout/model';
-import { installDocumentTable } from '../../fakes/document-table';
+import { installDocumentTable } from '../../../rehearsal/document-table';
 import { rollout } from '../../fixtures/rollout';
 import { resetDocumentClient } from '../../../functions/shared/aws/dynamodb';
 

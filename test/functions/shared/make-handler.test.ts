@@ -2,7 +2,7 @@ import { PermanentError, TransientError } from '../../../functions/shared/errors
 import { makeHandler, makeHttpHandler } from '../../../functions/shared/make-handler';
 import { outcomeMetric } from '../../../functions/shared/metric-names';
 import * as z from '../../../functions/shared/zod';
-import { context } from '../../helpers/context';
+import { context } from '../../../rehearsal/context';
 import { logEntries, metricNames, output } from '../../helpers/output';
 
 const Input = z.object({ id: z.string(), kind: z.enum(['ok', 'permanent', 'transient']) });

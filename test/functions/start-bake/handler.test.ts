@@ -10,7 +10,7 @@ import { resetImageBuilderClient } from '../../../functions/shared/aws/imagebuil
 import { CONFIG_ENV } from '../../../functions/shared/settings';
 import { clientTokenFor } from '../../../functions/start-bake/decide';
 import { handler, resetSettings } from '../../../functions/start-bake/handler';
-import { context } from '../../helpers/context';
+import { context } from '../../../rehearsal/context';
 import { fixture } from '../../helpers/fixtures';
 import { logEntries, metricNames } from '../../helpers/output';
 

@@ -15,7 +15,7 @@ import { loadConfig } from '../../../infra/load-config';
 import { LedgerTable } from '../../../infra/rollout/ledger-table';
 import { testApp } from '../../helpers/app';
 import { deployedSlice } from '../../helpers/function-config';
-import { matchesPattern, resolveIntrinsics } from '../../helpers/event-pattern';
+import { matchesPattern, resolveIntrinsics } from '../../../rehearsal/event-pattern';
 import {
   alarmSample,
   bakeFailed,

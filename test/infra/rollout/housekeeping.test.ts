@@ -13,7 +13,7 @@ import { LedgerTable } from '../../../infra/rollout/ledger-table';
 import { loadConfig } from '../../../infra/load-config';
 import { testApp } from '../../helpers/app';
 import { deployedSlice, functionNamed } from '../../helpers/function-config';
-import { resolveIntrinsics } from '../../helpers/event-pattern';
+import { resolveIntrinsics } from '../../../rehearsal/event-pattern';
 import { fixture } from '../../helpers/fixtures';
 
 const EXAMPLE = join(__dirname, '..', '..', '..', 'config', 'example.yaml');

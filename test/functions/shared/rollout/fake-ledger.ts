@@ -1,13 +1,17 @@
 import type { Lease, Rollout } from '../../../../functions/shared/rollout/model';
-import { type DocumentClientMock, installDocumentTable, type Item } from '../../../fakes/document-table';
+import {
+  type DocumentClientStub,
+  installDocumentTable,
+  type Item,
+} from '../../../../rehearsal/document-table';
 
 /**
- * The shared in-memory ledger table (test/fakes/document-table.ts) as the rollout steps use it,
+ * The shared in-memory ledger table (rehearsal/document-table.ts) as the rollout steps use it,
  * with helpers to seed and read rollouts and leases. `crashOnNextSave()` makes the next
  * revision-checked Put of a rollout throw after nothing was written, as a Lambda timing out
  * between an AWS call and the ledger save would.
  */
-export const fakeLedger = (ddb: DocumentClientMock, table: string) => {
+export const fakeLedger = (ddb: DocumentClientStub, table: string) => {
   let crashes = 0;
   const { seed, raw } = installDocumentTable(ddb, {
     tableName: table,

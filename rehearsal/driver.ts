@@ -1,17 +1,21 @@
+// First: the handlers below load middy, which `require` resolves only through this module's hook.
+import './esm-packages';
+
+import type { Clock } from '@sinonjs/fake-timers';
 import type { Context } from 'aws-lambda';
 
-import * as applyConfig from '../../functions/apply-config/handler';
-import * as commandStatus from '../../functions/command-status/handler';
-import * as imageState from '../../functions/image-state/handler';
-import * as managerRestart from '../../functions/manager-restart/handler';
-import * as reconciler from '../../functions/reconciler/handler';
-import * as rollback from '../../functions/rollback/handler';
-import * as rolloutStep from '../../functions/rollout-step/handler';
-import type { Rollout } from '../../functions/shared/rollout/model';
-import { CONFIG_ENV } from '../../functions/shared/settings';
-import * as stageCandidate from '../../functions/stage-candidate/handler';
-import { context } from '../helpers/context';
-import { REAL_TIMERS } from '../helpers/clock';
+import * as applyConfig from '../functions/apply-config/handler';
+import * as commandStatus from '../functions/command-status/handler';
+import * as imageState from '../functions/image-state/handler';
+import * as managerRestart from '../functions/manager-restart/handler';
+import * as reconciler from '../functions/reconciler/handler';
+import * as rollback from '../functions/rollback/handler';
+import * as rolloutStep from '../functions/rollout-step/handler';
+import type { Rollout } from '../functions/shared/rollout/model';
+import { CONFIG_ENV } from '../functions/shared/settings';
+import * as stageCandidate from '../functions/stage-candidate/handler';
+import { context } from './context';
+import { startVirtualClock, stopVirtualClock } from './clock';
 import {
   ACCOUNT,
   type AwsEvent,
@@ -116,12 +120,13 @@ export class Scenario {
   private deliveryCount = 0;
   private invocationCount = 0;
   private readonly reconcileEvery: number;
+  private readonly clock: Clock;
 
   constructor(readonly options: ScenarioOptions) {
     this.stack = loadStack(options.configPath ?? EXAMPLE_CONFIG);
     this.tableName = String(this.stack.settings('rollout-step').ledgerTable);
     this.world.documents = this.stack.documents;
-    jest.useFakeTimers({ now: Date.parse(options.start), doNotFake: [...REAL_TIMERS] });
+    this.clock = startVirtualClock(Date.parse(options.start));
     installFakeAws(this.world, this.tableName);
     const rate = this.stack.rates.find((r) => r.service === 'reconciler');
     if (!rate) throw new Error('the template has no rate schedule for the reconciler');
@@ -136,6 +141,11 @@ export class Scenario {
 
   now(): string {
     return new Date(Date.now()).toISOString();
+  }
+
+  /** Moves the virtual clock to `time`, past a quiet stretch the scenario does not play. */
+  setTime(time: number | Date): void {
+    this.clock.setSystemTime(time);
   }
 
   // ---- events in
@@ -330,7 +340,7 @@ export class Scenario {
       if (candidates.length === 0) return;
       const next = Math.max(Math.min(...candidates), now);
       if (next > deadline) throw new Error(`scenario still busy after its time bound\n${this.report()}`);
-      jest.setSystemTime(next);
+      this.clock.setSystemTime(next);
     }
     throw new Error(`scenario did not settle in ${maxSteps} steps\n${this.report()}`);
   }
@@ -408,5 +418,5 @@ export class Scenario {
 
 /** Restores the real clock after a scenario. */
 export const endScenario = (): void => {
-  jest.useRealTimers();
+  stopVirtualClock();
 };

@@ -2,7 +2,6 @@ import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws
 import {
   DeleteCommand,
   type DeleteCommandInput,
-  type DynamoDBDocumentClient,
   GetCommand,
   type GetCommandInput,
   PutCommand,
@@ -12,11 +11,16 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { isDeepStrictEqual } from 'node:util';
 
 export type Item = Record<string, unknown>;
-export type DocumentClientMock = AwsClientStub<DynamoDBDocumentClient>;
+/**
+ * What the table needs of a stubbed DocumentClient: one fake per command. rehearsal/fast-stub.ts
+ * offers it, and so does aws-sdk-client-mock's stub in unit tests that assert on calls.
+ */
+export interface DocumentClientStub {
+  on(command: unknown): { callsFake<Input>(fake: (input: Input) => unknown): unknown };
+}
 
 /** The map key of an item (or key) of a table keyed by `pk` and `sk`. */
 export const keyOf = (key: Item): string => `${String(key.pk)}\u0000${String(key.sk)}`;
@@ -399,7 +403,7 @@ export interface DocumentTableOptions {
 
 /**
  * An in-memory DynamoDB table (keys `pk`/`sk`, sparse index `byWaiting` on `gsi1pk`/`gsi1sk`, as
- * infra/rollout/ledger-table.ts builds it) behind the mocked DocumentClient `ddb`: Put, Get,
+ * infra/rollout/ledger-table.ts builds it) behind the stubbed DocumentClient `ddb`: Put, Get,
  * Delete, Update (SET, with `if_not_exists` and nested map paths) and Query, with condition and key
  * expressions (comparisons, `attribute_exists`, `attribute_not_exists`, `begins_with`, AND, OR,
  * NOT, parentheses). It keeps AWS's request rules where moto is laxer (test/contract/divergences.ts):
@@ -407,7 +411,7 @@ export interface DocumentTableOptions {
  * ConditionalCheckFailedException; an expression it cannot read throws, so none passes unread.
  * Items are cloned in and out, so a caller never shares an object with the table.
  */
-export const installDocumentTable = (ddb: DocumentClientMock, options: DocumentTableOptions) => {
+export const installDocumentTable = (ddb: DocumentClientStub, options: DocumentTableOptions) => {
   const { tableName, pageSize = Infinity, beforePut } = options;
   const items = options.items ?? new Map<string, Item>();
   const wrap = options.wrap ?? ((_api: string, fn: () => unknown) => fn());
@@ -525,7 +529,7 @@ export const installDocumentTable = (ddb: DocumentClientMock, options: DocumentT
     items,
     /** The stored item under `pk`/`sk`, as the table holds it (not a copy). */
     raw: (pk: string, sk: string): Item | undefined => items.get(keyOf({ pk, sk })),
-    /** Stores a copy of `item` directly, as an earlier writer would have (no call on the mock). */
+    /** Stores a copy of `item` directly, as an earlier writer would have (no call on the stub). */
     seed: (item: Item): void => {
       items.set(keyOf(item), clone(item));
     },

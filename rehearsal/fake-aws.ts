@@ -67,19 +67,19 @@ import {
 } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-import { clientConfig } from '../../functions/shared/aws/client-config';
-import { type CommandDocuments, sendCommandRefusal } from '../fakes/command-documents';
-import { type DocumentClientMock, installDocumentTable } from '../fakes/document-table';
-import { FastStub } from '../fakes/fast-stub';
+import { clientConfig } from '../functions/shared/aws/client-config';
+import { type CommandDocuments, sendCommandRefusal } from './command-documents';
+import { installDocumentTable } from './document-table';
+import { FastStub } from './fast-stub';
 
 /**
- * A stateful in-memory AWS for scenario tests: launch templates, instances, Auto Scaling groups,
- * SSM (online set, commands and their outcomes), one-time schedules, alarms, our bus and the
- * ledger table, all on a virtual clock (`Date.now()`, faked by jest). The SDK clients the adapters
- * build are stubbed with aws-sdk-client-mock, one fake per command the adapters send; any other
- * command fails loudly.
+ * A stateful in-memory AWS for scenarios and rehearsals: launch templates, instances, Auto Scaling
+ * groups, SSM (online set, commands and their outcomes), one-time schedules, alarms, our bus and
+ * the ledger table, all on a virtual clock (`Date.now()`, faked by rehearsal/clock.ts). The SDK
+ * clients the adapters build are stubbed (rehearsal/fast-stub.ts), one fake per command the
+ * adapters send; any other command fails loudly.
  *
- * aws-sdk-client-mock replaces `Client.send`, so the SDK's own retry middleware never runs: the
+ * The stub replaces `Client.send`, so the SDK's own retry middleware never runs: the
  * throttling switch emulates the standard retry strategy here, with the product's own
  * `clientConfig.maxAttempts`, without sleeping. Only when every attempt is throttled does the
  * `ThrottlingException` reach the adapter (and then the handler, and Lambda's retries).
@@ -1487,7 +1487,7 @@ export const installFakeAws = (world: World, tableName: string): void => {
       w.call('ListImagePipelineImages', () => w.listImagePipelineImages(i)),
     );
 
-  installDocumentTable(ddb as unknown as DocumentClientMock, {
+  installDocumentTable(ddb, {
     tableName,
     items: w.table,
     wrap: (api, fn) => w.call(api, fn),

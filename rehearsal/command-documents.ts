@@ -1,6 +1,4 @@
-import type { Template } from 'aws-cdk-lib/assertions';
-
-import type { CommandDocumentContent } from '../../infra/ssm/documents';
+import type { CommandDocumentContent } from '../infra/ssm/documents';
 
 /**
  * AWS's SendCommand checks, which moto lacks (test/contract/divergences.ts,
@@ -17,11 +15,7 @@ interface DocumentResource {
   readonly Properties: { readonly Name: string; readonly Content: CommandDocumentContent };
 }
 
-/** The `AWS::SSM::Document` resources of a synthesized template, by name. */
-export const documentsOfTemplate = (template: Template): CommandDocuments =>
-  documentsOfResources(template.findResources('AWS::SSM::Document'));
-
-/** The same, from a template's `Resources` section. */
+/** The `AWS::SSM::Document` resources of a template's `Resources` section, by name. */
 export const documentsOfResources = (resources: Record<string, unknown>): CommandDocuments =>
   new Map(
     Object.values(resources)

@@ -2,15 +2,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { App, Stack } from 'aws-cdk-lib';
 
-import { CONFIG_FILE, expandDeployTimeValues } from '../../functions/shared/settings';
-import { buildApp } from '../../infra/app';
-import { type Json, resolveIntrinsics } from '../../infra/intrinsics';
-import { type CommandDocuments, documentsOfResources } from '../fakes/command-documents';
-import { testApp } from '../helpers/app';
-import { matchesPattern } from '../helpers/event-pattern';
+import { CONFIG_FILE, expandDeployTimeValues } from '../functions/shared/settings';
+import { buildApp } from '../infra/app';
+import { type Json, resolveIntrinsics } from '../infra/intrinsics';
+import { rehearsalApp } from './app';
+import { type CommandDocuments, documentsOfResources } from './command-documents';
+import { matchesPattern } from './event-pattern';
 import { ACCOUNT, type AwsEvent, REGION } from './fake-aws';
 
 /**
@@ -84,10 +83,13 @@ const collectGetAtts = (value: unknown, into: Set<string>): void => {
   }
 };
 
-/** The template, as `Template.fromStack` gives it; cdk-nag findings do not change its content. */
-const templateOf = (stack: Stack): Record<string, Resource> => {
+/** The stack's template in the app's cloud assembly; cdk-nag findings do not change its content. */
+const templateOf = (app: App, stack: Stack): Record<string, Resource> => {
   try {
-    return Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+    const template = app.synth().getStackArtifact(stack.artifactId).template as {
+      Resources: Record<string, Resource>;
+    };
+    return template.Resources;
   } catch (error) {
     // cdk-nag refuses the app while infra/ is being finished: the resources are the same.
     console.warn(
@@ -135,8 +137,9 @@ const cache = new Map<string, StackModel>();
 export const loadStack = (configPath: string): StackModel => {
   const cached = cache.get(configPath);
   if (cached) return cached;
-  const { autopilot } = buildApp(testApp(), configPath);
-  const resources = templateOf(autopilot);
+  const app = rehearsalApp();
+  const { autopilot } = buildApp(app, configPath);
+  const resources = templateOf(app, autopilot);
 
   const refs: Record<string, string> = { 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
   const getAtts = new Set<string>();

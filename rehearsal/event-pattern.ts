@@ -3,8 +3,8 @@
  * supports what our rules use: exact values, prefix, suffix, anything-but, exists and
  * equals-ignore-case; anything else throws, so a test can never pass by ignoring an operator.
  */
-export { resolveIntrinsics } from '../../infra/intrinsics';
-import type { Json } from '../../infra/intrinsics';
+export { resolveIntrinsics } from '../infra/intrinsics';
+import type { Json } from '../infra/intrinsics';
 
 const matchesOne = (rule: Json, value: Json | undefined): boolean => {
   if (rule === null || typeof rule !== 'object') {
