@@ -37,8 +37,9 @@ const INFRA_CONTRACTS = [
 ];
 
 const RUNTIME_ONLY = {
-  regex: '^(\\.\\./)+(infra|scripts|cli)(/|$)',
-  message: 'Runtime code (functions/) is bundled into Lambda: it may not import infra/, scripts/ or cli/.',
+  regex: '^(\\.\\./)+(infra|scripts|cli|rehearsal)(/|$)',
+  message:
+    'Runtime code (functions/) is bundled into Lambda: it may not import infra/, scripts/, cli/ or rehearsal/.',
 };
 
 /** zod only through functions/shared/zod.ts: zod/mini with its English locale configured (issue 12). */

@@ -29,19 +29,25 @@ const REFUSED: readonly Refused[] = [
     'a function imports infra',
     'functions/alert/boundary-probe.ts',
     "export { LAMBDA_RUNTIME } from '../../infra/autopilot-function';",
-    /may not import infra\/, scripts\/ or cli\//,
+    /may not import infra\/, scripts\/, cli\/ or rehearsal\//,
   ],
   [
     'shared imports scripts',
     'functions/shared/boundary-probe.ts',
     "export * from '../../scripts/rollout-table';",
-    /may not import infra\/, scripts\/ or cli\//,
+    /may not import infra\/, scripts\/, cli\/ or rehearsal\//,
   ],
   [
     'a function imports the CLI',
     'functions/alert/boundary-probe.ts',
     "export { main } from '../../cli/main';",
-    /may not import infra\/, scripts\/ or cli\//,
+    /may not import infra\/, scripts\/, cli\/ or rehearsal\//,
+  ],
+  [
+    'a function imports the rehearsal engine',
+    'functions/alert/boundary-probe.ts',
+    "export { Scenario } from '../../rehearsal/driver';",
+    /may not import infra\/, scripts\/, cli\/ or rehearsal\//,
   ],
   [
     "infra imports a function's runtime code",
