@@ -22,6 +22,30 @@ export interface Fleet {
   readonly groups: Record<keyof typeof GROUP, FakeGroup>;
 }
 
+/** A manager group as the suite requires it: one instance, on `$Default`, `AZRebalance` suspended. */
+export const managerGroup = (name: string, template: { id: string; name: string }) => ({
+  name,
+  minSize: 1,
+  maxSize: 1,
+  desiredCapacity: 1,
+  launchTemplate: { id: template.id, name: template.name, version: '$Default' },
+  suspendedProcesses: ['AZRebalance'],
+  warmPool: false,
+  runsRunner: true,
+});
+
+/** A job group the fleeting plugin scales from zero, on `$Default`. */
+export const jobGroup = (name: string, template: { id: string; name: string }) => ({
+  name,
+  minSize: 0,
+  maxSize: 20,
+  desiredCapacity: 0,
+  launchTemplate: { id: template.id, name: template.name, version: '$Default' },
+  suspendedProcesses: ['AZRebalance'],
+  warmPool: false,
+  runsRunner: false,
+});
+
 /**
  * Two launch templates at version 1 (their default), a manager group (max 1, AZRebalance
  * suspended, `$Default`) with one online manager running gitlab-runner, and two empty job groups
@@ -33,29 +57,10 @@ export const standardFleet = (
 ): Fleet => {
   const managerLt = world.addLaunchTemplate(TEMPLATE.manager, [AMI.managerOld]);
   const jobsLt = world.addLaunchTemplate(TEMPLATE.jobs, [AMI.jobsOld]);
-  const jobGroup = (name: string) => ({
-    name,
-    minSize: 0,
-    maxSize: 20,
-    desiredCapacity: 0,
-    launchTemplate: { id: jobsLt.id, name: jobsLt.name, version: '$Default' },
-    suspendedProcesses: ['AZRebalance'],
-    warmPool: false,
-    runsRunner: false,
-  });
   const groups = {
-    manager: world.addGroup({
-      name: GROUP.manager,
-      minSize: 1,
-      maxSize: 1,
-      desiredCapacity: 1,
-      launchTemplate: { id: managerLt.id, name: managerLt.name, version: '$Default' },
-      suspendedProcesses: ['AZRebalance'],
-      warmPool: false,
-      runsRunner: true,
-    }),
-    jobsInstance: world.addGroup(jobGroup(GROUP.jobsInstance)),
-    jobsDocker: world.addGroup(jobGroup(GROUP.jobsDocker)),
+    manager: world.addGroup(managerGroup(GROUP.manager, managerLt)),
+    jobsInstance: world.addGroup(jobGroup(GROUP.jobsInstance, jobsLt)),
+    jobsDocker: world.addGroup(jobGroup(GROUP.jobsDocker, jobsLt)),
   };
   tweak(groups);
   const manager = world.launchIntoGroup(groups.manager, { alreadyOnline: true });

@@ -8,7 +8,7 @@ import { configHash, parseValues } from '../../functions/shared/runner-config/re
 
 import type { AwsEvent, FakeInstance, World } from '../../rehearsal/fake-aws';
 import { EXAMPLE_CONFIG, type Scenario } from '../../rehearsal/driver';
-import { AMI } from '../../rehearsal/example-fleet';
+import { AMI, jobGroup, managerGroup } from '../../rehearsal/example-fleet';
 
 /** The example fleet's seed is the rehearsal's; scenario tests import it from here with the rest. */
 export {
@@ -158,28 +158,8 @@ export const secondManagerConfig = (
 export const secondFleet = (world: World): FakeInstance => {
   const managerLt = world.addLaunchTemplate(SECOND.managerTemplate, [AMI.managerOld]);
   const jobsLt = world.addLaunchTemplate(SECOND.jobsTemplate, [AMI.jobsOld]);
-  const manager = world.addGroup({
-    name: SECOND.manager,
-    minSize: 1,
-    maxSize: 1,
-    desiredCapacity: 1,
-    launchTemplate: { id: managerLt.id, name: managerLt.name, version: '$Default' },
-    suspendedProcesses: ['AZRebalance'],
-    warmPool: false,
-    runsRunner: true,
-  });
-  for (const name of [SECOND.jobsInstance, SECOND.jobsDocker]) {
-    world.addGroup({
-      name,
-      minSize: 0,
-      maxSize: 20,
-      desiredCapacity: 0,
-      launchTemplate: { id: jobsLt.id, name: jobsLt.name, version: '$Default' },
-      suspendedProcesses: ['AZRebalance'],
-      warmPool: false,
-      runsRunner: false,
-    });
-  }
+  const manager = world.addGroup(managerGroup(SECOND.manager, managerLt));
+  for (const name of [SECOND.jobsInstance, SECOND.jobsDocker]) world.addGroup(jobGroup(name, jobsLt));
   return world.launchIntoGroup(manager, { alreadyOnline: true });
 };
 
