@@ -3,9 +3,11 @@ import './esm-packages';
 
 import type { Clock } from '@sinonjs/fake-timers';
 import type { Context } from 'aws-lambda';
+import { Cron } from 'croner';
 
 import * as applyConfig from '../functions/apply-config/handler';
 import * as commandStatus from '../functions/command-status/handler';
+import * as gitlabWebhook from '../functions/gitlab-webhook/handler';
 import * as imageState from '../functions/image-state/handler';
 import * as managerRestart from '../functions/manager-restart/handler';
 import * as reconciler from '../functions/reconciler/handler';
@@ -14,18 +16,20 @@ import * as rolloutStep from '../functions/rollout-step/handler';
 import type { Rollout } from '../functions/shared/rollout/model';
 import { CONFIG_ENV } from '../functions/shared/settings';
 import * as stageCandidate from '../functions/stage-candidate/handler';
+import * as startBake from '../functions/start-bake/handler';
 import { context } from './context';
 import { startVirtualClock, stopVirtualClock } from './clock';
 import {
   ACCOUNT,
   type AwsEvent,
+  currentInvocation,
   installFakeAws,
   type InvocationScope,
   MINUTE,
   REGION,
   World,
 } from './fake-aws';
-import { loadStack, type StackModel } from './router';
+import { type CronSchedule, loadStack, type StackModel } from './router';
 
 /**
  * Drives a scenario: delivers events to the real handlers through the template's rules, runs
@@ -39,7 +43,7 @@ interface HandlerModule {
 }
 
 /** Functions the template routes events to that these scenarios do not run. */
-const OBSERVED_ONLY = new Set(['alert']);
+const OBSERVED_ONLY = new Set(['alert', 'fleet-sweeper', 'housekeeper', 'redrive']);
 
 const HANDLERS: Record<string, HandlerModule> = {
   'stage-candidate': stageCandidate,
@@ -50,6 +54,8 @@ const HANDLERS: Record<string, HandlerModule> = {
   reconciler: reconciler,
   'apply-config': applyConfig,
   'image-state': imageState,
+  'start-bake': startBake,
+  'gitlab-webhook': gitlabWebhook,
 };
 
 export const EXAMPLE_CONFIG = 'config/example.yaml';
@@ -79,7 +85,58 @@ export interface ScenarioOptions {
    * (the parse is most of an invocation's cost here). @default false - every invocation is a cold start
    */
   readonly warm?: boolean;
+  /**
+   * Run the template's cron schedules (bakes, drift checks, housekeeping) and rate schedules
+   * (the sweeper) at their times, as Scheduler would. @default false - a test runs them by hand
+   */
+  readonly schedules?: boolean;
+  /** Keep each invocation's log lines (the functions' JSON logs) on its record, not on stdout. */
+  readonly captureLogs?: boolean;
 }
+
+/** A 5-field cron for croner from Scheduler's `cron(min hour dom month dow year)`. */
+export const cronOfSchedule = (expression: string): string => {
+  const fields = /^cron\((.*)\)$/.exec(expression)?.[1]?.trim().split(/\s+/);
+  if (fields?.length !== 6) throw new Error(`not a Scheduler cron expression: ${expression}`);
+  // Scheduler counts days of the week 1-7 from Sunday, croner 0-6.
+  const dow = (fields[4] as string).replace(/\d/g, (d) => String((Number(d) + 6) % 7));
+  return [...fields.slice(0, 4), dow].join(' ').replaceAll('?', '*');
+};
+
+interface Due {
+  readonly at: number;
+  readonly service: string;
+  readonly input: string;
+  readonly label: string;
+  readonly next: (after: number) => number | undefined;
+}
+
+const parseLogLine = (line: string): Record<string, unknown> => {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { message: line };
+  }
+};
+
+let restoreStdout: (() => void) | undefined;
+
+/** Sends what an invocation writes to stdout (its logger's lines) to its record instead. */
+const captureStdout = (): void => {
+  restoreStdout?.();
+  const stdout = process.stdout;
+  const realWrite = stdout.write.bind(stdout);
+  restoreStdout = () => {
+    stdout.write = realWrite;
+    restoreStdout = undefined;
+  };
+  stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const scope = currentInvocation();
+    if (!scope?.logs) return (realWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
+    for (const line of String(chunk).split('\n')) if (line.trim()) scope.logs.push(line);
+    return true;
+  });
+};
 
 /** Per handler module, the task root whose config it parsed last (warm scenarios only). */
 const warmFor = new WeakMap<HandlerModule, string>();
@@ -90,6 +147,8 @@ export interface Invocation {
   readonly via: string;
   readonly attempt: number;
   readonly result: string;
+  /** Its log lines, parsed, when the scenario captures them. */
+  readonly logs?: readonly Record<string, unknown>[];
 }
 
 interface Pending {
@@ -113,6 +172,8 @@ export class Scenario {
   /** Invocations that died right after an AWS call (see `crashAfter`). */
   readonly crashes: Invocation[] = [];
   readonly tableName: string;
+  /** Synchronous invocations to make (a Function URL request), delivered before routed events. */
+  readonly directInvocations: { service: string; payload: unknown; via: string }[] = [];
   private retries: Pending[] = [];
   private nextReconcile: number;
   private dropUsed = false;
@@ -121,6 +182,7 @@ export class Scenario {
   private invocationCount = 0;
   private readonly reconcileEvery: number;
   private readonly clock: Clock;
+  private scheduled: Due[] = [];
 
   constructor(readonly options: ScenarioOptions) {
     this.stack = loadStack(options.configPath ?? EXAMPLE_CONFIG);
@@ -132,6 +194,34 @@ export class Scenario {
     if (!rate) throw new Error('the template has no rate schedule for the reconciler');
     this.reconcileEvery = rate.everyMinutes * MINUTE;
     this.nextReconcile = Math.ceil((Date.now() + 1) / this.reconcileEvery) * this.reconcileEvery;
+    if (options.schedules) this.scheduled = this.templateSchedules();
+    if (options.captureLogs) captureStdout();
+  }
+
+  /** Every schedule of the template but the reconciler's (which runs only while a rollout lives). */
+  private templateSchedules(): Due[] {
+    const now = Date.now();
+    const crons = this.stack.crons.map((c: CronSchedule) => {
+      const cron = new Cron(cronOfSchedule(c.expression), { timezone: c.timeZone, paused: true });
+      const next = (after: number) => cron.nextRun(new Date(after))?.getTime();
+      return { service: c.service, input: c.input, label: `schedule ${c.expression}`, next };
+    });
+    const rates = this.stack.rates
+      .filter((r) => r.service !== 'reconciler')
+      .map((r) => {
+        const every = r.everyMinutes * MINUTE;
+        const next = (after: number) => Math.floor(after / every) * every + every;
+        return {
+          service: r.service,
+          input: r.input,
+          label: `schedule rate(${r.everyMinutes} minutes)`,
+          next,
+        };
+      });
+    return [...crons, ...rates].flatMap((d) => {
+      const at = d.next(now - 1);
+      return at === undefined ? [] : [{ ...d, at }];
+    });
   }
 
   /** The setting a function receives (its config slice), parsed. */
@@ -207,12 +297,25 @@ export class Scenario {
     if (this.options.warm) warmFor.set(module, taskRoot);
     else warmFor.delete(module);
     const record = (result: string): Invocation => {
-      const inv = { at: this.now(), service, via, attempt, result };
+      const inv = {
+        at: this.now(),
+        service,
+        via,
+        attempt,
+        result,
+        ...(this.options.captureLogs ? { logs: logs.map(parseLogLine) } : {}),
+      };
       this.invocations.push(inv);
       return inv;
     };
     const crashAfter = this.options.crashAfter?.(this.invocationCount++);
-    const scope: InvocationScope = { calls: 0, ...(crashAfter === undefined ? {} : { crashAfter }) };
+    const logs: string[] = [];
+    const scope: InvocationScope = {
+      service,
+      calls: 0,
+      logs,
+      ...(crashAfter === undefined ? {} : { crashAfter }),
+    };
     try {
       const out = (await this.world.inInvocation(scope, () =>
         module.handler(structuredClone(payload), context(service)),
@@ -294,7 +397,7 @@ export class Scenario {
    * reconciler tick while a rollout is live), until nothing is left or `until` holds.
    */
   async runUntilQuiet(
-    options: { until?: () => boolean; maxSteps?: number; maxMinutes?: number } = {},
+    options: { until?: () => boolean; maxSteps?: number; maxMinutes?: number; endAt?: number } = {},
   ): Promise<void> {
     const maxSteps = options.maxSteps ?? 3000;
     const deadline = Date.now() + (options.maxMinutes ?? 4 * 24 * 60) * MINUTE;
@@ -302,6 +405,11 @@ export class Scenario {
       this.world.checkInvariants();
       this.options.beforeStep?.(this);
       if (options.until?.()) return;
+      const direct = this.directInvocations.shift();
+      if (direct) {
+        await this.invoke(direct.service, direct.payload, direct.via);
+        continue;
+      }
       const event = this.world.outbox.shift();
       if (event) {
         await this.deliver(event.bus, event.event);
@@ -324,6 +432,21 @@ export class Scenario {
         continue;
       }
       if (this.world.fireDueTimers().length > 0) continue;
+      const run = this.scheduled.find((d) => d.at <= now);
+      if (run) {
+        this.scheduled = this.scheduled.flatMap((d) => {
+          if (d !== run) return [d];
+          const at = d.next(run.at);
+          return at === undefined ? [] : [{ ...d, at }];
+        });
+        const time = new Date(run.at).toISOString().replace('.000Z', 'Z');
+        await this.invokeDelivered(
+          run.service,
+          JSON.parse(run.input.replaceAll('<aws.scheduler.scheduled-time>', time)),
+          run.label,
+        );
+        continue;
+      }
       if (this.options.reconciler !== false && this.nextReconcile <= now) {
         this.nextReconcile += this.reconcileEvery;
         if (this.liveRollouts().length > 0)
@@ -336,9 +459,14 @@ export class Scenario {
         this.world.nextScheduleAt(),
         ...this.retries.map((r) => r.at),
         live ? this.nextReconcile : undefined,
+        ...this.scheduled.map((d) => d.at),
       ].filter((t): t is number => t !== undefined);
       if (candidates.length === 0) return;
       const next = Math.max(Math.min(...candidates), now);
+      if (options.endAt !== undefined && next > options.endAt) {
+        this.clock.setSystemTime(Math.max(options.endAt, now));
+        return;
+      }
       if (next > deadline) throw new Error(`scenario still busy after its time bound\n${this.report()}`);
       this.clock.setSystemTime(next);
     }
@@ -419,4 +547,5 @@ export class Scenario {
 /** Restores the real clock after a scenario. */
 export const endScenario = (): void => {
   stopVirtualClock();
+  restoreStdout?.();
 };

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 
 import {
   AutoScalingClient,
@@ -44,6 +45,8 @@ import {
   type ImageStatus,
   ListImagePipelineImagesCommand,
   type ListImagePipelineImagesCommandInput,
+  StartImagePipelineExecutionCommand,
+  type StartImagePipelineExecutionCommandInput,
 } from '@aws-sdk/client-imagebuilder';
 import {
   CreateScheduleCommand,
@@ -116,7 +119,10 @@ export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminate
 
 export interface Job {
   readonly id: string;
+  readonly startedAt: number;
   readonly endsAt: number;
+  /** When an instance it ran on was terminated under it. */
+  killedAt?: number;
 }
 
 export interface FakeInstance {
@@ -131,6 +137,8 @@ export interface FakeInstance {
   /** RunInstances' `SubnetId` override (group launches leave it to the group). */
   readonly subnetId?: string;
   readonly launchedAt: number;
+  /** When it began shutting down. */
+  endedAt?: number;
   /** When its SSM agent reports Online (undefined: never). */
   onlineAt?: number;
   /** gitlab-runner on a manager: started at boot (never on a canary), stopped by a drain. */
@@ -251,14 +259,22 @@ export const seeded = (seed: number): (() => number) => {
 
 const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
 
+/** A stable AMI id of the fake account, from a name (`ami-` and 17 hex digits, as EC2's). */
+export const amiId = (name: string): string =>
+  `ami-${createHash('sha256').update(name).digest('hex').slice(0, 17)}`;
+
 /**
  * One Lambda invocation as the driver runs it: the AWS calls that took effect, and where it dies.
  * A crash (timeout, out of memory, the runtime killed) can come right after any call AWS carried
  * out: the effect stays, the answer never reaches the function, and nothing after it runs.
  */
 export interface InvocationScope {
+  /** The function invoked, which the calls are counted against. */
+  readonly service?: string;
   /** Calls that took effect so far. */
   calls: number;
+  /** Its log lines, when the driver captures them. */
+  readonly logs?: string[];
   /** The invocation dies right after its Nth call that took effect. @default - it does not die */
   readonly crashAfter?: number;
   /** The call it died after, once it has. */
@@ -307,6 +323,9 @@ const hex = (n: number, width: number): string => n.toString(16).padStart(width,
  */
 const invocationScope = new AsyncLocalStorage<InvocationScope>();
 
+/** The invocation running in this async context, if any (its log lines go to it). */
+export const currentInvocation = (): InvocationScope | undefined => invocationScope.getStore();
+
 export class World {
   readonly launchTemplates = new Map<string, LaunchTemplate>();
   readonly instances = new Map<string, FakeInstance>();
@@ -328,6 +347,10 @@ export class World {
   /** Broken promises: a job killed, two managers running. Asserted empty by every scenario. */
   readonly violations: string[] = [];
   readonly calls: string[] = [];
+  /** Per manager group, the most manager instances it had live at once. */
+  readonly mostManagers = new Map<string, number>();
+  /** Per function, its AWS calls by API (retries of a throttled call not counted). */
+  readonly callsByService = new Map<string, Map<string, number>>();
   private timers: Timer[] = [];
   private seq = 0;
   private runTokens = new Map<string, string>();
@@ -447,7 +470,7 @@ export class World {
   }
 
   startJob(instanceId: string, minutes: number): Job {
-    const job = { id: this.nextId('job-', 6), endsAt: this.now() + minutes * MINUTE };
+    const job = { id: this.nextId('job-', 6), startedAt: this.now(), endsAt: this.now() + minutes * MINUTE };
     this.instance(instanceId).jobs.push(job);
     this.at(job.endsAt, `job ${job.id} on ${instanceId} ends`, () => this.settleCommands());
     return job;
@@ -563,8 +586,10 @@ export class World {
       this.violations.push(
         `${by} terminated ${instance.id} while ${running.length} job(s) ran on it (${running.map((j) => j.id).join(', ')})`,
       );
+      for (const job of running) job.killedAt = this.now();
     }
     instance.state = 'shutting-down';
+    instance.endedAt = this.now();
     instance.runner = instance.runner === 'none' ? 'none' : 'stopped';
     instance.onlineAt = undefined;
     const member = instance.group
@@ -630,6 +655,7 @@ export class World {
         .map((i) => this.instance(i.id))
         .filter((i) => i.state === 'pending' || i.state === 'running');
       const runners = managers.filter((i) => i.runner === 'running' || i.runner === 'draining');
+      this.mostManagers.set(g.name, Math.max(this.mostManagers.get(g.name) ?? 0, managers.length));
       if (managers.length > 1) {
         const line = `${new Date(this.now()).toISOString()} two manager instances in ${g.name}: ${managers.map((m) => m.id).join(', ')}`;
         if (!this.violations.includes(line)) this.violations.push(line);
@@ -648,6 +674,11 @@ export class World {
     const scope = invocationScope.getStore();
     if (scope?.crashedAfter) throw new InvocationCrash(`dead since ${scope.crashedAfter}: no ${api}`);
     this.calls.push(api);
+    if (scope?.service) {
+      const counts = this.callsByService.get(scope.service) ?? new Map<string, number>();
+      counts.set(api, (counts.get(api) ?? 0) + 1);
+      this.callsByService.set(scope.service, counts);
+    }
     if (this.surfacedThrottleRate > 0 && this.rng() < this.surfacedThrottleRate) {
       this.throttledCalls += 1;
       throw awsError('ThrottlingException', `Rate exceeded (${api})`);
@@ -1322,6 +1353,59 @@ export class World {
     };
   }
 
+  /** Minutes a build takes from start to AVAILABLE (build, test and distribute). */
+  bakeMinutes = 55;
+  /** Builds that end FAILED instead, by pipeline ARN. */
+  failBake: (pipelineArn: string) => boolean = () => false;
+  /** Every build started, in order. */
+  readonly bakes: { readonly pipelineArn: string; readonly imageArn: string; readonly startedAt: number }[] =
+    [];
+  private bakeTokens = new Map<string, string>();
+
+  /**
+   * StartImagePipelineExecution: a build that becomes AVAILABLE (with a new AMI) or FAILED after
+   * `bakeMinutes`, its state change on the default bus. A repeated client token answers the first
+   * build (the API reference: "idempotency token"), never a second build.
+   */
+  startImagePipelineExecution(input: StartImagePipelineExecutionCommandInput) {
+    const pipelineArn = input.imagePipelineArn ?? '';
+    const token = `${pipelineArn} ${input.clientToken ?? ''}`;
+    const earlier = this.bakeTokens.get(token);
+    if (earlier)
+      return {
+        requestId: this.nextId('req-', 8),
+        clientToken: input.clientToken,
+        imageBuildVersionArn: earlier,
+      };
+    const name = pipelineArn.split('/').pop() ?? '';
+    const build = [...this.images.values()].filter((i) => i.sourcePipelineArn === pipelineArn).length + 1;
+    const imageArn = `arn:aws:imagebuilder:${REGION}:${ACCOUNT}:image/${name}/1.0.${build}/1`;
+    this.images.set(imageArn, {
+      arn: imageArn,
+      name,
+      version: `1.0.${build}/1`,
+      sourcePipelineArn: pipelineArn,
+      state: { status: 'BUILDING' },
+      dateCreated: new Date(this.now()).toISOString(),
+    });
+    this.bakeTokens.set(token, imageArn);
+    this.bakes.push({ pipelineArn, imageArn, startedAt: this.now() });
+    const failed = this.failBake(pipelineArn);
+    this.at(this.now() + this.bakeMinutes * MINUTE, `${name} build ${build} ends`, () => {
+      if (failed) {
+        this.setImageState(imageArn, 'FAILED');
+        this.emitImageState(imageArn, 'FAILED');
+      } else {
+        this.imageAvailable(name, amiId(`${name}/${build}`), build);
+      }
+    });
+    return {
+      requestId: this.nextId('req-', 8),
+      clientToken: input.clientToken,
+      imageBuildVersionArn: imageArn,
+    };
+  }
+
   /** Sets an alarm's state and emits its state change on the default bus, as CloudWatch does. */
   setAlarm(name: string, value: 'OK' | 'ALARM'): void {
     const previous = this.alarms.get(name) ?? 'INSUFFICIENT_DATA';
@@ -1485,6 +1569,11 @@ export const installFakeAws = (world: World, tableName: string): void => {
     .on(ListImagePipelineImagesCommand)
     .callsFake((i: ListImagePipelineImagesCommandInput) =>
       w.call('ListImagePipelineImages', () => w.listImagePipelineImages(i)),
+    );
+  imageBuilder
+    .on(StartImagePipelineExecutionCommand)
+    .callsFake((i: StartImagePipelineExecutionCommandInput) =>
+      w.call('StartImagePipelineExecution', () => w.startImagePipelineExecution(i)),
     );
 
   installDocumentTable(ddb, {

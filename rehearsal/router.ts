@@ -54,6 +54,8 @@ export interface StackModel {
   readonly routes: readonly Route[];
   readonly rates: readonly RateSchedule[];
   readonly crons: readonly CronSchedule[];
+  /** The template's Parameter Store parameters (name -> value), as a deploy writes them. */
+  readonly parameters: ReadonlyMap<string, string>;
   /** The template's SSM Command documents by name: what the fake SendCommand checks commands against. */
   readonly documents: CommandDocuments;
   /** Service name -> its resolved environment. */
@@ -234,6 +236,13 @@ export const loadStack = (configPath: string): StackModel => {
     }
   }
 
+  const parameters = new Map<string, string>();
+  for (const r of Object.values(resources)) {
+    if (r.Type !== 'AWS::SSM::Parameter') continue;
+    const p = resolve(r.Properties ?? {}) as { Name?: unknown; Value?: unknown };
+    if (typeof p.Name === 'string' && typeof p.Value === 'string') parameters.set(p.Name, p.Value);
+  }
+
   const route = (bus: string, event: AwsEvent) =>
     routes
       .filter((r) => r.bus === bus && matchesPattern(r.pattern, event))
@@ -274,6 +283,7 @@ export const loadStack = (configPath: string): StackModel => {
     routes,
     rates,
     crons,
+    parameters,
     documents: documentsOfResources(resources),
     environments,
     arns,

@@ -1,0 +1,277 @@
+// First, before any function's module: they build their loggers when they load, and a rehearsal
+// reads their info lines (its timeline) and counts their metrics itself.
+process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+// Lambda's own variable; the driver sets the deploy-time ones per function.
+process.env.AWS_REGION ??= 'us-east-2';
+
+import { FINAL_STATES, type Rollout } from '../functions/shared/rollout/model';
+import { loadConfig } from '../infra/load-config';
+import { endScenario, type Invocation, Scenario } from './driver';
+import { type AwsEvent, MINUTE, seeded, type World } from './fake-aws';
+import type {
+  AlertSent,
+  FleetFigures,
+  InstanceSpan,
+  RehearsalResult,
+  RolloutTrack,
+  TimelineEntry,
+} from './result';
+import { seedWorld } from './seed';
+
+export const FAULTS = ['bake', 'canary', 'smoke', 'health'] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export interface RehearsalOptions {
+  readonly configPath: string;
+  readonly from: Date;
+  readonly until: Date;
+  /** GitLab pushes (to the first webhook rule's project and branch), at these times. */
+  readonly pushes?: readonly Date[];
+  readonly fail?: readonly Fault[];
+  /** Alarms that fire 10 minutes into each promotion's bake period. */
+  readonly alarms?: readonly string[];
+  /** Share of routed events EventBridge loses (0-1). */
+  readonly dropEvents?: number;
+  /** Deliver every event and schedule twice (at least once, as EventBridge promises). */
+  readonly duplicateEvents?: boolean;
+  /** Share of AWS calls throttled (the SDK retries them). */
+  readonly throttle?: number;
+  readonly seed?: number;
+  /** Called as the virtual clock moves: the share of the night played so far. */
+  readonly onProgress?: (share: number, at: Date) => void;
+}
+
+const iso = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();
+
+/** What an invocation said at info and above, in its logger's words, minus the factory's own lines. */
+const said = (inv: Invocation): string[] =>
+  (inv.logs ?? []).flatMap((line) => {
+    if (line.level === 'DEBUG' || typeof line.message !== 'string') return [];
+    const reason = typeof line.reason === 'string' ? ` (${line.reason})` : '';
+    return [`${line.message}${reason}`];
+  });
+
+const roleOf = (
+  world: World,
+  instance: { tags: Record<string, string>; group?: string },
+): InstanceSpan['role'] => {
+  if (instance.tags['runner-autopilot:canary'] === 'true') return 'canary';
+  return instance.group && world.groups.get(instance.group)?.runsRunner ? 'manager' : 'job';
+};
+
+/** A GitLab push of the first webhook rule's project, touching a path its rule watches. */
+const pushRequest = (config: ReturnType<typeof loadConfig>, world: World, at: Date, n: number) => {
+  const rule = config.gitlab.webhook?.rules[0];
+  const secret = config.gitlab.webhook?.secret;
+  if (!rule || !secret) throw new Error('--push needs gitlab.webhook in the config, with a rule');
+  const token = 'parameter' in secret ? world.parameters.get(secret.parameter)?.value : 'rehearsal';
+  const branch = rule.branches.find((b) => !b.includes('*')) ?? 'main';
+  const path = (rule.paths[0] ?? 'README.md').replaceAll('**', 'rehearsal').replaceAll('*', 'x');
+  const sha = (k: number) => (n * 2 + k).toString(16).padStart(40, '0');
+  const body = {
+    object_kind: 'push',
+    before: sha(0),
+    after: sha(1),
+    ref: `refs/heads/${branch}`,
+    checkout_sha: sha(1),
+    project: { path_with_namespace: rule.project },
+    commits: [{ id: sha(1), added: [], modified: [path], removed: [] }],
+    total_commits_count: 1,
+  };
+  return {
+    headers: {
+      'content-type': 'application/json',
+      'x-gitlab-token': token ?? '',
+      'x-gitlab-event': 'Push Hook',
+      'x-gitlab-event-uuid': `rehearsal-push-${n}`,
+      'user-agent': 'GitLab/18.6.2',
+    },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: { requestId: `rehearsal-push-${n}-${at.getTime()}`, http: { method: 'POST' } },
+  };
+};
+
+/**
+ * One night of the config's fleet: the stack synthesized from the config routes events to the
+ * real handlers, which drive the embedded AWS on a virtual clock, while the template's schedules
+ * bake, sweep and check drift, and the faults asked for happen.
+ */
+export const rehearse = async (options: RehearsalOptions): Promise<RehearsalResult> => {
+  const config = loadConfig(options.configPath);
+  const rng = seeded(options.seed ?? 7);
+  const dropRate = options.dropEvents ?? 0;
+  const from = options.from.getTime();
+  const span = Math.max(options.until.getTime() - from, 1);
+  let promotionsSeen = 0;
+  // Each step: alarms for promotions new since the last one, and progress.
+  const beforeStep = ({ world }: Scenario) => {
+    const promotions = world.putEvents.filter((e) => e['detail-type'] === 'Candidate Promoted');
+    const fresh = promotions.length - promotionsSeen;
+    for (let n = 0; n < fresh; n++)
+      for (const alarm of options.alarms ?? []) {
+        world.at(Date.now() + 10 * MINUTE, `alarm ${alarm} fires`, () => world.setAlarm(alarm, 'ALARM'));
+        world.at(Date.now() + 40 * MINUTE, `alarm ${alarm} clears`, () => world.setAlarm(alarm, 'OK'));
+      }
+    promotionsSeen = promotions.length;
+    options.onProgress?.(Math.min((Date.now() - from) / span, 1), new Date(Date.now()));
+  };
+  const s = new Scenario({
+    configPath: options.configPath,
+    start: options.from.toISOString(),
+    warm: true,
+    schedules: true,
+    captureLogs: true,
+    beforeStep,
+    ...(dropRate > 0 ? { dropWhen: () => rng() < dropRate } : {}),
+    ...(options.duplicateEvents
+      ? { duplicateWhen: (n: number) => (n % 2 === 0 ? 'sequential' : 'concurrent') }
+      : {}),
+  });
+  try {
+    const world = s.world;
+    seedWorld(world, config, s.stack);
+    if (options.throttle) world.setThrottling(options.throttle, options.seed ?? 42);
+    const fail = new Set(options.fail ?? []);
+    if (fail.has('bake')) world.failBake = () => true;
+    if (fail.has('canary')) world.neverOnline = (i) => i.tags['runner-autopilot:canary'] === 'true';
+    if (fail.has('smoke')) {
+      const failing = {
+        kind: 'fail',
+        output: 'CHECK docker: FAIL (docker info: permission denied)\nRESULT fail',
+      } as const;
+      world.scripts['smoke-jobs'] = () => failing;
+      world.scripts['smoke-manager'] = () => failing;
+    }
+    if (fail.has('health'))
+      world.scripts['manager-health'] = () => ({
+        kind: 'fail',
+        output: 'CHECK gitlab-runner: FAIL (not running)\nRESULT fail',
+      });
+    for (const [n, at] of (options.pushes ?? []).entries()) {
+      world.at(at.getTime(), `GitLab push ${n + 1}`, () =>
+        s.directInvocations.push({
+          service: 'gitlab-webhook',
+          payload: pushRequest(config, world, at, n),
+          via: 'Function URL: Push Hook',
+        }),
+      );
+    }
+    await s.runUntilQuiet({
+      endAt: options.until.getTime(),
+      maxSteps: 200_000,
+      maxMinutes: Math.ceil(span / MINUTE) + 1,
+    });
+    return resultOf(s, config, options);
+  } finally {
+    endScenario();
+  }
+};
+
+const resultOf = (
+  s: Scenario,
+  config: ReturnType<typeof loadConfig>,
+  options: RehearsalOptions,
+): RehearsalResult => {
+  const world = s.world;
+  const timeline: TimelineEntry[] = s.invocations
+    .filter((inv) => !inv.result.startsWith('routed (not run here)'))
+    .map((inv) => ({
+      at: inv.at,
+      service: inv.service,
+      via: inv.via,
+      attempt: inv.attempt,
+      outcome: inv.result,
+      said: said(inv),
+    }));
+  const instances: InstanceSpan[] = [...world.instances.values()].map((i) => ({
+    id: i.id,
+    ...(i.group ? { group: i.group } : {}),
+    role: roleOf(world, i),
+    imageId: i.imageId,
+    launchedAt: iso(i.launchedAt) ?? '',
+    ...(i.endedAt === undefined ? {} : { endedAt: iso(i.endedAt) }),
+    jobs: i.jobs.map((j) => ({
+      id: j.id,
+      startedAt: iso(j.startedAt) ?? '',
+      endedAt: iso(j.killedAt ?? j.endsAt) ?? '',
+      ...(j.killedAt === undefined ? {} : { killedAt: iso(j.killedAt) }),
+    })),
+  }));
+  const rollouts: RolloutTrack[] = [...world.table.values()]
+    .filter((i) => String(i.sk).startsWith('ROLLOUT#'))
+    .map((i) => i as unknown as Rollout)
+    .map((r) => ({ fleet: r.fleet, kind: r.kind, candidateId: r.candidateId, states: r.history }));
+
+  const bus = (type: string) => world.putEvents.filter((e) => e['detail-type'] === type);
+  const forFleet = (events: AwsEvent[], fleet: string) =>
+    events.filter(
+      (e) => e.detail.fleet === fleet || (e.detail.fleets as string[] | undefined)?.includes(fleet),
+    ).length;
+  const fleets: FleetFigures[] = config.fleets.map((f) => {
+    const pipelineArn = `/${config.deployment}-${f.pipeline}`;
+    const group = world.groups.get(f.autoScalingGroup);
+    const launched = group ? world.groupInstances(f.autoScalingGroup) : [];
+    return {
+      fleet: f.name,
+      bakes: world.bakes.filter((b) => b.pipelineArn.endsWith(pipelineArn)).length,
+      candidates: rollouts.filter((r) => r.kind === 'rollout' && r.states.length > 0 && r.fleet === f.name)
+        .length,
+      promotions: forFleet(bus('Candidate Promoted'), f.name),
+      rollbacks: rollouts.filter((r) => r.fleet === f.name && r.states.some((h) => h.state === 'rolled-back'))
+        .length,
+      drains:
+        f.role === 'manager'
+          ? world.commands.filter(
+              (c) =>
+                c.documentName.endsWith('-drain-manager') &&
+                [...world.instances.values()].some(
+                  (i) => i.id === c.instanceId && i.group === f.autoScalingGroup,
+                ),
+            ).length
+          : 0,
+      replacements:
+        f.role === 'manager'
+          ? Math.max(
+              0,
+              [...world.instances.values()].filter((i) => i.group === f.autoScalingGroup).length - 1,
+            )
+          : launched.length * 0,
+    };
+  });
+  const alerts: AlertSent[] = [];
+  const apiCalls = Object.fromEntries(
+    [...world.callsByService].map(([service, counts]) => [service, Object.fromEntries(counts)]),
+  );
+  const allJobs = [...world.instances.values()].flatMap((i) => i.jobs);
+  const jobsKilled = new Set(allJobs.filter((j) => j.killedAt !== undefined).map((j) => j.id)).size;
+  const mostManagers = Object.fromEntries(world.mostManagers);
+  const rolloutsUnfinished = rollouts.filter((r) => {
+    const last = r.states.at(-1)?.state;
+    return last !== undefined && !FINAL_STATES.has(last);
+  }).length;
+  const safety = { jobsKilled, mostManagers, rolloutsUnfinished, violations: [...world.violations] };
+  return {
+    config: options.configPath,
+    from: options.from.toISOString(),
+    until: options.until.toISOString(),
+    faults: [
+      ...(options.fail ?? []).map((f) => `--fail ${f}`),
+      ...(options.alarms ?? []).map((a) => `--alarm ${a}`),
+      ...(options.dropEvents ? [`--drop-events ${options.dropEvents}`] : []),
+      ...(options.duplicateEvents ? ['--duplicate-events'] : []),
+      ...(options.throttle ? [`--throttle ${options.throttle}`] : []),
+    ],
+    timeline,
+    instances,
+    rollouts,
+    fleets,
+    alerts,
+    apiCalls,
+    jobs: { started: new Set(allJobs.map((j) => j.id)).size, finished: 0, waitingAtEnd: 0 },
+    safety,
+    ok: jobsKilled === 0 && Object.values(mostManagers).every((n) => n <= 1) && world.violations.length === 0,
+  };
+};
