@@ -130,12 +130,12 @@ const captureStdout = (): void => {
     stdout.write = realWrite;
     restoreStdout = undefined;
   };
-  stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
     const scope = currentInvocation();
     if (!scope?.logs) return (realWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
     for (const line of String(chunk).split('\n')) if (line.trim()) scope.logs.push(line);
     return true;
-  });
+  };
 };
 
 /** Per handler module, the task root whose config it parsed last (warm scenarios only). */

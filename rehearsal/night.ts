@@ -17,7 +17,7 @@ import type {
   RolloutTrack,
   TimelineEntry,
 } from './result';
-import { seedWorld } from './seed';
+import { type Seed, seedWorld } from './seed';
 
 export const FAULTS = ['bake', 'canary', 'smoke', 'health'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -45,12 +45,28 @@ export interface RehearsalOptions {
 const iso = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();
 
-/** What an invocation said at info and above, in its logger's words, minus the factory's own lines. */
+/** One rollout step as the logs put it: `fleet from -> to: note`. */
+const step = (x: Record<string, unknown>): string | undefined => {
+  const str = (k: string) => (typeof x[k] === 'string' ? (x[k]) : undefined);
+  const [fleet, from, to, note] = [str('fleet') ?? str('pipeline'), str('from'), str('to'), str('note')];
+  if (!from && !note) return undefined;
+  const move = from && to ? (from === to ? `stays ${from}` : `${from} -> ${to}`) : undefined;
+  return [fleet, move].filter(Boolean).join(' ') + (note ? `: ${note}` : '');
+};
+
+/**
+ * What an invocation said at info and above, in its log lines' words: the message, then the
+ * rollout steps it logged with their notes, or its reason. Metric lines are not words.
+ */
 const said = (inv: Invocation): string[] =>
   (inv.logs ?? []).flatMap((line) => {
     if (line.level === 'DEBUG' || typeof line.message !== 'string') return [];
-    const reason = typeof line.reason === 'string' ? ` (${line.reason})` : '';
-    return [`${line.message}${reason}`];
+    const steps = [
+      step(line),
+      ...(Array.isArray(line.results) ? (line.results as Record<string, unknown>[]).map(step) : []),
+    ].filter((x): x is string => x !== undefined);
+    const why = steps.length > 0 ? steps.join('; ') : typeof line.reason === 'string' ? line.reason : '';
+    return [why ? `${line.message} ${why}` : line.message];
   });
 
 const roleOf = (
@@ -132,7 +148,7 @@ export const rehearse = async (options: RehearsalOptions): Promise<RehearsalResu
   });
   try {
     const world = s.world;
-    seedWorld(world, config, s.stack);
+    const seed = seedWorld(world, config, s.stack);
     if (options.throttle) world.setThrottling(options.throttle, options.seed ?? 42);
     const fail = new Set(options.fail ?? []);
     if (fail.has('bake')) world.failBake = () => true;
@@ -164,7 +180,7 @@ export const rehearse = async (options: RehearsalOptions): Promise<RehearsalResu
       maxSteps: 200_000,
       maxMinutes: Math.ceil(span / MINUTE) + 1,
     });
-    return resultOf(s, config, options);
+    return resultOf(s, config, seed, options);
   } finally {
     endScenario();
   }
@@ -173,6 +189,7 @@ export const rehearse = async (options: RehearsalOptions): Promise<RehearsalResu
 const resultOf = (
   s: Scenario,
   config: ReturnType<typeof loadConfig>,
+  seed: Seed,
   options: RehearsalOptions,
 ): RehearsalResult => {
   const world = s.world;
@@ -203,42 +220,35 @@ const resultOf = (
   const rollouts: RolloutTrack[] = [...world.table.values()]
     .filter((i) => String(i.sk).startsWith('ROLLOUT#'))
     .map((i) => i as unknown as Rollout)
-    .map((r) => ({ fleet: r.fleet, kind: r.kind, candidateId: r.candidateId, states: r.history }));
+    .map((r) => ({
+      fleet: r.fleet,
+      fleets: r.fleets,
+      kind: r.kind,
+      candidateId: r.candidateId,
+      states: r.history,
+    }));
 
   const bus = (type: string) => world.putEvents.filter((e) => e['detail-type'] === type);
   const forFleet = (events: AwsEvent[], fleet: string) =>
     events.filter(
       (e) => e.detail.fleet === fleet || (e.detail.fleets as string[] | undefined)?.includes(fleet),
     ).length;
+  const serves = (r: RolloutTrack, fleet: string) => r.fleet === fleet || r.fleets.includes(fleet);
   const fleets: FleetFigures[] = config.fleets.map((f) => {
-    const pipelineArn = `/${config.deployment}-${f.pipeline}`;
-    const group = world.groups.get(f.autoScalingGroup);
-    const launched = group ? world.groupInstances(f.autoScalingGroup) : [];
+    const members = [...world.instances.values()].filter((i) => i.group === f.autoScalingGroup);
+    const startAmi = seed.amis.get(f.pipeline);
     return {
       fleet: f.name,
-      bakes: world.bakes.filter((b) => b.pipelineArn.endsWith(pipelineArn)).length,
-      candidates: rollouts.filter((r) => r.kind === 'rollout' && r.states.length > 0 && r.fleet === f.name)
-        .length,
+      bakes: world.bakes.filter((b) => b.pipelineArn.endsWith(`/${config.deployment}-${f.pipeline}`)).length,
+      candidates: rollouts.filter((r) => r.kind === 'rollout' && serves(r, f.name)).length,
       promotions: forFleet(bus('Candidate Promoted'), f.name),
-      rollbacks: rollouts.filter((r) => r.fleet === f.name && r.states.some((h) => h.state === 'rolled-back'))
+      rollbacks: rollouts.filter((r) => serves(r, f.name) && r.states.some((h) => h.state === 'rolled-back'))
         .length,
-      drains:
-        f.role === 'manager'
-          ? world.commands.filter(
-              (c) =>
-                c.documentName.endsWith('-drain-manager') &&
-                [...world.instances.values()].some(
-                  (i) => i.id === c.instanceId && i.group === f.autoScalingGroup,
-                ),
-            ).length
-          : 0,
-      replacements:
-        f.role === 'manager'
-          ? Math.max(
-              0,
-              [...world.instances.values()].filter((i) => i.group === f.autoScalingGroup).length - 1,
-            )
-          : launched.length * 0,
+      drains: world.commands.filter(
+        (c) => c.documentName.endsWith('-drain-manager') && members.some((i) => i.id === c.instanceId),
+      ).length,
+      // Launched from a newer image than the fleet ran when the night began.
+      replacements: members.filter((i) => i.imageId !== startAmi).length,
     };
   });
   const alerts: AlertSent[] = [];

@@ -33,7 +33,10 @@ export interface InstanceSpan {
 }
 
 export interface RolloutTrack {
+  /** The lead fleet of the launch template. */
   readonly fleet: string;
+  /** Every fleet the candidate serves (those launching from the same template). */
+  readonly fleets: readonly string[];
   readonly kind: string;
   readonly candidateId: string;
   readonly states: readonly { readonly state: RolloutState; readonly at: string; readonly note: string }[];

@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+
+import { defineCommand, UsageError } from '../command';
+import { CONFIG_ENV, CONFIG_OPTION, configPath } from '../target';
+
+const EXAMPLE = join(__dirname, '..', '..', 'config', 'example.yaml');
+const FAULTS = ['bake', 'canary', 'smoke', 'health'];
+
+const share = (value: string | undefined, option: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new UsageError(`--${option} ${value} is not a share between 0 and 1, such as 0.2`);
+  return n;
+};
+
+export const rehearse = defineCommand({
+  name: 'rehearse',
+  summary: "plays a night of the config's fleet on an embedded AWS: its timeline and summary",
+  args: '',
+  options: {
+    config: {
+      ...CONFIG_OPTION.config,
+      help: `the config file (or set ${CONFIG_ENV}; default: config/example.yaml)`,
+    },
+    night: {
+      type: 'string',
+      value: 'date',
+      help: 'the night of this date, 18:00 to 08:00 UTC (default: tonight)',
+    },
+    from: { type: 'string', value: 'time', help: 'start at this UTC time instead, such as 2026-12-11T20:00' },
+    until: { type: 'string', value: 'time', help: 'end at this UTC time (default: 14 hours after --from)' },
+    push: {
+      type: 'string',
+      multiple: true,
+      value: 'when',
+      help: 'a GitLab push at this time, such as "Fri 14:00" (UTC) or 2026-12-11T14:00; repeatable',
+    },
+    fail: {
+      type: 'string',
+      multiple: true,
+      value: 'what',
+      help: `a scripted fault: ${FAULTS.join(', ')}; repeatable`,
+    },
+    alarm: {
+      type: 'string',
+      multiple: true,
+      value: 'name',
+      help: 'this CloudWatch alarm fires 10 minutes into each bake period; repeatable',
+    },
+    'drop-events': {
+      type: 'string',
+      value: 'share',
+      help: 'EventBridge loses this share of events, such as 0.2',
+    },
+    'duplicate-events': { type: 'boolean', help: 'every event and schedule is delivered twice' },
+    throttle: { type: 'string', value: 'share', help: 'this share of AWS calls is throttled, such as 0.2' },
+    seed: { type: 'string', value: 'n', help: 'the seed of the random faults (default: 7)' },
+  },
+  details: [
+    'The real functions run, routed by the rules of the stack synthesized from the config, on a',
+    'virtual clock against the embedded AWS: no account, no network. Exit code 3 when a safety',
+    'figure is broken (a job killed, two managers at once).',
+  ],
+  run: async ({ values }, io) => {
+    const given = values.config ?? io.env[CONFIG_ENV];
+    const file = given === undefined ? EXAMPLE : configPath(given, io, 'rehearse');
+    const unknown = (values.fail ?? []).filter((f) => !FAULTS.includes(f));
+    if (unknown.length > 0)
+      throw new UsageError(`--fail ${unknown.join(', ')}: the faults are ${FAULTS.join(', ')}`);
+    const { nightWindow, NightWindowError } = await import('../../rehearsal/night-window');
+    let window;
+    try {
+      window = nightWindow(
+        { night: values.night, from: values.from, until: values.until, push: values.push },
+        new Date(),
+      );
+    } catch (error) {
+      if (error instanceof NightWindowError) throw new UsageError(error.message);
+      throw error;
+    }
+    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    if (seed !== undefined && !Number.isInteger(seed))
+      throw new UsageError(`--seed ${values.seed} is not an integer`);
+    io.err(`rehearsing ${file} from ${window.from.toISOString()} to ${window.until.toISOString()} (UTC)...`);
+    // Loaded here: it quiets the functions' logs and metrics as it loads, before their modules.
+    const { rehearse: play } = await import('../../rehearsal/night');
+    const { summaryLines, timelineLines } = await import('../../rehearsal/terminal');
+    let shown = 0;
+    const result = await play({
+      configPath: file,
+      from: window.from,
+      until: window.until,
+      pushes: window.pushes,
+      fail: (values.fail ?? []) as ('bake' | 'canary' | 'smoke' | 'health')[],
+      alarms: values.alarm ?? [],
+      ...(values['drop-events'] === undefined
+        ? {}
+        : { dropEvents: share(values['drop-events'], 'drop-events') }),
+      duplicateEvents: values['duplicate-events'] ?? false,
+      ...(values.throttle === undefined ? {} : { throttle: share(values.throttle, 'throttle') }),
+      ...(seed === undefined ? {} : { seed }),
+      onProgress: (done, at) => {
+        const tenth = Math.floor(done * 10);
+        if (tenth <= shown) return;
+        shown = tenth;
+        io.err(`  ${String(tenth * 10).padStart(3)}%  ${at.toISOString().slice(0, 16)}`);
+      },
+    });
+    io.out('Timeline (UTC):');
+    for (const line of timelineLines(result)) io.out(line);
+    io.out('');
+    for (const line of summaryLines(result)) io.out(line);
+    return result.ok ? 0 : 3;
+  },
+});
