@@ -1299,14 +1299,14 @@ export class World {
   }
 
   /** Moves an image to `status` (DEPRECATED, DELETED...) without an event. */
-  setImageState(arn: string, status: ImageStatus): void {
+  setImageState(arn: string, status: ImageStatus, reason?: string): void {
     const image = this.images.get(arn);
     if (!image) throw new Error(`fake imagebuilder: no image ${arn}`);
-    this.images.set(arn, { ...image, state: { status } });
+    this.images.set(arn, { ...image, state: { status, ...(reason ? { reason } : {}) } });
   }
 
   /** `EC2 Image Builder Image State Change`: the image is `resources[0]`; the AMIs are not in it. */
-  emitImageState(arn: string, status: ImageStatus): void {
+  emitImageState(arn: string, status: ImageStatus, reason?: string): void {
     this.outbox.push({
       bus: 'default',
       event: {
@@ -1318,7 +1318,10 @@ export class World {
         time: new Date(this.now()).toISOString(),
         region: REGION,
         resources: [arn],
-        detail: { 'previous-state': { status: 'DISTRIBUTING' }, state: { status } },
+        detail: {
+          'previous-state': { status: 'DISTRIBUTING' },
+          state: { status, ...(reason ? { reason } : {}) },
+        },
       },
     });
   }
@@ -1393,8 +1396,9 @@ export class World {
     const failed = this.failBake(pipelineArn);
     this.at(this.now() + this.bakeMinutes * MINUTE, `${name} build ${build} ends`, () => {
       if (failed) {
-        this.setImageState(imageArn, 'FAILED');
-        this.emitImageState(imageArn, 'FAILED');
+        const reason = 'Image Builder: the test phase failed (component smoke-test: exit status 1)';
+        this.setImageState(imageArn, 'FAILED', reason);
+        this.emitImageState(imageArn, 'FAILED', reason);
       } else {
         this.imageAvailable(name, amiId(`${name}/${build}`), build);
       }

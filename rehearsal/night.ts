@@ -47,7 +47,7 @@ const iso = (ms: number | undefined): string | undefined =>
 
 /** One rollout step as the logs put it: `fleet from -> to: note`. */
 const step = (x: Record<string, unknown>): string | undefined => {
-  const str = (k: string) => (typeof x[k] === 'string' ? (x[k]) : undefined);
+  const str = (k: string) => (typeof x[k] === 'string' ? x[k] : undefined);
   const [fleet, from, to, note] = [str('fleet') ?? str('pipeline'), str('from'), str('to'), str('note')];
   if (!from && !note) return undefined;
   const move = from && to ? (from === to ? `stays ${from}` : `${from} -> ${to}`) : undefined;
@@ -61,11 +61,17 @@ const step = (x: Record<string, unknown>): string | undefined => {
 const said = (inv: Invocation): string[] =>
   (inv.logs ?? []).flatMap((line) => {
     if (line.level === 'DEBUG' || typeof line.message !== 'string') return [];
-    const steps = [
-      step(line),
-      ...(Array.isArray(line.results) ? (line.results as Record<string, unknown>[]).map(step) : []),
-    ].filter((x): x is string => x !== undefined);
-    const why = steps.length > 0 ? steps.join('; ') : typeof line.reason === 'string' ? line.reason : '';
+    // Functions that move several rollouts log each move in a list (stage-candidate's `results`,
+    // the reconciler's `advanced`).
+    const listed = Object.values(line).flatMap((v) =>
+      Array.isArray(v)
+        ? v.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object')
+        : [],
+    );
+    const steps = [step(line), ...listed.map(step)].filter((x): x is string => x !== undefined);
+    const reason = typeof line.reason === 'string' ? line.reason : '';
+    const pipeline = typeof line.pipeline === 'string' && reason ? `${line.pipeline}: ` : '';
+    const why = steps.length > 0 ? steps.join('; ') : `${pipeline}${reason}`;
     return [why ? `${line.message} ${why}` : line.message];
   });
 
@@ -161,11 +167,13 @@ export const rehearse = async (options: RehearsalOptions): Promise<RehearsalResu
       world.scripts['smoke-jobs'] = () => failing;
       world.scripts['smoke-manager'] = () => failing;
     }
+    // The new image's managers fail their health check; a manager back on a night-start AMI passes.
+    const startAmis = new Set(seed.amis.values());
     if (fail.has('health'))
-      world.scripts['manager-health'] = () => ({
-        kind: 'fail',
-        output: 'CHECK gitlab-runner: FAIL (not running)\nRESULT fail',
-      });
+      world.scripts['manager-health'] = (_command, instance) =>
+        instance && startAmis.has(instance.imageId)
+          ? { kind: 'pass' }
+          : { kind: 'fail', output: 'CHECK gitlab-runner: FAIL (not running)\nRESULT fail' };
     for (const [n, at] of (options.pushes ?? []).entries()) {
       world.at(at.getTime(), `GitLab push ${n + 1}`, () =>
         s.directInvocations.push({
@@ -245,7 +253,7 @@ const resultOf = (
       rollbacks: rollouts.filter((r) => serves(r, f.name) && r.states.some((h) => h.state === 'rolled-back'))
         .length,
       drains: world.commands.filter(
-        (c) => c.documentName.endsWith('-drain-manager') && members.some((i) => i.id === c.instanceId),
+        (c) => /-(drain|restart)-manager$/.test(c.documentName) && members.some((i) => i.id === c.instanceId),
       ).length,
       // Launched from a newer image than the fleet ran when the night began.
       replacements: members.filter((i) => i.imageId !== startAmi).length,

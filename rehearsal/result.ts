@@ -48,7 +48,7 @@ export interface FleetFigures {
   readonly candidates: number;
   readonly promotions: number;
   readonly rollbacks: number;
-  /** Manager drains (restarts and replacements included). */
+  /** Manager drains: before a replacement, and graceful restarts (both wait for running jobs). */
   readonly drains: number;
   /** Instances of its group launched to replace one (a manager replaced on a new image). */
   readonly replacements: number;
