@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 
 import { TransientError } from '../shared/errors';
-import type { BusEntry } from '../shared/events';
-import { redriveMessage } from '../shared/redrive';
+import type { BusEntry } from '../shared/detail-types';
+import { redriveMessage } from '../shared/redrive-message';
 import type { WebhookPorts } from './ports';
 
 /**

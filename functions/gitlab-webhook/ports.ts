@@ -1,6 +1,6 @@
 import { putEvents } from '../shared/aws/eventbridge';
 import { publish } from '../shared/aws/sns';
-import type { BusEntry } from '../shared/events';
+import type { BusEntry } from '../shared/detail-types';
 import type { SecretRef } from '../shared/schema-primitives';
 import { readSecret } from '../shared/aws/secrets';
 import type { WebhookSettings } from './settings';

@@ -1,40 +1,19 @@
+import { type BusEntry, DetailType, EVENT_SOURCE, entryOf } from './detail-types';
 import { EventBridgeEnvelope } from './eventbridge-envelope';
 import * as z from './zod';
 
 /**
  * The event catalogue of our custom bus. Every step can be started by hand or by a test by putting
- * one of these events; producers validate a detail against its schema before putting it.
+ * one of these events; producers validate a detail against its schema before putting it. Its
+ * names live in `detail-types.ts`, which carries no zod (the webhook builds its entries from it).
  */
-export const EVENT_SOURCE = 'runner-autopilot';
-
-export const DetailType = {
-  BakeRequested: 'Bake Requested',
-  BakeFailed: 'Bake Failed',
-  ImageReady: 'Image Ready',
-  CandidatePromoted: 'Candidate Promoted',
-  RolloutFailed: 'Rollout Failed',
-  RollbackRequested: 'Rollback Requested',
-  ManagerRestartRequested: 'Manager Restart Requested',
-  ConfigApplyRequested: 'Config Apply Requested',
-  ConfigApplyFailed: 'Config Apply Failed',
-  ConfigDriftDetected: 'Config Drift Detected',
-} as const;
-export type DetailType = (typeof DetailType)[keyof typeof DetailType];
-
-/** Our failure events: each may become an alert message. */
-export const ALERTED_DETAIL_TYPES = [
-  DetailType.BakeFailed,
-  DetailType.RolloutFailed,
-  DetailType.ConfigApplyFailed,
-  DetailType.ConfigDriftDetected,
-] as const;
-
-/**
- * What the rule on our bus routes to the alert function (infra/health/alerts.ts): the failure
- * events, and `Image Ready`, which sends nothing but ends its pipeline's `Bake Failed` streak, so
- * the next failure after a success is alerted. The alert function's `AlertInput` parses each.
- */
-export const ALERT_ROUTED_DETAIL_TYPES = [...ALERTED_DETAIL_TYPES, DetailType.ImageReady] as const;
+export {
+  ALERT_ROUTED_DETAIL_TYPES,
+  ALERTED_DETAIL_TYPES,
+  type BusEntry,
+  DetailType,
+  EVENT_SOURCE,
+} from './detail-types';
 
 /** A pipeline or fleet name: what the config schema accepts for both. */
 const resourceName = () => z.string().check(z.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/));
@@ -172,24 +151,10 @@ export const busEvent = <T extends DetailType>(type: T) =>
     detail: detailSchema(type),
   });
 
-export interface BusEntry {
-  readonly Source: string;
-  readonly DetailType: string;
-  readonly Detail: string;
-  readonly EventBusName: string;
-  readonly Resources?: string[];
-}
-
 /** Builds a PutEvents entry, validating the detail so no producer can emit a malformed event. */
 export const busEntry = <T extends DetailType>(
   type: T,
   detail: z.input<DetailSchema<T>>,
   eventBusName: string,
   resources: string[] = [],
-): BusEntry => ({
-  Source: EVENT_SOURCE,
-  DetailType: type,
-  Detail: JSON.stringify(detailSchema(type).parse(detail)),
-  EventBusName: eventBusName,
-  ...(resources.length ? { Resources: resources } : {}),
-});
+): BusEntry => entryOf(type, detailSchema(type).parse(detail), eventBusName, resources);

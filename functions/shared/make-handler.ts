@@ -5,12 +5,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type * as core from 'zod/v4/core';
 
 import { PermanentError } from './errors';
 import { formatIssues, type SchemaIssue } from './issues';
 import { outcomeMetric, PERMANENT_FAILURE_METRIC, TRANSIENT_FAILURE_METRIC } from './metric-names';
 import { makeLogger, makeMetrics } from './observability';
+import type { StandardSchemaV1 } from './standard-schema';
 
 /** What a function's `run` returns: `outcome` names the decision, the rest are its counts and ids. */
 export interface Outcome {
@@ -53,7 +53,7 @@ export interface RunDeps<Settings, Ports> extends RunTools {
   readonly ports: Ports;
 }
 
-export interface HandlerSpec<S extends core.$ZodType, R extends Outcome> {
+export interface HandlerSpec<S extends StandardSchemaV1, R extends Outcome> {
   /** Service name in logs and metrics: the function's folder name. */
   readonly name: string;
   readonly schema: S;
@@ -66,7 +66,7 @@ export interface HandlerSpec<S extends core.$ZodType, R extends Outcome> {
    * so a flood of them costs no log ingestion. Their metric is still counted.
    */
   readonly quietOutcomes?: readonly string[];
-  readonly run: (input: core.output<S>, tools: RunTools) => Promise<R>;
+  readonly run: (input: StandardSchemaV1.InferOutput<S>, tools: RunTools) => Promise<R>;
 }
 
 type Parsed<T> = { success: true; data: T } | { success: false; error: Error };
@@ -83,7 +83,7 @@ const describeIssues = (error: Error): string =>
     ? formatIssues(error.cause as SchemaIssue[], 'inline')
     : error.message;
 
-const build = <S extends core.$ZodType, R extends Outcome, Out>(
+const build = <S extends StandardSchemaV1, R extends Outcome, Out>(
   spec: HandlerSpec<S, R>,
   respond: Responder<R, Out>,
 ): MiddyfiedHandler<unknown, Out> => {
@@ -96,7 +96,7 @@ const build = <S extends core.$ZodType, R extends Outcome, Out>(
     return respond.rejected(error);
   };
 
-  const body = async (parsed: Parsed<core.output<S>>, context: Context): Promise<Out> => {
+  const body = async (parsed: Parsed<StandardSchemaV1.InferOutput<S>>, context: Context): Promise<Out> => {
     if (!parsed.success) {
       return reject(new PermanentError(`input does not match its schema: ${describeIssues(parsed.error)}`));
     }
@@ -132,7 +132,7 @@ const build = <S extends core.$ZodType, R extends Outcome, Out>(
  * error resolves with {@link Rejected} so Lambda does not retry it; anything else is rethrown so
  * Lambda's async retries and then the failure destination take over.
  */
-export const makeHandler = <S extends core.$ZodType, R extends Outcome>(spec: HandlerSpec<S, R>) =>
+export const makeHandler = <S extends StandardSchemaV1, R extends Outcome>(spec: HandlerSpec<S, R>) =>
   build<S, R, R | Rejected>(spec, {
     ok: (outcome) => outcome,
     rejected: (error) => ({ outcome: 'rejected', reason: error.message }),
@@ -155,7 +155,7 @@ const json = (
  * Builds an HTTP function behind a Function URL: permanent errors answer with their 4xx status,
  * transient ones with 503 so the caller retries; nothing is thrown.
  */
-export const makeHttpHandler = <S extends core.$ZodType, R extends HttpOutcome>(spec: HandlerSpec<S, R>) =>
+export const makeHttpHandler = <S extends StandardSchemaV1, R extends HttpOutcome>(spec: HandlerSpec<S, R>) =>
   build<S, R, FunctionUrlResult>(spec, {
     ok: ({ statusCode, headers, ...body }) => json(statusCode, body, headers),
     rejected: (error) => json(error.statusCode, { outcome: 'rejected', reason: error.message }),

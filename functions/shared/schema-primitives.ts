@@ -69,9 +69,7 @@ export const SecretRef = z.union(
 );
 export type SecretRef = z.infer<typeof SecretRef>;
 
-/** Where a ref points, for messages: a name, never a value. */
-export const describeSecretRef = (ref: SecretRef): string =>
-  'parameter' in ref ? `parameter ${ref.parameter}` : `secret ${ref.secretsManager}`;
+export { describeSecretRef } from './secret-ref';
 
 /** Edit distance between two words (Levenshtein), for "did you mean". */
 const distance = (a: string, b: string): number => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { formatIssues } from './issues';
-import * as z from './zod';
+import { type StandardSchemaV1, validateNow } from './standard-schema';
 
 /**
  * Each function receives only its slice of the suite config and parses it once, on first use,
@@ -21,15 +21,15 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export const parseWith = <S extends z.core.$ZodType>(
+/** Any Standard Schema: zod's, or a function's hand-written one (the webhook's). */
+export const parseWith = <S extends StandardSchemaV1>(
   schema: S,
   value: unknown,
   source: string,
-): z.infer<S> => {
-  const result = z.safeParse(schema, value);
-  if (!result.success)
-    throw new ConfigError(`invalid config in ${source}:\n${formatIssues(result.error.issues)}`);
-  return result.data;
+): StandardSchemaV1.InferOutput<S> => {
+  const result = validateNow(schema, value);
+  if (result.issues) throw new ConfigError(`invalid config in ${source}:\n${formatIssues(result.issues)}`);
+  return result.value;
 };
 
 /** Replaces deploy-time references with their values from the environment. */
@@ -64,10 +64,10 @@ const readSource = (env: NodeJS.ProcessEnv): { raw: string; source: string } => 
 };
 
 /** A function's own slice of the config: its config file (or inline JSON), expanded and parsed. */
-export const readConfigSlice = <S extends z.core.$ZodType>(
+export const readConfigSlice = <S extends StandardSchemaV1>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
-): z.infer<S> => {
+): StandardSchemaV1.InferOutput<S> => {
   const { raw, source } = readSource(env);
   let value: unknown;
   try {
@@ -82,10 +82,10 @@ export const readConfigSlice = <S extends z.core.$ZodType>(
  * A slice read on first use, not at import: a config error then fails an invocation (and is
  * retried or answered) instead of crashing the init phase. `reset` is for tests.
  */
-export const lazyConfigSlice = <S extends z.core.$ZodType>(schema: S) => {
-  let value: z.infer<S> | undefined;
+export const lazyConfigSlice = <S extends StandardSchemaV1>(schema: S) => {
+  let value: StandardSchemaV1.InferOutput<S> | undefined;
   return {
-    get: (): z.infer<S> => (value ??= readConfigSlice(schema)),
+    get: (): StandardSchemaV1.InferOutput<S> => (value ??= readConfigSlice(schema)),
     reset: (): void => {
       value = undefined;
     },

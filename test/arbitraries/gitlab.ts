@@ -2,6 +2,7 @@ import fc from 'fast-check';
 
 import { PushPayload } from '../../functions/gitlab-webhook/payload';
 import { WebhookRule } from '../../functions/shared/webhook-config';
+import { parseStandard } from '../helpers/standard-schema';
 
 /** Arbitraries for the webhook's decision (here, not in test/arbitraries/, to keep this change in its folder). */
 
@@ -81,7 +82,7 @@ export const push = fc
     unlisted: fc.boolean(),
   })
   .map(({ project, ref, after, commits, extra, unlisted }) =>
-    PushPayload.parse({
+    parseStandard(PushPayload, {
       object_kind: ref.startsWith('refs/tags/') ? 'tag_push' : 'push',
       before: zeros,
       after,

@@ -47,6 +47,13 @@ describe('function bundles carry nothing above their SDK floor', () => {
     ).toEqual([]);
     expect((kept.get('gitlab-webhook') ?? []).length).toBeGreaterThan(0);
   });
+
+  it('the webhook carries no zod at all: its validators are hand-written', () => {
+    expect((kept.get('gitlab-webhook') ?? []).filter((path) => path.includes('node_modules/zod/'))).toEqual(
+      [],
+    );
+    expect(kept.get('gitlab-webhook')).toContain('functions/gitlab-webhook/settings.ts');
+  });
 });
 
 describe('excesses', () => {

@@ -11,7 +11,7 @@ import { ReconcilerSettings } from '../../functions/reconciler/settings';
 import { RedriveSettings } from '../../functions/redrive/settings';
 import { RolloutSettings } from '../../functions/shared/rollout/settings';
 import { CONFIG_ENV, readConfigSlice } from '../../functions/shared/settings';
-import type * as z from '../../functions/shared/zod';
+import type { StandardSchemaV1 } from '../../functions/shared/standard-schema';
 import { StartBakeSettings } from '../../functions/start-bake/settings';
 import { buildApp } from '../../infra/app';
 import type { AutopilotFunction, FunctionName, FunctionSettings } from '../../infra/autopilot-function';
@@ -19,8 +19,8 @@ import { testApp } from '../helpers/app';
 
 const EXAMPLE = join(__dirname, '..', '..', 'config', 'example.yaml');
 
-/** The schema each function's handler reads its slice with; typed against the stack's map. */
-const SCHEMAS: { readonly [N in FunctionName]: z.core.$ZodType<FunctionSettings[N]> } = {
+/** The schema each function's handler reads its slice with (zod's, or the webhook's own); typed against the stack's map. */
+const SCHEMAS: { readonly [N in FunctionName]: StandardSchemaV1<unknown, FunctionSettings[N]> } = {
   alert: AlertSettings,
   'apply-config': RolloutSettings,
   'command-status': RolloutSettings,

@@ -4,7 +4,8 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SecretMissingError } from '../errors';
 import { clientConfig, interactiveClientConfig } from './client-config';
 import { memoClient } from './memo-client';
-import { describeSecretRef, type SecretRef } from '../schema-primitives';
+import type { SecretRef } from '../schema-primitives';
+import { describeSecretRef } from '../secret-ref';
 
 /**
  * Reads a secret (a SecureString parameter or a Secrets Manager secret) with the one command it

@@ -10,6 +10,7 @@ import {
 import { PushPayload } from '../../../functions/gitlab-webhook/payload';
 import { WebhookRule } from '../../../functions/shared/webhook-config';
 import { push, rule, rules } from '../../arbitraries/gitlab';
+import { parseStandard } from '../../helpers/standard-schema';
 
 const SHA = 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7';
 const ZEROS = '0'.repeat(40);
@@ -43,7 +44,7 @@ const pushOf = ({
   total,
   removed = [],
 }: PushShape = {}): PushPayload =>
-  PushPayload.parse({
+  parseStandard(PushPayload, {
     object_kind: ref.startsWith('refs/tags/') ? 'tag_push' : 'push',
     before: ZEROS,
     after,
@@ -252,7 +253,7 @@ describe('decideWebhook', () => {
         fc.property(push, rule, fc.integer({ min: 1, max: 30 }), (p, r, extra) => {
           const branch = 'main';
           const matching = WebhookRule.parse({ ...r, branches: [branch] });
-          const many = PushPayload.parse({
+          const many = parseStandard(PushPayload, {
             ...p,
             ref: `refs/heads/${branch}`,
             after: SHA,

@@ -5,6 +5,7 @@ import { LambdaFunctionUrlSchema } from '@aws-lambda-powertools/parser/schemas/l
 
 import { PushPayload } from '../../../functions/gitlab-webhook/payload';
 import { EVENTS_DIR, fixture } from '../../helpers/fixtures';
+import { parseStandard } from '../../helpers/standard-schema';
 
 const files = readdirSync(join(EVENTS_DIR, 'gitlab')).filter((f) => f.endsWith('.json'));
 
@@ -21,7 +22,7 @@ describe('events/gitlab fixtures', () => {
   it.each(files)('%s is a Function URL event whose body is a push payload of the right length', (file) => {
     const event = LambdaFunctionUrlSchema.parse(fixture(`gitlab/${file}`));
 
-    const body = PushPayload.parse(JSON.parse(event.body ?? ''));
+    const body = parseStandard(PushPayload, JSON.parse(event.body ?? ''));
 
     expect(event.headers['content-length']).toBe(String(Buffer.byteLength(event.body ?? '')));
     expect(event.headers['x-gitlab-event']).toBe(
@@ -33,7 +34,7 @@ describe('events/gitlab fixtures', () => {
   it('many-commits lists 20 of 25 commits, all under docs/', () => {
     const event = fixture<{ body: string }>('gitlab/push.many-commits.json');
 
-    const body = PushPayload.parse(JSON.parse(event.body));
+    const body = parseStandard(PushPayload, JSON.parse(event.body));
 
     expect(body.total_commits_count).toBe(25);
     expect(body.commits).toHaveLength(20);
