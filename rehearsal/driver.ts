@@ -7,6 +7,7 @@ import { Cron } from 'croner';
 
 import * as applyConfig from '../functions/apply-config/handler';
 import * as commandStatus from '../functions/command-status/handler';
+import * as fleetSweeper from '../functions/fleet-sweeper/handler';
 import * as gitlabWebhook from '../functions/gitlab-webhook/handler';
 import * as imageState from '../functions/image-state/handler';
 import * as managerRestart from '../functions/manager-restart/handler';
@@ -43,7 +44,7 @@ interface HandlerModule {
 }
 
 /** Functions the template routes events to that these scenarios do not run. */
-const OBSERVED_ONLY = new Set(['alert', 'fleet-sweeper', 'housekeeper', 'redrive']);
+const OBSERVED_ONLY = new Set(['alert', 'housekeeper', 'redrive']);
 
 const HANDLERS: Record<string, HandlerModule> = {
   'stage-candidate': stageCandidate,
@@ -56,6 +57,7 @@ const HANDLERS: Record<string, HandlerModule> = {
   'image-state': imageState,
   'start-bake': startBake,
   'gitlab-webhook': gitlabWebhook,
+  'fleet-sweeper': fleetSweeper,
 };
 
 export const EXAMPLE_CONFIG = 'config/example.yaml';
@@ -483,6 +485,17 @@ export class Scenario {
       throw new Error(`no cron schedule of the template matches\n${JSON.stringify(this.stack.crons)}`);
     const input = cron.input.replaceAll('<aws.scheduler.scheduled-time>', this.now().replace('.000Z', 'Z'));
     await this.invokeDelivered(cron.service, JSON.parse(input), `schedule ${cron.id} ${cron.expression}`);
+  }
+
+  /**
+   * One run, now, of a rate schedule of the template (the sweeper's), with Scheduler's
+   * `<aws.scheduler.scheduled-time>` set to the current time.
+   */
+  async runRateSchedule(service: string): Promise<void> {
+    const rate = this.stack.rates.find((r) => r.service === service);
+    if (!rate) throw new Error(`the template has no rate schedule for ${service}`);
+    const input = rate.input.replaceAll('<aws.scheduler.scheduled-time>', this.now().replace('.000Z', 'Z'));
+    await this.invokeDelivered(service, JSON.parse(input), `schedule rate(${rate.everyMinutes} minutes)`);
   }
 
   /** One run of the reconciler now, as its schedule would (it also runs with no live rollout). */

@@ -5,6 +5,10 @@ import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   type DescribeAutoScalingGroupsCommandInput,
+  DescribeAutoScalingInstancesCommand,
+  type DescribeAutoScalingInstancesCommandInput,
+  DescribeScalingActivitiesCommand,
+  type DescribeScalingActivitiesCommandInput,
   DescribeWarmPoolCommand,
   type DescribeWarmPoolCommandInput,
   ResumeProcessesCommand,
@@ -18,12 +22,17 @@ import {
   CloudWatchClient,
   DescribeAlarmsCommand,
   type DescribeAlarmsCommandInput,
+  GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+  type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
 import {
   CreateLaunchTemplateVersionCommand,
   type CreateLaunchTemplateVersionCommandInput,
   DescribeInstancesCommand,
   type DescribeInstancesCommandInput,
+  DescribeInstanceStatusCommand,
+  type DescribeInstanceStatusCommandInput,
   DescribeLaunchTemplatesCommand,
   type DescribeLaunchTemplatesCommandInput,
   DescribeLaunchTemplateVersionsCommand,
@@ -62,6 +71,8 @@ import {
   type GetCommandInvocationCommandInput,
   GetParameterCommand,
   type GetParameterCommandInput,
+  ListCommandInvocationsCommand,
+  type ListCommandInvocationsCommandInput,
   ListCommandsCommand,
   type ListCommandsCommandInput,
   SendCommandCommand,
@@ -236,7 +247,8 @@ export type DocumentKey =
   | 'drain-manager'
   | 'manager-health'
   | 'restart-manager'
-  | 'apply-config';
+  | 'apply-config'
+  | 'job-check';
 
 export interface FakeParameter {
   readonly value: string;
@@ -1037,21 +1049,41 @@ export class World {
     return { InstanceInformationList: list };
   }
 
+  /**
+   * SendCommand to 1-50 instances (SendCommand API reference, InstanceIds): one command id, one
+   * invocation per instance, each run by its document's script. Every instance must be online.
+   */
   sendCommand(input: SendCommandCommandInput) {
     const ids = input.InstanceIds ?? [];
-    if (ids.length !== 1) throw new Error('fake: the rollout sends each command to one instance');
-    const instanceId = ids[0]!;
+    if (ids.length < 1 || ids.length > 50)
+      throw awsError('ValidationException', `InstanceIds takes 1-50 ids, got ${ids.length}`);
     const documentName = input.DocumentName ?? '';
     const refusal = sendCommandRefusal(this.documents, documentName, input.Parameters ?? {});
     if (refusal) {
       this.refusedCommands.push(`${refusal.name}: ${refusal.message}`);
       throw awsError(refusal.name, refusal.message);
     }
-    if (!this.isOnline(instanceId)) throw awsError('InvalidInstanceId', `${instanceId} is not online`);
+    const offline = ids.find((id) => !this.isOnline(id));
+    if (offline) throw awsError('InvalidInstanceId', `${offline} is not online`);
     const key = documentName.replace(/^.*-autopilot-/, '') as DocumentKey;
+    const id = `cmd-${hex(++this.seq, 8)}-0000-4000-8000-000000000000`;
+    for (const instanceId of ids) this.startInvocation(id, key, instanceId, input);
+    return {
+      Command: {
+        CommandId: id,
+        DocumentName: documentName,
+        Comment: input.Comment ?? '',
+        Status: 'Pending',
+        InstanceIds: ids,
+        RequestedDateTime: new Date(this.now()),
+      },
+    };
+  }
+
+  private startInvocation(id: string, key: DocumentKey, instanceId: string, input: SendCommandCommandInput) {
     const command: Omit<FakeCommand, 'outcome'> & { outcome?: Outcome } = {
-      id: `cmd-${hex(++this.seq, 8)}-0000-4000-8000-000000000000`,
-      documentName,
+      id,
+      documentName: input.DocumentName ?? '',
       instanceId,
       parameters: input.Parameters ?? {},
       comment: input.Comment ?? '',
@@ -1080,18 +1112,9 @@ export class World {
         );
       });
     }
-    return {
-      Command: {
-        CommandId: c.id,
-        DocumentName: documentName,
-        Comment: c.comment,
-        Status: 'Pending',
-        InstanceIds: [instanceId],
-        RequestedDateTime: new Date(c.requestedAt),
-      },
-    };
   }
 
+  /** A command's invocations in one entry each (a command of several instances is listed once). */
   listCommands(input: ListCommandsCommandInput) {
     const doc = input.Filters?.find((f) => f.key === 'DocumentName')?.value;
     const after = input.Filters?.find((f) => f.key === 'InvokedAfter')?.value;
@@ -1100,15 +1123,24 @@ export class World {
       .filter((c) => (doc ? c.documentName === doc : true))
       .filter((c) => (after ? c.requestedAt >= Date.parse(after) : true))
       .sort((a, b) => b.requestedAt - a.requestedAt);
+    const byId = new Map<string, FakeCommand[]>();
+    for (const c of found) byId.set(c.id, [...(byId.get(c.id) ?? []), c]);
     return {
-      Commands: found.map((c) => ({
-        CommandId: c.id,
-        DocumentName: c.documentName,
-        Comment: c.comment,
-        Status: c.status,
-        InstanceIds: [c.instanceId],
-        RequestedDateTime: new Date(c.requestedAt),
-      })),
+      Commands: [...byId.values()].map((invocations) => {
+        const c = invocations[0]!;
+        return {
+          CommandId: c.id,
+          DocumentName: c.documentName,
+          Comment: c.comment,
+          Status: invocations.every((i) => i.status === 'Success')
+            ? 'Success'
+            : invocations.some((i) => i.status === 'InProgress' || i.status === 'Pending')
+              ? 'InProgress'
+              : 'Failed',
+          InstanceIds: invocations.map((i) => i.instanceId),
+          RequestedDateTime: new Date(c.requestedAt),
+        };
+      }),
     };
   }
 
@@ -1125,6 +1157,279 @@ export class World {
       ResponseCode: done ? (c.status === 'Success' ? 0 : 1) : -1,
       StandardOutputContent: done ? c.stdout : '',
       StandardErrorContent: '',
+    };
+  }
+
+  // ---- What the fleet sweeper reads (functions/fleet-sweeper/api-operations.ts): status checks,
+  // Auto Scaling membership and activities, CPU and network, the job check's answers.
+
+  /** Instances whose instance (or system) status check fails, and since when. */
+  readonly impaired = new Map<string, { readonly check: 'instance' | 'system'; readonly since: number }>();
+
+  /**
+   * DescribeInstanceStatus as the EC2 API reference states it: running instances only (no
+   * IncludeAllInstances), MaxResults 5-1000 with NextToken. The status filters and
+   * `instance-state-name` are modelled; InstanceIds and other filters are not (we send none).
+   */
+  describeInstanceStatus(input: DescribeInstanceStatusCommandInput) {
+    if (input.InstanceIds?.length || input.IncludeAllInstances)
+      throw new Error('fake ec2: DescribeInstanceStatus InstanceIds/IncludeAllInstances are not modelled');
+    const max = input.MaxResults ?? 1000;
+    if (max < 5 || max > 1000)
+      throw awsError('InvalidParameterValue', `MaxResults ${max} is not between 5 and 1000`);
+    const statusOf = (i: FakeInstance) => {
+      const bad = this.impaired.get(i.id);
+      const check = (kind: 'instance' | 'system') => {
+        const failed = bad?.check === kind;
+        return {
+          Status: failed ? 'impaired' : 'ok',
+          Details: [
+            {
+              Name: 'reachability',
+              Status: failed ? 'failed' : 'passed',
+              ...(failed ? { ImpairedSince: new Date(bad.since) } : {}),
+            },
+          ],
+        };
+      };
+      return {
+        InstanceId: i.id,
+        AvailabilityZone: `${REGION}a`,
+        InstanceState: { Code: 16, Name: 'running' },
+        InstanceStatus: check('instance'),
+        SystemStatus: check('system'),
+      };
+    };
+    const matches = (s: ReturnType<typeof statusOf>) =>
+      (input.Filters ?? []).every((f) => {
+        const values = f.Values ?? [];
+        if (f.Name === 'instance-status.status') return values.includes(s.InstanceStatus.Status);
+        if (f.Name === 'system-status.status') return values.includes(s.SystemStatus.Status);
+        if (f.Name === 'instance-state-name') return values.includes(s.InstanceState.Name);
+        throw new Error(`fake ec2: DescribeInstanceStatus filter ${f.Name} is not modelled`);
+      });
+    const found = [...this.instances.values()]
+      .filter((i) => i.state === 'running')
+      .map(statusOf)
+      .filter(matches);
+    const start = Number(input.NextToken ?? 0);
+    const end = Math.min(found.length, start + max);
+    return {
+      InstanceStatuses: found.slice(start, end),
+      ...(end < found.length ? { NextToken: String(end) } : {}),
+    };
+  }
+
+  /**
+   * DescribeAutoScalingInstances (Auto Scaling API reference): up to 50 InstanceIds, ids no group
+   * holds ignored with no error, MaxRecords up to 50 (its default) with NextToken; without ids,
+   * every instance of every group. This API spells health in capitals (HEALTHY).
+   */
+  describeAutoScalingInstances(input: DescribeAutoScalingInstancesCommandInput) {
+    const ids = input.InstanceIds;
+    if (ids && ids.length > 50)
+      throw awsError('ValidationError', `InstanceIds takes at most 50 ids, got ${ids.length}`);
+    const max = input.MaxRecords ?? 50;
+    if (max < 1 || max > 50) throw awsError('ValidationError', `MaxRecords ${max} is not between 1 and 50`);
+    const found = [...this.groups.values()]
+      .flatMap((g) => g.instances.map((m) => ({ g, m })))
+      .filter(({ m }) => !ids || ids.includes(m.id))
+      .map(({ g, m }) => {
+        const i = this.instance(m.id);
+        return {
+          InstanceId: m.id,
+          AutoScalingGroupName: g.name,
+          AvailabilityZone: `${REGION}a`,
+          LifecycleState: m.lifecycleState,
+          HealthStatus: m.healthStatus === 'Unhealthy' ? 'UNHEALTHY' : 'HEALTHY',
+          LaunchTemplate: {
+            LaunchTemplateId: i.launchTemplateId,
+            LaunchTemplateName: this.launchTemplates.get(i.launchTemplateId)?.name,
+            Version: String(i.launchTemplateVersion),
+          },
+          ProtectedFromScaleIn: false,
+        };
+      });
+    const start = Number(input.NextToken ?? 0);
+    const end = Math.min(found.length, start + max);
+    return {
+      AutoScalingInstances: found.slice(start, end),
+      ...(end < found.length ? { NextToken: String(end) } : {}),
+    };
+  }
+
+  /**
+   * DescribeScalingActivities of one group (Auto Scaling API reference): newest first, MaxRecords
+   * up to 100 (its default) with NextToken. The activities are the group's launches and
+   * terminations, from its instances' history. ActivityIds and account-wide listing are not modelled.
+   */
+  describeScalingActivities(input: DescribeScalingActivitiesCommandInput) {
+    if (input.ActivityIds?.length || !input.AutoScalingGroupName)
+      throw new Error('fake autoscaling: DescribeScalingActivities needs a group and no ActivityIds');
+    const group = this.groupNamed(input.AutoScalingGroupName);
+    const max = input.MaxRecords ?? 100;
+    if (max < 1 || max > 100) throw awsError('ValidationError', `MaxRecords ${max} is not between 1 and 100`);
+    const activity = (
+      i: FakeInstance,
+      verb: 'Launching a new' | 'Terminating',
+      at: number,
+      done: boolean,
+    ) => ({
+      ActivityId: createHash('sha256').update(`${verb} ${i.id}`).digest('hex').slice(0, 36),
+      AutoScalingGroupName: group.name,
+      Description: `${verb} EC2 instance: ${i.id}`,
+      Cause: `At ${new Date(at).toISOString()} an instance was ${verb === 'Terminating' ? 'taken out of service' : 'started'}.`,
+      StartTime: new Date(at),
+      StatusCode: done ? 'Successful' : 'InProgress',
+      Progress: done ? 100 : 50,
+    });
+    const found = [...this.instances.values()]
+      .filter((i) => i.group === group.name)
+      .flatMap((i) => [
+        activity(i, 'Launching a new', i.launchedAt, i.state !== 'pending'),
+        ...(i.endedAt === undefined ? [] : [activity(i, 'Terminating', i.endedAt, i.state === 'terminated')]),
+      ])
+      .sort((a, b) => b.StartTime.getTime() - a.StartTime.getTime());
+    const start = Number(input.NextToken ?? 0);
+    const end = Math.min(found.length, start + max);
+    return {
+      Activities: found.slice(start, end),
+      ...(end < found.length ? { NextToken: String(end) } : {}),
+    };
+  }
+
+  /** CPUUtilization (percent) of an instance over a period: a job keeps it busy. */
+  busyCpuPercent = 70;
+  quietCpuPercent = 1;
+  /** NetworkIn or NetworkOut (bytes) of an instance over a 5-minute period, busy or quiet. */
+  busyNetworkBytes = 50_000_000;
+  quietNetworkBytes = 40_000;
+
+  /** The value of an AWS/EC2 metric of `instance` over [from, to), or undefined when it has none. */
+  private instanceMetric(
+    instance: FakeInstance,
+    metric: string,
+    from: number,
+    to: number,
+  ): number | undefined {
+    const ended = instance.endedAt ?? Infinity;
+    if (instance.launchedAt >= to || ended <= from || from >= this.now()) return undefined;
+    const busy = instance.jobs.some((j) => j.startedAt < to && (j.killedAt ?? j.endsAt) > from);
+    const seconds = (to - from) / 1000;
+    if (metric === 'CPUUtilization') return busy ? this.busyCpuPercent : this.quietCpuPercent;
+    if (metric === 'NetworkIn' || metric === 'NetworkOut')
+      return ((busy ? this.busyNetworkBytes : this.quietNetworkBytes) * seconds) / 300;
+    return undefined;
+  }
+
+  /**
+   * GetMetricData as the CloudWatch API reference states it: 1-500 MetricDataQueries with unique
+   * ids (a lowercase letter first), StartTime before EndTime, datapoints newest first unless
+   * ScanBy TimestampAscending, at most MaxDatapoints (default 100,800) per page with NextToken.
+   * The fake knows CPUUtilization, NetworkIn and NetworkOut of its instances (AWS/EC2, by
+   * InstanceId): busy while a job runs there, quiet otherwise. Any other metric has no data.
+   * Metric math and a query's series split over pages are not modelled.
+   */
+  getMetricData(input: GetMetricDataCommandInput) {
+    const queries = input.MetricDataQueries ?? [];
+    if (queries.length < 1 || queries.length > 500)
+      throw awsError('ValidationError', `MetricDataQueries takes 1-500 queries, got ${queries.length}`);
+    const ids = queries.map((q) => q.Id ?? '');
+    const badId = ids.find((id) => !/^[a-z][a-zA-Z0-9_]*$/.test(id));
+    if (badId !== undefined)
+      throw awsError('ValidationError', `Id ${badId} must start with a lowercase letter`);
+    if (new Set(ids).size !== ids.length)
+      throw awsError('ValidationError', 'The values for Id must be unique');
+    const from = input.StartTime?.getTime() ?? NaN;
+    const to = input.EndTime?.getTime() ?? NaN;
+    if (!(from < to)) throw awsError('ValidationError', 'The parameter StartTime must be less than EndTime');
+    const results: MetricDataResult[] = queries.map((q) => {
+      const stat = q.MetricStat;
+      if (!stat || q.Expression !== undefined)
+        throw new Error('fake cloudwatch: only MetricStat queries are modelled');
+      const period = (stat.Period ?? 0) * 1000;
+      if (period <= 0 || period % MINUTE !== 0)
+        throw new Error(`fake cloudwatch: Period ${stat.Period} is not a whole number of minutes`);
+      const metric = stat.Metric;
+      const instanceId = metric?.Dimensions?.find((d) => d.Name === 'InstanceId')?.Value;
+      const instance =
+        metric?.Namespace === 'AWS/EC2' && metric.Dimensions?.length === 1 && instanceId
+          ? this.instances.get(instanceId)
+          : undefined;
+      const points: { t: number; v: number }[] = [];
+      // CloudWatch rounds StartTime down to the minute (data less than 15 days old).
+      for (let t = Math.floor(from / MINUTE) * MINUTE; instance && t < to; t += period) {
+        const v = this.instanceMetric(instance, metric?.MetricName ?? '', t, t + period);
+        if (v !== undefined) points.push({ t, v });
+      }
+      if (input.ScanBy !== 'TimestampAscending') points.reverse();
+      return {
+        Id: q.Id,
+        Label: q.Label ?? metric?.MetricName,
+        Timestamps: points.map((p) => new Date(p.t)),
+        Values: points.map((p) => p.v),
+        StatusCode: 'Complete',
+      };
+    });
+    const max = input.MaxDatapoints ?? 100_800;
+    const start = Number(input.NextToken ?? 0);
+    let end = start;
+    for (let points = 0; end < results.length; end++) {
+      points += results[end]?.Values?.length ?? 0;
+      if (points > max) break;
+    }
+    if (end === start && end < results.length)
+      throw new Error('fake cloudwatch: a series longer than MaxDatapoints is not modelled');
+    return {
+      MetricDataResults: results.slice(start, end),
+      Messages: [],
+      ...(end < results.length ? { NextToken: String(end) } : {}),
+    };
+  }
+
+  /**
+   * ListCommandInvocations of one command (SSM API reference): its invocations, MaxResults 1-50
+   * with NextToken, and with `Details` each step's output (its first 2,500 characters). Filters
+   * and listing without a CommandId are not modelled.
+   */
+  listCommandInvocations(input: ListCommandInvocationsCommandInput) {
+    if (input.Filters?.length || !input.CommandId)
+      throw new Error('fake ssm: ListCommandInvocations needs a CommandId and no Filters');
+    const max = input.MaxResults ?? 50;
+    if (max < 1 || max > 50)
+      throw awsError('ValidationException', `MaxResults ${max} is not between 1 and 50`);
+    const found = this.commands.filter(
+      (c) => c.id === input.CommandId && (!input.InstanceId || c.instanceId === input.InstanceId),
+    );
+    const start = Number(input.NextToken ?? 0);
+    const end = Math.min(found.length, start + max);
+    return {
+      CommandInvocations: found.slice(start, end).map((c) => {
+        const done = c.status === 'Success' || c.status === 'Failed';
+        const step = this.documents.get(c.documentName)?.mainSteps[0].name ?? 'aws:runShellScript';
+        return {
+          CommandId: c.id,
+          InstanceId: c.instanceId,
+          DocumentName: c.documentName,
+          Comment: c.comment,
+          RequestedDateTime: new Date(c.requestedAt),
+          Status: c.status,
+          StatusDetails: c.status,
+          ...(input.Details
+            ? {
+                CommandPlugins: [
+                  {
+                    Name: step,
+                    Status: c.status,
+                    ResponseCode: done ? (c.status === 'Success' ? 0 : 1) : -1,
+                    Output: done ? c.stdout.slice(0, 2500) : '',
+                  },
+                ],
+              }
+            : {}),
+        };
+      }),
+      ...(end < found.length ? { NextToken: String(end) } : {}),
     };
   }
 
@@ -1440,11 +1745,22 @@ export class World {
   }
 }
 
-/** What each document does unless a scenario scripts it: smoke and health pass, a drain waits for jobs. */
+/**
+ * What each document does unless a scenario scripts it: smoke and health pass, a drain waits for
+ * jobs, a job check answers with the jobs running on the instance (image/ssm/job-check.sh's lines).
+ */
 const defaultScript =
   (key: DocumentKey): Script =>
-  () => {
+  (_command, instance, world) => {
     switch (key) {
+      case 'job-check': {
+        const jobs = instance ? world.runningJobs(instance.id).length : 0;
+        return {
+          kind: 'pass',
+          afterMinutes: 1,
+          output: `JOBS ${jobs}\nRESULT ${jobs > 0 ? 'busy' : 'idle'}`,
+        };
+      }
       case 'drain-manager':
         return { kind: 'drain' };
       case 'restart-manager':
@@ -1553,6 +1869,30 @@ export const installFakeAws = (world: World, tableName: string): void => {
     .on(GetCommandInvocationCommand)
     .callsFake((i: GetCommandInvocationCommandInput) =>
       w.call('GetCommandInvocation', () => w.getCommandInvocation(i)),
+    );
+  // What the fleet sweeper reads.
+  ec2
+    .on(DescribeInstanceStatusCommand)
+    .callsFake((i: DescribeInstanceStatusCommandInput) =>
+      w.call('DescribeInstanceStatus', () => w.describeInstanceStatus(i)),
+    );
+  autoScaling
+    .on(DescribeAutoScalingInstancesCommand)
+    .callsFake((i: DescribeAutoScalingInstancesCommandInput) =>
+      w.call('DescribeAutoScalingInstances', () => w.describeAutoScalingInstances(i)),
+    );
+  autoScaling
+    .on(DescribeScalingActivitiesCommand)
+    .callsFake((i: DescribeScalingActivitiesCommandInput) =>
+      w.call('DescribeScalingActivities', () => w.describeScalingActivities(i)),
+    );
+  cloudWatch
+    .on(GetMetricDataCommand)
+    .callsFake((i: GetMetricDataCommandInput) => w.call('GetMetricData', () => w.getMetricData(i)));
+  ssm
+    .on(ListCommandInvocationsCommand)
+    .callsFake((i: ListCommandInvocationsCommandInput) =>
+      w.call('ListCommandInvocations', () => w.listCommandInvocations(i)),
     );
   scheduler
     .on(CreateScheduleCommand)

@@ -44,6 +44,14 @@ export const MOTO_DIVERGENCES = {
     "SSM: moto ignores ListCommands' DocumentName filter and lists every command of the instance; AWS lists only that document's commands.",
   'scheduler-unvalidated':
     'EventBridge Scheduler: moto validates no schedule name, expression or ActionAfterCompletion, and answers a missing group with HTTP 500; AWS refuses a name outside 1-64 characters of [0-9a-zA-Z-_.] with ValidationException (Scheduler API reference, CreateSchedule).',
+  'ec2-status-checks':
+    'EC2: moto ignores the instance-status.status and system-status.status filters of DescribeInstanceStatus (it lists every running instance) and offers no way to fail a check; AWS lists only the instances whose check matches, an impaired one with its ImpairedSince (EC2 API reference, DescribeInstanceStatus).',
+  'ssm-list-command-invocations':
+    'SSM: moto answers ListCommandInvocations (Details true) for a command sent to two instances with HTTP 500, an HTML page the SDK cannot parse; AWS lists one invocation per instance with its plugin output (SSM API reference, ListCommandInvocations).',
+  'autoscaling-scaling-activities':
+    "Auto Scaling: moto's DescribeScalingActivities does not list a group's launches; AWS lists one activity per launch and termination, newest first, its Description naming the instance (Auto Scaling API reference, DescribeScalingActivities).",
+  'cloudwatch-no-ec2-metrics':
+    'CloudWatch: moto publishes no AWS/EC2 metrics for its instances, so GetMetricData finds no CPUUtilization or NetworkIn/Out; AWS publishes them every 5 minutes (basic monitoring).',
 } as const;
 
 export type MotoDivergence = keyof typeof MOTO_DIVERGENCES;
