@@ -121,23 +121,29 @@ const parseLogLine = (line: string): Record<string, unknown> => {
   }
 };
 
-let restoreStdout: (() => void) | undefined;
+let restoreOutput: (() => void) | undefined;
 
-/** Sends what an invocation writes to stdout (its logger's lines) to its record instead. */
-const captureStdout = (): void => {
-  restoreStdout?.();
-  const stdout = process.stdout;
-  const realWrite = stdout.write.bind(stdout);
-  restoreStdout = () => {
-    stdout.write = realWrite;
-    restoreStdout = undefined;
+/**
+ * Sends what an invocation writes (its logger's lines: info to stdout, warnings and errors to
+ * stderr) to its record instead; output outside an invocation passes through.
+ */
+const captureOutput = (): void => {
+  restoreOutput?.();
+  const streams = [process.stdout, process.stderr];
+  const writes = streams.map((stream) => stream.write.bind(stream));
+  restoreOutput = () => {
+    streams.forEach((stream, n) => (stream.write = writes[n] as typeof stream.write));
+    restoreOutput = undefined;
   };
-  stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const scope = currentInvocation();
-    if (!scope?.logs) return (realWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
-    for (const line of String(chunk).split('\n')) if (line.trim()) scope.logs.push(line);
-    return true;
-  };
+  streams.forEach((stream, n) => {
+    const realWrite = writes[n] as (...a: unknown[]) => boolean;
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const scope = currentInvocation();
+      if (!scope?.logs) return realWrite(chunk, ...rest);
+      for (const line of String(chunk).split('\n')) if (line.trim()) scope.logs.push(line);
+      return true;
+    });
+  });
 };
 
 /** Per handler module, the task root whose config it parsed last (warm scenarios only). */
@@ -197,7 +203,7 @@ export class Scenario {
     this.reconcileEvery = rate.everyMinutes * MINUTE;
     this.nextReconcile = Math.ceil((Date.now() + 1) / this.reconcileEvery) * this.reconcileEvery;
     if (options.schedules) this.scheduled = this.templateSchedules();
-    if (options.captureLogs) captureStdout();
+    if (options.captureLogs) captureOutput();
   }
 
   /** Every schedule of the template but the reconciler's (which runs only while a rollout lives). */
@@ -560,5 +566,5 @@ export class Scenario {
 /** Restores the real clock after a scenario. */
 export const endScenario = (): void => {
   stopVirtualClock();
-  restoreStdout?.();
+  restoreOutput?.();
 };
