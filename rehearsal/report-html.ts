@@ -395,7 +395,7 @@ th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:to
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr.total td{font-weight:600}
 td.pass,.verdict.pass{background:#dafbe1;color:#116329}td.fail,.verdict.fail{background:#ffebe9;color:#a40e26}
 td.open{background:#fff8c5;color:#7d4e00}td.pass,td.fail,td.open{font-weight:600}
-.timeline td:first-child{white-space:nowrap}.timeline small{color:#57606a}
+td:first-child{white-space:nowrap}.timeline small{color:#57606a}
 .alerts pre{white-space:pre-wrap;background:#f6f8fa;padding:6px;margin:4px 0 8px}
 `;
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -50,7 +50,8 @@ describeWithChromium(`the rehearsal report in ${CHROMIUM}`, () => {
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     night = await rehearse({
-      configPath: join(ROOT, 'config', 'example.yaml'),
+      // Relative, as a user types it: the report's title shows it.
+      configPath: relative(process.cwd(), join(ROOT, 'config', 'example.yaml')),
       from: new Date('2026-12-08T18:00:00Z'),
       until: new Date('2026-12-09T08:00:00Z'),
     });
