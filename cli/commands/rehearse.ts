@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 import { defineCommand, UsageError } from '../command';
 import { CONFIG_ENV, CONFIG_OPTION, configPath } from '../target';
@@ -16,7 +17,7 @@ const share = (value: string | undefined, option: string): number | undefined =>
 
 export const rehearse = defineCommand({
   name: 'rehearse',
-  summary: "plays a night of the config's fleet on an embedded AWS: its timeline and summary",
+  summary: "plays a night of the config's fleet on an embedded AWS: timeline, summary and an HTML report",
   args: '',
   options: {
     config: {
@@ -55,6 +56,11 @@ export const rehearse = defineCommand({
     },
     'duplicate-events': { type: 'boolean', help: 'every event and schedule is delivered twice' },
     throttle: { type: 'string', value: 'share', help: 'this share of AWS calls is throttled, such as 0.2' },
+    report: {
+      type: 'string',
+      value: 'file',
+      help: 'where the HTML report goes (default: rehearsal-report.html here)',
+    },
     seed: { type: 'string', value: 'n', help: 'the seed of the random faults (default: 7)' },
   },
   details: [
@@ -111,6 +117,11 @@ export const rehearse = defineCommand({
     for (const line of timelineLines(result)) io.out(line);
     io.out('');
     for (const line of summaryLines(result)) io.out(line);
+    const { reportHtml } = await import('../../rehearsal/report-html');
+    const report = resolve(io.cwd, values.report ?? 'rehearsal-report.html');
+    writeFileSync(report, reportHtml(result));
+    io.out('');
+    io.out(`Report (opens offline in any browser): ${report}`);
     return result.ok ? 0 : 3;
   },
 });

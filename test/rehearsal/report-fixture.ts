@@ -78,6 +78,7 @@ export const builtResult = ({
     rollouts: [
       {
         fleet: 'jobs-docker',
+        fleets: ['jobs-docker', 'jobs-instance'],
         kind: 'rollout',
         candidateId: 'c1',
         states: [
@@ -90,6 +91,7 @@ export const builtResult = ({
       },
       {
         fleet: 'manager',
+        fleets: ['manager'],
         kind: 'restart',
         candidateId: 'c2',
         states: [{ at: at(8 * 60 + 30), state: 'awaiting-maintenance', note: 'waiting for the window' }],
