@@ -1,6 +1,7 @@
 // `prepack`, after tsc: what the compiled infra reads beside itself in the package. Each
 // function bundled as it deploys (dist/bundles/<name>/), and the instance scripts the image
-// components and SSM documents embed (dist/image/).
+// components and SSM documents embed (dist/image/), and cdk.json, whose feature flags the
+// rehearsal's app applies as `cdk synth` would (rehearsal/app.ts).
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -24,6 +25,7 @@ const main = async (): Promise<void> => {
     recursive: true,
     filter: (source) => !source.includes('__pycache__'),
   });
+  cpSync(join(REPO_ROOT, 'cdk.json'), join(DIST, 'cdk.json'));
   console.log(`prebundled ${functionNames.length} functions into ${join(DIST, 'bundles')}`);
 };
 

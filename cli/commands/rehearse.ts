@@ -1,10 +1,13 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { defineCommand, UsageError } from '../command';
+import { CliError, defineCommand, UsageError } from '../command';
 import { CONFIG_ENV, CONFIG_OPTION, configPath } from '../target';
 
-const EXAMPLE = join(__dirname, '..', '..', 'config', 'example.yaml');
+/** The example config: beside cli/ in the repository, beside dist/ in the installed package. */
+const EXAMPLE = [join(__dirname, '..', '..'), join(__dirname, '..', '..', '..')]
+  .map((root) => join(root, 'config', 'example.yaml'))
+  .find((path) => existsSync(path));
 const FAULTS = ['bake', 'canary', 'smoke', 'health'];
 
 const share = (value: string | undefined, option: string): number | undefined => {
@@ -70,7 +73,9 @@ export const rehearse = defineCommand({
   ],
   run: async ({ values }, io) => {
     const given = values.config ?? io.env[CONFIG_ENV];
-    const file = given === undefined ? EXAMPLE : configPath(given, io, 'rehearse');
+    if (given === undefined && EXAMPLE === undefined)
+      throw new CliError('no config given and no config/example.yaml in the package: pass --config <file>');
+    const file = given === undefined ? (EXAMPLE as string) : configPath(given, io, 'rehearse');
     const unknown = (values.fail ?? []).filter((f) => !FAULTS.includes(f));
     if (unknown.length > 0)
       throw new UsageError(`--fail ${unknown.join(', ')}: the faults are ${FAULTS.join(', ')}`);
