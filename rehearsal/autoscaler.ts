@@ -89,7 +89,8 @@ export interface JobFleetScaling {
     /** The runner keeps its instances across restarts (state storage); otherwise a new runner removes them. */
     readonly keepsInstances: boolean;
   };
-  readonly scaling: GroupScaling;
+  /** Undefined when no runner of the manager's config.toml scales the group: its jobs wait. */
+  readonly scaling?: GroupScaling;
 }
 
 /** Each jobs fleet of `config` with its manager and how the manager's config.toml scales its group. */
@@ -116,9 +117,7 @@ export const jobFleetsOf = (config: SuiteConfig): JobFleetScaling[] =>
           group: manager.autoScalingGroup,
           keepsInstances: manager.runnerStateStorage,
         },
-        // A group no runner of the config scales gets no instances from it; the defaults keep
-        // the rehearsal's jobs running and the linter reports the config (unknown-job-group).
-        scaling: scaling ?? RUNNER_DEFAULTS,
+        ...(scaling ? { scaling } : {}),
       },
     ];
   });
@@ -222,8 +221,8 @@ export class Autoscalers {
       const manager = this.managers.get(state.fleet.manager.fleet)!;
       const runner = running.get(state.fleet.manager.fleet);
       this.adopt(state, manager);
-      // No runner process, or one that drains: nobody takes a job or scales the group.
-      if (runner) this.scale(state, manager, runner);
+      // No runner process, or one that drains, or none that scales the group: nobody takes a job.
+      if (runner && state.fleet.scaling) this.scale(state, state.fleet.scaling, manager, runner);
     }
   }
 
@@ -268,8 +267,7 @@ export class Autoscalers {
       .filter((i) => i.state === 'pending' || i.state === 'running');
   }
 
-  private retired(state: GroupState, manager: ManagerState, i: FakeInstance): boolean {
-    const { maxUseCount } = state.fleet.scaling;
+  private retired(state: GroupState, { maxUseCount }: GroupScaling, manager: ManagerState, i: FakeInstance) {
     return state.sessions.get(i.id) !== manager.session || (maxUseCount > 0 && i.jobs.length >= maxUseCount);
   }
 
@@ -278,21 +276,22 @@ export class Autoscalers {
     return Math.max(i.onlineAt ?? i.launchedAt, ...i.jobs.map((j) => j.killedAt ?? j.endsAt));
   }
 
-  private scale(state: GroupState, manager: ManagerState, runner: FakeInstance): void {
+  private scale(state: GroupState, scaling: GroupScaling, manager: ManagerState, runner: FakeInstance): void {
     const world = this.world;
-    const { capacityPerInstance: capacity, maxInstances, limit, policies } = state.fleet.scaling;
+    const { capacityPerInstance: capacity, maxInstances, limit, policies } = scaling;
     const now = world.now();
     const busy = (i: FakeInstance) => world.runningJobs(i.id).length;
 
     // Retired instances (used up, or a former runner's) go once their jobs ended, never before.
-    for (const i of this.live(state)) if (this.retired(state, manager, i) && busy(i) === 0) this.remove(i);
+    for (const i of this.live(state))
+      if (this.retired(state, scaling, manager, i) && busy(i) === 0) this.remove(i);
 
-    const usable = () => this.live(state).filter((i) => !this.retired(state, manager, i));
+    const usable = () => this.live(state).filter((i) => !this.retired(state, scaling, manager, i));
     const runningJobs = () => this.live(state).reduce((n, i) => n + busy(i), 0);
     for (const i of usable()) {
       while (state.queue.length > 0 && world.isOnline(i.id) && busy(i) < capacity) {
         if (limit > 0 && runningJobs() >= limit) break;
-        if (this.retired(state, manager, i)) break;
+        if (this.retired(state, scaling, manager, i)) break;
         const { spec } = state.queue.shift()!;
         const job = world.startJob(i.id, spec.minutes);
         // The manager's runner supervises the job: a drain of the manager waits for it.

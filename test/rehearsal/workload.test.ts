@@ -1,9 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { AutoscalerPolicy } from '../../functions/fleet-sweeper/policy';
-import { Autoscalers, type GroupScaling, jobFleetsOf, RUNNER_DEFAULTS } from '../../rehearsal/autoscaler';
+import {
+  Autoscalers,
+  type GroupScaling,
+  jobFleetsOf,
+  RUNNER_DEFAULTS,
+  scalingOf,
+} from '../../rehearsal/autoscaler';
 import { REAL_TIMERS } from '../../rehearsal/clock';
 import { AMI, GROUP, standardFleet } from '../../rehearsal/example-fleet';
 import { type FakeInstance, MINUTE, World } from '../../rehearsal/fake-aws';
@@ -158,10 +164,39 @@ describe('jobFleetsOf', () => {
         expect.objectContaining({ capacityPerInstance: 4, maxInstances: 10, maxUseCount: 50, limit: 40 }),
       ],
     ]);
-    expect(fleets[0]?.scaling.policies.map((p) => [p.periods, p.idleCount, p.idleTimeMinutes])).toEqual([
+    expect(fleets[0]?.scaling?.policies.map((p) => [p.periods, p.idleCount, p.idleTimeMinutes])).toEqual([
       [['* * * * *'], 2, 20],
       [['* 8-18 * * mon-fri'], 6, 30],
     ]);
+  });
+
+  it("runs the runner's defaults for a manager without a config.toml of ours", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'no-runner-config-'));
+    const lines = readFileSync(EXAMPLE, 'utf8').split('\n');
+    const start = lines.indexOf('    runnerConfig:');
+    let end = start + 1;
+    while (lines[end]?.startsWith('      ')) end += 1;
+    writeFileSync(join(dir, 'fleet.yaml'), [...lines.slice(0, start), ...lines.slice(end)].join('\n'));
+
+    const fleets = jobFleetsOf(loadConfig(join(dir, 'fleet.yaml')));
+
+    expect(start).toBeGreaterThan(0);
+    expect(fleets.map((f) => [f.fleet, f.scaling])).toEqual([
+      ['jobs-instance', RUNNER_DEFAULTS],
+      ['jobs-docker', RUNNER_DEFAULTS],
+    ]);
+  });
+});
+
+describe('scalingOf', () => {
+  it('finds no scaling for a group no runner of the config names', () => {
+    const text = readFileSync(
+      join(__dirname, '..', '..', 'config', 'manager', 'config.toml.tmpl'),
+      'utf8',
+    ).replaceAll(/\$\{[a-z_]+\}/g, '1');
+
+    expect(scalingOf(text, GROUP.jobsDocker)).toEqual(expect.objectContaining({ capacityPerInstance: 4 }));
+    expect(scalingOf(text, 'gitlab-runner-arm')).toBeUndefined();
   });
 });
 
@@ -343,6 +378,29 @@ describe('Autoscalers', () => {
     runTo(world, 10);
 
     expect(live().map((i) => i.id)).toEqual(before);
+  });
+
+  it('leaves the jobs of a group no runner scales waiting', () => {
+    const world = new World();
+    standardFleet(world);
+    const autoscalers = new Autoscalers(
+      world,
+      [
+        {
+          fleet: 'jobs-instance',
+          group: GROUP.jobsInstance,
+          manager: { fleet: 'manager', group: GROUP.manager, keepsInstances: false },
+        },
+      ],
+      [job(0, 5)],
+      { from: T0, until: T0 + 60 * MINUTE },
+    );
+    autoscalers.start();
+
+    runTo(world, 60);
+
+    expect(autoscalers.figures()).toEqual({ started: 0, finished: 0, waitingAtEnd: 1 });
+    expect(world.groupInstances(GROUP.jobsInstance)).toEqual([]);
   });
 
   it('names the job whose fleet is not a jobs fleet of the config', () => {
