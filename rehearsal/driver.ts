@@ -137,12 +137,12 @@ const captureOutput = (): void => {
   };
   streams.forEach((stream, n) => {
     const realWrite = writes[n] as (...a: unknown[]) => boolean;
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    stream.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
       const scope = currentInvocation();
       if (!scope?.logs) return realWrite(chunk, ...rest);
       for (const line of String(chunk).split('\n')) if (line.trim()) scope.logs.push(line);
       return true;
-    });
+    };
   });
 };
 

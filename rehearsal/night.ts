@@ -7,6 +7,7 @@ process.env.AWS_REGION ??= 'us-east-2';
 
 import { FINAL_STATES, type Rollout } from '../functions/shared/rollout/model';
 import { loadConfig } from '../infra/load-config';
+import { type Autoscalers, startAutoscalers } from './autoscaler';
 import { endScenario, type Invocation, Scenario } from './driver';
 import { type AwsEvent, MINUTE, seeded, type World } from './fake-aws';
 import type {
@@ -18,6 +19,7 @@ import type {
   TimelineEntry,
 } from './result';
 import { type Seed, seedWorld } from './seed';
+import { defaultJobs, type JobSpec } from './workload';
 
 export const FAULTS = ['bake', 'canary', 'smoke', 'health'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -38,6 +40,8 @@ export interface RehearsalOptions {
   /** Share of AWS calls throttled (the SDK retries them). */
   readonly throttle?: number;
   readonly seed?: number;
+  /** The jobs GitLab queues (`--jobs file.csv`, see `readJobsCsv`); @default the default daytime/nighttime curve */
+  readonly jobs?: readonly JobSpec[];
   /** Called as the virtual clock moves: the share of the night played so far. */
   readonly onProgress?: (share: number, at: Date) => void;
 }
@@ -155,6 +159,8 @@ export const rehearse = async (options: RehearsalOptions): Promise<RehearsalResu
   try {
     const world = s.world;
     const seed = seedWorld(world, config, s.stack);
+    const jobs = options.jobs ?? defaultJobs(config, options.from, options.until, options.seed ?? 7);
+    const autoscalers = startAutoscalers(world, config, jobs, options.from, options.until);
     if (options.throttle) world.setThrottling(options.throttle, options.seed ?? 42);
     const fail = new Set(options.fail ?? []);
     if (fail.has('bake')) world.failBake = () => true;
@@ -188,7 +194,7 @@ export const rehearse = async (options: RehearsalOptions): Promise<RehearsalResu
       maxSteps: 200_000,
       maxMinutes: Math.ceil(span / MINUTE) + 1,
     });
-    return resultOf(s, config, seed, options);
+    return resultOf(s, config, seed, options, autoscalers);
   } finally {
     endScenario();
   }
@@ -199,6 +205,7 @@ const resultOf = (
   config: ReturnType<typeof loadConfig>,
   seed: Seed,
   options: RehearsalOptions,
+  autoscalers: Autoscalers,
 ): RehearsalResult => {
   const world = s.world;
   const timeline: TimelineEntry[] = s.invocations
@@ -288,7 +295,7 @@ const resultOf = (
     fleets,
     alerts,
     apiCalls,
-    jobs: { started: new Set(allJobs.map((j) => j.id)).size, finished: 0, waitingAtEnd: 0 },
+    jobs: autoscalers.figures(),
     safety,
     ok: jobsKilled === 0 && Object.values(mostManagers).every((n) => n <= 1) && world.violations.length === 0,
   };

@@ -50,7 +50,7 @@ export interface FleetFigures {
   readonly rollbacks: number;
   /** Manager drains: before a replacement, and graceful restarts (both wait for running jobs). */
   readonly drains: number;
-  /** Instances of its group launched to replace one (a manager replaced on a new image). */
+  /** Manager fleets: managers replaced; jobs fleets: job instances launched on a new image. */
   readonly replacements: number;
 }
 
