@@ -241,7 +241,12 @@ const resultOf = (
           : launched.length * 0,
     };
   });
-  const alerts: AlertSent[] = [];
+  // What the alert topic's subscribers (email) would have received.
+  const alerts: AlertSent[] = world.published.map((p) => ({
+    at: iso(p.at) ?? '',
+    subject: p.subject ?? '',
+    text: p.message,
+  }));
   const apiCalls = Object.fromEntries(
     [...world.callsByService].map(([service, counts]) => [service, Object.fromEntries(counts)]),
   );

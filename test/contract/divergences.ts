@@ -44,6 +44,10 @@ export const MOTO_DIVERGENCES = {
     "SSM: moto ignores ListCommands' DocumentName filter and lists every command of the instance; AWS lists only that document's commands.",
   'scheduler-unvalidated':
     'EventBridge Scheduler: moto validates no schedule name, expression or ActionAfterCompletion, and answers a missing group with HTTP 500; AWS refuses a name outside 1-64 characters of [0-9a-zA-Z-_.] with ValidationException (Scheduler API reference, CreateSchedule).',
+  'sns-subject-rules':
+    'SNS: moto accepts a Publish subject of exactly 100 characters and one with line breaks or non-ASCII characters (it checks only "more than 100"); AWS requires ASCII text under 100 characters with no line breaks or control characters (SNS API reference, Publish Subject).',
+  'ec2-delete-launch-template-versions':
+    'EC2: moto 5.2 has no DeleteLaunchTemplateVersions; AWS deletes each version or refuses it in UnsuccessfullyDeletedLaunchTemplateVersions (never the default version, launchTemplateVersionDoesNotExist for one that is gone) (EC2 API reference, DeleteLaunchTemplateVersions).',
 } as const;
 
 export type MotoDivergence = keyof typeof MOTO_DIVERGENCES;
