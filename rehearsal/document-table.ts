@@ -391,6 +391,8 @@ export interface DocumentTableOptions {
   tableName: string;
   /** The items, keyed by `keyOf`; a fresh map unless the caller owns one. */
   items?: Map<string, Item>;
+  /** More tables (of the same key schema) the fake answers to, by name, with their items. */
+  otherTables?: ReadonlyMap<string, Map<string, Item>>;
   /** Items per Query page (pages carry `LastEvaluatedKey`); one page holding everything if unset. */
   pageSize?: number;
   /** Runs every call, named after its DynamoDB API (`dynamodb:PutItem`, ...), e.g. to throttle it. */
@@ -402,7 +404,7 @@ export interface DocumentTableOptions {
 }
 
 /**
- * An in-memory DynamoDB table (keys `pk`/`sk`, sparse index `byWaiting` on `gsi1pk`/`gsi1sk`, as
+ * In-memory DynamoDB tables (`tableName`, and `otherTables` by name; keys `pk`/`sk`, sparse index `byWaiting` on `gsi1pk`/`gsi1sk`, as
  * infra/rollout/ledger-table.ts builds it) behind the stubbed DocumentClient `ddb`: Put, Get,
  * Delete, Update (SET, with `if_not_exists` and nested map paths) and Query, with condition and key
  * expressions (comparisons, `attribute_exists`, `attribute_not_exists`, `begins_with`, AND, OR,
@@ -415,8 +417,10 @@ export const installDocumentTable = (ddb: DocumentClientStub, options: DocumentT
   const { tableName, pageSize = Infinity, beforePut } = options;
   const items = options.items ?? new Map<string, Item>();
   const wrap = options.wrap ?? ((_api: string, fn: () => unknown) => fn());
-  const checkTable = (name: string | undefined) => {
-    if (name === tableName) return;
+  const itemsOf = (name: string | undefined): Map<string, Item> => {
+    if (name === tableName) return items;
+    const other = name === undefined ? undefined : options.otherTables?.get(name);
+    if (other) return other;
     throw (
       options.unknownTable?.(name) ??
       new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} })
@@ -425,49 +429,49 @@ export const installDocumentTable = (ddb: DocumentClientStub, options: DocumentT
 
   ddb.on(PutCommand).callsFake((input: PutCommandInput) =>
     wrap('dynamodb:PutItem', () => {
-      checkTable(input.TableName);
+      const table = itemsOf(input.TableName);
       refuseReturnValues('PutItem', input.ReturnValues, []);
       const item = checkKey(input.Item);
       const { condition } = parseRequest(input);
       beforePut?.(input);
-      if (!holds(condition, items.get(keyOf(item)))) throw conditionFailed();
-      items.set(keyOf(item), clone(item));
+      if (!holds(condition, table.get(keyOf(item)))) throw conditionFailed();
+      table.set(keyOf(item), clone(item));
       return {};
     }),
   );
   ddb.on(GetCommand).callsFake((input: GetCommandInput) =>
     wrap('dynamodb:GetItem', () => {
-      checkTable(input.TableName);
+      const table = itemsOf(input.TableName);
       if (input.ProjectionExpression !== undefined) throw new Error('fake dynamodb: no ProjectionExpression');
       parseRequest(input);
-      const item = items.get(keyOf(checkKey(input.Key)));
+      const item = table.get(keyOf(checkKey(input.Key)));
       return item ? { Item: clone(item) } : {};
     }),
   );
   ddb.on(DeleteCommand).callsFake((input: DeleteCommandInput) =>
     wrap('dynamodb:DeleteItem', () => {
-      checkTable(input.TableName);
+      const table = itemsOf(input.TableName);
       refuseReturnValues('DeleteItem', input.ReturnValues, ['ALL_OLD']);
       const key = keyOf(checkKey(input.Key));
       const { condition } = parseRequest(input);
-      const old = items.get(key);
+      const old = table.get(key);
       if (!holds(condition, old)) throw conditionFailed();
-      items.delete(key);
+      table.delete(key);
       return input.ReturnValues === 'ALL_OLD' && old ? { Attributes: clone(old) } : {};
     }),
   );
   ddb.on(UpdateCommand).callsFake((input: UpdateCommandInput) =>
     wrap('dynamodb:UpdateItem', () => {
-      checkTable(input.TableName);
+      const table = itemsOf(input.TableName);
       refuseReturnValues('UpdateItem', input.ReturnValues, ['ALL_NEW', 'ALL_OLD']);
       const key = checkKey(input.Key);
       if (input.UpdateExpression === undefined)
         throw new Error('fake dynamodb: UpdateItem needs an UpdateExpression');
       const { condition, update } = parseRequest(input);
-      const old = items.get(keyOf(key));
+      const old = table.get(keyOf(key));
       if (!holds(condition, old)) throw conditionFailed();
       const next = applySet(old ?? { pk: key.pk, sk: key.sk }, update ?? []);
-      items.set(keyOf(key), next);
+      table.set(keyOf(key), next);
       if (input.ReturnValues === 'ALL_NEW') return { Attributes: clone(next) };
       if (input.ReturnValues === 'ALL_OLD' && old) return { Attributes: clone(old) };
       return {};
@@ -475,7 +479,7 @@ export const installDocumentTable = (ddb: DocumentClientStub, options: DocumentT
   );
   ddb.on(QueryCommand).callsFake((input: QueryCommandInput) =>
     wrap('dynamodb:Query', () => {
-      checkTable(input.TableName);
+      const table = itemsOf(input.TableName);
       if (input.FilterExpression !== undefined || input.ProjectionExpression !== undefined) {
         throw new Error('fake dynamodb: Query supports a key condition only');
       }
@@ -499,7 +503,7 @@ export const installDocumentTable = (ddb: DocumentClientStub, options: DocumentT
         const [x, y] = [position(a), position(b)];
         return x.map((v, i) => compareBytes(v, y[i]!)).find((c) => c !== 0) ?? 0;
       };
-      const matching = [...items.values()]
+      const matching = [...table.values()]
         .filter((item) => item[hash] !== undefined && item[range] !== undefined)
         .filter((item) => holds(keyCondition, item))
         .sort(before);

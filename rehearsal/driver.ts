@@ -5,10 +5,12 @@ import type { Clock } from '@sinonjs/fake-timers';
 import type { Context } from 'aws-lambda';
 import { Cron } from 'croner';
 
+import * as alert from '../functions/alert/handler';
 import * as applyConfig from '../functions/apply-config/handler';
 import * as commandStatus from '../functions/command-status/handler';
 import * as fleetSweeper from '../functions/fleet-sweeper/handler';
 import * as gitlabWebhook from '../functions/gitlab-webhook/handler';
+import * as housekeeper from '../functions/housekeeper/handler';
 import * as imageState from '../functions/image-state/handler';
 import * as managerRestart from '../functions/manager-restart/handler';
 import * as reconciler from '../functions/reconciler/handler';
@@ -44,7 +46,7 @@ interface HandlerModule {
 }
 
 /** Functions the template routes events to that these scenarios do not run. */
-const OBSERVED_ONLY = new Set(['alert', 'housekeeper', 'redrive']);
+const OBSERVED_ONLY = new Set(['redrive']);
 
 const HANDLERS: Record<string, HandlerModule> = {
   'stage-candidate': stageCandidate,
@@ -58,6 +60,8 @@ const HANDLERS: Record<string, HandlerModule> = {
   'start-bake': startBake,
   'gitlab-webhook': gitlabWebhook,
   'fleet-sweeper': fleetSweeper,
+  alert,
+  housekeeper,
 };
 
 export const EXAMPLE_CONFIG = 'config/example.yaml';
@@ -197,7 +201,9 @@ export class Scenario {
     this.tableName = String(this.stack.settings('rollout-step').ledgerTable);
     this.world.documents = this.stack.documents;
     this.clock = startVirtualClock(Date.parse(options.start));
-    installFakeAws(this.world, this.tableName);
+    // The ledger first: it is `world.table`; the template's other tables get their own.
+    installFakeAws(this.world, [this.tableName, ...this.stack.tables.filter((t) => t !== this.tableName)]);
+    for (const topic of this.stack.topics) this.world.topics.add(topic);
     const rate = this.stack.rates.find((r) => r.service === 'reconciler');
     if (!rate) throw new Error('the template has no rate schedule for the reconciler');
     this.reconcileEvery = rate.everyMinutes * MINUTE;
@@ -289,7 +295,7 @@ export class Scenario {
 
   private async invoke(service: string, payload: unknown, via: string, attempt = 0): Promise<void> {
     if (OBSERVED_ONLY.has(service)) {
-      // Alerts have their own tests; here it is enough that the template routes them.
+      // These have their own tests; here it is enough that the template routes to them.
       this.invocations.push({ at: this.now(), service, via, attempt, result: 'routed (not run here)' });
       return;
     }

@@ -29,6 +29,14 @@ import {
 import {
   CreateLaunchTemplateVersionCommand,
   type CreateLaunchTemplateVersionCommandInput,
+  DeleteLaunchTemplateVersionsCommand,
+  type DeleteLaunchTemplateVersionsCommandInput,
+  DeleteSnapshotCommand,
+  type DeleteSnapshotCommandInput,
+  DeregisterImageCommand,
+  type DeregisterImageCommandInput,
+  DescribeImagesCommand,
+  type DescribeImagesCommandInput,
   DescribeInstancesCommand,
   type DescribeInstancesCommandInput,
   DescribeInstanceStatusCommand,
@@ -64,6 +72,7 @@ import {
   type DeleteScheduleCommandInput,
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import {
   DescribeInstanceInformationCommand,
   type DescribeInstanceInformationCommandInput,
@@ -255,6 +264,29 @@ export interface FakeParameter {
   readonly type: 'String' | 'SecureString';
 }
 
+/** An AMI of the account (EC2's view of it, not Image Builder's), with its EBS snapshots. */
+export interface FakeAmi {
+  readonly id: string;
+  readonly name: string;
+  readonly creationDate: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly snapshotIds: readonly string[];
+}
+
+/** A message SNS accepted: what the topic's subscribers (email, ...) receive. */
+export interface Published {
+  readonly at: number;
+  readonly topicArn: string;
+  readonly subject?: string;
+  readonly message: string;
+  readonly messageId: string;
+}
+
+/** Publish: "at most 256 KB in size (262,144 bytes, not 262,144 characters)" (SNS API reference). */
+export const SNS_MESSAGE_MAX_BYTES = 262_144;
+/** Publish: subjects "less than 100 characters long" (SNS API reference). */
+export const SNS_SUBJECT_MAX = 99;
+
 export type Script = (command: FakeCommand, instance: FakeInstance | undefined, world: World) => Outcome;
 
 /** mulberry32: a small seeded generator, so a throttled run can be replayed. */
@@ -270,6 +302,9 @@ export const seeded = (seed: number): (() => number) => {
 };
 
 const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
+
+const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const SNAPSHOT_ID = /^snap-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
 /** A stable AMI id of the fake account, from a name (`ami-` and 17 hex digits, as EC2's). */
 export const amiId = (name: string): string =>
@@ -382,6 +417,20 @@ export class World {
   readonly refusedCommands: string[] = [];
   /** Image Builder images by build-version ARN, as GetImage returns them (`sourcePipelineArn` set). */
   readonly images = new Map<string, Image>();
+  /** EC2 AMIs of the account by id (registered, not yet deregistered). */
+  readonly amis = new Map<string, FakeAmi>();
+  /** AMIs deregistered: EC2 answers `InvalidAMIID.Unavailable` for them, not NotFound. */
+  readonly deregisteredAmis = new Set<string>();
+  /** EBS snapshot ids of the account. */
+  readonly snapshots = new Set<string>();
+  /** The tags Image Builder's distribution puts on each pipeline's AMIs (`AmiTags`), by pipeline name. */
+  readonly amiTags = new Map<string, Record<string, string>>();
+  /** SNS topics by ARN. */
+  readonly topics = new Set<string>();
+  /** Every message SNS accepted, in order. */
+  readonly published: Published[] = [];
+  /** DynamoDB tables of the template other than the ledger (`table`), by name. */
+  readonly tables = new Map<string, Map<string, Record<string, unknown>>>();
 
   /** Throttling: the share of call attempts answered with ThrottlingException. */
   throttleRate = 0;
@@ -854,6 +903,7 @@ export class World {
         const values = f.Values ?? [];
         if (f.Name === 'instance-id') return values.includes(i.id);
         if (f.Name === 'instance-state-name') return values.includes(i.state);
+        if (f.Name === 'image-id') return values.includes(i.imageId);
         if (f.Name?.startsWith('tag:')) return values.includes(i.tags[f.Name.slice(4)] ?? '\u0000');
         throw new Error(`fake: unsupported filter ${f.Name}`);
       });
@@ -1574,6 +1624,212 @@ export class World {
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
+  // ---- EC2 images and snapshots (EC2 API reference: DescribeImages, DeregisterImage, DeleteSnapshot)
+
+  /** An AMI of the account, created now (or at `createdAt`), backed by one new snapshot. */
+  registerImage(
+    imageId: string,
+    name: string,
+    tags: Record<string, string> = {},
+    createdAt = this.now(),
+  ): FakeAmi {
+    const snapshotId = this.nextId('snap-');
+    this.snapshots.add(snapshotId);
+    const ami: FakeAmi = {
+      id: imageId,
+      name,
+      creationDate: new Date(createdAt).toISOString(),
+      tags,
+      snapshotIds: [snapshotId],
+    };
+    this.amis.set(imageId, ami);
+    return ami;
+  }
+
+  /**
+   * DescribeImages of the account's own AMIs (`Owners` self or the account id; we model no other
+   * owner's images), with `ImageIds` (an unknown id fails the call with InvalidAMIID.NotFound) and
+   * the filters `image-id`, `name`, `state` and `tag:<key>`; pages of `MaxResults` (5-1000).
+   */
+  describeImages(input: DescribeImagesCommandInput) {
+    const owners = input.Owners ?? [];
+    const ours = owners.length === 0 || owners.some((o) => o === 'self' || o === ACCOUNT);
+    const ids = input.ImageIds ?? [];
+    const malformed = ids.find((id) => !AMI_ID.test(id));
+    if (malformed)
+      throw awsError('InvalidAMIID.Malformed', `Invalid id: "${malformed}" (expecting "ami-...")`);
+    const unknown = ids.filter((id) => !this.amis.has(id));
+    if (unknown.length)
+      throw awsError('InvalidAMIID.NotFound', `The image ids '[${unknown.join(', ')}]' do not exist`);
+    const matches = (ami: FakeAmi) =>
+      (input.Filters ?? []).every((f) => {
+        const values = f.Values ?? [];
+        if (f.Name === 'image-id') return values.includes(ami.id);
+        if (f.Name === 'name') return values.includes(ami.name);
+        if (f.Name === 'state') return values.includes('available');
+        if (f.Name?.startsWith('tag:')) return values.includes(ami.tags[f.Name.slice(4)] ?? '\u0000');
+        throw new Error(`fake: unsupported DescribeImages filter ${f.Name}`);
+      });
+    const max = input.MaxResults;
+    if (max !== undefined && (max < 5 || max > 1000))
+      throw awsError('InvalidParameterValue', `MaxResults ${max} is not between 5 and 1000`);
+    const found = ours
+      ? [...this.amis.values()].filter((a) => (ids.length === 0 || ids.includes(a.id)) && matches(a))
+      : [];
+    const start = input.NextToken ? Number(input.NextToken) : 0;
+    const end = max === undefined ? found.length : Math.min(found.length, start + max);
+    return {
+      Images: found.slice(start, end).map((a) => ({
+        ImageId: a.id,
+        Name: a.name,
+        OwnerId: ACCOUNT,
+        State: 'available' as const,
+        CreationDate: a.creationDate,
+        BlockDeviceMappings: a.snapshotIds.map((SnapshotId, i) => ({
+          DeviceName: i === 0 ? '/dev/xvda' : `/dev/xvd${String.fromCharCode(98 + i)}`,
+          Ebs: { SnapshotId, DeleteOnTermination: true, VolumeType: 'gp3' as const },
+        })),
+        Tags: Object.entries(a.tags).map(([Key, Value]) => ({ Key, Value })),
+      })),
+      ...(end < found.length ? { NextToken: String(end) } : {}),
+    };
+  }
+
+  /** DeregisterImage: the snapshots stay; a deregistered AMI is Unavailable, an unknown one NotFound. */
+  deregisterImage(input: DeregisterImageCommandInput) {
+    const id = input.ImageId ?? '';
+    if (!AMI_ID.test(id))
+      throw awsError('InvalidAMIID.Malformed', `Invalid id: "${id}" (expecting "ami-...")`);
+    if (this.deregisteredAmis.has(id))
+      throw awsError('InvalidAMIID.Unavailable', `The image id '[${id}]' is no longer available`);
+    if (!this.amis.delete(id))
+      throw awsError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
+    this.deregisteredAmis.add(id);
+    return { Return: true };
+  }
+
+  /** DeleteSnapshot: refused while a registered AMI uses the snapshot (deregister it first). */
+  deleteSnapshot(input: DeleteSnapshotCommandInput) {
+    const id = input.SnapshotId ?? '';
+    if (!SNAPSHOT_ID.test(id))
+      throw awsError('InvalidSnapshotID.Malformed', `Invalid id: "${id}" (expecting "snap-...")`);
+    if (!this.snapshots.has(id))
+      throw awsError('InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
+    const user = [...this.amis.values()].find((a) => a.snapshotIds.includes(id));
+    if (user) throw awsError('InvalidSnapshot.InUse', `The snapshot ${id} is currently in use by ${user.id}`);
+    this.snapshots.delete(id);
+    return {};
+  }
+
+  /**
+   * DeleteLaunchTemplateVersions: up to 200 versions per call, each deleted or refused on its own
+   * (`UnsuccessfullyDeletedLaunchTemplateVersions`): a version that does not exist is
+   * `launchTemplateVersionDoesNotExist`; the default version cannot be deleted ("you must first
+   * assign a different version as the default"), and the reference's error codes have none of its
+   * own for that, so it is `unexpectedError`. A template that does not exist fails the call.
+   */
+  deleteLaunchTemplateVersions(input: DeleteLaunchTemplateVersionsCommandInput) {
+    if ((input.LaunchTemplateId === undefined) === (input.LaunchTemplateName === undefined))
+      throw awsError(
+        'MissingParameter',
+        'The request must contain exactly one of the parameters LaunchTemplateId or LaunchTemplateName',
+      );
+    const lt =
+      input.LaunchTemplateId !== undefined
+        ? this.launchTemplates.get(input.LaunchTemplateId)
+        : [...this.launchTemplates.values()].find((t) => t.name === input.LaunchTemplateName);
+    if (!lt)
+      throw input.LaunchTemplateId !== undefined
+        ? awsError(
+            'InvalidLaunchTemplateId.NotFound',
+            `The specified launch template, with template ID ${input.LaunchTemplateId}, does not exist.`,
+          )
+        : awsError(
+            'InvalidLaunchTemplateName.NotFoundException',
+            `The specified launch template, with template name ${input.LaunchTemplateName}, does not exist.`,
+          );
+    const versions = input.Versions ?? [];
+    if (versions.length < 1 || versions.length > 200)
+      throw awsError('InvalidParameterValue', `Versions: ${versions.length} given, 1-200 allowed`);
+    const ref = { LaunchTemplateId: lt.id, LaunchTemplateName: lt.name };
+    const deleted: { LaunchTemplateId: string; LaunchTemplateName: string; VersionNumber: number }[] = [];
+    const refused: {
+      LaunchTemplateId: string;
+      LaunchTemplateName: string;
+      VersionNumber: number;
+      ResponseError: { Code: 'launchTemplateVersionDoesNotExist' | 'unexpectedError'; Message: string };
+    }[] = [];
+    for (const v of versions) {
+      const number = Number(v);
+      const at = lt.versions.findIndex((x) => x.number === number);
+      if (at < 0) {
+        refused.push({
+          ...ref,
+          VersionNumber: number,
+          ResponseError: {
+            Code: 'launchTemplateVersionDoesNotExist',
+            Message: `The specified launch template version ${v} does not exist.`,
+          },
+        });
+      } else if (number === lt.defaultVersion) {
+        refused.push({
+          ...ref,
+          VersionNumber: number,
+          ResponseError: {
+            Code: 'unexpectedError',
+            Message: 'Cannot delete the default version of a launch template.',
+          },
+        });
+      } else {
+        lt.versions.splice(at, 1);
+        deleted.push({ ...ref, VersionNumber: number });
+      }
+    }
+    return {
+      SuccessfullyDeletedLaunchTemplateVersions: deleted,
+      UnsuccessfullyDeletedLaunchTemplateVersions: refused,
+    };
+  }
+
+  // ---- SNS (SNS API reference, Publish)
+
+  /**
+   * Publish to a topic: the topic must exist (NotFound); the message is 1-262,144 bytes of UTF-8;
+   * the subject, when given, is non-empty ASCII text under 100 characters with no line breaks or
+   * control characters, starting with a letter, a digit or punctuation.
+   */
+  publish(input: PublishCommandInput) {
+    const topicArn = input.TopicArn ?? '';
+    if (!topicArn) throw awsError('InvalidParameterException', 'Invalid parameter: TopicArn or TargetArn');
+    const message = input.Message ?? '';
+    if (message === '') throw awsError('InvalidParameterException', 'Invalid parameter: Empty message');
+    if (Buffer.byteLength(message, 'utf8') > SNS_MESSAGE_MAX_BYTES)
+      throw awsError('InvalidParameterException', 'Invalid parameter: Message too long');
+    const subject = input.Subject;
+    if (subject !== undefined) {
+      if (subject.length > SNS_SUBJECT_MAX)
+        throw awsError(
+          'InvalidParameterException',
+          'Invalid parameter: Subject must be less than 100 characters',
+        );
+      if (!/^[\x21-\x7e][\x20-\x7e]*$/.test(subject))
+        throw awsError(
+          'InvalidParameterException',
+          'Invalid parameter: Subject must be ASCII text that begins with a letter, number, or punctuation mark, with no line breaks or control characters',
+        );
+    }
+    if (!this.topics.has(topicArn)) throw awsError('NotFoundException', 'Topic does not exist');
+    const messageId = this.nextId('msg-', 12);
+    this.published.push({
+      at: this.now(),
+      topicArn,
+      ...(subject === undefined ? {} : { subject }),
+      message,
+      messageId,
+    });
+    return { MessageId: messageId };
+  }
+
   // ---- Image Builder (moto 5.2 has no Image Builder: these follow the Image Builder API reference,
   // GetImage, ListImagePipelineImages and ImageSummary, and the user guide's EventBridge events)
 
@@ -1599,6 +1855,8 @@ export class World {
       outputResources: { amis: [{ region: REGION, image: amiId, accountId: ACCOUNT }] },
     };
     this.images.set(arn, image);
+    if (!this.amis.has(amiId))
+      this.registerImage(amiId, `${pipelineName}-1.0.${build}`, this.amiTags.get(pipelineName) ?? {});
     if (options.emit !== false) this.emitImageState(arn, 'AVAILABLE');
     return image;
   }
@@ -1782,7 +2040,8 @@ let installed: readonly FastStub[] = [];
  * `send` on the clients' prototypes, for every client built before or after, until
  * {@link restoreFakeAws}; installing again replaces them.
  */
-export const installFakeAws = (world: World, tableName: string): void => {
+export const installFakeAws = (world: World, tableNames: string | readonly string[]): void => {
+  const [ledger = '', ...otherTables] = typeof tableNames === 'string' ? [tableNames] : tableNames;
   restoreFakeAws();
   const ec2 = new FastStub(EC2Client);
   const autoScaling = new FastStub(AutoScalingClient);
@@ -1792,7 +2051,8 @@ export const installFakeAws = (world: World, tableName: string): void => {
   const eventBridge = new FastStub(EventBridgeClient);
   const ddb = new FastStub(DynamoDBDocumentClient);
   const imageBuilder = new FastStub(ImagebuilderClient);
-  installed = [ec2, autoScaling, ssm, scheduler, cloudWatch, eventBridge, ddb, imageBuilder];
+  const sns = new FastStub(SNSClient);
+  installed = [ec2, autoScaling, ssm, scheduler, cloudWatch, eventBridge, ddb, imageBuilder, sns];
   for (const m of installed) {
     m.onAnyCommand().callsFake((input: unknown) => {
       throw new Error(`fake aws: unexpected command with input ${JSON.stringify(input)}`);
@@ -1832,6 +2092,21 @@ export const installFakeAws = (world: World, tableName: string): void => {
     .callsFake((i: TerminateInstancesCommandInput) =>
       w.call('TerminateInstances', () => w.terminateInstances(i)),
     );
+  ec2
+    .on(DescribeImagesCommand)
+    .callsFake((i: DescribeImagesCommandInput) => w.call('DescribeImages', () => w.describeImages(i)));
+  ec2
+    .on(DeregisterImageCommand)
+    .callsFake((i: DeregisterImageCommandInput) => w.call('DeregisterImage', () => w.deregisterImage(i)));
+  ec2
+    .on(DeleteSnapshotCommand)
+    .callsFake((i: DeleteSnapshotCommandInput) => w.call('DeleteSnapshot', () => w.deleteSnapshot(i)));
+  ec2
+    .on(DeleteLaunchTemplateVersionsCommand)
+    .callsFake((i: DeleteLaunchTemplateVersionsCommandInput) =>
+      w.call('DeleteLaunchTemplateVersions', () => w.deleteLaunchTemplateVersions(i)),
+    );
+  sns.on(PublishCommand).callsFake((i: PublishCommandInput) => w.call('Publish', () => w.publish(i)));
   autoScaling
     .on(DescribeAutoScalingGroupsCommand)
     .callsFake((i: DescribeAutoScalingGroupsCommandInput) =>
@@ -1920,9 +2195,11 @@ export const installFakeAws = (world: World, tableName: string): void => {
       w.call('StartImagePipelineExecution', () => w.startImagePipelineExecution(i)),
     );
 
+  for (const name of otherTables) if (!w.tables.has(name)) w.tables.set(name, new Map());
   installDocumentTable(ddb, {
-    tableName,
+    tableName: ledger,
     items: w.table,
+    otherTables: w.tables,
     wrap: (api, fn) => w.call(api, fn),
     unknownTable: (name) => awsError('ResourceNotFoundException', `fake dynamodb: unknown table ${name}`),
   });

@@ -266,7 +266,12 @@ const resultOf = (
       replacements: members.filter((i) => i.imageId !== startAmi).length,
     };
   });
-  const alerts: AlertSent[] = [];
+  // What the alert topic's subscribers (email) would have received.
+  const alerts: AlertSent[] = world.published.map((p) => ({
+    at: iso(p.at) ?? '',
+    subject: p.subject ?? '',
+    text: p.message,
+  }));
   const apiCalls = Object.fromEntries(
     [...world.callsByService].map(([service, counts]) => [service, Object.fromEntries(counts)]),
   );

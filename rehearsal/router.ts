@@ -54,6 +54,10 @@ export interface StackModel {
   readonly routes: readonly Route[];
   readonly rates: readonly RateSchedule[];
   readonly crons: readonly CronSchedule[];
+  /** The template's DynamoDB table names (`AWS::DynamoDB::Table`). */
+  readonly tables: readonly string[];
+  /** The template's SNS topic ARNs (`AWS::SNS::Topic`). */
+  readonly topics: readonly string[];
   /** The template's Parameter Store parameters (name -> value), as a deploy writes them. */
   readonly parameters: ReadonlyMap<string, string>;
   /** The template's SSM Command documents by name: what the fake SendCommand checks commands against. */
@@ -151,7 +155,11 @@ export const loadStack = (configPath: string): StackModel => {
     const physical = [p.Name, p.TableName, p.FunctionName, p.QueueName].find(
       (v): v is string => typeof v === 'string',
     );
-    refs[id] = physical ?? id;
+    // A topic's Ref is its ARN (named by TopicName, or by CloudFormation after the logical id).
+    refs[id] =
+      r.Type === 'AWS::SNS::Topic'
+        ? `arn:aws:sns:${REGION}:${ACCOUNT}:${typeof p.TopicName === 'string' ? p.TopicName : id}`
+        : (physical ?? id);
   }
   for (const key of getAtts) {
     const [id, attribute] = key.split('.') as [string, string];
@@ -243,6 +251,9 @@ export const loadStack = (configPath: string): StackModel => {
     if (typeof p.Name === 'string' && typeof p.Value === 'string') parameters.set(p.Name, p.Value);
   }
 
+  const namesOf = (type: string): string[] =>
+    Object.entries(resources).flatMap(([id, r]) => (r.Type === type ? [refs[id] ?? id] : []));
+
   const route = (bus: string, event: AwsEvent) =>
     routes
       .filter((r) => r.bus === bus && matchesPattern(r.pattern, event))
@@ -283,6 +294,8 @@ export const loadStack = (configPath: string): StackModel => {
     routes,
     rates,
     crons,
+    tables: namesOf('AWS::DynamoDB::Table'),
+    topics: namesOf('AWS::SNS::Topic'),
     parameters,
     documents: documentsOfResources(resources),
     environments,

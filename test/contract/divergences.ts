@@ -52,6 +52,10 @@ export const MOTO_DIVERGENCES = {
     "Auto Scaling: moto's DescribeScalingActivities does not list a group's launches; AWS lists one activity per launch and termination, newest first, its Description naming the instance (Auto Scaling API reference, DescribeScalingActivities).",
   'cloudwatch-no-ec2-metrics':
     'CloudWatch: moto publishes no AWS/EC2 metrics for its instances, so GetMetricData finds no CPUUtilization or NetworkIn/Out; AWS publishes them every 5 minutes (basic monitoring).',
+  'sns-subject-rules':
+    'SNS: moto accepts a Publish subject of exactly 100 characters and one with line breaks or non-ASCII characters (it checks only "more than 100"); AWS requires ASCII text under 100 characters with no line breaks or control characters (SNS API reference, Publish Subject).',
+  'ec2-delete-launch-template-versions':
+    'EC2: moto 5.2 has no DeleteLaunchTemplateVersions; AWS deletes each version or refuses it in UnsuccessfullyDeletedLaunchTemplateVersions (never the default version, launchTemplateVersionDoesNotExist for one that is gone) (EC2 API reference, DeleteLaunchTemplateVersions).',
 } as const;
 
 export type MotoDivergence = keyof typeof MOTO_DIVERGENCES;

@@ -2,6 +2,7 @@ import { resetAutoScalingClient } from '../../functions/shared/aws/autoscaling';
 import { resetEc2Client } from '../../functions/shared/aws/ec2';
 import { resetEventBridgeClient } from '../../functions/shared/aws/eventbridge';
 import { resetSchedulerClient } from '../../functions/shared/aws/scheduler';
+import { resetSnsClient } from '../../functions/shared/aws/sns';
 import { installFakeAws, MINUTE, restoreFakeAws, World } from '../../rehearsal/fake-aws';
 import type { MotoDivergence } from './divergences';
 import { describeWithMoto, useMotoServer } from './moto';
@@ -31,6 +32,7 @@ const resetAdapterClients = (): void => {
   resetAutoScalingClient();
   resetEventBridgeClient();
   resetSchedulerClient();
+  resetSnsClient();
 };
 
 const MOTO_CASE_MS = 30_000;
