@@ -15,32 +15,28 @@ const decision = (e: TimelineEntry): string => {
 
 /**
  * One line per invocation: time, function, what it decided and why, and what delivered it.
- * A run of the same function deciding the same thing (the reconciler finding nothing to do every
- * five minutes) is one line with its count and its last time.
+ * A function deciding the same thing again and again (the reconciler finding nothing to do every
+ * five minutes) is one line with its count and its last time, whatever other functions did between.
  */
 export const timelineLines = (result: RehearsalResult): string[] => {
-  const lines: string[] = [];
-  let run: { entry: TimelineEntry; words: string; count: number; last: string } | undefined;
-  const flush = () => {
-    if (!run) return;
-    const repeat = run.count > 1 ? ` (x${run.count}, until ${hhmm(run.last)})` : '';
-    lines.push(
-      `${hhmm(run.entry.at)}  ${run.entry.service.padEnd(SERVICE_WIDTH)} ${run.words}${repeat}  [${run.entry.via}]`,
-    );
-    run = undefined;
-  };
+  const runs: { entry: TimelineEntry; words: string; count: number; last: string }[] = [];
+  const open = new Map<string, (typeof runs)[number]>();
   for (const entry of result.timeline) {
     const words = decision(entry);
-    if (run && run.entry.service === entry.service && run.words === words) {
+    const run = open.get(entry.service);
+    if (run && run.words === words) {
       run.count += 1;
       run.last = entry.at;
       continue;
     }
-    flush();
-    run = { entry, words, count: 1, last: entry.at };
+    const next = { entry, words, count: 1, last: entry.at };
+    runs.push(next);
+    open.set(entry.service, next);
   }
-  flush();
-  return lines;
+  return runs.map((run) => {
+    const repeat = run.count > 1 ? ` (x${run.count}, until ${hhmm(run.last)})` : '';
+    return `${hhmm(run.entry.at)}  ${run.entry.service.padEnd(SERVICE_WIDTH)} ${run.words}${repeat}  [${run.entry.via}]`;
+  });
 };
 
 const table = (head: string[], rows: (string | number)[][]): string[] => {

@@ -69,8 +69,14 @@ describe('alerts in a rehearsal', () => {
       expect(alarmAlerts[0]?.text).toContain('State: ALARM (was INSUFFICIENT_DATA)');
     });
 
-    it('rolls the promoted fleets back and says so in an alert per fleet', () => {
-      const rolledBack = result.fleets.filter((f) => f.rollbacks > 0).map((f) => f.fleet);
+    it('rolls the promoted fleets back and says so in an alert per rollout, naming its lead fleet', () => {
+      // One rollout per launch template: jobs-instance shares jobs-docker's, which leads it.
+      const rolledBack = result.rollouts
+        .filter((r) => r.states.some((h) => h.state === 'rolled-back'))
+        .map((r) => r.fleet);
+      expect(result.fleets.filter((f) => f.rollbacks > 0).map((f) => f.fleet)).toEqual(
+        expect.arrayContaining(['jobs-docker', 'jobs-instance']),
+      );
       const rollbackAlerts = result.alerts.filter((a) => a.subject.includes('was rolled back'));
 
       expect(rolledBack.length).toBeGreaterThan(0);
