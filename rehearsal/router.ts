@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { App, Stack } from 'aws-cdk-lib';
 
 import { CONFIG_FILE, expandDeployTimeValues } from '../functions/shared/settings';
-import { buildApp } from '../infra/app';
+import { loadConfig } from '../infra/load-config';
+import { RunnerAutopilot } from '../infra/runner-autopilot';
 import { type Json, resolveIntrinsics } from '../infra/intrinsics';
 import { rehearsalApp } from './app';
 import { type CommandDocuments, documentsOfResources } from './command-documents';
@@ -90,21 +91,9 @@ const collectGetAtts = (value: unknown, into: Set<string>): void => {
 };
 
 /** The stack's template in the app's cloud assembly; cdk-nag findings do not change its content. */
-const templateOf = (app: App, stack: Stack): Record<string, Resource> => {
-  try {
-    const template = app.synth().getStackArtifact(stack.artifactId).template as {
-      Resources: Record<string, Resource>;
-    };
-    return template.Resources;
-  } catch (error) {
-    // cdk-nag refuses the app while infra/ is being finished: the resources are the same.
-    console.warn(
-      `scenario router: synth validation failed (${(error as Error).message.split('\n')[0]}); using the unvalidated template`,
-    );
-    const internal = stack as unknown as { _toCloudFormation: () => { Resources: Record<string, Resource> } };
-    return internal._toCloudFormation().Resources;
-  }
-};
+const templateOf = (app: App, stack: Stack): Record<string, Resource> =>
+  (app.synth().getStackArtifact(stack.artifactId).template as { Resources: Record<string, Resource> })
+    .Resources;
 
 const rateMinutes = (expression: string): number | undefined => {
   const m = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(expression);
@@ -144,7 +133,10 @@ export const loadStack = (configPath: string): StackModel => {
   const cached = cache.get(configPath);
   if (cached) return cached;
   const app = rehearsalApp();
-  const { autopilot } = buildApp(app, configPath);
+  // Without cdk-nag and the deployability checks: `npm run synth` runs them, and they change no
+  // resource (they take a third of a rehearsal's start).
+  const config = loadConfig(configPath);
+  const { autopilot } = new RunnerAutopilot(app, config.deployment, { config, validation: false });
   const resources = templateOf(app, autopilot);
 
   const refs: Record<string, string> = { 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
