@@ -1,4 +1,4 @@
-import type { requestConfigApply } from '../shared/runner-config/apply-steps';
+import type { requestConfigApply } from '../shared/runner-config/request-apply';
 import type { ApplyConfigInput } from './schema';
 
 export type ConfigApplyRequest = Parameters<typeof requestConfigApply>[0];

@@ -3,7 +3,7 @@ import type { RunDeps } from '../shared/make-handler';
 import type { Ports } from '../shared/rollout/context';
 import { createEngine } from '../shared/rollout/engine';
 import type { RolloutSettings } from '../shared/rollout/settings';
-import { requestConfigApply } from '../shared/runner-config/apply-steps';
+import { requestConfigApply } from '../shared/runner-config/request-apply';
 import { decideApplyRequest } from './decide';
 import type { ApplyConfigInput } from './schema';
 

@@ -1,5 +1,13 @@
 import { cronExpression } from './cron-schema';
-import { CANARY_CHECKS, type CanaryCheck, canaryChecks, Fleet, SSH_PATH_CHECK } from './fleet';
+import {
+  CANARY_CHECKS,
+  type CanaryCheck,
+  canaryChecks,
+  described,
+  Fleet,
+  fleetSchema,
+  SSH_PATH_CHECK,
+} from './fleet';
 import {
   name,
   SecretRef,
@@ -214,7 +222,7 @@ export const SuiteConfig = z
         ),
       ),
     fleets: z
-      ._default(z.array(Fleet), [])
+      ._default(z.array(fleetSchema(described)), [])
       .check(z.describe('Auto Scaling Groups the suite rolls new images out to, each fed by one pipeline.')),
     alerts: z
       .prefault(

@@ -1,30 +1,22 @@
 import { PermanentError } from '../errors';
 import type { Fleet } from '../fleet';
-import { commit, enter, persist, resultOf, settle, unchanged, withDeadline } from '../rollout/common';
+import { commit, enter, persist, settle, unchanged } from '../rollout/common';
 import type { StepContext, StepResult } from '../rollout/context';
-import {
-  applyResultOf,
-  candidateIdFor,
-  excerptOf,
-  rotatedTokensOf,
-  transition,
-  verdictOf,
-} from '../rollout/decide';
+import { applyResultOf, excerptOf, rotatedTokensOf, verdictOf } from '../rollout/decide';
 import { brakeOn, holdByBrake } from '../rollout/brake';
-import { guardRefusal, type StepFn } from '../rollout/engine';
+import type { StepFn } from '../rollout/engine';
 import type { ConfigApply, Rollout } from '../rollout/model';
 import { liveManager, sendOnce } from '../rollout/common';
 import { COMMAND_MARGIN_SECONDS } from '../rollout/table';
 import { busEntry, DetailType } from '../events';
 import { applyParameters } from './apply-command';
-import { lintRunnerConfig } from './lint';
-import { renderTemplate, type Values } from './render';
 
 /**
- * An apply or drift check of a manager fleet's config.toml. The template is linted here first (a
- * failing lint changes nothing); the instance renders it with its secrets, which never pass
- * through a Lambda, a command parameter or an event. A first attempt never restarts, so it runs
- * at any time without the lease; one that needs a restart waits for a window like a drain.
+ * An apply or drift check of a manager fleet's config.toml. The template is linted first, in
+ * `request-apply.ts` (a failing lint changes nothing); the instance renders it with its secrets,
+ * which never pass through a Lambda, a command parameter or an event. A first attempt never
+ * restarts, so it runs at any time without the lease; one that needs a restart waits for a window
+ * like a drain.
  */
 
 const asConfigApply = (item: Rollout): ConfigApply => {
@@ -32,7 +24,7 @@ const asConfigApply = (item: Rollout): ConfigApply => {
   return item;
 };
 
-const managerOf = (ctx: StepContext, name: string): { manager: Fleet; prefix: string } => {
+export const managerOf = (ctx: StepContext, name: string): { manager: Fleet; prefix: string } => {
   const manager = ctx.settings.fleets.find((f) => f.name === name && f.role === 'manager');
   const prefix = ctx.settings.configPrefixes[name];
   if (!manager || !prefix) throw new PermanentError(`"${name}" is not a manager fleet with a runner config`);
@@ -48,92 +40,6 @@ const configFailure = (
 ): Promise<StepResult> =>
   settle(ctx, { ...item, reason, result: 'failed' }, 'failed', reason, { alert: { stage, outcome: stage } });
 
-export const requestConfigApply = async (
-  detail: { fleet: string; mode: 'apply' | 'drift'; reason: string; idempotencyKey: string },
-  ctx: StepContext,
-): Promise<StepResult> => {
-  const { now, ports } = ctx;
-  const { manager, prefix } = managerOf(ctx, detail.fleet);
-  const applyId = candidateIdFor(`config:${manager.name}`, detail.idempotencyKey);
-  const existing = await ports.ledger.get(manager.name, applyId);
-  if (existing) return unchanged(existing, 'apply already requested');
-
-  const [template, valuesText, manifestText] = await Promise.all([
-    ports.commands.parameter(`${prefix}/template`),
-    ports.commands.parameter(`${prefix}/values`),
-    ports.commands.parameter(`${prefix}/manifest`),
-  ]);
-  const base: ConfigApply = {
-    kind: 'config',
-    mode: detail.mode,
-    trigger: detail.reason,
-    fleet: manager.name,
-    fleets: [manager.name],
-    candidateId: applyId,
-    role: 'manager',
-    pipeline: manager.pipeline,
-    state: 'applying',
-    stateSince: now.toISOString(),
-    attempts: 0,
-    history: [],
-    revision: 0,
-  };
-  const problems = lintPublished(
-    template,
-    valuesText,
-    manifestText,
-    ctx.settings.fleets.filter((f) => f.manager === manager.name),
-  );
-  if (problems.errors.length > 0) {
-    // Created final: nothing was sent, nothing is held.
-    const reason = `lint: ${problems.errors.join('; ')}`;
-    const failed = transition(base, 'failed', reason, now, { reason, result: 'lint' });
-    if ((await ports.ledger.create(failed)) === 'exists') return unchanged(failed, 'apply already requested');
-    await ports.bus.put([
-      busEntry(
-        DetailType.ConfigApplyFailed,
-        { fleet: manager.name, applyId, stage: 'lint', reason },
-        ctx.settings.eventBusName,
-      ),
-    ]);
-    return resultOf('new', failed);
-  }
-  const item = withDeadline(
-    ctx,
-    transition(base, 'applying', `${detail.mode} requested: ${detail.reason}`, now, {
-      configHash: problems.hash,
-    }),
-  );
-  if ((await ports.ledger.create(item)) === 'exists') return unchanged(item, 'apply already requested');
-  return guardRefusal(ctx, item.fleet, item.candidateId, () => sendApply(item, ctx));
-};
-
-/** The published template rendered with placeholder secrets and linted, as the stack published it. */
-const lintPublished = (
-  template: string | undefined,
-  valuesText: string | undefined,
-  manifestText: string | undefined,
-  jobFleets: readonly Fleet[],
-): { errors: string[]; hash?: string } => {
-  if (template === undefined || valuesText === undefined || manifestText === undefined)
-    return { errors: ['the config template, values or manifest parameter is missing: deploy the stack'] };
-  let values: unknown;
-  let hash: string | undefined;
-  try {
-    values = JSON.parse(valuesText);
-    hash = (JSON.parse(manifestText) as { hash?: string }).hash;
-  } catch {
-    return { errors: ['the values or manifest parameter is not JSON'] };
-  }
-  const rendered = renderTemplate(template, values as Values);
-  const findings = lintRunnerConfig(rendered.text, { jobGroups: jobFleets.map((f) => f.autoScalingGroup) });
-  const errors = [
-    ...rendered.unresolved.map((name) => `placeholder \${${name}} has no value`),
-    ...findings.filter((f) => f.severity === 'error').map((f) => `line ${f.line}: ${f.message}`),
-  ];
-  return hash ? { errors, hash } : { errors: [...errors, 'the manifest has no hash'] };
-};
-
 /**
  * Holds an apply while the emergency brake covers its manager: it stays in `applying`, and the
  * reconciler sends it once the brake is gone. A drift check writes no config.toml (only a token
@@ -146,7 +52,7 @@ const holdApply = async (ctx: StepContext, item: ConfigApply): Promise<StepResul
 };
 
 /** First attempt: no restart allowed, so it runs at any time without the lease. */
-const sendApply = async (item: ConfigApply, ctx: StepContext): Promise<StepResult> => {
+export const sendApply = async (item: ConfigApply, ctx: StepContext): Promise<StepResult> => {
   const { manager, prefix } = managerOf(ctx, item.fleet);
   const held = await holdApply(ctx, item);
   if (held) return held;

@@ -57,7 +57,7 @@ import type { Trigger } from '../../../../functions/shared/rollout/context';
 import { createEngine } from '../../../../functions/shared/rollout/engine';
 import { allPorts } from '../../../helpers/all-ports';
 import { stageCandidates as stage } from '../../../../functions/shared/rollout/staging';
-import { requestConfigApply as requestApply } from '../../../../functions/shared/runner-config/apply-steps';
+import { requestConfigApply as requestApply } from '../../../../functions/shared/runner-config/request-apply';
 import { configHash, parseValues, type Values } from '../../../../functions/shared/runner-config/render';
 import {
   EVENT_BUS as BUS,
