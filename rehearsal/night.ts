@@ -18,11 +18,9 @@ import type {
   RolloutTrack,
   TimelineEntry,
 } from './result';
+import type { Fault } from './faults';
 import { type Seed, seedWorld } from './seed';
 import { defaultJobs, type JobSpec } from './workload';
-
-export const FAULTS = ['bake', 'canary', 'smoke', 'health'] as const;
-export type Fault = (typeof FAULTS)[number];
 
 export interface RehearsalOptions {
   readonly configPath: string;

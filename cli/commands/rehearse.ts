@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { FAULTS, isFault } from '../../rehearsal/faults';
 import { CliError, defineCommand, UsageError } from '../command';
 import { CONFIG_ENV, CONFIG_OPTION, configPath } from '../target';
 
@@ -8,7 +9,6 @@ import { CONFIG_ENV, CONFIG_OPTION, configPath } from '../target';
 const EXAMPLE = [join(__dirname, '..', '..'), join(__dirname, '..', '..', '..')]
   .map((root) => join(root, 'config', 'example.yaml'))
   .find((path) => existsSync(path));
-const FAULTS = ['bake', 'canary', 'smoke', 'health'];
 
 const share = (value: string | undefined, option: string): number | undefined => {
   if (value === undefined) return undefined;
@@ -59,6 +59,11 @@ export const rehearse = defineCommand({
     },
     'duplicate-events': { type: 'boolean', help: 'every event and schedule is delivered twice' },
     throttle: { type: 'string', value: 'share', help: 'this share of AWS calls is throttled, such as 0.2' },
+    jobs: {
+      type: 'string',
+      value: 'file.csv',
+      help: 'the jobs to run: a header start,duration[,fleet], then one job a line (default: a day-and-night curve)',
+    },
     report: {
       type: 'string',
       value: 'file',
@@ -76,7 +81,8 @@ export const rehearse = defineCommand({
     if (given === undefined && EXAMPLE === undefined)
       throw new CliError('no config given and no config/example.yaml in the package: pass --config <file>');
     const file = given === undefined ? (EXAMPLE as string) : configPath(given, io, 'rehearse');
-    const unknown = (values.fail ?? []).filter((f) => !FAULTS.includes(f));
+    const fail = values.fail ?? [];
+    const unknown = fail.filter((f) => !isFault(f));
     if (unknown.length > 0)
       throw new UsageError(`--fail ${unknown.join(', ')}: the faults are ${FAULTS.join(', ')}`);
     const { nightWindow, NightWindowError } = await import('../../rehearsal/night-window');
@@ -90,9 +96,18 @@ export const rehearse = defineCommand({
       if (error instanceof NightWindowError) throw new UsageError(error.message);
       throw error;
     }
+    const dropEvents = share(values['drop-events'], 'drop-events');
+    const throttle = share(values.throttle, 'throttle');
     const seed = values.seed === undefined ? undefined : Number(values.seed);
     if (seed !== undefined && !Number.isInteger(seed))
       throw new UsageError(`--seed ${values.seed} is not an integer`);
+    const { readJobsCsv } = await import('../../rehearsal/workload');
+    let jobs;
+    try {
+      jobs = values.jobs === undefined ? undefined : readJobsCsv(resolve(io.cwd, values.jobs));
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
     io.err(`rehearsing ${file} from ${window.from.toISOString()} to ${window.until.toISOString()} (UTC)...`);
     // Loaded here: it quiets the functions' logs and metrics as it loads, before their modules.
     const { rehearse: play } = await import('../../rehearsal/night');
@@ -103,14 +118,13 @@ export const rehearse = defineCommand({
       from: window.from,
       until: window.until,
       pushes: window.pushes,
-      fail: (values.fail ?? []) as ('bake' | 'canary' | 'smoke' | 'health')[],
+      fail: fail.filter(isFault),
       alarms: values.alarm ?? [],
-      ...(values['drop-events'] === undefined
-        ? {}
-        : { dropEvents: share(values['drop-events'], 'drop-events') }),
+      ...(dropEvents === undefined ? {} : { dropEvents }),
       duplicateEvents: values['duplicate-events'] ?? false,
-      ...(values.throttle === undefined ? {} : { throttle: share(values.throttle, 'throttle') }),
+      ...(throttle === undefined ? {} : { throttle }),
       ...(seed === undefined ? {} : { seed }),
+      ...(jobs === undefined ? {} : { jobs }),
       onProgress: (done, at) => {
         const tenth = Math.floor(done * 10);
         if (tenth <= shown) return;
