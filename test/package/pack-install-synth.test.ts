@@ -63,7 +63,7 @@ describe('the packed package', () => {
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('installs into an empty project and synthesizes its own config offline, from prebundled functions', () => {
+  it('installs into an empty project, synthesizes its own config offline from prebundled functions, and rehearses it', () => {
     const packed = run('npm', ['pack', '--json', '--pack-destination', work], ROOT);
     const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [
       { filename: string },
@@ -104,5 +104,19 @@ describe('the packed package', () => {
     const bin = join(project, 'node_modules', 'runner-autopilot', 'dist', 'cli', 'main.js');
     const checked = run(process.execPath, [bin, 'check', join('deploy', 'prod.yaml')], project);
     expect(checked.stdout).toMatch(/: deployment gitlab-runners in /);
+
+    // The rehearsal from the installed package: its fakes are runtime code, its handlers the
+    // compiled functions, its app the package's cdk.json flags.
+    const rehearsed = run(
+      process.execPath,
+      [bin, 'rehearse', '-c', join('deploy', 'prod.yaml'), '--night', '2026-12-08', '--report', 'night.html'],
+      project,
+      { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+    );
+    expect(rehearsed.stdout).toContain(
+      'command-status   advanced jobs-docker canary-testing -> baking: default is now version 2; manager restart requested',
+    );
+    expect(rehearsed.stdout).toContain('  jobs killed: 0 (must be 0) ok');
+    expect(readFileSync(join(project, 'night.html'), 'utf8')).toMatch(/^<!doctype html>/i);
   }, 600_000);
 });
