@@ -12,6 +12,7 @@ const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const MINUTE = 60_000;
 const RANDOMIZED = '/test/scenarios/randomized\\.test\\.ts$';
 const PACKAGE = '/test/package/';
+const REHEARSAL = '/test/rehearsal/';
 
 const tiers = [
   {
@@ -26,8 +27,18 @@ const tiers = [
       RANDOMIZED,
       '--testPathIgnorePatterns',
       PACKAGE,
+      '--testPathIgnorePatterns',
+      REHEARSAL,
     ],
     budgetMs: 15 * MINUTE,
+  },
+  {
+    // Issue 13: whole nights of `npm start` (a few seconds each), the sweeper's call bound over
+    // 2,000 instances, and the HTML report in Debian's chromium.
+    name: 'rehearsal',
+    what: 'jest: rehearsed nights, and their report in a real browser',
+    command: [process.execPath, jest, 'test/rehearsal'],
+    budgetMs: 6 * MINUTE,
   },
   {
     // Issue 9: 500 generated nights (ROLLOUT_NIGHTS raises it) take about a minute on 2 cores, a
