@@ -2,6 +2,7 @@ import { COMMANDS } from '../../cli/commands';
 import { EXAMPLE, EXAMPLE_TARGET, runCli } from './run-cli';
 
 const NAMES = [
+  'rehearse',
   'check',
   'synth',
   'bake',

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The README is written for an operator first (issue 11): the order, and nothing outside the repository. */
@@ -12,10 +12,11 @@ const sectionOf = (heading: string): string => {
 };
 
 describe('README', () => {
-  it('puts the operator sections in order and Contributing last', () => {
+  it('starts with the rehearsal, puts the operator sections in order and Contributing last', () => {
     const top = headings.filter((h) => h.startsWith('## ')).map((h) => h.slice(3));
 
     expect(top).toEqual([
+      'Try it first: rehearse a night',
       'Quick start',
       'Concepts',
       'Configuration',
@@ -46,6 +47,14 @@ describe('README', () => {
     expect(links.length).toBeGreaterThan(3);
     expect(links.filter((l) => l.startsWith('..') || l.startsWith('/'))).toEqual([]);
     expect(readme).not.toContain('../shared/');
+  });
+
+  it('has a newcomer run npm ci, then npm start, before anything else', () => {
+    const first = readme.slice(0, readme.indexOf('## Quick start'));
+
+    expect(first).toMatch(/```sh\nnpm ci\nnpm start\n```/);
+    expect(first).toContain('](docs/rehearsal-report.png)');
+    expect(existsSync(join(root, 'docs', 'rehearsal-report.png'))).toBe(true);
   });
 
   it('links the configuration reference and the architecture in docs/', () => {
