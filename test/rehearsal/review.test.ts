@@ -1,5 +1,6 @@
 import { rehearse, type RehearsalOptions } from '../../rehearsal/night';
 import type { RehearsalResult } from '../../rehearsal/result';
+import { timelineLines } from '../../rehearsal/terminal';
 import { exampleConfigWith } from '../scenarios/fleet';
 
 /**
@@ -107,6 +108,20 @@ describe('review: faults that cannot happen', () => {
     },
     120_000,
   );
+});
+
+describe('review: --throttle', () => {
+  it('names, in the timeline, the error each invocation that ran out of retries died of', async () => {
+    const r = await play({ throttle: 0.3, until: new Date('2026-12-08T23:00:00Z') });
+    const died = r.timeline.filter((e) => e.outcome.startsWith('error '));
+    const lines = timelineLines(r);
+
+    expect(died.length).toBeGreaterThan(0);
+    // Before: `fleet-sweeper    sweep step failed; failed`, which call was throttled unsaid.
+    for (const e of died)
+      expect(lines.filter((l) => l.includes(`${e.service.padEnd(16)} ${e.outcome}`))).not.toEqual([]);
+    expect(lines.filter((l) => l.includes('Rate exceeded'))).not.toEqual([]);
+  }, 60_000);
 });
 
 describe('review: determinism', () => {
