@@ -9,7 +9,7 @@ import { FINAL_STATES, type Rollout } from '../functions/shared/rollout/model';
 import { loadConfig } from '../infra/load-config';
 import { type Autoscalers, startAutoscalers } from './autoscaler';
 import { endScenario, type Invocation, Scenario } from './driver';
-import { ACCOUNT, type AwsEvent, MINUTE, REGION, seeded, type World } from './fake-aws';
+import { ACCOUNT, type AwsEvent, type FakeInstance, MINUTE, REGION, seeded, type World } from './fake-aws';
 import type {
   AlertSent,
   FleetFigures,
@@ -224,6 +224,25 @@ export const rehearse = async (options: RehearsalOptions): Promise<RehearsalResu
   }
 };
 
+/** Whether a fault met what it breaks: one that never did leaves the night as if it was not asked. */
+const cameIntoPlay = (world: World, seed: Seed, fault: Fault): boolean => {
+  const ran = (key: string, on: (i: FakeInstance | undefined) => boolean = () => true) =>
+    world.commands.some(
+      (c) => c.documentName.endsWith(`-autopilot-${key}`) && on(world.instances.get(c.instanceId)),
+    );
+  const startAmis = new Set(seed.amis.values());
+  switch (fault) {
+    case 'bake':
+      return world.bakes.length > 0;
+    case 'canary':
+      return [...world.instances.values()].some((i) => i.tags['runner-autopilot:canary'] === 'true');
+    case 'smoke':
+      return ran('smoke-jobs') || ran('smoke-manager');
+    case 'health':
+      return ran('manager-health', (i) => i !== undefined && !startAmis.has(i.imageId));
+  }
+};
+
 const resultOf = (
   s: Scenario,
   config: ReturnType<typeof loadConfig>,
@@ -312,8 +331,13 @@ const resultOf = (
     from: options.from.toISOString(),
     until: options.until.toISOString(),
     faults: [
-      ...(options.fail ?? []).map((f) => `--fail ${f}`),
-      ...(options.alarms ?? []).map((a) => `--alarm ${a}`),
+      ...(options.fail ?? []).map(
+        (f) => `--fail ${f}${cameIntoPlay(world, seed, f) ? '' : ' (never came into play)'}`,
+      ),
+      ...(options.alarms ?? []).map(
+        (a) =>
+          `--alarm ${a}${bus('Candidate Promoted').length > 0 ? '' : ' (never fired: nothing promoted)'}`,
+      ),
       ...(options.dropEvents ? [`--drop-events ${options.dropEvents}`] : []),
       ...(options.duplicateEvents ? ['--duplicate-events'] : []),
       ...(options.throttle ? [`--throttle ${options.throttle}`] : []),
