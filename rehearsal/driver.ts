@@ -212,7 +212,7 @@ export class Scenario {
     if (options.captureLogs) captureOutput();
   }
 
-  /** Every schedule of the template but the reconciler's (which runs only while a rollout lives). */
+  /** Every schedule of the template but the reconciler's (`reconcilesNow` runs it). */
   private templateSchedules(): Due[] {
     const now = Date.now();
     const crons = this.stack.crons.map((c: CronSchedule) => {
@@ -407,6 +407,14 @@ export class Scenario {
   }
 
   /**
+   * The template's reconciler schedule runs always: a night with its schedules runs it so (it
+   * announces a lost image again); other scenarios skip its quiet ticks while no rollout lives.
+   */
+  private reconcilesNow(): boolean {
+    return this.options.schedules === true || this.liveRollouts().length > 0;
+  }
+
+  /**
    * Delivers what is due, then moves the clock to the next due thing (schedule, retry, timed change,
    * reconciler tick while a rollout is live), until nothing is left or `until` holds.
    */
@@ -463,11 +471,10 @@ export class Scenario {
       }
       if (this.options.reconciler !== false && this.nextReconcile <= now) {
         this.nextReconcile += this.reconcileEvery;
-        if (this.liveRollouts().length > 0)
-          await this.invokeDelivered('reconciler', {}, 'reconciler schedule');
+        if (this.reconcilesNow()) await this.invokeDelivered('reconciler', {}, 'reconciler schedule');
         continue;
       }
-      const live = this.liveRollouts().length > 0 && this.options.reconciler !== false;
+      const live = this.reconcilesNow() && this.options.reconciler !== false;
       const candidates = [
         this.world.nextTimerAt(),
         this.world.nextScheduleAt(),

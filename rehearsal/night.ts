@@ -9,7 +9,7 @@ import { FINAL_STATES, type Rollout } from '../functions/shared/rollout/model';
 import { loadConfig } from '../infra/load-config';
 import { type Autoscalers, startAutoscalers } from './autoscaler';
 import { endScenario, type Invocation, Scenario } from './driver';
-import { type AwsEvent, MINUTE, seeded, type World } from './fake-aws';
+import { ACCOUNT, type AwsEvent, type FakeInstance, MINUTE, REGION, seeded, type World } from './fake-aws';
 import type {
   AlertSent,
   FleetFigures,
@@ -85,11 +85,30 @@ const roleOf = (
   return instance.group && world.groups.get(instance.group)?.runsRunner ? 'manager' : 'job';
 };
 
-/** A GitLab push of the first webhook rule's project, touching a path its rule watches. */
-const pushRequest = (config: ReturnType<typeof loadConfig>, world: World, at: Date, n: number) => {
+/** The webhook rule and secret a push goes to: checked before the night, not when the push is due. */
+const pushTarget = (config: ReturnType<typeof loadConfig>) => {
   const rule = config.gitlab.webhook?.rules[0];
   const secret = config.gitlab.webhook?.secret;
   if (!rule || !secret) throw new Error('--push needs gitlab.webhook in the config, with a rule');
+  return { rule, secret };
+};
+
+/** The state change CloudWatch would put for `alarm`, as far as a rule's pattern reads it. */
+const alarmFires = (alarm: string): AwsEvent => ({
+  version: '0',
+  id: `rehearsal-alarm-${alarm}`,
+  'detail-type': 'CloudWatch Alarm State Change',
+  source: 'aws.cloudwatch',
+  account: ACCOUNT,
+  time: new Date(0).toISOString(),
+  region: REGION,
+  resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarm}`],
+  detail: { alarmName: alarm, state: { value: 'ALARM' }, previousState: { value: 'OK' } },
+});
+
+/** A GitLab push of the first webhook rule's project, touching a path its rule watches. */
+const pushRequest = (config: ReturnType<typeof loadConfig>, world: World, at: Date, n: number) => {
+  const { rule, secret } = pushTarget(config);
   const token = 'parameter' in secret ? world.parameters.get(secret.parameter)?.value : 'rehearsal';
   const branch = rule.branches.find((b) => !b.includes('*')) ?? 'main';
   const path = (rule.paths[0] ?? 'README.md').replaceAll('**', 'rehearsal').replaceAll('*', 'x');
@@ -155,6 +174,13 @@ export const rehearse = async (options: RehearsalOptions): Promise<RehearsalResu
       : {}),
   });
   try {
+    if ((options.pushes ?? []).length > 0) pushTarget(config);
+    // An alarm nothing routes would fire unseen: the night would read as if it held.
+    for (const alarm of options.alarms ?? [])
+      if (s.stack.route('default', alarmFires(alarm)).length === 0)
+        throw new Error(
+          `--alarm ${alarm}: no rule of the stack routes this alarm, so it would change nothing`,
+        );
     const world = s.world;
     const seed = seedWorld(world, config, s.stack);
     const jobs = options.jobs ?? defaultJobs(config, options.from, options.until, options.seed ?? 7);
@@ -195,6 +221,25 @@ export const rehearse = async (options: RehearsalOptions): Promise<RehearsalResu
     return resultOf(s, config, seed, options, autoscalers);
   } finally {
     endScenario();
+  }
+};
+
+/** Whether a fault met what it breaks: one that never did leaves the night as if it was not asked. */
+const cameIntoPlay = (world: World, seed: Seed, fault: Fault): boolean => {
+  const ran = (key: string, on: (i: FakeInstance | undefined) => boolean = () => true) =>
+    world.commands.some(
+      (c) => c.documentName.endsWith(`-autopilot-${key}`) && on(world.instances.get(c.instanceId)),
+    );
+  const startAmis = new Set(seed.amis.values());
+  switch (fault) {
+    case 'bake':
+      return world.bakes.length > 0;
+    case 'canary':
+      return [...world.instances.values()].some((i) => i.tags['runner-autopilot:canary'] === 'true');
+    case 'smoke':
+      return ran('smoke-jobs') || ran('smoke-manager');
+    case 'health':
+      return ran('manager-health', (i) => i !== undefined && !startAmis.has(i.imageId));
   }
 };
 
@@ -286,8 +331,13 @@ const resultOf = (
     from: options.from.toISOString(),
     until: options.until.toISOString(),
     faults: [
-      ...(options.fail ?? []).map((f) => `--fail ${f}`),
-      ...(options.alarms ?? []).map((a) => `--alarm ${a}`),
+      ...(options.fail ?? []).map(
+        (f) => `--fail ${f}${cameIntoPlay(world, seed, f) ? '' : ' (never came into play)'}`,
+      ),
+      ...(options.alarms ?? []).map(
+        (a) =>
+          `--alarm ${a}${bus('Candidate Promoted').length > 0 ? '' : ' (never fired: nothing promoted)'}`,
+      ),
       ...(options.dropEvents ? [`--drop-events ${options.dropEvents}`] : []),
       ...(options.duplicateEvents ? ['--duplicate-events'] : []),
       ...(options.throttle ? [`--throttle ${options.throttle}`] : []),

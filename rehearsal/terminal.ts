@@ -7,9 +7,11 @@ const hhmm = (iso: string): string => `${iso.slice(5, 10)} ${iso.slice(11, 16)}`
 
 const SERVICE_WIDTH = 16;
 
-/** What an entry decided and why: its log lines, else its outcome. */
+/** What an entry decided and why: its log lines, else its outcome; the error it died of first. */
 const decision = (e: TimelineEntry): string => {
-  const words = e.said.length > 0 ? e.said.join('; ') : e.outcome;
+  // A dead invocation's lines say only that a step failed; its error says which call and why.
+  const died = e.outcome.startsWith('error ') || e.outcome.startsWith('crashed ');
+  const words = died || e.said.length === 0 ? e.outcome : e.said.join('; ');
   return e.attempt > 0 ? `${words} (retry ${e.attempt})` : words;
 };
 
