@@ -200,8 +200,13 @@ export type Outcome =
   | { readonly kind: 'pass'; readonly afterMinutes?: number; readonly output?: string }
   | { readonly kind: 'fail'; readonly afterMinutes?: number; readonly output?: string }
   | { readonly kind: 'hang' }
-  /** A drain: the command ends (Success) once the instance has no running job left. */
-  | { readonly kind: 'drain' };
+  /**
+   * A drain, as the manager's scripts do it: the runner takes no new job, and the command ends
+   * (Success) once the instance has no running job left; with `restart`, gitlab-runner then starts
+   * again. Past the drain bound (`DrainTimeoutSeconds`), systemd kills the runner and its jobs,
+   * and the command fails.
+   */
+  | { readonly kind: 'drain'; readonly restart?: boolean };
 
 export interface FakeCommand {
   readonly id: string;
@@ -538,7 +543,7 @@ export class World {
   }
 
   runningJobs(instanceId: string): Job[] {
-    return this.instance(instanceId).jobs.filter((j) => j.endsAt > this.now());
+    return this.instance(instanceId).jobs.filter((j) => j.endsAt > this.now() && j.killedAt === undefined);
   }
 
   // ---- physics
@@ -671,10 +676,25 @@ export class World {
     for (const c of this.commands) {
       if (c.status !== 'InProgress' || c.outcome.kind !== 'drain') continue;
       if (this.runningJobs(c.instanceId).length === 0) {
-        this.instance(c.instanceId).runner = 'stopped';
-        this.finishCommand(c, 'Success', 'drained: no running job\nRESULT pass');
+        const restart = c.outcome.restart === true;
+        this.instance(c.instanceId).runner = restart ? 'running' : 'stopped';
+        this.finishCommand(c, 'Success', `${restart ? 'restarted' : 'drained'}: no running job\nRESULT pass`);
       }
     }
+  }
+
+  /** systemd's TimeoutStopSec: the jobs still running are killed with the runner. */
+  private drainBoundRanOut(c: FakeCommand): void {
+    if (c.status !== 'InProgress' || c.outcome.kind !== 'drain') return;
+    const instance = this.instance(c.instanceId);
+    const running = this.runningJobs(c.instanceId);
+    if (running.length > 0)
+      this.violations.push(
+        `${new Date(this.now()).toISOString()} the drain bound ran out on ${c.instanceId}: systemd killed ${running.length} running job(s) (${running.map((j) => j.id).join(', ')})`,
+      );
+    for (const job of running) job.killedAt = this.now();
+    instance.runner = c.outcome.restart ? 'running' : 'stopped';
+    this.finishCommand(c, 'Failed', `drain bound ran out: ${running.length} job(s) killed\nRESULT fail`);
   }
 
   private finishCommand(c: FakeCommand, status: 'Success' | 'Failed', stdout: string): void {
@@ -1149,6 +1169,11 @@ export class World {
     if (outcome.kind === 'drain') {
       this.instance(instanceId).runner = 'draining';
       this.at(this.now() + MINUTE, `drain on ${instanceId} checks its jobs`, () => this.settleCommands());
+      const bound = Number(c.parameters.DrainTimeoutSeconds?.[0]);
+      if (Number.isFinite(bound) && bound > 0)
+        this.at(this.now() + bound * 1000, `drain bound on ${instanceId} runs out`, () =>
+          this.drainBoundRanOut(c),
+        );
     } else if (outcome.kind === 'pass' || outcome.kind === 'fail') {
       const minutes = outcome.afterMinutes ?? 2;
       this.at(this.now() + minutes * MINUTE, `${key} on ${instanceId} ends ${outcome.kind}`, () => {
@@ -2022,7 +2047,7 @@ const defaultScript =
       case 'drain-manager':
         return { kind: 'drain' };
       case 'restart-manager':
-        return { kind: 'pass', afterMinutes: 3 };
+        return { kind: 'drain', restart: true };
       case 'apply-config':
         return { kind: 'pass', afterMinutes: 1, output: 'RESULT in-sync' };
       default:
