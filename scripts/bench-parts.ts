@@ -22,7 +22,7 @@ const pieces = (fn: string): Record<string, string> => ({
   'empty module': 'export const x = 1;',
   'zod, one schema': `import * as z from '../../functions/shared/zod'; export const s = z.object({ a: z.string() });`,
   'Powertools Logger': `import { makeLogger } from '../../functions/shared/observability'; export const l = makeLogger('x');`,
-  'Powertools Metrics': `import { makeMetrics } from '../../functions/shared/observability'; export const m = makeMetrics('x');`,
+  'metrics (our EMF writer)': `import { makeMetrics } from '../../functions/shared/observability'; export const m = makeMetrics('x');`,
   'handler factory, one field': `import { makeHandler } from '../../functions/shared/make-handler'; import * as z from '../../functions/shared/zod'; export const h = makeHandler({ name: 'x', schema: z.object({ a: z.string() }), run: async () => ({ outcome: 'ok' }) });`,
   'its settings': `export * from '../../functions/${fn}/settings';`,
   'its event schema': `export * from '../../functions/${fn}/schema';`,

@@ -1,11 +1,10 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-
 import { CHAT_DELIVERY_FAILED } from '../shared/metric-names';
 
 import { PermanentError, TransientError } from '../shared/errors';
 import { DetailType } from '../shared/events';
 import type { Outcome, RunDeps } from '../shared/make-handler';
 import { SecretMissingError } from '../shared/errors';
+import { MetricUnit } from '../shared/observability';
 import {
   type Alert,
   composeAlert,

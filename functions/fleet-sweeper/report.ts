@@ -1,9 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 import type { Outcome } from '../shared/make-handler';
 import { FLEET_METRICS } from '../shared/metric-names';
-import { makeMetrics } from '../shared/observability';
+import { makeMetrics, MetricUnit } from '../shared/observability';
 import type { FleetReport } from './decide';
 
 /** One EMF blob per fleet: the fleet's own dimension set (service, fleet) and every count. */

@@ -1,5 +1,3 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-
 import { PERMANENT_FAILURE_METRIC } from '../shared/metric-names';
 import { PermanentError } from '../shared/errors';
 import { Failures } from '../shared/failures';
@@ -7,6 +5,7 @@ import type { RunDeps } from '../shared/make-handler';
 import { ALL_STEPS } from '../shared/rollout/all-steps';
 import type { StepResult } from '../shared/rollout/context';
 import { createEngine } from '../shared/rollout/engine';
+import { MetricUnit } from '../shared/observability';
 import { reconcileSummary, staleCut } from './decide';
 import { checkDefaults } from './default-revert';
 import type { LostImageResult } from './lost-images';

@@ -1,7 +1,6 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-
 import { PERMANENT_FAILURE_METRIC } from '../shared/metric-names';
 import type { RunDeps } from '../shared/make-handler';
+import { MetricUnit } from '../shared/observability';
 import { decideRedrive } from './decide';
 import type { RedrivePorts } from './ports';
 import type { SqsEvent } from './schema';

@@ -1,7 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -9,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import { PermanentError } from './errors';
 import { formatIssues, type SchemaIssue } from './issues';
 import { outcomeMetric, PERMANENT_FAILURE_METRIC, TRANSIENT_FAILURE_METRIC } from './metric-names';
-import { makeLogger, makeMetrics } from './observability';
+import { logMetrics, makeLogger, makeMetrics, type Metrics, MetricUnit } from './observability';
 import type { StandardSchemaV1 } from './standard-schema';
 
 /** What a function's `run` returns: `outcome` names the decision, the rest are its counts and ids. */

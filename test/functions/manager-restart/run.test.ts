@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 
 import { runManagerRestart } from '../../../functions/manager-restart/run';
 import { PermanentError } from '../../../functions/shared/errors';
+import type { Metrics } from '../../../functions/shared/observability';
 import { RolloutSettings } from '../../../functions/shared/rollout/settings';
 import { wirePorts } from '../../../functions/shared/rollout/wire-ports';
 import { PLACEHOLDER_DOCUMENTS, ROLLOUT_SETTINGS } from '../../fixtures/rollout-settings';

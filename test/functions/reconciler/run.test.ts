@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 
 import type { ReconcilerPorts } from '../../../functions/reconciler/ports';
 import { runReconciler } from '../../../functions/reconciler/run';
 import { ReconcilerSettings } from '../../../functions/reconciler/settings';
 import { PermanentError, TransientError } from '../../../functions/shared/errors';
+import type { Metrics } from '../../../functions/shared/observability';
 import { wirePorts } from '../../../functions/shared/rollout/wire-ports';
 import { rollout } from '../../fixtures/rollout';
 import { PLACEHOLDER_DOCUMENTS, ROLLOUT_SETTINGS } from '../../fixtures/rollout-settings';
