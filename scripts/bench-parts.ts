@@ -1,12 +1,13 @@
 /**
- * `npm run bench:parts [function]`: what each piece of a function costs on top of its SDK floor,
- * to find where a function's ratio comes from (`npm run bench` gives the ratio). Each piece is a
- * bundle built with the deployed options; a fresh `node` imports the floor first, then times the
- * import of the piece alone (in process: steadier than spawn-to-exit). 41 runs, medians, minus an
- * empty module's import. A benchmark, not a test: it never fails on time.
+ * `npm run bench:parts [function [module...]]`: what each piece of a function costs on top of its
+ * SDK floor, to find where a function's ratio comes from (`npm run bench` gives the ratio). Each
+ * piece is a bundle built with the deployed options; a fresh `node` imports the floor first, then
+ * times the import of the piece alone (in process: steadier than spawn-to-exit). 41 runs, medians,
+ * minus an empty module's import. Modules named after the function (relative to `functions/`, e.g.
+ * `shared/events.ts`) are pieces too. A benchmark, not a test: it never fails on time.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { build } from 'esbuild';
@@ -18,18 +19,32 @@ import { floorModule } from './sdk-commands';
 const RUNS = Number(process.env.BENCH_PAIRS ?? 41);
 const out = join(REPO_ROOT, '.bench', 'parts');
 
-const pieces = (fn: string): Record<string, string> => ({
-  'empty module': 'export const x = 1;',
-  'zod, one schema': `import * as z from '../../functions/shared/zod'; export const s = z.object({ a: z.string() });`,
-  'Powertools Logger': `import { makeLogger } from '../../functions/shared/observability'; export const l = makeLogger('x');`,
-  'metrics (our EMF writer)': `import { makeMetrics } from '../../functions/shared/observability'; export const m = makeMetrics('x');`,
-  'handler factory, one field': `import { makeHandler } from '../../functions/shared/make-handler'; import * as z from '../../functions/shared/zod'; export const h = makeHandler({ name: 'x', schema: z.object({ a: z.string() }), run: async () => ({ outcome: 'ok' }) });`,
-  'its settings': `export * from '../../functions/${fn}/settings';`,
-  'its event schema': `export * from '../../functions/${fn}/schema';`,
-  'its run.ts': `export * from '../../functions/${fn}/run';`,
-  // Not its handler: a piece is bundled alone, so the SDK clients its ports import would load twice.
-  'its settings, event schema and run.ts': `export * from '../../functions/${fn}/settings'; export * from '../../functions/${fn}/schema'; export * from '../../functions/${fn}/run';`,
-});
+/** The function's own modules that exist (rollout-step has no settings.ts, reconciler no schema.ts). */
+const ownModules = (fn: string): Map<string, string> =>
+  new Map(
+    Object.entries({ settings: 'settings', 'event schema': 'schema', 'run.ts': 'run' })
+      .filter(([, module]) => existsSync(join(REPO_ROOT, 'functions', fn, `${module}.ts`)))
+      .map(([name, module]) => [name, `export * from '../../functions/${fn}/${module}';`]),
+  );
+
+/** Standard pieces, then any module given after the function (`shared/events.ts`), alone. */
+const pieces = (fn: string, extra: string[]): Record<string, string> => {
+  const own = ownModules(fn);
+  const names = [...own.keys()];
+  return {
+    'empty module': 'export const x = 1;',
+    'zod, one schema': `import * as z from '../../functions/shared/zod'; export const s = z.object({ a: z.string() });`,
+    'Powertools Logger': `import { makeLogger } from '../../functions/shared/observability'; export const l = makeLogger('x');`,
+    'metrics (our EMF writer)': `import { makeMetrics } from '../../functions/shared/observability'; export const m = makeMetrics('x');`,
+    'handler factory, one field': `import { makeHandler } from '../../functions/shared/make-handler'; import * as z from '../../functions/shared/zod'; export const h = makeHandler({ name: 'x', schema: z.object({ a: z.string() }), run: async () => ({ outcome: 'ok' }) });`,
+    ...Object.fromEntries([...own].map(([name, source]) => [`its ${name}`, source])),
+    // Not its handler: a piece is bundled alone, so the SDK clients its ports import would load twice.
+    [`its ${names.slice(0, -1).join(', ')} and ${names.at(-1)}`]: [...own.values()].join(' '),
+    ...Object.fromEntries(
+      extra.map((module) => [module, `export * from '../../functions/${module.replace(/\.ts$/, '')}';`]),
+    ),
+  };
+};
 
 const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -44,7 +59,7 @@ const main = async () => {
     stdin: { contents: floorModule(apiOperationsOf(fn)), resolveDir: REPO_ROOT, loader: 'js' },
   });
   const files = new Map<string, string>();
-  for (const [index, [piece, source]] of Object.entries(pieces(fn)).entries()) {
+  for (const [index, [piece, source]] of Object.entries(pieces(fn, process.argv.slice(3))).entries()) {
     const entry = join(out, `piece-${index}.ts`);
     writeFileSync(entry, source);
     const file = join(out, `piece-${index}.mjs`);

@@ -1,6 +1,5 @@
-import { EventBridgeEnvelope } from '../shared/eventbridge-envelope';
-
-import { busEvent, DetailType } from '../shared/events';
+import { busEvent, EventBridgeEnvelope } from '../shared/eventbridge-envelope';
+import { DetailType } from '../shared/events';
 import * as z from '../shared/zod';
 
 /** A deploy wrote a manager fleet's manifest parameter (last, after its template and values). */

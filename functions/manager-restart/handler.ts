@@ -1,4 +1,5 @@
-import { busEvent, DetailType } from '../shared/events';
+import { busEvent } from '../shared/eventbridge-envelope';
+import { DetailType } from '../shared/events';
 import { makeHandler } from '../shared/make-handler';
 import { RolloutSettings } from '../shared/rollout/settings';
 import { lazyConfigSlice } from '../shared/settings';

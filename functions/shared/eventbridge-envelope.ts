@@ -1,3 +1,5 @@
+import { type DetailType, EVENT_SOURCE } from './detail-types';
+import { detailSchema } from './events';
 import * as z from './zod';
 
 /**
@@ -19,3 +21,14 @@ export const EventBridgeEnvelope = z.object({
   /** Set when the event is replayed from an archive. */
   'replay-name': z.optional(z.string()),
 });
+
+/**
+ * A whole event of our bus as a consumer receives it. Here rather than in the catalogue, so a
+ * function that only puts events (or whose input has no envelope) never builds the envelope.
+ */
+export const busEvent = <T extends DetailType>(type: T) =>
+  z.extend(EventBridgeEnvelope, {
+    source: z.literal(EVENT_SOURCE),
+    'detail-type': z.literal(type),
+    detail: detailSchema(type),
+  });

@@ -1,5 +1,4 @@
-import { type BusEntry, DetailType, EVENT_SOURCE, entryOf } from './detail-types';
-import { EventBridgeEnvelope } from './eventbridge-envelope';
+import { type BusEntry, DetailType, entryOf } from './detail-types';
 import * as z from './zod';
 
 /**
@@ -142,14 +141,6 @@ export type ManagerRestartRequestedDetail = z.infer<DetailSchema<typeof DetailTy
 export type ConfigApplyRequestedDetail = z.infer<DetailSchema<typeof DetailType.ConfigApplyRequested>>;
 export type ConfigApplyFailedDetail = z.infer<DetailSchema<typeof DetailType.ConfigApplyFailed>>;
 export type ConfigDriftDetectedDetail = z.infer<DetailSchema<typeof DetailType.ConfigDriftDetected>>;
-
-/** A whole event of our bus as a consumer receives it. */
-export const busEvent = <T extends DetailType>(type: T) =>
-  z.extend(EventBridgeEnvelope, {
-    source: z.literal(EVENT_SOURCE),
-    'detail-type': z.literal(type),
-    detail: detailSchema(type),
-  });
 
 /** Builds a PutEvents entry, validating the detail so no producer can emit a malformed event. */
 export const busEntry = <T extends DetailType>(

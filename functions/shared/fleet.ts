@@ -1,5 +1,5 @@
 import { cronExpression } from './cron-schema';
-import { iamRole, name, securityGroupId, subnetId, timeZone } from './schema-primitives';
+import { iamRole, name, securityGroupId, subnetId, timeZone } from './fleet-primitives';
 import * as z from './zod';
 
 /**

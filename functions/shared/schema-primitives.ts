@@ -2,14 +2,7 @@ import * as z from './zod';
 
 /** Zod building blocks shared by the suite config and the function slices that reuse its parts. */
 
-export const name = z
-  .string()
-  .check(
-    z.regex(
-      /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
-      'use 2-32 lowercase letters, digits and dashes, starting with a letter',
-    ),
-  );
+export { iamRole, name, securityGroupId, subnetId, timeZone } from './fleet-primitives';
 
 /** An instance user name as useradd accepts it. */
 export const unixUser = z
@@ -17,37 +10,6 @@ export const unixUser = z
   .check(z.regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Linux user name'));
 
 export const version = z.string().check(z.regex(/^\d+\.\d+\.\d+$/, 'use an exact version such as 1.2.3'));
-
-export const timeZone = z.string().check(
-  z.refine((tz) => tz === 'UTC' || Intl.supportedValuesOf('timeZone').includes(tz), {
-    message: 'must be an IANA time zone such as "Europe/Berlin" or "UTC"',
-  }),
-);
-
-export const subnetId = z
-  .string()
-  .check(
-    z.regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a subnet id such as subnet-0123456789abcdef0'),
-  );
-
-export const securityGroupId = z
-  .string()
-  .check(
-    z.regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a security group id such as sg-0123456789abcdef0'),
-  );
-
-/**
- * An IAM role: its ARN (any path), or a bare name for a role at path `/`. IAM's own name rule:
- * up to 64 of letters, digits and `+=,.@_-`.
- */
-export const iamRole = z
-  .string()
-  .check(
-    z.regex(
-      /^(arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*)?[\w+=,.@-]{1,64}$/,
-      'must be an IAM role ARN such as arn:aws:iam::123456789012:role/runner-instance, or a role name',
-    ),
-  );
 
 /**
  * Where a secret lives: a SecureString parameter or a Secrets Manager secret. A secret written

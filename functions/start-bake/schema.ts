@@ -1,4 +1,5 @@
-import { busEvent, DetailType } from '../shared/events';
+import { busEvent } from '../shared/eventbridge-envelope';
+import { DetailType } from '../shared/events';
 import * as z from '../shared/zod';
 
 /**

@@ -14,7 +14,8 @@ import { AlarmStateChange } from '../../functions/rollback/schema';
 import { StepInput } from '../../functions/rollout-step/schema';
 
 import { ImageStateChange } from '../../functions/image-state/schema';
-import { busEvent, DetailType } from '../../functions/shared/events';
+import { busEvent } from '../../functions/shared/eventbridge-envelope';
+import { DetailType } from '../../functions/shared/events';
 import { RedriveMessage } from '../../functions/shared/redrive';
 import * as z from '../../functions/shared/zod';
 import { ScheduledBake } from '../../functions/start-bake/schema';

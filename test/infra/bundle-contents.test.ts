@@ -15,6 +15,18 @@ import { excesses, floorBundles, functionBundles, keptInputs } from '../helpers/
 /** Functions that evaluate no cron expression (windows, periods, schedules) when they run. */
 const NO_CRON = new Set(['gitlab-webhook', 'housekeeper', 'redrive', 'start-bake', 'image-state', 'alert']);
 
+/** Functions whose input is an EventBridge event: only they build the envelope's schema. */
+const ENVELOPE_INPUTS = new Set([
+  'alert',
+  'apply-config',
+  'command-status',
+  'image-state',
+  'manager-restart',
+  'rollback',
+  'stage-candidate',
+  'start-bake',
+]);
+
 const names = Object.keys(API_OPERATIONS).sort();
 const kept = new Map<string, string[]>();
 const floors = new Map<string, string[]>();
@@ -40,6 +52,14 @@ describe('function bundles carry nothing above their SDK floor', () => {
 
     expect(found).toEqual([]);
   });
+
+  it.each(names.filter((name) => !ENVELOPE_INPUTS.has(name)))(
+    '%s, whose input has no EventBridge envelope, builds none',
+    (name) => {
+      expect(kept.get(name)).not.toContain('functions/shared/eventbridge-envelope.ts');
+      expect(kept.get(name)).toContain(`functions/${name}/handler.ts`);
+    },
+  );
 
   it('the webhook, which GitLab times, carries no cron code', () => {
     expect(

@@ -10,7 +10,7 @@ import {
   type RunnerSettings,
   type TomlTable,
 } from './model';
-import { SECRET_DUMMY_PREFIX } from './render';
+import { SECRET_DUMMY_PREFIX } from './template';
 import {
   AUTOSCALER_EXECUTORS,
   AWS_PLUGIN_KEYS,

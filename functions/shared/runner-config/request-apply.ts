@@ -7,7 +7,8 @@ import type { ConfigApply } from '../rollout/model';
 import { busEntry, DetailType } from '../events';
 import { managerOf, sendApply } from './apply-steps';
 import { lintRunnerConfig } from './lint';
-import { renderTemplate, type Values } from './render';
+import type { Values } from './render';
+import { renderTemplate } from './template';
 
 /**
  * A new apply or drift check, as the apply-config function starts one: apart from the steps
