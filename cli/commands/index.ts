@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { bake } from './bake';
 import { check } from './check';
+import { doctor } from './doctor';
 import { freeze, unfreeze } from './freeze';
 import { invoke } from './invoke';
 import { ledger } from './ledger';
@@ -13,6 +14,7 @@ import { synth } from './synth';
 export const COMMANDS: readonly Command[] = [
   rehearse,
   check,
+  doctor,
   synth,
   bake,
   rollback,

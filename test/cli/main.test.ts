@@ -4,6 +4,7 @@ import { EXAMPLE, EXAMPLE_TARGET, runCli } from './run-cli';
 const NAMES = [
   'rehearse',
   'check',
+  'doctor',
   'synth',
   'bake',
   'rollback',
@@ -20,6 +21,7 @@ const AWS_COMMANDS: readonly (readonly [string, string[]])[] = [
   ['freeze', ['all', '--until', '4h', '--reason', 'INC-42']],
   ['unfreeze', ['all']],
   ['invoke', ['start-bake', 'events/scheduler/nightly-bake.json']],
+  ['doctor', []],
 ];
 
 describe('runner-autopilot', () => {

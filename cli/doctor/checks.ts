@@ -1,0 +1,4 @@
+import type { Check } from './doctor';
+
+/** Every area's checks, in the order the report lists them: a new area is its module and one line here. */
+export const CHECKS: readonly Check[] = [];
