@@ -28,7 +28,8 @@ const imports = (source: string): [string, string[]][] =>
   ]);
 
 const READ_COMMAND = /^(paginate)?(Describe|List|Get|SimulatePrincipalPolicy)\w*(Command)?$|Client$/;
-const READ_ADAPTER = /^(describe|list|get|find|online|paginate)\w*$|^[A-Z_]+$/;
+/** Reads, constants, and the adapters' client plumbing (which sends nothing by itself). */
+const READ_ADAPTER = /^(describe|list|get|find|online|paginate)\w*$|^[A-Z_]+$|^(clientConfig|memoClient)$/;
 const ADAPTERS = /functions\/shared\/(aws\/|ledger$)/;
 
 describe('doctor is read-only', () => {
