@@ -33,14 +33,12 @@ export interface TemplateSettings {
 export const describeTemplateSettings = async (launchTemplateId: string): Promise<TemplateSettings> => {
   const [templates, versions] = await Promise.all([
     client.get().send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [launchTemplateId] })),
-    client
-      .get()
-      .send(
-        new DescribeLaunchTemplateVersionsCommand({
-          LaunchTemplateId: launchTemplateId,
-          Versions: ['$Default'],
-        }),
-      ),
+    client.get().send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateId: launchTemplateId,
+        Versions: ['$Default'],
+      }),
+    ),
   ]);
   const version = versions.LaunchTemplateVersions?.[0];
   const profile = version?.LaunchTemplateData?.IamInstanceProfile;
