@@ -1,4 +1,7 @@
+import { accountCheck } from './account';
 import type { Check } from './doctor';
+import { groupsCheck } from './groups';
+import { rolesCheck } from './roles';
 
 /** Every area's checks, in the order the report lists them: a new area is its module and one line here. */
-export const CHECKS: readonly Check[] = [];
+export const CHECKS: readonly Check[] = [groupsCheck, rolesCheck, accountCheck];
