@@ -1,0 +1,145 @@
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+
+import { accountCheck, WEBHOOK_FUNCTION_LOGICAL_ID } from '../../cli/doctor/account';
+import { autopilotStackName, getStackResourceId } from '../../cli/doctor/aws/stack';
+import type { SuiteConfig } from '../../functions/shared/config';
+import { EXAMPLE_FILE, example, resetDoctorClients } from './doctor-fleet';
+import { describeWithMoto, useMotoServer } from './moto';
+
+/**
+ * doctor's account area against moto: the deployed stack's webhook function (CloudFormation
+ * DescribeStackResource) and its reservation (Lambda GetFunctionConcurrency) are moto's. moto 5.2
+ * has no GetAccountSettings (HTTP 404): that call alone is stubbed, every other passes through.
+ */
+
+const STACK = autopilotStackName('gitlab-runners');
+const FUNCTION = 'gitlab-runners-autopilot-webhook';
+const NOW = new Date('2026-12-04T12:00:00Z');
+
+const lambda = mockClient(LambdaClient);
+let unreserved = 900;
+
+/** The autopilot stack as far as doctor reads it: the webhook function under its pinned logical id. */
+const deployWebhook = async (reserved?: number): Promise<void> => {
+  const role = await new IAMClient({}).send(
+    new CreateRoleCommand({ RoleName: 'webhook', AssumeRolePolicyDocument: '{}' }),
+  );
+  await new CloudFormationClient({}).send(
+    new CreateStackCommand({
+      StackName: STACK,
+      TemplateBody: JSON.stringify({
+        Resources: {
+          [WEBHOOK_FUNCTION_LOGICAL_ID]: {
+            Type: 'AWS::Lambda::Function',
+            Properties: {
+              FunctionName: FUNCTION,
+              Runtime: 'nodejs20.x',
+              Handler: 'index.handler',
+              Role: role.Role?.Arn,
+              Code: { ZipFile: 'exports.handler = async () => ({ statusCode: 202 });' },
+              ...(reserved === undefined ? {} : { ReservedConcurrentExecutions: reserved }),
+            },
+          },
+        },
+      }),
+    }),
+  );
+};
+
+const withReservation = (reservedConcurrency: number | undefined): SuiteConfig => {
+  const config = example();
+  const webhook = config.gitlab.webhook;
+  if (webhook) Object.assign(webhook, { reservedConcurrency });
+  return config;
+};
+
+describeWithMoto('doctor account (moto, with GetAccountSettings stubbed)', () => {
+  useMotoServer({
+    resetClients: resetDoctorClients,
+    afterReset: () => {
+      unreserved = 900;
+      lambda.reset();
+      lambda.send.callThrough();
+      lambda.on(GetAccountSettingsCommand).callsFake(() => ({
+        AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: unreserved },
+      }));
+      return Promise.resolve();
+    },
+  });
+  afterAll(() => lambda.restore());
+
+  describe('getStackResourceId', () => {
+    it("reads a deployed resource's physical id by its logical id", async () => {
+      await deployWebhook();
+
+      expect(await getStackResourceId(STACK, WEBHOOK_FUNCTION_LOGICAL_ID)).toBe(FUNCTION);
+    });
+
+    it('answers undefined for a resource the stack does not have, and for a stack not deployed', async () => {
+      await deployWebhook();
+
+      expect(await getStackResourceId(STACK, 'gitlabwebhookFunctionUrl')).toBeUndefined();
+      expect(await getStackResourceId('staging-autopilot', WEBHOOK_FUNCTION_LOGICAL_ID)).toBeUndefined();
+    });
+  });
+
+  it('passes a reservation that leaves at least 100 unreserved, counting what the deployed webhook already reserves', async () => {
+    await deployWebhook(20);
+    unreserved = 120;
+
+    const findings = await accountCheck.run({
+      config: withReservation(40),
+      configFile: EXAMPLE_FILE,
+      now: NOW,
+    });
+
+    // 120 unreserved + 20 given back - 40 taken = 100.
+    expect(findings).toEqual([
+      {
+        area: 'account',
+        subject: 'webhook concurrency',
+        status: 'pass',
+        says: 'reserving 40 for the webhook leaves 100 of 1000 unreserved (AWS keeps at least 100)',
+      },
+    ]);
+  });
+
+  it('fails a reservation that would leave less than 100 unreserved, with the largest that fits', async () => {
+    await deployWebhook(20);
+    unreserved = 120;
+
+    const findings = await accountCheck.run({
+      config: withReservation(41),
+      configFile: EXAMPLE_FILE,
+      now: NOW,
+    });
+
+    expect(findings).toEqual([
+      {
+        area: 'account',
+        subject: 'webhook concurrency',
+        status: 'fail',
+        says: "reserving 41 for the webhook would leave 99 of 1000 unreserved, below AWS's minimum of 100: the deploy fails when it sets the reservation",
+        fix: `set gitlab.webhook.reservedConcurrency in ${EXAMPLE_FILE} to at most 40, or remove it; or raise the account's quota: aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1001`,
+      },
+    ]);
+  });
+
+  it('counts nothing given back before the first deploy', async () => {
+    unreserved = 120;
+
+    const findings = await accountCheck.run({
+      config: withReservation(40),
+      configFile: EXAMPLE_FILE,
+      now: NOW,
+    });
+
+    expect(findings[0]).toMatchObject({
+      status: 'fail',
+      says: expect.stringContaining('would leave 80 of 1000'),
+    });
+  });
+});
