@@ -105,7 +105,7 @@ export const judgeRunnerConfig = (facts: RunnerConfigFacts, configFile: string):
         deployFix(configFile),
       ),
     ];
-  const values = parsePublished(valuesText, 'the published values');
+  const values = parsePublished(valuesText, facts.parameters.values);
   if (values instanceof Error)
     return [
       fail(

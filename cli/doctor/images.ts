@@ -90,7 +90,8 @@ export const judgePipeline = (facts: PipelineFacts, j: Judging): Finding[] => {
     ];
 
   const status = last.image.state?.status ?? 'unknown';
-  const what = `last build ${last.image.version ?? last.image.arn ?? ''} ${status}, started ${sinceText(last.created, j.now)}`;
+  const running = RUNNING.has(status) ? ' (still running)' : '';
+  const what = `last build ${last.image.version ?? last.image.arn ?? ''} ${status}${running}, started ${sinceText(last.created, j.now)}`;
   const findings: Finding[] = [];
   if (status === 'FAILED' || status === 'CANCELLED')
     findings.push(
@@ -101,7 +102,7 @@ export const judgePipeline = (facts: PipelineFacts, j: Judging): Finding[] => {
         `read why: aws imagebuilder get-image --image-build-version-arn ${last.image.arn ?? '<arn>'} --region ${j.region}; fix it, then ${bake}`,
       ),
     );
-  else findings.push(pass('images', subject, `${what}${RUNNING.has(status) ? ' (still running)' : ''}`));
+  else findings.push(pass('images', subject, what));
 
   const missed = bakesSince(pipeline.schedule, last.created, j.now);
   if (missed.length >= 2)

@@ -4,13 +4,16 @@ const MINUTE = 60_000;
 
 const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
-/** A duration as a person says it: minutes under an hour, hours under two days, then days. */
+/**
+ * A duration as a person says it, in whole units (as "3 days ago" means at least three): minutes
+ * under an hour, hours under two days, then days.
+ */
 export const durationText = (ms: number): string => {
-  const minutes = Math.max(0, Math.round(ms / MINUTE));
+  const minutes = Math.max(0, Math.floor(ms / MINUTE));
   if (minutes < 60) return plural(minutes, 'minute');
-  const hours = Math.round(minutes / 60);
+  const hours = Math.floor(minutes / 60);
   if (hours < 48) return plural(hours, 'hour');
-  return plural(Math.round(hours / 24), 'day');
+  return plural(Math.floor(hours / 24), 'day');
 };
 
 /** `2026-12-04 02:00 UTC`: a time to the minute, in the one zone every operator can read. */

@@ -302,7 +302,7 @@ describeWithMoto('doctor images [moto + Image Builder stubbed]', () => {
 
   it('warns of a template missing and of a default AMI two scheduled bakes old', async () => {
     // Three days on: two nightly jobs bakes came and went since the AMIs were registered.
-    const now = new Date(Date.now() + 72 * HOUR);
+    const now = new Date(Date.now() + 73 * HOUR);
     const jobsAmi = await registerAmi('gitlab-runners-jobs-1', 'jobs');
     await launchTemplate('gitlab-runner-autoscaler', [jobsAmi]);
     stubPipelines({
