@@ -128,7 +128,7 @@ export interface TemplateFacts {
   readonly defaultImageId?: string;
   /** The default AMI as EC2 describes it; undefined when it describes none (deregistered). */
   readonly ami?: AmiFacts;
-  /** When the default AMI cannot launch: the newest other version whose AMI is available. */
+  /** When the default AMI cannot launch: the newest earlier version whose AMI is available. */
   readonly launchableVersion?: number;
 }
 
@@ -162,8 +162,8 @@ export const judgeTemplate = (facts: TemplateFacts, j: Judging): Finding => {
   if (state !== 'available') {
     const restore =
       facts.launchableVersion === undefined
-        ? `no other version of the template launches an available AMI: ${bake}, and its rollout promotes a new default`
-        : `make version ${facts.launchableVersion} (the newest with an available AMI) the default: aws ec2 modify-launch-template --launch-template-id ${template.id} --default-version ${facts.launchableVersion} --region ${j.region}`;
+        ? `no earlier version of the template launches an available AMI: ${bake}, and its rollout promotes a new default`
+        : `make version ${facts.launchableVersion} (the newest earlier one with an available AMI) the default: aws ec2 modify-launch-template --launch-template-id ${template.id} --default-version ${facts.launchableVersion} --region ${j.region}`;
     return fail(
       'images',
       subject,
@@ -211,10 +211,13 @@ export const judgeTemplate = (facts: TemplateFacts, j: Judging): Finding => {
   );
 };
 
-/** The newest version, other than `except`, whose AMI EC2 describes as available. */
-const newestLaunchable = async (templateId: string, except: number): Promise<number | undefined> => {
+/**
+ * The newest version before `defaultVersion` whose AMI EC2 describes as available: an earlier
+ * default, not a later version, which is a candidate never promoted (or rejected by its canary).
+ */
+const newestLaunchable = async (templateId: string, defaultVersion: number): Promise<number | undefined> => {
   const versions = (await listLaunchTemplateVersions(templateId)).filter(
-    (v) => v.version !== except && v.imageId !== undefined,
+    (v) => v.version < defaultVersion && v.imageId !== undefined,
   );
   const available = new Set(
     (await describeAmis(versions.flatMap((v) => v.imageId ?? [])))

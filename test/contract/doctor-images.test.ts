@@ -91,8 +91,12 @@ const registerAmi = async (name: string, pipeline?: 'jobs' | 'manager'): Promise
   return imageId;
 };
 
-/** A launch template with one version per AMI, the last one the default. */
-const launchTemplate = async (name: string, imageIds: string[]): Promise<string> => {
+/** A launch template with one version per AMI, the last one (or `defaultVersion`) the default. */
+const launchTemplate = async (
+  name: string,
+  imageIds: string[],
+  defaultVersion = imageIds.length,
+): Promise<string> => {
   const [first, ...rest] = imageIds;
   const created = await ec2().send(
     new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: first } }),
@@ -105,9 +109,9 @@ const launchTemplate = async (name: string, imageIds: string[]): Promise<string>
         LaunchTemplateData: { ImageId: imageId },
       }),
     );
-  if (rest.length)
+  if (defaultVersion > 1)
     await ec2().send(
-      new ModifyLaunchTemplateCommand({ LaunchTemplateId: id, DefaultVersion: String(imageIds.length) }),
+      new ModifyLaunchTemplateCommand({ LaunchTemplateId: id, DefaultVersion: String(defaultVersion) }),
     );
   return id;
 };
@@ -224,11 +228,13 @@ describeWithMoto('doctor images [moto + Image Builder stubbed]', () => {
     ]);
   });
 
-  it('fails a default version whose AMI is deregistered, naming the newest version that still launches', async () => {
+  it('fails a default version whose AMI is deregistered, naming the newest earlier version that still launches', async () => {
     const now = new Date();
     const older = await registerAmi('gitlab-runners-jobs-2026-11-30', 'jobs');
     const gone = await registerAmi('gitlab-runners-jobs-2026-12-01', 'jobs');
-    const templateId = await launchTemplate('gitlab-runner-autoscaler', [older, gone]);
+    // Version 3, after the default, is a candidate never promoted: never the way back.
+    const candidate = await registerAmi('gitlab-runners-jobs-2026-12-02', 'jobs');
+    const templateId = await launchTemplate('gitlab-runner-autoscaler', [older, gone, candidate], 2);
     await launchTemplate('gitlab-runner-manager', [await registerAmi('gitlab-runners-manager-1', 'manager')]);
     await ec2().send(new DeregisterImageCommand({ ImageId: gone }));
     stubPipelines({
@@ -244,7 +250,7 @@ describeWithMoto('doctor images [moto + Image Builder stubbed]', () => {
         subject: 'launch template gitlab-runner-autoscaler',
         status: 'fail',
         says: `default version 2 launches ${gone}, which is deregistered: fleets jobs-docker, jobs-instance cannot launch new instances`,
-        fix: `make version 1 (the newest with an available AMI) the default: aws ec2 modify-launch-template --launch-template-id ${templateId} --default-version 1 --region us-east-2`,
+        fix: `make version 1 (the newest earlier one with an available AMI) the default: aws ec2 modify-launch-template --launch-template-id ${templateId} --default-version 1 --region us-east-2`,
       },
     ]);
   });
@@ -263,7 +269,7 @@ describeWithMoto('doctor images [moto + Image Builder stubbed]', () => {
       expect.objectContaining({
         subject: 'launch template gitlab-runner-manager',
         status: 'fail',
-        fix: `no other version of the template launches an available AMI: npm run bake -- manager -c ${FILE}, and its rollout promotes a new default`,
+        fix: `no earlier version of the template launches an available AMI: npm run bake -- manager -c ${FILE}, and its rollout promotes a new default`,
       }),
     ]);
   });
