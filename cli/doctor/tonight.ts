@@ -31,10 +31,13 @@ import { deployFix, durationText, ledgerFix, sinceText, timeText } from './wordi
  * ledger. These are facts: a pass says what will happen, a warn what is stuck.
  */
 
-/** The reconciler runs every 5 minutes (infra/rollout/rollout.ts) and asks items 10 minutes stale. */
+/** The reconciler runs every 5 minutes (infra/rollout/rollout.ts). */
 const RECONCILER_MINUTES = 5;
-/** A live item this far past its deadline was missed by the reconciler more than once. */
-export const STUCK_AFTER_DEADLINE_MINUTES = 15;
+/**
+ * The reconciler asks every item that waited 10 minutes about its state, and fails one past its
+ * deadline: an item still live this long after its deadline was missed by three of its runs.
+ */
+export const STUCK_AFTER_DEADLINE_MINUTES = 3 * RECONCILER_MINUTES;
 
 const MINUTE = 60_000;
 
