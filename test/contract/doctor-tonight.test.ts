@@ -1,0 +1,347 @@
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  ImagebuilderClient,
+  type ImageSummary,
+  ListImagePipelineImagesCommand,
+  ListImagePipelinesCommand,
+} from '@aws-sdk/client-imagebuilder';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { mockClient } from 'aws-sdk-client-mock';
+
+import { resetImagePipelinesClient } from '../../cli/doctor/aws/image-pipelines';
+import { resetLedgerTableClient } from '../../cli/doctor/aws/ledger-table';
+import type { DoctorContext } from '../../cli/doctor/doctor';
+import type { Finding } from '../../cli/doctor/finding';
+import { tonightCheck } from '../../cli/doctor/tonight';
+import { resetDocumentClient } from '../../functions/shared/aws/dynamodb';
+import { resetImageBuilderClient } from '../../functions/shared/aws/imagebuilder';
+import { acquireLease, createRollout, putBrake } from '../../functions/shared/ledger';
+import { candidateIdFor } from '../../functions/shared/rollout/decide';
+import type { ImageRollout, RolloutState } from '../../functions/shared/rollout/model';
+import { loadConfig } from '../../infra/load-config';
+import { ledgerTableName } from '../../infra/naming';
+import { LedgerTable } from '../../infra/rollout/ledger-table';
+import { EXAMPLE } from '../cli/run-cli';
+import { rollout } from '../fixtures/rollout';
+import { testApp } from '../helpers/app';
+import { describeWithMoto, useMotoServer } from './moto';
+
+/**
+ * doctor's tonight area. The ledger is a table in moto server, created from the synthesized
+ * LedgerTable (as test/contract/table-targets.ts does) and written with the functions' own ledger
+ * code; Image Builder is not in moto, so its reads are stubbed with aws-sdk-client-mock.
+ */
+
+const config = loadConfig(EXAMPLE);
+const FILE = '/deploy/prod.yaml';
+const TABLE = ledgerTableName(config.deployment);
+const NOW = new Date('2026-12-04T12:00:00Z');
+const HOUR = 3_600_000;
+const hoursAgo = (h: number): string => new Date(NOW.getTime() - h * HOUR).toISOString();
+
+const PIPELINE_ARN = (p: string) =>
+  `arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-${p}`;
+const IMAGE_ARN = (p: string, version: string) =>
+  `arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-${p}/${version}`;
+const JOBS_IMAGE = IMAGE_ARN('jobs', '1.0.1/3');
+const MANAGER_IMAGE = IMAGE_ARN('manager', '1.0.1/3');
+const JOBS_TEMPLATE = 'gitlab-runner-autoscaler';
+const MANAGER_TEMPLATE = 'gitlab-runner-manager';
+
+const imageBuilder = mockClient(ImagebuilderClient);
+
+const available = (arn: string, hours: number, ami: string): ImageSummary => ({
+  arn,
+  version: arn.split('/').slice(-2)[0],
+  dateCreated: hoursAgo(hours),
+  state: { status: 'AVAILABLE' },
+  outputResources: { amis: [{ region: 'us-east-2', image: ami }] },
+});
+
+/** Each pipeline's newest image, AVAILABLE 10 hours ago. */
+const stubImages = (extra: Partial<Record<'jobs' | 'manager', ImageSummary[]>> = {}): void => {
+  imageBuilder.on(ListImagePipelinesCommand).resolves({
+    imagePipelineList: ['jobs', 'manager'].map((p) => ({
+      name: `gitlab-runners-${p}`,
+      arn: PIPELINE_ARN(p),
+    })),
+  });
+  imageBuilder.on(ListImagePipelineImagesCommand, { imagePipelineArn: PIPELINE_ARN('jobs') }).resolves({
+    imageSummaryList: [available(JOBS_IMAGE, 10, 'ami-0aaaaaaaaaaaaaaa3'), ...(extra.jobs ?? [])],
+  });
+  imageBuilder.on(ListImagePipelineImagesCommand, { imagePipelineArn: PIPELINE_ARN('manager') }).resolves({
+    imageSummaryList: [available(MANAGER_IMAGE, 10, 'ami-0bbbbbbbbbbbbbbb3'), ...(extra.manager ?? [])],
+  });
+};
+
+/** A rollout of `imageArn` on a template, as stage-candidate records it under the lead fleet. */
+const imageRollout = (
+  template: typeof JOBS_TEMPLATE | typeof MANAGER_TEMPLATE,
+  imageArn: string,
+  state: RolloutState,
+  overrides: Partial<ImageRollout> = {},
+): ImageRollout => {
+  const jobs = template === JOBS_TEMPLATE;
+  return rollout({
+    fleet: jobs ? 'jobs-docker' : 'manager',
+    fleets: jobs ? ['jobs-docker', 'jobs-instance'] : ['manager'],
+    role: jobs ? 'jobs' : 'manager',
+    pipeline: jobs ? 'jobs' : 'manager',
+    candidateId: candidateIdFor(template, imageArn),
+    imageArn,
+    amiId: jobs ? 'ami-0aaaaaaaaaaaaaaa3' : 'ami-0bbbbbbbbbbbbbbb3',
+    candidateVersion: 7,
+    state,
+    stateSince: hoursAgo(8),
+    history: [
+      { at: hoursAgo(9.5), state: 'staged', note: 'candidate version 7 created' },
+      { at: hoursAgo(8), state, note: `entered ${state}` },
+    ],
+    ...overrides,
+  });
+};
+
+/** Both templates rolled out to their pipeline's newest image. */
+const rolledOut = async (): Promise<void> => {
+  await createRollout(TABLE, imageRollout(JOBS_TEMPLATE, JOBS_IMAGE, 'done'));
+  await createRollout(TABLE, imageRollout(MANAGER_TEMPLATE, MANAGER_IMAGE, 'done'));
+};
+
+/** The ledger table's CloudFormation properties as synthesized: keys, index and billing from infra. */
+const synthesizedTable = (): CreateTableCommandInput => {
+  const stack = new Stack(testApp(), 'Ledger');
+  new LedgerTable(stack, 'Ledger', { tableName: TABLE });
+  const [table] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table'));
+  const props = (table as { Properties: Record<string, unknown> }).Properties;
+  return {
+    TableName: TABLE,
+    KeySchema: props.KeySchema,
+    AttributeDefinitions: props.AttributeDefinitions,
+    GlobalSecondaryIndexes: props.GlobalSecondaryIndexes,
+    BillingMode: props.BillingMode,
+  } as CreateTableCommandInput;
+};
+
+const ctx: DoctorContext = { config, configFile: FILE, now: NOW };
+const notPassing = (findings: Finding[]): Finding[] => findings.filter((f) => f.status !== 'pass');
+
+describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
+  const table = synthesizedTable();
+  let withTable = true;
+  useMotoServer({
+    resetClients: () => {
+      resetDocumentClient();
+      resetLedgerTableClient();
+      resetImageBuilderClient();
+      resetImagePipelinesClient();
+    },
+    afterStart: async () => {
+      await new DynamoDBClient({}).send(new ListTablesCommand({}));
+    },
+    afterReset: async () => {
+      if (withTable) await new DynamoDBClient({}).send(new CreateTableCommand(table));
+    },
+  });
+  beforeEach(() => {
+    imageBuilder.reset();
+    imageBuilder.onAnyCommand().rejects(new Error('doctor makes no other Image Builder call'));
+  });
+  afterAll(() => imageBuilder.restore());
+
+  it('passes a deployment whose templates run their newest images, with no rollout, lease or brake', async () => {
+    await rolledOut();
+    stubImages();
+
+    const findings = await tonightCheck.run(ctx);
+
+    expect(notPassing(findings)).toEqual([]);
+    expect(findings.map((f) => [f.subject, f.says])).toEqual([
+      [`ledger ${TABLE}`, 'the ledger table is active'],
+      ['emergency brake', 'no brake in force'],
+      [
+        `launch template ${JOBS_TEMPLATE}`,
+        'the newest image of pipeline jobs (1.0.1/3) is rolled out (done since 2026-12-04 04:00 UTC (8 hours ago)): nothing to stage until the next bake',
+      ],
+      [
+        `launch template ${MANAGER_TEMPLATE}`,
+        'the newest image of pipeline manager (1.0.1/3) is rolled out (done since 2026-12-04 04:00 UTC (8 hours ago)): nothing to stage until the next bake',
+      ],
+      [
+        'fleet manager',
+        'no rollout in progress; the last, candidate ami-0bbbbbbbbbbbbbbb3 of pipeline manager (version 7), is done since 2026-12-04 04:00 UTC (8 hours ago)',
+      ],
+      [
+        'fleet manager lease',
+        'free: a drain, restart or restarting apply may take it in a maintenance window',
+      ],
+      [
+        'fleet jobs-instance',
+        "its image rollouts are fleet jobs-docker's, which leads launch template gitlab-runner-autoscaler (the first of its fleets by name)",
+      ],
+      [
+        'fleet jobs-docker',
+        'no rollout in progress; the last, candidate ami-0aaaaaaaaaaaaaaa3 of pipeline jobs (version 7), is done since 2026-12-04 04:00 UTC (8 hours ago)',
+      ],
+    ]);
+  });
+
+  it('says a candidate would be staged now, and warns of a newest image that was rejected', async () => {
+    await createRollout(
+      TABLE,
+      imageRollout(MANAGER_TEMPLATE, MANAGER_IMAGE, 'rejected', {
+        reason: 'smoke check fleeting-plugin failed',
+      }),
+    );
+    stubImages();
+
+    const findings = await tonightCheck.run(ctx);
+
+    expect(findings.filter((f) => f.subject.startsWith('launch template'))).toEqual([
+      {
+        area: 'tonight',
+        subject: `launch template ${JOBS_TEMPLATE}`,
+        status: 'pass',
+        says: 'a candidate would be staged now: the newest image of pipeline jobs (1.0.1/3, ami-0aaaaaaaaaaaaaaa3) has no rollout here yet; stage-candidate takes it from its image event, or the reconciler within 5 minutes',
+      },
+      {
+        area: 'tonight',
+        subject: `launch template ${MANAGER_TEMPLATE}`,
+        status: 'warn',
+        says: 'the newest image of pipeline manager (1.0.1/3) was rejected at 2026-12-04 04:00 UTC: smoke check fleeting-plugin failed; the default stays as it is until the next bake',
+        fix: `read why: npm run ledger -- manager -c ${FILE}`,
+      },
+    ]);
+  });
+
+  it('warns when the reconciler holds a newest image because the template already took a newer one', async () => {
+    // A later image (build 4) was staged and then disappeared from the pipeline's list; build 3
+    // is the newest listed, but the template already saw something newer.
+    const later = IMAGE_ARN('jobs', '1.0.1/4');
+    await createRollout(
+      TABLE,
+      imageRollout(JOBS_TEMPLATE, later, 'done', {
+        history: [{ at: hoursAgo(2), state: 'staged', note: 'candidate version 8 created' }],
+      }),
+    );
+    await createRollout(TABLE, imageRollout(MANAGER_TEMPLATE, MANAGER_IMAGE, 'done'));
+    stubImages();
+
+    const findings = await tonightCheck.run(ctx);
+
+    expect(notPassing(findings)).toEqual([
+      {
+        area: 'tonight',
+        subject: `launch template ${JOBS_TEMPLATE}`,
+        status: 'warn',
+        says: `the newest image of pipeline jobs (1.0.1/3) is not staged, and the reconciler holds it: launch template ${JOBS_TEMPLATE} already saw ${later}, not older than ${JOBS_IMAGE}: announcing it would roll the template back`,
+        fix: `a person decides: read the template's rollouts with npm run ledger -- jobs-docker -c ${FILE}, then bake again (npm run bake -- jobs -c ${FILE}) or roll back`,
+      },
+    ]);
+  });
+
+  it('warns of brakes in force, a rollout stuck past its deadline and a lease left expired; a live rollout on time passes', async () => {
+    await createRollout(
+      TABLE,
+      imageRollout(MANAGER_TEMPLATE, MANAGER_IMAGE, 'draining', {
+        stateSince: hoursAgo(5),
+        deadline: hoursAgo(1),
+        history: [{ at: hoursAgo(5), state: 'draining', note: 'drain command sent to i-0manager' }],
+      }),
+    );
+    await createRollout(
+      TABLE,
+      imageRollout(JOBS_TEMPLATE, JOBS_IMAGE, 'promotion-deferred', {
+        stateSince: hoursAgo(1),
+        deadline: new Date(NOW.getTime() + 24 * HOUR).toISOString(),
+        dueAt: '2026-12-04T22:00:00.000Z',
+        history: [
+          { at: hoursAgo(1), state: 'promotion-deferred', note: 'freeze window until 23:00 Europe/Berlin' },
+        ],
+      }),
+    );
+    await acquireLease(TABLE, {
+      fleet: 'manager',
+      holder: 'c-old',
+      action: 'drain',
+      now: new Date(NOW.getTime() - 6 * HOUR),
+      ttlMinutes: 180,
+    });
+    await putBrake(TABLE, {
+      scope: '*',
+      until: '2026-12-05T08:00:00.000Z',
+      reason: 'release day',
+      who: 'alice',
+      setAt: hoursAgo(2),
+    });
+    await putBrake(TABLE, {
+      scope: 'jobs-docker',
+      until: hoursAgo(1),
+      reason: 'ended brake, kept until the TTL removes it',
+      who: 'bob',
+      setAt: hoursAgo(20),
+    });
+    stubImages();
+
+    const findings = await tonightCheck.run(ctx);
+
+    expect(notPassing(findings)).toEqual([
+      {
+        area: 'tonight',
+        subject: 'all fleets',
+        status: 'warn',
+        says: 'frozen until 2026-12-05 08:00 UTC by alice: release day; promotions, drains, manager restarts and config applies wait until then (rollbacks still run)',
+        fix: `when it is no longer needed: npm run unfreeze -- all -c ${FILE}`,
+      },
+      {
+        area: 'tonight',
+        subject: 'fleet manager',
+        status: 'warn',
+        says: 'candidate ami-0bbbbbbbbbbbbbbb3 of pipeline manager (version 7) is draining since 2026-12-04 07:00 UTC (5 hours ago), 1 hour past its deadline: the reconciler (every 5 minutes) should have moved it on or failed it: drain command sent to i-0manager',
+        fix: `read its history: npm run ledger -- manager -c ${FILE}; then look at the errors of the reconciler function of stack gitlab-runners-autopilot`,
+      },
+      {
+        area: 'tonight',
+        subject: 'fleet manager lease',
+        status: 'warn',
+        says: 'c-old took it for drain and it expired 3 hours ago without being released: its holder stopped before the end (the next drain takes it over)',
+        fix: `see where c-old stopped: npm run ledger -- manager -c ${FILE}`,
+      },
+    ]);
+    expect(findings).toContainEqual({
+      area: 'tonight',
+      subject: 'fleet jobs-docker',
+      status: 'pass',
+      says: 'candidate ami-0aaaaaaaaaaaaaaa3 of pipeline jobs (version 7) is promotion-deferred since 2026-12-04 11:00 UTC (1 hour ago), next step due 2026-12-04 22:00 UTC: freeze window until 23:00 Europe/Berlin',
+    });
+  });
+
+  describe('before the autopilot stack is deployed', () => {
+    beforeAll(() => {
+      withTable = false;
+    });
+    afterAll(() => {
+      withTable = true;
+    });
+
+    it('fails on the missing ledger table with the deploy that creates it, and reads nothing else', async () => {
+      const findings = await tonightCheck.run(ctx);
+
+      expect(findings).toEqual([
+        {
+          area: 'tonight',
+          subject: `ledger ${TABLE}`,
+          status: 'fail',
+          says: 'the ledger table does not exist, so no rollout, restart or config apply can start: the autopilot stack is not deployed',
+          fix: `npx cdk deploy --all -c config=${FILE}`,
+        },
+      ]);
+      expect(imageBuilder.calls()).toHaveLength(0);
+    });
+  });
+});
