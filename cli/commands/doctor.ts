@@ -1,3 +1,4 @@
+import { callAws } from '../aws-errors';
 import { defineCommand } from '../command';
 import { CONFIG_OPTION, loadTarget } from '../target';
 
@@ -23,15 +24,25 @@ export const doctor = defineCommand({
   ],
   run: async ({ values }, io) => {
     const target = await loadTarget(values.config, io, 'doctor');
-    const [{ runChecks }, { CHECKS }, report] = await Promise.all([
+    const [{ runChecks }, { CHECKS }, report, stack] = await Promise.all([
       import('../doctor/doctor'),
       import('../doctor/checks'),
       import('../doctor/report'),
+      import('../doctor/aws/stack'),
     ]);
+    const deployment = target.config.deployment;
+    const deployed = await callAws('cloudformation:DescribeStacks', async () =>
+      Boolean(await stack.getStackOutputs(stack.autopilotStackName(deployment))),
+    );
+    if (!deployed)
+      io.err(
+        `${stack.autopilotStackName(deployment)} is not deployed yet: what a deploy creates is a warning`,
+      );
     const findings = await runChecks(CHECKS, {
       config: target.config,
       configFile: target.file,
       now: new Date(),
+      deployed,
       gitlabToken: values['gitlab-token'] ?? io.env[GITLAB_TOKEN_ENV],
     });
     io.out(values.json ? report.renderJson(findings) : report.renderText(findings));

@@ -13,7 +13,7 @@ import {
 import { describeParameterTypes, describeSecret } from './aws/secret-stores';
 import type { Check } from './doctor';
 import { fail, type Finding, pass, warn } from './finding';
-import { deployFix } from './wording';
+import { deployFix, missingUntilDeployed } from './wording';
 
 /**
  * The config area: each manager fleet's published config.toml source (template and values in
@@ -90,7 +90,11 @@ const namedGroups = (text: string): Set<string> | undefined => {
  * finding of its own (error: fail, warning: warn), the metrics listener and the job groups, and
  * whether the local files differ from what is published.
  */
-export const judgeRunnerConfig = (facts: RunnerConfigFacts, configFile: string): Finding[] => {
+export const judgeRunnerConfig = (
+  facts: RunnerConfigFacts,
+  configFile: string,
+  deployed = true,
+): Finding[] => {
   const missing = (['template', 'values', 'manifest'] as const).filter(
     (k) => facts.published[k] === undefined,
   );
@@ -98,11 +102,9 @@ export const judgeRunnerConfig = (facts: RunnerConfigFacts, configFile: string):
   const { template, values: valuesText } = facts.published;
   if (missing.length > 0 || template === undefined || valuesText === undefined)
     return [
-      fail(
-        'config',
-        subject,
+      missingUntilDeployed(
+        { area: 'config', subject, deployed, configFile },
         `not published (no parameter ${missing.map((k) => facts.parameters[k]).join(', ')}), so applies and new managers have no config.toml: the autopilot stack is not deployed with this fleet's runnerConfig`,
-        deployFix(configFile),
       ),
     ];
   const values = parsePublished(valuesText, facts.parameters.values);
@@ -291,6 +293,7 @@ export const configCheck: Check = {
             jobGroups,
           },
           configFile,
+          ctx.deployed,
         ),
       );
       valueSources.push({ fleet: fleet.name, values: local.values });

@@ -8,6 +8,12 @@ export interface DoctorContext {
   /** The config file, for fixes that name it. */
   readonly configFile: string;
   readonly now: Date;
+  /**
+   * Whether the autopilot stack exists. Before the first deploy, what only a deploy creates (the
+   * published config, the pipelines, the ledger, the webhook URL) is a warning, not a fail: doctor
+   * runs before a deploy too.
+   */
+  readonly deployed: boolean;
   /** A GitLab token with read scope, when the operator gave one. */
   readonly gitlabToken?: string;
 }

@@ -4,6 +4,7 @@ import { GITLAB_TOKEN_ENV } from '../commands/doctor';
 import { autopilotStackName, getStackOutputs } from './aws/stack';
 import type { Check, DoctorContext } from './doctor';
 import { fail, type Finding, pass, warn } from './finding';
+import { missingUntilDeployed } from './wording';
 import {
   type GitLabAnswer,
   type GitLabApi,
@@ -482,11 +483,9 @@ export const gitlabCheck = (reads: GitLabReads = DEFAULT_READS): Check => ({
     const outputs = await reads.stackOutputs(stack);
     if (!outputs)
       return [
-        fail(
-          AREA,
-          stack,
-          `the autopilot stack is not deployed: there is no webhook URL for GitLab to call`,
-          deploy,
+        missingUntilDeployed(
+          { area: AREA, subject: stack, deployed: ctx.deployed, configFile: ctx.configFile },
+          'the autopilot stack is not deployed: there is no webhook URL for GitLab to call',
         ),
       ];
     const deployedUrl = outputs[WEBHOOK_URL_OUTPUT];

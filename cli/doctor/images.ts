@@ -14,7 +14,7 @@ import { type AmiFacts, describeAmis } from './aws/amis';
 import { findImagePipelines } from './aws/image-pipelines';
 import type { Check } from './doctor';
 import { fail, type Finding, pass, warn } from './finding';
-import { bakeFix, deployFix, ledgerFix, sinceText } from './wording';
+import { bakeFix, ledgerFix, missingUntilDeployed, sinceText } from './wording';
 
 /**
  * The images area: each pipeline's last build and its state, and the AMI each launch template's
@@ -62,6 +62,8 @@ export interface Judging {
   readonly configFile: string;
   readonly region: string;
   readonly deployment: string;
+  /** Whether the deployment exists (see DoctorContext). @default true */
+  readonly deployed?: boolean;
 }
 
 /** A pipeline's last build (the newest by creation): its state, its reason, its age against the schedule. */
@@ -71,11 +73,9 @@ export const judgePipeline = (facts: PipelineFacts, j: Judging): Finding[] => {
   const bake = bakeFix(pipeline.name, j.configFile);
   if (facts.arn === undefined)
     return [
-      fail(
-        'images',
-        subject,
+      missingUntilDeployed(
+        { area: 'images', subject, deployed: j.deployed ?? true, configFile: j.configFile },
         `no Image Builder pipeline ${facts.name}: the images stack is not deployed, so nothing is baked`,
-        deployFix(j.configFile),
       ),
     ];
   const [last] = facts.images
@@ -251,8 +251,8 @@ const gatherTemplate = async (
 
 export const imagesCheck: Check = {
   area: 'images',
-  run: async ({ config, configFile, now }) => {
-    const j: Judging = { now, configFile, region: config.region, deployment: config.deployment };
+  run: async ({ config, configFile, now, deployed }) => {
+    const j: Judging = { now, configFile, region: config.region, deployment: config.deployment, deployed };
     const names = new Map(
       config.pipelines.map((p) => [p.name, imagePipelineName(config.deployment, p.name)]),
     );

@@ -20,9 +20,9 @@ import { ledgerTableName } from '../../infra/naming';
 import { findImagePipelines } from './aws/image-pipelines';
 import { describeTableStatus } from './aws/ledger-table';
 import type { Check } from './doctor';
-import { fail, type Finding, pass, warn } from './finding';
+import { type Finding, pass, warn } from './finding';
 import { imagePipelineName } from './images';
-import { deployFix, durationText, ledgerFix, sinceText, timeText } from './wording';
+import { durationText, ledgerFix, missingUntilDeployed, sinceText, timeText } from './wording';
 
 /**
  * The tonight area: what the account's state adds to the config's plan. Whether a candidate
@@ -45,13 +45,12 @@ export const judgeLedgerTable = (
   tableName: string,
   status: string | undefined,
   configFile: string,
+  deployed = true,
 ): Finding =>
   status === undefined
-    ? fail(
-        'tonight',
-        `ledger ${tableName}`,
+    ? missingUntilDeployed(
+        { area: 'tonight', subject: `ledger ${tableName}`, deployed, configFile },
         'the ledger table does not exist, so no rollout, restart or config apply can start: the autopilot stack is not deployed',
-        deployFix(configFile),
       )
     : status === 'ACTIVE'
       ? pass('tonight', `ledger ${tableName}`, 'the ledger table is active')
@@ -282,10 +281,10 @@ const templatesOf = (config: SuiteConfig, pipeline: string): { launchTemplate: s
 
 export const tonightCheck: Check = {
   area: 'tonight',
-  run: async ({ config, configFile, now }) => {
+  run: async ({ config, configFile, now, deployed }) => {
     const table = ledgerTableName(config.deployment);
     const status = await describeTableStatus(table);
-    const findings: Finding[] = [judgeLedgerTable(table, status, configFile)];
+    const findings: Finding[] = [judgeLedgerTable(table, status, configFile, deployed)];
     if (status === undefined) return findings;
 
     const rollouts = new Map(

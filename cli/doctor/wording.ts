@@ -1,3 +1,5 @@
+import { type Area, fail, type Finding, warn } from './finding';
+
 /** How doctor's findings word times and the fixes several areas share. */
 
 const MINUTE = 60_000;
@@ -25,6 +27,23 @@ export const sinceText = (at: Date, now: Date): string =>
 
 /** Deploys both stacks of the deployment (README, "Deploy"). */
 export const deployFix = (configFile: string): string => `npx cdk deploy --all -c config=${configFile}`;
+
+/**
+ * Something only a deploy creates is missing: a fail once the deployment exists (it was deleted or
+ * the deploy left it out), a warning before the first deploy.
+ */
+export const missingUntilDeployed = (
+  where: { area: Area; subject: string; deployed: boolean; configFile: string },
+  says: string,
+): Finding =>
+  where.deployed
+    ? fail(where.area, where.subject, says, deployFix(where.configFile))
+    : warn(
+        where.area,
+        where.subject,
+        `not deployed yet: ${says}`,
+        `${deployFix(where.configFile)}, then run doctor again`,
+      );
 
 /** Starts a bake now (README, "Other commands"). */
 export const bakeFix = (pipeline: string, configFile: string): string =>

@@ -94,6 +94,7 @@ describeWithMoto('doctor account (moto, with GetAccountSettings stubbed)', () =>
       config: withReservation(40),
       configFile: EXAMPLE_FILE,
       now: NOW,
+      deployed: true,
     });
 
     // 120 unreserved + 20 given back - 40 taken = 100.
@@ -115,6 +116,7 @@ describeWithMoto('doctor account (moto, with GetAccountSettings stubbed)', () =>
       config: withReservation(41),
       configFile: EXAMPLE_FILE,
       now: NOW,
+      deployed: true,
     });
 
     expect(findings).toEqual([
@@ -135,6 +137,7 @@ describeWithMoto('doctor account (moto, with GetAccountSettings stubbed)', () =>
       config: withReservation(40),
       configFile: EXAMPLE_FILE,
       now: NOW,
+      deployed: true,
     });
 
     expect(findings[0]).toMatchObject({

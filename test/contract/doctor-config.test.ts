@@ -48,7 +48,7 @@ const config: SuiteConfig = {
     chat: [{ kind: 'slack', name: 'platform-alerts', url: { secretsManager: CHAT_SECRET } }],
   },
 };
-const ctx: DoctorContext = { config, configFile: FILE, now: new Date() };
+const ctx: DoctorContext = { config, configFile: FILE, now: new Date(), deployed: true };
 
 /** The manager's config parameters as the stack synthesizes them: name and value. */
 const synthesizedParameters = (templateFile = TEMPLATE_FILE): { name: string; value: string }[] => {

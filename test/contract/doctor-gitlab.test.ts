@@ -54,6 +54,7 @@ describeWithMoto('doctor gitlab area: the deployed stack on moto', () => {
       config: { ...config, gitlab: { ...config.gitlab, url: gitlab.url } },
       configFile: EXAMPLE,
       now: new Date('2026-12-04T12:00:00Z'),
+      deployed: true,
       gitlabToken: FAKE_TOKEN,
     });
 
@@ -73,6 +74,7 @@ describeWithMoto('doctor gitlab area: the deployed stack on moto', () => {
       config,
       configFile: EXAMPLE,
       now: new Date('2026-12-04T12:00:00Z'),
+      deployed: true,
       gitlabToken: FAKE_TOKEN,
     });
 

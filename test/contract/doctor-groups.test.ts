@@ -27,13 +27,13 @@ const JOBS = 'gitlab-runner-ao-group';
 
 const run = async (overrides: FleetOverrides = {}, config = example()): Promise<Finding[]> => {
   await seedFleet(config, overrides);
-  return groupsCheck.run({ config, configFile: EXAMPLE_FILE, now: NOW });
+  return groupsCheck.run({ config, configFile: EXAMPLE_FILE, now: NOW, deployed: true });
 };
 
 const seeded = async (overrides: FleetOverrides = {}) => {
   const config = example();
   await seedFleet(config, overrides);
-  return () => groupsCheck.run({ config, configFile: EXAMPLE_FILE, now: NOW });
+  return () => groupsCheck.run({ config, configFile: EXAMPLE_FILE, now: NOW, deployed: true });
 };
 
 const notPassing = (findings: readonly Finding[]) =>
@@ -191,7 +191,7 @@ describeWithMoto('doctor groups (moto)', () => {
     const manager = config.fleets.find((f) => f.name === 'manager');
     if (manager) Object.assign(manager, { launchTemplate: 'runner-manager-v2' });
 
-    const findings = await groupsCheck.run({ config, configFile: EXAMPLE_FILE, now: NOW });
+    const findings = await groupsCheck.run({ config, configFile: EXAMPLE_FILE, now: NOW, deployed: true });
 
     expect(notPassing(findings)).toEqual([
       {

@@ -126,7 +126,7 @@ const healthyTemplates = async (): Promise<{ jobsAmi: string; managerAmi: string
 };
 
 /** moto dates a registered AMI with the real clock: each case's `now` starts from it. */
-const contextAt = (now: Date): DoctorContext => ({ config, configFile: FILE, now });
+const contextAt = (now: Date): DoctorContext => ({ config, configFile: FILE, now, deployed: true });
 
 const notPassing = (findings: Finding[]): Finding[] => findings.filter((f) => f.status !== 'pass');
 

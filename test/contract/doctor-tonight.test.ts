@@ -128,7 +128,7 @@ const synthesizedTable = (): CreateTableCommandInput => {
   } as CreateTableCommandInput;
 };
 
-const ctx: DoctorContext = { config, configFile: FILE, now: NOW };
+const ctx: DoctorContext = { config, configFile: FILE, now: NOW, deployed: true };
 const notPassing = (findings: Finding[]): Finding[] => findings.filter((f) => f.status !== 'pass');
 
 describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {

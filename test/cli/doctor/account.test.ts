@@ -60,6 +60,7 @@ describe('accountCheck (mocked)', () => {
       config: loadConfig(EXAMPLE),
       configFile: FILE,
       now: new Date(),
+      deployed: true,
     });
 
     expect(findings).toEqual([
@@ -98,7 +99,7 @@ describe('accountCheck (mocked)', () => {
       .on(GetAccountSettingsCommand)
       .resolves({ AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 100 } });
 
-    const [finding] = await accountCheck.run({ config, configFile: FILE, now: new Date() });
+    const [finding] = await accountCheck.run({ config, configFile: FILE, now: new Date(), deployed: true });
 
     expect(finding).toMatchObject({
       status: 'pass',

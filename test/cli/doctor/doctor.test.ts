@@ -2,12 +2,14 @@ import { loadConfig } from '../../../infra/load-config';
 import { type Check, type DoctorContext, runChecks } from '../../../cli/doctor/doctor';
 import { fail, pass, warn } from '../../../cli/doctor/finding';
 import { exitCode, renderJson, renderText } from '../../../cli/doctor/report';
+import { judgeLedgerTable } from '../../../cli/doctor/tonight';
 import { EXAMPLE } from '../run-cli';
 
 const ctx: DoctorContext = {
   config: loadConfig(EXAMPLE),
   configFile: EXAMPLE,
   now: new Date('2026-12-04T12:00:00Z'),
+  deployed: true,
 };
 
 const denied = Object.assign(
@@ -93,6 +95,23 @@ describe('doctor report', () => {
       ok: false,
       counts: { pass: 1, warn: 1, fail: 1 },
       findings: findings.map((f) => ({ ...f })),
+    });
+  });
+});
+
+describe('doctor before the first deploy', () => {
+  it('words what only a deploy creates as a warning until the stack exists, and a fail after', () => {
+    expect(judgeLedgerTable('gitlab-runners-autopilot-ledger', undefined, EXAMPLE, false)).toEqual({
+      area: 'tonight',
+      subject: 'ledger gitlab-runners-autopilot-ledger',
+      status: 'warn',
+      says: expect.stringMatching(/^not deployed yet: the ledger table does not exist/),
+      fix: `npx cdk deploy --all -c config=${EXAMPLE}, then run doctor again`,
+    });
+    expect(judgeLedgerTable('gitlab-runners-autopilot-ledger', undefined, EXAMPLE, true)).toMatchObject({
+      status: 'fail',
+      says: expect.stringMatching(/^the ledger table does not exist/),
+      fix: `npx cdk deploy --all -c config=${EXAMPLE}`,
     });
   });
 });

@@ -42,6 +42,7 @@ const context = (over: Partial<DoctorContext> = {}, gitlabUrl = gitlab.url): Doc
   config: { ...EXAMPLE_CONFIG, gitlab: { ...EXAMPLE_CONFIG.gitlab, url: gitlabUrl } },
   configFile: EXAMPLE,
   now: NOW,
+  deployed: true,
   gitlabToken: FAKE_TOKEN,
   ...over,
 });

@@ -354,6 +354,7 @@ describe('groupsCheck (mocked: moto keeps no maintenance policy)', () => {
       config,
       configFile: FILE,
       now: new Date('2026-12-04T12:00:00Z'),
+      deployed: true,
     });
 
     expect(findings.filter((f) => f.status !== 'pass')).toEqual([
