@@ -1,41 +1,11 @@
-import { Cron } from 'croner';
-
 import type { SuiteConfig } from '../functions/shared/config';
-import type { Fleet } from '../functions/shared/fleet';
+import type { Window } from '../functions/shared/fleet';
+import { at, nextRun, windowText, zoneOf } from './local-time';
 
 /**
  * What `check` prints: what the config was understood to mean, in the words an operator checks it
  * against (which pipeline feeds which fleet, when bakes run in each fleet's own time, its windows).
  */
-
-type Window = Fleet['freezeWindows'][number];
-
-/** A fleet's local time: the zone of its own windows, else UTC. */
-const zoneOf = (fleet: Fleet): string =>
-  [...fleet.freezeWindows, ...(fleet.role === 'manager' ? fleet.maintenanceWindows : [])][0]?.timeZone ??
-  'UTC';
-
-/** `Sun 2026-06-07 02:30 Europe/Berlin`: unambiguous in any locale. */
-const at = (date: Date, timeZone: string): string => {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      weekday: 'short',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(date)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${timeZone}`;
-};
-
-const nextRun = (cron: string, timeZone: string, now: Date): Date | undefined =>
-  new Cron(cron, { timezone: timeZone, paused: true }).nextRun(now) ?? undefined;
 
 const windows = (label: string, list: readonly Window[], zone: string, now: Date): string[] =>
   list.length === 0
@@ -44,7 +14,7 @@ const windows = (label: string, list: readonly Window[], zone: string, now: Date
         const next = w.periods
           .flatMap((p) => nextRun(p, w.timeZone, now) ?? [])
           .sort((a, b) => a.getTime() - b.getTime())[0];
-        return `    ${label}: ${w.periods.map((p) => `"${p}"`).join(', ')} ${w.timeZone}${next ? `, next from ${at(next, zone)}` : ''}`;
+        return `    ${label}: ${windowText(w)}${next ? `, next from ${at(next, zone)}` : ''}`;
       });
 
 export const describeConfig = (config: SuiteConfig, configPath: string, now: Date = new Date()): string => {

@@ -43,3 +43,9 @@ export const toSchedulerCron = (expression: string): string => {
   const weekDay = dow === '*' ? '?' : dayOfWeek(dow);
   return `cron(${stepFrom(minute, '0')} ${stepFrom(hour, '0')} ${day} ${stepFrom(month, '1')} ${weekDay} *)`;
 };
+
+/** When the housekeeper runs unless told otherwise: after the nightly bakes have started. */
+export const HOUSEKEEPING_SCHEDULE = { cron: '30 3 * * *', timeZone: 'UTC' } as const;
+
+/** How often the reconciler advances rollouts whose event never came. */
+export const RECONCILER_EVERY_MINUTES = 5;

@@ -93,6 +93,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { clientConfig } from '../functions/shared/aws/client-config';
 import { type CommandDocuments, sendCommandRefusal } from './command-documents';
 import { installDocumentTable } from './document-table';
+import { SIMULATED_MINUTES } from './durations';
 import { FastStub } from './fast-stub';
 
 /**
@@ -408,10 +409,10 @@ export class World {
   private runTokens = new Map<string, string>();
 
   /** Minutes from launch to SSM Online; per AMI overrides; `undefined` never comes online. */
-  bootMinutes = 3;
+  bootMinutes: number = SIMULATED_MINUTES.boot;
   readonly onlineAfter = new Map<string, number | undefined>();
   /** Minutes a group takes to launch a replacement after TerminateInstanceInAutoScalingGroup. */
-  replacementMinutes = 1;
+  replacementMinutes: number = SIMULATED_MINUTES.replacement;
   readonly scripts: Partial<Record<DocumentKey, Script>> = {};
   /**
    * The synthesized Command documents: SendCommand checks every command against them, as AWS
@@ -1175,7 +1176,7 @@ export class World {
           this.drainBoundRanOut(c),
         );
     } else if (outcome.kind === 'pass' || outcome.kind === 'fail') {
-      const minutes = outcome.afterMinutes ?? 2;
+      const minutes = outcome.afterMinutes ?? SIMULATED_MINUTES.command;
       this.at(this.now() + minutes * MINUTE, `${key} on ${instanceId} ends ${outcome.kind}`, () => {
         if (!this.isOnline(instanceId)) return this.finishCommand(c, 'Failed', 'instance went away');
         if (key === 'restart-manager' && outcome.kind === 'pass')
@@ -1945,7 +1946,7 @@ export class World {
   }
 
   /** Minutes a build takes from start to AVAILABLE (build, test and distribute). */
-  bakeMinutes = 55;
+  bakeMinutes: number = SIMULATED_MINUTES.bake;
   /** Builds that end FAILED instead, by pipeline ARN. */
   failBake: (pipelineArn: string) => boolean = () => false;
   /** Every build started, in order. */
@@ -2051,7 +2052,7 @@ const defaultScript =
       case 'apply-config':
         return { kind: 'pass', afterMinutes: 1, output: 'RESULT in-sync' };
       default:
-        return { kind: 'pass', afterMinutes: 2 };
+        return { kind: 'pass', afterMinutes: SIMULATED_MINUTES.command };
     }
   };
 

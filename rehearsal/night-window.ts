@@ -21,7 +21,8 @@ export class NightWindowError extends Error {
   override readonly name = 'NightWindowError';
 }
 
-const time = (value: string, what: string): Date => {
+/** A time as the command line gives it (`2026-12-11T18:00`, a date, or with a zone); UTC without one. */
+export const parseTime = (value: string, what: string): Date => {
   // A time without a zone is UTC here, never the machine's zone.
   const withZone = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`;
   const t = Date.parse(withZone.length === 11 ? `${value}T00:00:00Z` : withZone);
@@ -43,7 +44,7 @@ const nightOf = (day: string): { from: Date; until: Date } => {
  */
 export const pushTime = (value: string, until: Date): Date => {
   const m = /^([a-z]{3})[a-z]*\s+(\d{1,2}):(\d\d)$/i.exec(value.trim());
-  if (!m) return time(value, '--push');
+  if (!m) return parseTime(value, '--push');
   const day = WEEKDAYS.indexOf((m[1] as string).toLowerCase());
   const [hour, minute] = [Number(m[2]), Number(m[3])];
   if (day < 0 || hour > 23 || minute > 59)
@@ -70,13 +71,13 @@ export const nightWindow = (
     throw new NightWindowError('give --night, or --from and --until, not both');
   const tonight = nightOf(now.toISOString().slice(0, 10));
   const night = given.night === undefined ? tonight : nightOf(given.night);
-  const from = given.from === undefined ? night.from : time(given.from, '--from');
+  const from = given.from === undefined ? night.from : parseTime(given.from, '--from');
   const until =
     given.until === undefined
       ? given.from === undefined
         ? night.until
         : new Date(from.getTime() + NIGHT_HOURS * HOUR)
-      : time(given.until, '--until');
+      : parseTime(given.until, '--until');
   if (until <= from)
     throw new NightWindowError(`--until ${until.toISOString()} is not after --from ${from.toISOString()}`);
   if (until.getTime() - from.getTime() > 7 * DAY)

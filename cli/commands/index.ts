@@ -6,6 +6,7 @@ import { freeze, unfreeze } from './freeze';
 import { invoke } from './invoke';
 import { ledger } from './ledger';
 import { lintRunnerConfigCommand } from './lint-runner-config';
+import { plan } from './plan';
 import { rehearse } from './rehearse';
 import { rollback } from './rollback';
 import { synth } from './synth';
@@ -14,6 +15,7 @@ import { synth } from './synth';
 export const COMMANDS: readonly Command[] = [
   rehearse,
   check,
+  plan,
   doctor,
   synth,
   bake,

@@ -14,6 +14,7 @@ import type { HousekeeperSettings } from '../../functions/housekeeper/settings';
 import type { SuiteConfig } from '../../functions/shared/config';
 import type { AutopilotFunction, AutopilotFunctionProps } from '../autopilot-function';
 import { acknowledgeWildcardResources } from '../nag';
+import { HOUSEKEEPING_SCHEDULE, toSchedulerCron } from '../schedule';
 import type { LedgerTable } from './ledger-table';
 import { DEPLOYMENT_TAG } from '../../functions/shared/names';
 
@@ -134,7 +135,12 @@ export class Housekeeping extends Construct {
 
     this.schedule = new Schedule(this, 'Schedule', {
       description: 'Daily housekeeping: old launch template versions, unreferenced AMIs and their snapshots',
-      schedule: props.schedule ?? ScheduleExpression.expression('cron(30 3 * * ? *)', TimeZone.of('UTC')),
+      schedule:
+        props.schedule ??
+        ScheduleExpression.expression(
+          toSchedulerCron(HOUSEKEEPING_SCHEDULE.cron),
+          TimeZone.of(HOUSEKEEPING_SCHEDULE.timeZone),
+        ),
       target: new LambdaInvoke(fn, {
         input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
         deadLetterQueue: props.deliveryFailures,

@@ -29,7 +29,7 @@ import { Housekeeping } from './housekeeping';
 import { systemFailureAlarm, withDefaultRollbackAlarms } from '../health/runner-alarms';
 import { LedgerTable } from './ledger-table';
 import { RunnerConfigParameters } from './runner-config-parameters';
-import { toSchedulerCron } from '../schedule';
+import { RECONCILER_EVERY_MINUTES, toSchedulerCron } from '../schedule';
 import { CANARY_TAG, DEPLOYMENT_TAG } from '../../functions/shared/names';
 
 /** The functions whose slice is the rollout's own (the reconciler's adds its pipelines). */
@@ -306,8 +306,8 @@ export class Rollout extends Construct {
       );
     }
     new Schedule(this, 'ReconcilerSchedule', {
-      description: 'Every 5 minutes: advance rollouts whose event never came',
-      schedule: ScheduleExpression.rate(Duration.minutes(5)),
+      description: `Every ${RECONCILER_EVERY_MINUTES} minutes: advance rollouts whose event never came`,
+      schedule: ScheduleExpression.rate(Duration.minutes(RECONCILER_EVERY_MINUTES)),
       target: new LambdaInvoke(reconciler.function, { ...targetOptions }),
     });
   }

@@ -4,6 +4,7 @@ import { EXAMPLE, EXAMPLE_TARGET, runCli } from './run-cli';
 const NAMES = [
   'rehearse',
   'check',
+  'plan',
   'doctor',
   'synth',
   'bake',
