@@ -90,6 +90,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
+import { SCALING_PROCESSES } from '../functions/shared/aws/autoscaling';
 import { clientConfig } from '../functions/shared/aws/client-config';
 import { type CommandDocuments, sendCommandRefusal } from './command-documents';
 import { installDocumentTable } from './document-table';
@@ -183,19 +184,6 @@ export interface FakeGroup {
   /** `healthStatus` absent means Healthy; {@link World.markUnhealthy} sets Unhealthy. */
   readonly instances: { id: string; lifecycleState: string; healthStatus?: 'Healthy' | 'Unhealthy' }[];
 }
-
-/** The processes SuspendProcesses and ResumeProcesses name (Auto Scaling API reference, ScalingProcessQuery). */
-const SCALING_PROCESSES = [
-  'Launch',
-  'Terminate',
-  'AddToLoadBalancer',
-  'AlarmNotification',
-  'AZRebalance',
-  'HealthCheck',
-  'InstanceRefresh',
-  'ReplaceUnhealthy',
-  'ScheduledActions',
-];
 
 export type Outcome =
   | { readonly kind: 'pass'; readonly afterMinutes?: number; readonly output?: string }
@@ -1010,8 +998,9 @@ export class World {
    * SuspendProcesses). A name outside the list fails loudly: AWS's answer to it is not documented.
    */
   private namedProcesses(input: { ScalingProcesses?: string[] }): string[] {
-    const named = input.ScalingProcesses?.length ? input.ScalingProcesses : SCALING_PROCESSES;
-    const unknown = named.filter((p) => !SCALING_PROCESSES.includes(p));
+    const all: readonly string[] = SCALING_PROCESSES;
+    const named = input.ScalingProcesses?.length ? input.ScalingProcesses : [...all];
+    const unknown = named.filter((p) => !all.includes(p));
     if (unknown.length) throw new Error(`fake: unknown scaling process ${unknown.join(', ')}`);
     return named;
   }

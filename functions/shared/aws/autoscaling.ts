@@ -32,16 +32,18 @@ export type MaintenancePolicy = { minHealthyPercentage: number; maxHealthyPercen
  * The processes SuspendProcesses and ResumeProcesses take (Auto Scaling API reference,
  * ScalingProcessQuery). Typed so a misspelt name fails at compile time, not in AWS.
  */
-export type ScalingProcess =
-  | 'Launch'
-  | 'Terminate'
-  | 'AddToLoadBalancer'
-  | 'AlarmNotification'
-  | 'AZRebalance'
-  | 'HealthCheck'
-  | 'InstanceRefresh'
-  | 'ReplaceUnhealthy'
-  | 'ScheduledActions';
+export const SCALING_PROCESSES = [
+  'Launch',
+  'Terminate',
+  'AddToLoadBalancer',
+  'AlarmNotification',
+  'AZRebalance',
+  'HealthCheck',
+  'InstanceRefresh',
+  'ReplaceUnhealthy',
+  'ScheduledActions',
+] as const;
+export type ScalingProcess = (typeof SCALING_PROCESSES)[number];
 
 export type Group = {
   name: string;

@@ -20,7 +20,7 @@ import { type GroupFacts, groupsCheck, judgeGroup, judgeTemplate } from '../../.
 import {
   resetAutoScalingClient,
   type Group,
-  type ScalingProcess,
+  SCALING_PROCESSES,
 } from '../../../functions/shared/aws/autoscaling';
 import { resetEc2Client } from '../../../functions/shared/aws/ec2';
 import { Fleet } from '../../../functions/shared/fleet';
@@ -69,18 +69,6 @@ const healthyFacts = (group: Group | undefined, over: Partial<GroupFacts> = {}):
   ...over,
 });
 
-const PROCESSES: ScalingProcess[] = [
-  'Launch',
-  'Terminate',
-  'AddToLoadBalancer',
-  'AlarmNotification',
-  'AZRebalance',
-  'HealthCheck',
-  'InstanceRefresh',
-  'ReplaceUnhealthy',
-  'ScheduledActions',
-];
-
 const templateSpec = fc.record({
   id: fc.constantFrom('lt-0abc', 'lt-0other', undefined),
   name: fc.constantFrom('gitlab-runner-manager', 'gitlab-runner-autoscaler', 'another', undefined),
@@ -95,7 +83,7 @@ const groupArb = (name: string): fc.Arbitrary<Group> =>
     desiredCapacity: fc.constant(0),
     launchTemplate: fc.option(templateSpec, { nil: undefined }),
     mixedInstancesLaunchTemplate: fc.option(templateSpec, { nil: undefined }),
-    suspendedProcesses: fc.subarray(PROCESSES),
+    suspendedProcesses: fc.subarray([...SCALING_PROCESSES]),
     instanceMaintenancePolicy: fc.option(
       fc.record({
         minHealthyPercentage: fc.integer({ min: 0, max: 100 }),
