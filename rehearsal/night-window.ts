@@ -21,18 +21,25 @@ export class NightWindowError extends Error {
   override readonly name = 'NightWindowError';
 }
 
+/** `Date.parse` rolls a day past its month's end over (2026-02-30 is March 2nd): refuse it instead. */
+const dateExists = (ymd: string): boolean => {
+  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+};
+
 /** A time as the command line gives it (`2026-12-11T18:00`, a date, or with a zone); UTC without one. */
 export const parseTime = (value: string, what: string): Date => {
   // A time without a zone is UTC here, never the machine's zone.
   const withZone = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`;
   const t = Date.parse(withZone.length === 11 ? `${value}T00:00:00Z` : withZone);
-  if (!/^\d{4}-\d\d-\d\d/.test(value) || !Number.isFinite(t))
+  if (!/^\d{4}-\d\d-\d\d/.test(value) || !Number.isFinite(t) || !dateExists(value.slice(0, 10)))
     throw new NightWindowError(`${what} "${value}" is not a time such as 2026-12-11T18:00 (UTC)`);
   return new Date(t);
 };
 
 const nightOf = (day: string): { from: Date; until: Date } => {
-  if (!/^\d{4}-\d\d-\d\d$/.test(day) || !Number.isFinite(Date.parse(`${day}T00:00:00Z`)))
+  if (!/^\d{4}-\d\d-\d\d$/.test(day) || !Number.isFinite(Date.parse(`${day}T00:00:00Z`)) || !dateExists(day))
     throw new NightWindowError(`--night "${day}" is not a date such as 2026-12-11`);
   const from = Date.parse(`${day}T00:00:00Z`) + NIGHT_START_HOUR * HOUR;
   return { from: new Date(from), until: new Date(from + NIGHT_HOURS * HOUR) };

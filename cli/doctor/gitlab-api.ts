@@ -116,6 +116,11 @@ const nextLink = (link: string | null): string | undefined =>
     .map((part) => /^\s*<([^>]+)>\s*;.*\brel="?next"?/.exec(part)?.[1])
     .find((url) => url !== undefined);
 
+/** A token as GitLab issues it: printable ASCII, one line. */
+const HEADER_VALUE = /^[\x21-\x7e]+$/;
+/** Named here, not imported: gitlab-api stays free of the command's module. */
+const TOKEN_ENV_HINT = 'RUNNER_AUTOPILOT_GITLAB_TOKEN';
+
 const shapeError = (what: string, project: string, error: z.core.$ZodError): Error =>
   new Error(`GitLab answered an unexpected ${what} for ${project}: ${z.prettifyError(error).split('\n')[0]}`);
 
@@ -129,6 +134,12 @@ export const gitlabApi = (
     new URL(`api/v4/projects/${encodeURIComponent(project)}/${rest}`, base);
 
   const get = async (url: URL): Promise<{ res: Response; body: unknown }> => {
+    // fetch refuses a header value with a line break or a control character, and its TypeError
+    // quotes the value: say what is wrong before it can, without the token.
+    if (!HEADER_VALUE.test(token.trim()))
+      throw new Error(
+        `the GitLab token is not one line of printable characters (a line break inside it?): check --gitlab-token or ${TOKEN_ENV_HINT}`,
+      );
     try {
       const res = await fetch(url, {
         headers: { 'PRIVATE-TOKEN': token, Accept: 'application/json' },

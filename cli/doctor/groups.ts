@@ -1,3 +1,8 @@
+import type {
+  LaunchTemplateInstanceMetadataOptions,
+  LaunchTemplateInstanceMetadataOptionsRequest,
+} from '@aws-sdk/client-ec2';
+
 import { describeGroup, describeWarmPool, type Group } from '../../functions/shared/aws/autoscaling';
 import { getLaunchTemplate } from '../../functions/shared/aws/ec2';
 import type { Fleet } from '../../functions/shared/fleet';
@@ -80,8 +85,11 @@ export const PROBLEM_KINDS: readonly ProblemKind[] = [
     id: 'max-size',
     match: /^manager group \S+ has max size /,
     ownFix: /; set it to 1$/,
-    fix: (fleet) =>
-      `aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${fleet.autoScalingGroup} --max-size 1 (Terraform: aws_autoscaling_group.max_size = 1)`,
+    // The maximum may not go below the minimum: a minimum above 1 comes down with it.
+    fix: (fleet, group) =>
+      (group?.minSize ?? 0) > 1
+        ? `aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${fleet.autoScalingGroup} --min-size 1 --max-size 1 (Terraform: aws_autoscaling_group.min_size = 1 and max_size = 1)`
+        : `aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${fleet.autoScalingGroup} --max-size 1 (Terraform: aws_autoscaling_group.max_size = 1)`,
   },
   {
     id: 'az-rebalance',
@@ -267,6 +275,20 @@ export const judgeGroup = (fleet: Fleet, facts: GroupFacts, configFile: string):
   return findings;
 };
 
+/**
+ * Metadata options as a request takes them: DescribeLaunchTemplateVersions adds `State`, which
+ * LaunchTemplateInstanceMetadataOptionsRequest lacks and the AWS CLI refuses as an unknown parameter.
+ */
+const requestOptions = (
+  options: LaunchTemplateInstanceMetadataOptions,
+): LaunchTemplateInstanceMetadataOptionsRequest => ({
+  HttpTokens: options.HttpTokens,
+  HttpPutResponseHopLimit: options.HttpPutResponseHopLimit,
+  HttpEndpoint: options.HttpEndpoint,
+  HttpProtocolIpv6: options.HttpProtocolIpv6,
+  InstanceMetadataTags: options.InstanceMetadataTags,
+});
+
 /** What was read of one launch template: nothing when it does not exist. */
 export interface TemplateFacts {
   readonly template?: { readonly launchTemplateId: string };
@@ -324,7 +346,7 @@ export const judgeTemplate = (
             AREA,
             subject,
             `its default version ${defaultVersion.number} does not enable instance metadata tags (InstanceMetadataTags ${options.InstanceMetadataTags ?? 'unset'}): the manager's boot unit reads its tags from IMDS, and without them needs ec2:DescribeTags or leaves gitlab-runner stopped`,
-            `aws_launch_template.metadata_options.instance_metadata_tags = "enabled" in Terraform; or aws ec2 create-launch-template-version --launch-template-id ${id} --source-version ${defaultVersion.number} --launch-template-data '${JSON.stringify({ MetadataOptions: { ...options, InstanceMetadataTags: 'enabled' } })}' and make that version the default (aws ec2 modify-launch-template --launch-template-id ${id} --default-version <the new version>)`,
+            `aws_launch_template.metadata_options.instance_metadata_tags = "enabled" in Terraform; or aws ec2 create-launch-template-version --launch-template-id ${id} --source-version ${defaultVersion.number} --launch-template-data '${JSON.stringify({ MetadataOptions: { ...requestOptions(options), InstanceMetadataTags: 'enabled' } })}' and make that version the default (aws ec2 modify-launch-template --launch-template-id ${id} --default-version <the new version>)`,
           ),
     );
   }
