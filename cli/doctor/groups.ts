@@ -196,6 +196,20 @@ const jobsFindings = (group: Group, settings: GroupSettings, facts: GroupFacts):
         ),
   );
 
+  // A desired capacity must stay at or above the group's minimum (Auto Scaling API reference,
+  // SetDesiredCapacity and CreateAutoScalingGroup, DesiredCapacity): the runner's autoscaler
+  // could never scale the group below it, and its scale-in calls would be refused.
+  findings.push(
+    group.minSize === 0
+      ? pass(AREA, subject, 'minimum size 0: the runner can scale it down to nothing')
+      : fail(
+          AREA,
+          subject,
+          `has minimum size ${group.minSize}: the runner's autoscaler cannot set a desired capacity below it, so idle instances stay and its scale-in calls are refused`,
+          `aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${name} --min-size 0 (Terraform: aws_autoscaling_group.min_size = 0)`,
+        ),
+  );
+
   // A scheduled action that sets only the maximum leaves the desired capacity to the runner.
   const sizing = facts.scheduledActions.filter(
     (a) => a.desiredCapacity !== undefined || a.minSize !== undefined,

@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import type { SuiteConfig } from '../../functions/shared/config';
 import type { Fleet, Window } from '../../functions/shared/fleet';
 import { DRAIN_SLACK_SECONDS, drainBoundSeconds } from '../../functions/shared/rollout/commands';
@@ -201,11 +202,17 @@ const housekeepingClock = (from: Date): string => {
   return clock(next, timeZone);
 };
 
-/** The runs of a 5-field cron from `from` (inclusive) to `until` (exclusive). */
+/**
+ * The runs of a 5-field cron from `from` (inclusive) to `until` (exclusive), as EventBridge
+ * Scheduler makes them: a run whose local time does not exist (the spring daylight-saving gap) is
+ * skipped (AWS re:Post knowledge center, "eventbridge-scheduler-adjust-dst"), where croner would
+ * move it to the next valid minute, so a run croner gives that its cron does not match is dropped.
+ */
 const runs = (cron: string, timeZone: string, from: Date, until: Date): Date[] => {
+  const schedule = new Cron(cron, { timezone: timeZone, paused: true });
   const out: Date[] = [];
   for (let t = nextRun(cron, timeZone, after(from, -1 / 60)); t && t < until; t = nextRun(cron, timeZone, t))
-    out.push(t);
+    if (schedule.match(t)) out.push(t);
   return out;
 };
 
@@ -565,13 +572,20 @@ const recycleFindings = (bakes: readonly Bake[], from: Date): Finding[] => {
   const lastStart = lastDrainStart(m.manager, { ...window, open: false });
   const lead = minutesBetween(first.bake.at, first.passedAt);
   const recycled = names(m.recycled);
+  // A freeze that holds the promotion holds an earlier bake's too: only the freeze or the window can move.
+  const advice =
+    first.promotion.kind === 'wait'
+      ? `The promotion waits for a freeze window until about ${clock(promotedAt, zone)}, whatever the bake time: to recycle the same night, end that freeze earlier or the maintenance window later.`
+      : lastStart
+        ? `To recycle the same night, bake by about ${clock(after(lastStart, -lead), zone)} or end the window later.`
+        : 'To recycle the same night, end the window later.';
   return [
     {
       severity: 'note',
       kind: 'recycle-next-night',
       fleets: [m.manager.name, ...recycled],
       windows: m.manager.maintenanceWindows.map(windowText),
-      message: `${recycled.join(', ')} ${recycled.length > 1 ? 'are' : 'is'} not recycled in the maintenance window after the promotion of a candidate, but in the one after: the candidate of a ${clock(first.bake.at, zone)} bake of pipeline ${first.bake.pipeline} is promoted at about ${clock(promotedAt, zone)}, when the maintenance window of ${m.manager.name} (until ${clock(m.skipped.end, zone)}) has about ${m.skipped.leftMinutes} min left, less than the ${drainNeeds(m.manager)}. ${lastStart ? `To recycle the same night, bake by about ${clock(after(lastStart, -lead), zone)} or end the window later.` : 'To recycle the same night, end the window later.'}`,
+      message: `${recycled.join(', ')} ${recycled.length > 1 ? 'are' : 'is'} not recycled in the maintenance window after the promotion of a candidate, but in the one after: the candidate of a ${clock(first.bake.at, zone)} bake of pipeline ${first.bake.pipeline} is promoted at about ${clock(promotedAt, zone)}, when the maintenance window of ${m.manager.name} (until ${clock(m.skipped.end, zone)}) has about ${m.skipped.leftMinutes} min left, less than the ${drainNeeds(m.manager)}. ${advice}`,
     },
   ];
 };

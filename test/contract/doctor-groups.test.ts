@@ -61,6 +61,7 @@ describeWithMoto('doctor groups (moto)', () => {
       ...[JOBS, 'gitlab-runner-ao-group-docker'].flatMap((g) => [
         `group ${g}: launches launch template gitlab-runner-autoscaler at $Default`,
         `group ${g}: no scaling policies: the runner alone sets its desired capacity`,
+        `group ${g}: minimum size 0: the runner can scale it down to nothing`,
         `group ${g}: no scheduled action sets its desired capacity or minimum: the runner alone does`,
         `group ${g}: instance scale-in protection is on: only the runner chooses which instance goes`,
         `group ${g}: AZRebalance suspended: Auto Scaling never moves an instance that runs a job`,

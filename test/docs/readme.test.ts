@@ -29,7 +29,7 @@ describe('README', () => {
     ]);
   });
 
-  it('lists the prerequisites before install, config, check and deploy in the quick start', () => {
+  it('lists the prerequisites before install, config, check, plan and doctor, and deploy in the quick start', () => {
     const quick = headings.slice(headings.indexOf('## Quick start') + 1, headings.indexOf('## Concepts'));
 
     expect(quick).toEqual([
@@ -37,6 +37,7 @@ describe('README', () => {
       '### Install',
       '### Write a config',
       '### Check',
+      '### Before you deploy: `plan` and `doctor`',
       '### Deploy',
     ]);
   });

@@ -1,13 +1,11 @@
-import { gitlabApi, GitLabUnreachable } from '../../cli/doctor/gitlab-api';
+import { gitlabApi, GitLabUnreachable } from '../../../cli/doctor/gitlab-api';
 
 /**
- * Review of issue 14, the GitLab token never in output or error text. Wrong now:
- * cli/doctor/gitlab-api.ts `get` turns every TypeError from fetch into GitLabUnreachable with the
- * error's message (`reasonOf`), and gitlab.ts `unreachable` prints it in a finding ("<url> did not
- * answer: ..."). A token that is not a valid header value (a newline inside it, e.g. read from a
- * file or an environment variable holding two lines) makes fetch throw before any connection:
- * `TypeError: Headers.append: "<the token>" is an invalid header value.`, so doctor prints the
- * token. No request leaves the machine here: fetch refuses the header first.
+ * The GitLab token never in output or error text. A token that is not a valid header value (a
+ * newline inside it, e.g. read from a file or an environment variable holding two lines) makes
+ * fetch throw before any connection with `Headers.append: "<the token>" is an invalid header
+ * value.`: doctor refuses such a token itself, without quoting it, and reports GitLab unreachable
+ * only when it is. No request leaves the machine here: fetch refuses the header first.
  */
 
 const TOKEN = 'glpat-Secret0123456789\nAbcdef';

@@ -1,16 +1,13 @@
-import { planConfig } from '../../cli/plan/plan';
-import { exampleWith } from '../cli/plan/example-config';
+import { planConfig } from '../../../cli/plan/plan';
+import { exampleWith } from './example-config';
 
 /**
- * Review of issue 14, plan and daylight saving time. Wrong now: cli/plan/plan.ts `runs` (through
- * infra/local-time.ts `nextRun`, croner) moves a bake whose local time does not exist on the
- * spring-forward night to the next existing minute: a "30 2 * * *" Europe/Berlin bake is planned
- * at 03:00 CEST on Sunday 2027-03-28. The bake runs on EventBridge Scheduler with
- * ScheduleExpressionTimezone, which skips it: "When the time shifts forward in Spring, your
- * schedule invocation gets skipped if the cron expression falls on a non-existent date and time.
- * When the time shifts back in the Fall, your schedule runs only once" (AWS re:Post knowledge
- * center, eventbridge-scheduler-adjust-dst; Scheduler user guide, "Daylight savings time").
- * So plan shows a bake, a candidate and a promotion that night which never happen.
+ * Plan and daylight saving time. The bakes run on EventBridge Scheduler with
+ * ScheduleExpressionTimezone, which skips a run whose local time does not exist: "When the time
+ * shifts forward in Spring, your schedule invocation gets skipped if the cron expression falls on a
+ * non-existent date and time. When the time shifts back in the Fall, your schedule runs only once"
+ * (AWS re:Post knowledge center, eventbridge-scheduler-adjust-dst). croner would move a "30 2 * * *"
+ * Europe/Berlin bake to 03:00 CEST on Sunday 2027-03-28: plan must show no bake that night.
  */
 
 const berlinBake = exampleWith((raw) => {

@@ -1,11 +1,9 @@
-import { EXAMPLE, runCli } from '../cli/run-cli';
+import { EXAMPLE, runCli } from '../run-cli';
 
 /**
- * Review of issue 14, `plan --from` parsing. Wrong now: rehearsal/night-window.ts `parseTime`
- * (which cli/commands/plan.ts uses) checks only the shape `YYYY-MM-DD` and then trusts
- * `Date.parse`, which rolls an impossible date over: `--from 2026-02-30T10:00` silently plans
- * from 2026-03-02 10:00, and `--from 2026-02-31` from 2026-03-03. A date that does not exist is a
- * usage error (exit 2), like every other malformed --from.
+ * `plan --from` parsing (rehearsal/night-window.ts `parseTime`): `Date.parse` rolls an impossible
+ * date over (`2026-02-30T10:00` would plan from 2026-03-02 10:00), so a date that does not exist is
+ * a usage error (exit 2), like every other malformed --from.
  */
 
 describe('plan --from', () => {

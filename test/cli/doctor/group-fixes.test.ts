@@ -1,11 +1,10 @@
-import { type GroupFacts, judgeGroup, judgeTemplate } from '../../cli/doctor/groups';
-import type { Group } from '../../functions/shared/aws/autoscaling';
-import { Fleet } from '../../functions/shared/fleet';
-import { DEPLOYMENT_TAG } from '../../functions/shared/names';
+import { type GroupFacts, judgeGroup, judgeTemplate } from '../../../cli/doctor/groups';
+import type { Group } from '../../../functions/shared/aws/autoscaling';
+import { Fleet } from '../../../functions/shared/fleet';
+import { DEPLOYMENT_TAG } from '../../../functions/shared/names';
 
 /**
- * Review of issue 14: doctor's fixes must run as printed, and a job group must be one the fleeting
- * plugin can scale.
+ * doctor's fixes must run as printed, and a job group must be one the fleeting plugin can scale.
  */
 
 const FILE = 'deploy/prod.yaml';
