@@ -129,6 +129,22 @@ const synthesizedTable = (): CreateTableCommandInput => {
 };
 
 const ctx: DoctorContext = { config, configFile: FILE, now: NOW, deployed: true };
+
+/** The next 24 hours of the example's plan from Friday noon, as tonight says them. */
+const TONIGHT_PLAN = [
+  [
+    'fleet manager',
+    '2026-12-05 01:00 UTC: start of a maintenance window of manager until 05:00: a drain or restart may start until 02:37',
+  ],
+  [
+    'pipeline jobs',
+    '2026-12-05 02:00 UTC: pipeline jobs bakes (schedule "0 2 * * *" UTC); at about 02:55 its image is staged as a candidate on launch template gitlab-runner-autoscaler for jobs-docker (recycle; its canary settings apply) and jobs-instance (natural)',
+  ],
+  [
+    `launch template ${JOBS_TEMPLATE}`,
+    'about 2026-12-05 03:01 UTC: the candidate of the 02:00 bake of jobs passes its canary and becomes the default of gitlab-runner-autoscaler: jobs-instance takes it at its next launches (natural) and jobs-docker (recycle) is replaced by a graceful restart of manager Sun 01:00 (by then the window until 05:00 has about 119 of the 145 min a drain needs); rolled back if the runner system-failure alarm of manager fires within 60 min',
+  ],
+];
 const notPassing = (findings: Finding[]): Finding[] => findings.filter((f) => f.status !== 'pass');
 
 describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
@@ -188,6 +204,7 @@ describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
         'fleet jobs-docker',
         'no rollout in progress; the last, candidate ami-0aaaaaaaaaaaaaaa3 of pipeline jobs (version 7), is done since 2026-12-04 04:00 UTC (8 hours ago)',
       ],
+      ...TONIGHT_PLAN,
     ]);
   });
 
@@ -202,7 +219,8 @@ describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
 
     const findings = await tonightCheck.run(ctx);
 
-    expect(findings.filter((f) => f.subject.startsWith('launch template'))).toEqual([
+    // The candidates, before the plan's promotion on the jobs template.
+    expect(findings.filter((f) => f.subject.startsWith('launch template')).slice(0, 2)).toEqual([
       {
         area: 'tonight',
         subject: `launch template ${JOBS_TEMPLATE}`,
@@ -312,6 +330,13 @@ describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
         says: 'c-old took it for drain and it expired 3 hours ago without being released: its holder stopped before the end (the next drain takes it over)',
         fix: `see where c-old stopped: npm run ledger -- manager -c ${FILE}`,
       },
+      {
+        area: 'tonight',
+        subject: `launch template ${JOBS_TEMPLATE}`,
+        status: 'warn',
+        says: 'the emergency brake on all fleets (set by alice: release day) is in force until 2026-12-05 08:00 UTC, past this promotion: promote (functions/shared/rollout/promotion.ts) holds the candidate in promotion-deferred, looking again every 15 minutes, and promotes it when the brake ends, at 2026-12-05 08:00 UTC; manager then restarts at 2026-12-06 01:00 UTC at the earliest',
+        fix: `when it is no longer needed: npm run unfreeze -- all -c ${FILE}`,
+      },
     ]);
     expect(findings).toContainEqual({
       area: 'tonight',
@@ -319,6 +344,59 @@ describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
       status: 'pass',
       says: 'candidate ami-0aaaaaaaaaaaaaaa3 of pipeline jobs (version 7) is promotion-deferred since 2026-12-04 11:00 UTC (1 hour ago), next step due 2026-12-04 22:00 UTC: freeze window until 23:00 Europe/Berlin',
     });
+  });
+
+  it("refines the plan's next day by the ledger: a brake over the promotion, a rollout on the template, a lease held into the window", async () => {
+    await rolledOut();
+    await createRollout(
+      TABLE,
+      imageRollout(JOBS_TEMPLATE, IMAGE_ARN('jobs', '1.0.1/2'), 'promotion-deferred', {
+        amiId: 'ami-0aaaaaaaaaaaaaaa2',
+        candidateVersion: 6,
+        stateSince: hoursAgo(9),
+        dueAt: '2026-12-04T22:00:00.000Z',
+        deadline: '2026-12-05T22:00:00.000Z',
+      }),
+    );
+    await putBrake(TABLE, {
+      scope: 'jobs-docker',
+      until: '2026-12-05T06:00:00.000Z',
+      reason: 'release day',
+      who: 'alice',
+      setAt: hoursAgo(1),
+    });
+    await acquireLease(TABLE, {
+      fleet: 'manager',
+      holder: 'c-old',
+      action: 'drain',
+      now: new Date(NOW.getTime() - HOUR),
+      ttlMinutes: 16.5 * 60,
+    });
+    stubImages();
+
+    const findings = await tonightCheck.run(ctx);
+
+    const [window, ...tonight] = TONIGHT_PLAN.map(([subject, says]) => [subject, 'pass', says]);
+    const plan = findings.slice(findings.findIndex((f) => f.says === window?.[2]));
+    expect(plan.map(({ subject, status, says }) => [subject, status, says])).toEqual([
+      window,
+      [
+        'fleet manager lease',
+        'warn',
+        'held by c-old for drain until 2026-12-05 03:30 UTC, past the start of the maintenance window at 2026-12-05 01:00 UTC, and no rollout of manager in the ledger holds it: a drain, replacement or restart due in the window waits for it (holdLease in functions/shared/rollout/common.ts tries again every 10 minutes); free at 2026-12-05 03:30 UTC at the latest, too late for this window (maintenanceTiming: a drain needs 145 min of it): a drain starts at 2026-12-06 01:00 UTC at the earliest',
+      ],
+      ...tonight,
+      [
+        `launch template ${JOBS_TEMPLATE}`,
+        'warn',
+        'the emergency brake on fleet jobs-docker (set by alice: release day) is in force until 2026-12-05 06:00 UTC, past this promotion: promote (functions/shared/rollout/promotion.ts) holds the candidate in promotion-deferred, looking again every 15 minutes, and promotes it when the brake ends, at 2026-12-05 06:00 UTC; manager then restarts at 2026-12-06 01:00 UTC at the earliest',
+      ],
+      [
+        `launch template ${JOBS_TEMPLATE}`,
+        'pass',
+        "candidate ami-0aaaaaaaaaaaaaaa2 of pipeline jobs (version 6), promotion-deferred since 2026-12-04 03:00 UTC (9 hours ago), is not promoted yet: tonight's candidate does not wait for it (stageOnTemplate in functions/shared/rollout/staging.ts), and the newer stays the default (promote in promotion.ts): its promotion is due at 2026-12-04 22:00 UTC, before tonight's at about 2026-12-05 03:01 UTC, which then supersedes it while it still bakes (supersedeOlder)",
+      ],
+    ]);
   });
 
   describe('before the autopilot stack is deployed', () => {
