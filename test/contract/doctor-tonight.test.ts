@@ -1,35 +1,25 @@
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DynamoDBClient,
-  ListTablesCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
-  ImagebuilderClient,
-  type ImageSummary,
-  ListImagePipelineImagesCommand,
-  ListImagePipelinesCommand,
-} from '@aws-sdk/client-imagebuilder';
-import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { resetImagePipelinesClient } from '../../cli/doctor/aws/image-pipelines';
-import { resetLedgerTableClient } from '../../cli/doctor/aws/ledger-table';
 import type { DoctorContext } from '../../cli/doctor/doctor';
 import type { Finding } from '../../cli/doctor/finding';
 import { tonightCheck } from '../../cli/doctor/tonight';
-import { resetDocumentClient } from '../../functions/shared/aws/dynamodb';
-import { resetImageBuilderClient } from '../../functions/shared/aws/imagebuilder';
 import { acquireLease, createRollout, putBrake } from '../../functions/shared/ledger';
-import { candidateIdFor } from '../../functions/shared/rollout/decide';
-import type { ImageRollout, RolloutState } from '../../functions/shared/rollout/model';
 import { loadConfig } from '../../infra/load-config';
-import { ledgerTableName } from '../../infra/naming';
-import { LedgerTable } from '../../infra/rollout/ledger-table';
 import { EXAMPLE } from '../cli/run-cli';
-import { rollout } from '../fixtures/rollout';
-import { testApp } from '../helpers/app';
+import {
+  build,
+  createLedger,
+  imageArn as IMAGE_ARN,
+  imageRolloutAt,
+  JOBS_TEMPLATE,
+  LEDGER_TABLE as TABLE,
+  MANAGER_TEMPLATE,
+  rolledOut as rolledOutAt,
+  stubPipelines,
+} from './doctor-deployment';
+import { resetDoctorClients } from './doctor-fleet';
 import { describeWithMoto, useMotoServer } from './moto';
 
 /**
@@ -40,93 +30,24 @@ import { describeWithMoto, useMotoServer } from './moto';
 
 const config = loadConfig(EXAMPLE);
 const FILE = '/deploy/prod.yaml';
-const TABLE = ledgerTableName(config.deployment);
 const NOW = new Date('2026-12-04T12:00:00Z');
 const HOUR = 3_600_000;
 const hoursAgo = (h: number): string => new Date(NOW.getTime() - h * HOUR).toISOString();
 
-const PIPELINE_ARN = (p: string) =>
-  `arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-${p}`;
-const IMAGE_ARN = (p: string, version: string) =>
-  `arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-${p}/${version}`;
 const JOBS_IMAGE = IMAGE_ARN('jobs', '1.0.1/3');
 const MANAGER_IMAGE = IMAGE_ARN('manager', '1.0.1/3');
-const JOBS_TEMPLATE = 'gitlab-runner-autoscaler';
-const MANAGER_TEMPLATE = 'gitlab-runner-manager';
 
 const imageBuilder = mockClient(ImagebuilderClient);
 
-const available = (arn: string, hours: number, ami: string): ImageSummary => ({
-  arn,
-  version: arn.split('/').slice(-2)[0],
-  dateCreated: hoursAgo(hours),
-  state: { status: 'AVAILABLE' },
-  outputResources: { amis: [{ region: 'us-east-2', image: ami }] },
-});
-
-/** Each pipeline's newest image, AVAILABLE 10 hours ago. */
-const stubImages = (extra: Partial<Record<'jobs' | 'manager', ImageSummary[]>> = {}): void => {
-  imageBuilder.on(ListImagePipelinesCommand).resolves({
-    imagePipelineList: ['jobs', 'manager'].map((p) => ({
-      name: `gitlab-runners-${p}`,
-      arn: PIPELINE_ARN(p),
-    })),
+/** Each pipeline's newest image, 1.0.1/3, AVAILABLE 10 hours ago. */
+const stubImages = (): void =>
+  stubPipelines(imageBuilder, {
+    jobs: [build('jobs', new Date(hoursAgo(10)), 'AVAILABLE', { ami: 'ami-0aaaaaaaaaaaaaaa3' })],
+    manager: [build('manager', new Date(hoursAgo(10)), 'AVAILABLE', { ami: 'ami-0bbbbbbbbbbbbbbb3' })],
   });
-  imageBuilder.on(ListImagePipelineImagesCommand, { imagePipelineArn: PIPELINE_ARN('jobs') }).resolves({
-    imageSummaryList: [available(JOBS_IMAGE, 10, 'ami-0aaaaaaaaaaaaaaa3'), ...(extra.jobs ?? [])],
-  });
-  imageBuilder.on(ListImagePipelineImagesCommand, { imagePipelineArn: PIPELINE_ARN('manager') }).resolves({
-    imageSummaryList: [available(MANAGER_IMAGE, 10, 'ami-0bbbbbbbbbbbbbbb3'), ...(extra.manager ?? [])],
-  });
-};
 
-/** A rollout of `imageArn` on a template, as stage-candidate records it under the lead fleet. */
-const imageRollout = (
-  template: typeof JOBS_TEMPLATE | typeof MANAGER_TEMPLATE,
-  imageArn: string,
-  state: RolloutState,
-  overrides: Partial<ImageRollout> = {},
-): ImageRollout => {
-  const jobs = template === JOBS_TEMPLATE;
-  return rollout({
-    fleet: jobs ? 'jobs-docker' : 'manager',
-    fleets: jobs ? ['jobs-docker', 'jobs-instance'] : ['manager'],
-    role: jobs ? 'jobs' : 'manager',
-    pipeline: jobs ? 'jobs' : 'manager',
-    candidateId: candidateIdFor(template, imageArn),
-    imageArn,
-    amiId: jobs ? 'ami-0aaaaaaaaaaaaaaa3' : 'ami-0bbbbbbbbbbbbbbb3',
-    candidateVersion: 7,
-    state,
-    stateSince: hoursAgo(8),
-    history: [
-      { at: hoursAgo(9.5), state: 'staged', note: 'candidate version 7 created' },
-      { at: hoursAgo(8), state, note: `entered ${state}` },
-    ],
-    ...overrides,
-  });
-};
-
-/** Both templates rolled out to their pipeline's newest image. */
-const rolledOut = async (): Promise<void> => {
-  await createRollout(TABLE, imageRollout(JOBS_TEMPLATE, JOBS_IMAGE, 'done'));
-  await createRollout(TABLE, imageRollout(MANAGER_TEMPLATE, MANAGER_IMAGE, 'done'));
-};
-
-/** The ledger table's CloudFormation properties as synthesized: keys, index and billing from infra. */
-const synthesizedTable = (): CreateTableCommandInput => {
-  const stack = new Stack(testApp(), 'Ledger');
-  new LedgerTable(stack, 'Ledger', { tableName: TABLE });
-  const [table] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table'));
-  const props = (table as { Properties: Record<string, unknown> }).Properties;
-  return {
-    TableName: TABLE,
-    KeySchema: props.KeySchema,
-    AttributeDefinitions: props.AttributeDefinitions,
-    GlobalSecondaryIndexes: props.GlobalSecondaryIndexes,
-    BillingMode: props.BillingMode,
-  } as CreateTableCommandInput;
-};
+const imageRollout = imageRolloutAt(NOW);
+const rolledOut = (): Promise<void> => rolledOutAt(NOW);
 
 const ctx: DoctorContext = { config, configFile: FILE, now: NOW, deployed: true };
 
@@ -148,20 +69,14 @@ const TONIGHT_PLAN = [
 const notPassing = (findings: Finding[]): Finding[] => findings.filter((f) => f.status !== 'pass');
 
 describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
-  const table = synthesizedTable();
   let withTable = true;
   useMotoServer({
-    resetClients: () => {
-      resetDocumentClient();
-      resetLedgerTableClient();
-      resetImageBuilderClient();
-      resetImagePipelinesClient();
-    },
+    resetClients: resetDoctorClients,
     afterStart: async () => {
       await new DynamoDBClient({}).send(new ListTablesCommand({}));
     },
     afterReset: async () => {
-      if (withTable) await new DynamoDBClient({}).send(new CreateTableCommand(table));
+      if (withTable) await createLedger();
     },
   });
   beforeEach(() => {
