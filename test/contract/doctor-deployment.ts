@@ -112,8 +112,15 @@ export const registerAmi = async (name: string, pipeline?: PipelineName): Promis
 
 // --- The ledger ---
 
-/** The ledger table's CloudFormation properties as synthesized: keys, index and billing from infra. */
-export const synthesizedTable = (): CreateTableCommandInput => {
+let table: CreateTableCommandInput | undefined;
+
+/**
+ * The ledger table's CloudFormation properties as synthesized: keys, index and billing from infra
+ * (synthesized once: a synth takes a second).
+ */
+export const synthesizedTable = (): CreateTableCommandInput => (table ??= synthesizeTable());
+
+const synthesizeTable = (): CreateTableCommandInput => {
   const stack = new Stack(testApp(), 'Ledger');
   new LedgerTable(stack, 'Ledger', { tableName: LEDGER_TABLE });
   const [table] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table'));
@@ -166,11 +173,24 @@ export const imageRolloutAt =
     });
   };
 
-/** Both templates rolled out (done 8 hours before `now`) to their pipeline's build 1.0.1/3. */
-export const rolledOut = async (now: Date): Promise<void> => {
+/**
+ * Both templates rolled out (done 8 hours before `now`) to their pipeline's build 1.0.1/3, with
+ * its AMI when given.
+ */
+export const rolledOut = async (
+  now: Date,
+  amis: Partial<Record<PipelineName, string>> = {},
+): Promise<void> => {
   const imageRollout = imageRolloutAt(now);
-  await createRollout(LEDGER_TABLE, imageRollout(JOBS_TEMPLATE, imageArn('jobs', '1.0.1/3'), 'done'));
-  await createRollout(LEDGER_TABLE, imageRollout(MANAGER_TEMPLATE, imageArn('manager', '1.0.1/3'), 'done'));
+  const ami = (p: PipelineName) => (amis[p] ? { amiId: amis[p] } : {});
+  await createRollout(
+    LEDGER_TABLE,
+    imageRollout(JOBS_TEMPLATE, imageArn('jobs', '1.0.1/3'), 'done', ami('jobs')),
+  );
+  await createRollout(
+    LEDGER_TABLE,
+    imageRollout(MANAGER_TEMPLATE, imageArn('manager', '1.0.1/3'), 'done', ami('manager')),
+  );
 };
 
 // --- The manager's published config and the secrets ---
