@@ -344,7 +344,7 @@ const drainStartText = (manager: Fleet, start: Date | undefined): string =>
     : `never: no maintenance window of ${manager.name} is long enough`;
 
 /** A brake in force at a promotion holds it (promote checks the brake before the freeze windows). */
-export const judgePromotionBrake = (
+const judgePromotionBrake = (
   c: Candidate,
   brakes: ReadonlyMap<string, Brake | undefined>,
   configFile: string,
@@ -380,7 +380,7 @@ export const judgePromotionBrake = (
 };
 
 /** A brake in force when a drain is due holds it (start-drain checks the brake before the window). */
-export const judgeDrainBrake = (
+const judgeDrainBrake = (
   e: DrainEvent,
   brakes: ReadonlyMap<string, Brake | undefined>,
   configFile: string,
@@ -409,7 +409,7 @@ const MID_DRAIN: ReadonlySet<RolloutState> = new Set(['draining', 'replacing', '
  * default over a newer one, and a promotion ends older promoted rollouts that have not begun to
  * act (supersedeOlder). One finding per live image rollout; none where it changes nothing.
  */
-export const judgeAlongside = (
+const judgeAlongside = (
   c: Candidate & { readonly promotedAt: Date },
   live: readonly Rollout[],
   now: Date,
@@ -481,7 +481,7 @@ export const judgeAlongside = (
  * A lease held past the start of a manager's next maintenance window, by nothing the ledger shows
  * at work: every drain, replacement, restart and restarting apply due in the window waits for it.
  */
-export const judgeWindowLease = (
+const judgeWindowLease = (
   manager: Fleet,
   window: { readonly start: Date; readonly open: boolean },
   lease: Lease | undefined,
@@ -516,7 +516,7 @@ const fleetsText = (fleets: readonly string[]): string =>
   `${fleets.length > 1 ? 'fleets' : 'fleet'} ${fleets.join(', ')}`;
 
 /** A plan warning: windows that hold a rollout back for good. */
-export const judgePlanWarning = (w: PlanFinding, configFile: string): Finding =>
+const judgePlanWarning = (w: PlanFinding, configFile: string): Finding =>
   warn(
     'tonight',
     fleetsText(w.fleets),
