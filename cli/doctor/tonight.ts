@@ -3,13 +3,22 @@ import type { ImageSummary } from '@aws-sdk/client-imagebuilder';
 import { listPipelineImages } from '../../functions/shared/aws/imagebuilder';
 import type { Fleet, SuiteConfig } from '../../functions/shared/config';
 import { getBrake, getLease, listFleetRollouts } from '../../functions/shared/ledger';
-import { candidateIdFor, fleetsOnTemplate } from '../../functions/shared/rollout/decide';
+import { BRAKE_RECHECK_MINUTES, decideBrake } from '../../functions/shared/rollout/brake';
+import { LEASE_RETRY_MINUTES } from '../../functions/shared/rollout/common';
+import {
+  candidateIdFor,
+  drainWindowMinutes,
+  fleetsOnTemplate,
+  maintenanceTiming,
+  promotionTiming,
+} from '../../functions/shared/rollout/decide';
 import {
   ALL_FLEETS,
   type Brake,
   FINAL_STATES,
   type Lease,
   type Rollout,
+  type RolloutState,
 } from '../../functions/shared/rollout/model';
 import {
   decideLostImage,
@@ -17,12 +26,14 @@ import {
   type SeenImage,
 } from '../../functions/reconciler/lost-images';
 import { ledgerTableName } from '../../infra/naming';
+import { type Candidate, type Finding as PlanFinding, type PlanEvent, planConfig } from '../plan/plan';
+import { eventSentence } from '../plan/render';
 import { findImagePipelines } from './aws/image-pipelines';
 import { describeTableStatus } from './aws/ledger-table';
 import type { Check } from './doctor';
 import { type Finding, pass, warn } from './finding';
 import { imagePipelineName } from './images';
-import { durationText, ledgerFix, missingUntilDeployed, sinceText, timeText } from './wording';
+import { deployFix, durationText, ledgerFix, missingUntilDeployed, sinceText, timeText } from './wording';
 
 /**
  * The tonight area: what the account's state adds to the config's plan. Whether a candidate
@@ -72,16 +83,18 @@ export const judgeBrakes = (
 ): Finding[] => {
   const held = [...brakes.values()].filter((b): b is Brake => inForce(b, now));
   if (held.length === 0) return [pass('tonight', 'emergency brake', 'no brake in force')];
-  return held.map((b) => {
-    const scope = b.scope === ALL_FLEETS ? 'all' : b.scope;
-    return warn(
+  return held.map((b) =>
+    warn(
       'tonight',
       b.scope === ALL_FLEETS ? 'all fleets' : `fleet ${b.scope}`,
       `frozen until ${timeText(new Date(b.until))} by ${b.who}: ${b.reason}; promotions, drains, manager restarts and config applies wait until then (rollbacks still run)`,
-      `when it is no longer needed: npm run unfreeze -- ${scope} -c ${configFile}`,
-    );
-  });
+      unfreezeFix(b, configFile),
+    ),
+  );
 };
+
+const unfreezeFix = (b: Brake, configFile: string): string =>
+  `when it is no longer needed: npm run unfreeze -- ${b.scope === ALL_FLEETS ? 'all' : b.scope} -c ${configFile}`;
 
 /** A manager fleet's lease: held (a drain, restart or restarting apply runs), free, or left expired. */
 export const judgeLease = (
@@ -274,6 +287,308 @@ export const judgeCandidates = (facts: CandidateFacts, now: Date, configFile: st
   });
 };
 
+/*
+ * The plan half: the next 24 hours of `plan` (the config's own schedule, in plan's words), refined
+ * by what the ledger holds now where that changes the answer: a brake over a promotion or a drain,
+ * a rollout already on the template of tonight's candidate, a lease held into tonight's window.
+ */
+
+/** The plan's events tonight shows: what happens, and the windows drains wait for. */
+const TONIGHT_EVENTS: ReadonlySet<PlanEvent['kind']> = new Set([
+  'maintenance-window',
+  'bake',
+  'promotion-held',
+  'promotion',
+  'manager-replacement',
+  'manager-restart',
+]);
+
+type DrainEvent = Extract<PlanEvent, { readonly kind: 'manager-replacement' | 'manager-restart' }>;
+
+const eventSubject = (e: PlanEvent): string =>
+  e.kind === 'bake'
+    ? `pipeline ${e.subject}`
+    : e.kind === 'promotion' || e.kind === 'promotion-held'
+      ? `launch template ${e.subject}`
+      : `fleet ${e.subject}`;
+
+const brakeText = (b: Brake): string =>
+  `the emergency brake on ${b.scope === ALL_FLEETS ? 'all fleets' : `fleet ${b.scope}`} (set by ${b.who}: ${b.reason})`;
+
+/** The brake a step would find at `at` (`decideBrake`, the steps' own rule: the one ending last), if any. */
+const brakeAt = (
+  brakes: ReadonlyMap<string, Brake | undefined>,
+  fleets: readonly string[],
+  at: Date,
+  state: RolloutState,
+): Brake | undefined => {
+  const decision = decideBrake({
+    brakes: [...new Set([ALL_FLEETS, ...fleets])].map((scope) => brakes.get(scope)),
+    now: at,
+    state,
+    holdState: state,
+    lastNote: undefined,
+  });
+  return decision.kind === 'held' ? decision.brake : undefined;
+};
+
+/** When a drain asked for at `at` may start (`maintenanceTiming`); undefined: never. */
+const drainFrom = (manager: Fleet, at: Date): Date | undefined => {
+  const timing = maintenanceTiming(manager, at, drainWindowMinutes(manager));
+  return timing.kind === 'now' ? at : timing.kind === 'wait' ? timing.until : undefined;
+};
+
+const drainStartText = (manager: Fleet, start: Date | undefined): string =>
+  start
+    ? `at ${timeText(start)} at the earliest`
+    : `never: no maintenance window of ${manager.name} is long enough`;
+
+/** A brake in force at a promotion holds it (promote checks the brake before the freeze windows). */
+const judgePromotionBrake = (
+  c: Candidate,
+  brakes: ReadonlyMap<string, Brake | undefined>,
+  configFile: string,
+): Finding | undefined => {
+  if (!c.promotedAt || c.supersededBy) return undefined;
+  const brake = brakeAt(
+    brakes,
+    c.fleets.map((f) => f.name),
+    c.promotedAt,
+    'promotion-deferred',
+  );
+  if (!brake) return undefined;
+  const end = new Date(brake.until);
+  const timing = promotionTiming(c.fleets, end);
+  const promoted = timing.kind === 'now' ? end : timing.kind === 'wait' ? timing.until : undefined;
+  const then =
+    timing.kind === 'now'
+      ? `promotes it when the brake ends, at ${timeText(end)}`
+      : timing.kind === 'wait'
+        ? `when the brake ends a freeze window still holds it, until ${timeText(timing.until)}`
+        : 'when the brake ends a freeze window that never ends within a month fails it';
+  const m = c.maintenance;
+  const follow =
+    m && promoted && !m.supersededBy
+      ? `; ${m.manager.name} ${m.action === 'replace' ? 'is then replaced' : 'then restarts'} ${drainStartText(m.manager, drainFrom(m.manager, promoted))}`
+      : '';
+  return warn(
+    'tonight',
+    `launch template ${c.launchTemplate}`,
+    `${brakeText(brake)} is in force until ${timeText(end)}, past this promotion: promote (functions/shared/rollout/promotion.ts) holds the candidate in promotion-deferred, looking again every ${BRAKE_RECHECK_MINUTES} minutes, and ${then}${follow}`,
+    unfreezeFix(brake, configFile),
+  );
+};
+
+/** A brake in force when a drain is due holds it (start-drain checks the brake before the window). */
+const judgeDrainBrake = (
+  e: DrainEvent,
+  brakes: ReadonlyMap<string, Brake | undefined>,
+  configFile: string,
+): Finding | undefined => {
+  const m = e.maintenance;
+  // A replacement is its image rollout's item (the template's fleets); a restart is the manager's own.
+  const fleets =
+    m.action === 'replace' ? [...e.candidate.fleets.map((f) => f.name), m.manager.name] : [m.manager.name];
+  const brake = brakeAt(brakes, fleets, e.at, 'awaiting-maintenance');
+  if (!brake) return undefined;
+  const end = new Date(brake.until);
+  return warn(
+    'tonight',
+    `fleet ${m.manager.name}`,
+    `${brakeText(brake)} is in force until ${timeText(end)}, past the start of this ${m.action === 'replace' ? 'replacement' : 'restart'}: start-drain (functions/shared/rollout/manager.ts) holds it, looking again every ${BRAKE_RECHECK_MINUTES} minutes; after the brake it starts only while a maintenance window still holds ${drainWindowMinutes(m.manager)} min (maintenanceTiming), ${drainStartText(m.manager, drainFrom(m.manager, end))}`,
+    unfreezeFix(brake, configFile),
+  );
+};
+
+const PROMOTED_WAITING: ReadonlySet<RolloutState> = new Set(['baking', 'awaiting-maintenance']);
+const MID_DRAIN: ReadonlySet<RolloutState> = new Set(['draining', 'replacing', 'verifying']);
+
+/**
+ * What a rollout still live on the template means for tonight's candidate, by the functions' own
+ * rules: staging never waits for it (stageOnTemplate), promote never makes an older candidate the
+ * default over a newer one, and a promotion ends older promoted rollouts that have not begun to
+ * act (supersedeOlder). One finding per live image rollout; none where it changes nothing.
+ */
+const judgeAlongside = (
+  c: Candidate & { readonly promotedAt: Date },
+  live: readonly Rollout[],
+  now: Date,
+): Finding[] => {
+  const lead = c.fleets[0] as Fleet;
+  // Only a manager template's rollouts wait for a window and drain (under the lead's lease).
+  const orWindow = lead.role === 'manager' ? ' or waits for its window' : '';
+  const at = timeText(c.promotedAt);
+  const subject = `launch template ${c.launchTemplate}`;
+  return live.flatMap((r): Finding[] => {
+    if (r.kind !== 'rollout' || FINAL_STATES.has(r.state)) return [];
+    const what = `${whatOf(r)}, ${r.state} since ${sinceText(new Date(r.stateSince), now)}`;
+    const due = r.dueAt ? new Date(r.dueAt) : undefined;
+    if (r.state.startsWith('rollback-'))
+      return [
+        pass(
+          'tonight',
+          subject,
+          `${what}, is rolling back: tonight's candidate does not wait for it (stageOnTemplate in functions/shared/rollout/staging.ts stages from the default then in place), and its promotion at about ${at} does not end a rollback (supersedeOlder in promotion.ts ends only rollouts still baking or awaiting maintenance)`,
+        ),
+      ];
+    if (MID_DRAIN.has(r.state))
+      return [
+        pass(
+          'tonight',
+          subject,
+          `${what}, holds the lease of ${lead.name}: tonight's promotion at about ${at} does not end it (supersedeOlder in functions/shared/rollout/promotion.ts ends only rollouts still baking or awaiting maintenance); it finishes and bakes what it finds, and tonight's replacement takes the lease after it (holdLease in common.ts tries again every ${LEASE_RETRY_MINUTES} minutes)`,
+        ),
+      ];
+    if (PROMOTED_WAITING.has(r.state)) {
+      // Baking until its deadline; awaiting maintenance until its drain is due.
+      const until = r.state === 'baking' ? (r.deadline ? new Date(r.deadline) : undefined) : due;
+      if (until && until <= c.promotedAt) {
+        if (r.state === 'baking') return [];
+        return [
+          pass(
+            'tonight',
+            subject,
+            `${what}, is due to drain ${lead.name} at ${timeText(until)}, before tonight's promotion at about ${at}: it goes first under the lease, and tonight's replacement takes the lease after it (holdLease in functions/shared/rollout/common.ts tries again every ${LEASE_RETRY_MINUTES} minutes)`,
+          ),
+        ];
+      }
+      return [
+        pass(
+          'tonight',
+          subject,
+          `${what}${until ? `, ${r.state === 'baking' ? 'baking' : 'waiting for its window'} until ${timeText(until)}` : ''}: tonight's promotion at about ${at} supersedes it (supersedeOlder in functions/shared/rollout/promotion.ts)${r.state === 'awaiting-maintenance' ? `, so ${lead.name} is replaced once, from tonight's candidate` : ', ending its bake period'}`,
+        ),
+      ];
+    }
+    // Not promoted yet: staged, testing its canary, or deferred.
+    const order =
+      r.state === 'promotion-deferred' && due
+        ? due < c.promotedAt
+          ? `its promotion is due at ${timeText(due)}, before tonight's at about ${at}, which then supersedes it while it still bakes${orWindow} (supersedeOlder)`
+          : `its promotion is due at ${timeText(due)}, after tonight's at about ${at}: promote then rejects it, the default being newer than it`
+        : `promoted before tonight's candidate (about ${at}), it is superseded then while it still bakes${orWindow} (supersedeOlder); promoted after, promote rejects it, the default being newer than it`;
+    return [
+      pass(
+        'tonight',
+        subject,
+        `${what}, is not promoted yet: tonight's candidate does not wait for it (stageOnTemplate in functions/shared/rollout/staging.ts), and the newer stays the default (promote in promotion.ts): ${order}`,
+      ),
+    ];
+  });
+};
+
+/**
+ * A lease held past the start of a manager's next maintenance window, by nothing the ledger shows
+ * at work: every drain, replacement, restart and restarting apply due in the window waits for it.
+ */
+const judgeWindowLease = (
+  manager: Fleet,
+  window: { readonly start: Date; readonly open: boolean },
+  lease: Lease | undefined,
+  managerRollouts: readonly Rollout[],
+  now: Date,
+  configFile: string,
+  tableName: string,
+): Finding | undefined => {
+  if (!lease) return undefined;
+  const expires = new Date(lease.expiresAt);
+  if (expires <= now || expires <= window.start) return undefined;
+  // Held by a live item of the fleet: its own maintenance, which the others rightly wait for.
+  if (managerRollouts.some((r) => r.candidateId === lease.holder && !FINAL_STATES.has(r.state)))
+    return undefined;
+  const start = drainFrom(manager, expires);
+  const then = !start
+    ? `no maintenance window of ${manager.name} is then long enough`
+    : start.getTime() === expires.getTime()
+      ? `the window still holds the ${drainWindowMinutes(manager)} min a drain needs then`
+      : `too late for this window (maintenanceTiming: a drain needs ${drainWindowMinutes(manager)} min of it): a drain starts at ${timeText(start)} at the earliest`;
+  const key = JSON.stringify({ pk: { S: `FLEET#${manager.name}` }, sk: { S: 'LEASE' } });
+  const holder = JSON.stringify({ ':h': { S: lease.holder } });
+  return warn(
+    'tonight',
+    `fleet ${manager.name} lease`,
+    `held by ${lease.holder} for ${lease.action} until ${timeText(expires)}, ${window.open ? 'into the maintenance window open now' : `past the start of the maintenance window at ${timeText(window.start)}`}, and no rollout of ${manager.name} in the ledger holds it: a drain, replacement or restart due in the window waits for it (holdLease in functions/shared/rollout/common.ts tries again every ${LEASE_RETRY_MINUTES} minutes); free at ${timeText(expires)} at the latest, ${then}`,
+    `see what ${lease.holder} is: ${ledgerFix(manager.name, configFile)}; only once sure nothing runs under it, free it: aws dynamodb delete-item --table-name ${tableName} --key '${key}' --condition-expression 'holder = :h' --expression-attribute-values '${holder}'`,
+  );
+};
+
+const fleetsText = (fleets: readonly string[]): string =>
+  `${fleets.length > 1 ? 'fleets' : 'fleet'} ${fleets.join(', ')}`;
+
+/** A plan warning: windows that hold a rollout back for good. */
+const judgePlanWarning = (w: PlanFinding, configFile: string): Finding =>
+  warn(
+    'tonight',
+    fleetsText(w.fleets),
+    w.message,
+    `change the windows in ${configFile} as it says, see the result with npm run plan -- ${configFile}, then ${deployFix(configFile)}`,
+  );
+
+export interface TonightFacts {
+  readonly config: SuiteConfig;
+  readonly now: Date;
+  readonly configFile: string;
+  readonly tableName: string;
+  /** Every brake stored, by scope (a fleet, or ALL_FLEETS). */
+  readonly brakes: ReadonlyMap<string, Brake | undefined>;
+  /** Each fleet's rollouts, from the ledger. */
+  readonly rollouts: ReadonlyMap<string, readonly Rollout[]>;
+  /** Each manager fleet's lease. */
+  readonly leases: ReadonlyMap<string, Lease | undefined>;
+}
+
+/**
+ * The next 24 hours of `plan` from `now`, each event a pass in plan's words, followed by what the
+ * account's state changes about it, then plan's warnings. Events of candidates baked before `now`
+ * are left out: what became of them is in the ledger (the rollout findings), not in the config.
+ */
+export const judgeTonight = (facts: TonightFacts): Finding[] => {
+  const { config, now, configFile, brakes } = facts;
+  const plan = planConfig(config, now, 1);
+  const findings: Finding[] = [];
+  const alongside = new Set<Candidate>();
+  const windows = new Set<string>();
+  const earlier = (e: PlanEvent): boolean => 'candidate' in e && e.candidate.bake.at < plan.from;
+  for (const e of plan.events) {
+    if (!TONIGHT_EVENTS.has(e.kind) || earlier(e)) continue;
+    findings.push(
+      pass('tonight', eventSubject(e), `${e.estimate ? 'about ' : ''}${timeText(e.at)}: ${eventSentence(e)}`),
+    );
+    const refined: (Finding | undefined)[] = [];
+    if (e.kind === 'maintenance-window' && !windows.has(e.manager.name)) {
+      windows.add(e.manager.name);
+      refined.push(
+        judgeWindowLease(
+          e.manager,
+          e.span,
+          facts.leases.get(e.manager.name),
+          facts.rollouts.get(e.manager.name) ?? [],
+          now,
+          configFile,
+          facts.tableName,
+        ),
+      );
+    }
+    if (e.kind === 'promotion') refined.push(judgePromotionBrake(e.candidate, brakes, configFile));
+    if (e.kind === 'manager-replacement' || e.kind === 'manager-restart')
+      refined.push(judgeDrainBrake(e, brakes, configFile));
+    if ((e.kind === 'promotion' || e.kind === 'promotion-held') && !alongside.has(e.candidate)) {
+      alongside.add(e.candidate);
+      const c = e.candidate;
+      const lead = c.fleets[0]?.name ?? '';
+      if (c.promotedAt && !c.supersededBy)
+        refined.push(
+          ...judgeAlongside({ ...c, promotedAt: c.promotedAt }, facts.rollouts.get(lead) ?? [], now),
+        );
+    }
+    findings.push(...refined.filter((f): f is Finding => f !== undefined));
+  }
+  findings.push(
+    ...plan.findings.filter((f) => f.severity === 'warning').map((w) => judgePlanWarning(w, configFile)),
+  );
+  return findings;
+};
+
 const templatesOf = (config: SuiteConfig, pipeline: string): { launchTemplate: string; fleets: Fleet[] }[] =>
   [...new Set(config.fleets.filter((f) => f.pipeline === pipeline).map((f) => f.launchTemplate))]
     .sort()
@@ -326,6 +641,13 @@ export const tonightCheck: Check = {
       );
     }
 
+    const leases = new Map(
+      await Promise.all(
+        config.fleets
+          .filter((f) => f.role === 'manager')
+          .map(async (f) => [f.name, await getLease(table, f.name)] as const),
+      ),
+    );
     for (const fleet of config.fleets) {
       const lead = fleetsOnTemplate(config.fleets, fleet.launchTemplate)[0]?.name ?? fleet.name;
       findings.push(
@@ -338,8 +660,9 @@ export const tonightCheck: Check = {
         ),
       );
       if (fleet.role === 'manager')
-        findings.push(judgeLease(fleet.name, await getLease(table, fleet.name), now, configFile));
+        findings.push(judgeLease(fleet.name, leases.get(fleet.name), now, configFile));
     }
+    findings.push(...judgeTonight({ config, now, configFile, tableName: table, brakes, rollouts, leases }));
     return findings;
   },
 };

@@ -153,6 +153,13 @@ const sentence = (e: PlanEvent, zone: string, day: string): string => {
   }
 };
 
+/**
+ * An event in `plan`'s words as it shows it in `zone`, its times seen from the event's own day
+ * there (doctor's tonight area says the next day in UTC).
+ */
+export const eventSentence = (e: PlanEvent, zone = 'UTC'): string =>
+  sentence(e, zone, localTime(e.at, zone).date);
+
 /** One zone's share of the plan: the fleets whose windows are in it. */
 export interface Section {
   readonly zone: string;

@@ -1,11 +1,17 @@
-import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { accountCheck, WEBHOOK_FUNCTION_LOGICAL_ID } from '../../cli/doctor/account';
-import { autopilotStackName, getStackResourceId } from '../../cli/doctor/aws/stack';
+import { getStackResourceId } from '../../cli/doctor/aws/stack';
 import type { SuiteConfig } from '../../functions/shared/config';
+import {
+  deployAutopilotStack,
+  freshGaps,
+  type Gaps,
+  STACK,
+  stubGaps,
+  WEBHOOK_FUNCTION,
+} from './doctor-deployment';
 import { EXAMPLE_FILE, example, resetDoctorClients } from './doctor-fleet';
 import { describeWithMoto, useMotoServer } from './moto';
 
@@ -15,39 +21,14 @@ import { describeWithMoto, useMotoServer } from './moto';
  * has no GetAccountSettings (HTTP 404): that call alone is stubbed, every other passes through.
  */
 
-const STACK = autopilotStackName('gitlab-runners');
-const FUNCTION = 'gitlab-runners-autopilot-webhook';
 const NOW = new Date('2026-12-04T12:00:00Z');
 
 const lambda = mockClient(LambdaClient);
-let unreserved = 900;
+let gaps: Gaps = freshGaps();
 
-/** The autopilot stack as far as doctor reads it: the webhook function under its pinned logical id. */
-const deployWebhook = async (reserved?: number): Promise<void> => {
-  const role = await new IAMClient({}).send(
-    new CreateRoleCommand({ RoleName: 'webhook', AssumeRolePolicyDocument: '{}' }),
-  );
-  await new CloudFormationClient({}).send(
-    new CreateStackCommand({
-      StackName: STACK,
-      TemplateBody: JSON.stringify({
-        Resources: {
-          [WEBHOOK_FUNCTION_LOGICAL_ID]: {
-            Type: 'AWS::Lambda::Function',
-            Properties: {
-              FunctionName: FUNCTION,
-              Runtime: 'nodejs20.x',
-              Handler: 'index.handler',
-              Role: role.Role?.Arn,
-              Code: { ZipFile: 'exports.handler = async () => ({ statusCode: 202 });' },
-              ...(reserved === undefined ? {} : { ReservedConcurrentExecutions: reserved }),
-            },
-          },
-        },
-      }),
-    }),
-  );
-};
+/** The autopilot stack as far as this area reads it: the webhook function and its reservation. */
+const deployWebhook = (reserved?: number): Promise<void> =>
+  deployAutopilotStack(reserved === undefined ? {} : { reserved });
 
 const withReservation = (reservedConcurrency: number | undefined): SuiteConfig => {
   const config = example();
@@ -60,12 +41,8 @@ describeWithMoto('doctor account (moto, with GetAccountSettings stubbed)', () =>
   useMotoServer({
     resetClients: resetDoctorClients,
     afterReset: () => {
-      unreserved = 900;
-      lambda.reset();
-      lambda.send.callThrough();
-      lambda.on(GetAccountSettingsCommand).callsFake(() => ({
-        AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: unreserved },
-      }));
+      gaps = freshGaps();
+      stubGaps(gaps, { lambda });
       return Promise.resolve();
     },
   });
@@ -75,7 +52,7 @@ describeWithMoto('doctor account (moto, with GetAccountSettings stubbed)', () =>
     it("reads a deployed resource's physical id by its logical id", async () => {
       await deployWebhook();
 
-      expect(await getStackResourceId(STACK, WEBHOOK_FUNCTION_LOGICAL_ID)).toBe(FUNCTION);
+      expect(await getStackResourceId(STACK, WEBHOOK_FUNCTION_LOGICAL_ID)).toBe(WEBHOOK_FUNCTION);
     });
 
     it('answers undefined for a resource the stack does not have, and for a stack not deployed', async () => {
@@ -88,7 +65,7 @@ describeWithMoto('doctor account (moto, with GetAccountSettings stubbed)', () =>
 
   it('passes a reservation that leaves at least 100 unreserved, counting what the deployed webhook already reserves', async () => {
     await deployWebhook(20);
-    unreserved = 120;
+    gaps.unreserved = 120;
 
     const findings = await accountCheck.run({
       config: withReservation(40),
@@ -110,7 +87,7 @@ describeWithMoto('doctor account (moto, with GetAccountSettings stubbed)', () =>
 
   it('fails a reservation that would leave less than 100 unreserved, with the largest that fits', async () => {
     await deployWebhook(20);
-    unreserved = 120;
+    gaps.unreserved = 120;
 
     const findings = await accountCheck.run({
       config: withReservation(41),
@@ -131,7 +108,7 @@ describeWithMoto('doctor account (moto, with GetAccountSettings stubbed)', () =>
   });
 
   it('counts nothing given back before the first deploy', async () => {
-    unreserved = 120;
+    gaps.unreserved = 120;
 
     const findings = await accountCheck.run({
       config: withReservation(40),

@@ -6,18 +6,20 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 
-import { configCheck, jobGroupsOf } from '../../cli/doctor/config';
-import { resetSecretStoreClients } from '../../cli/doctor/aws/secret-stores';
+import { configCheck } from '../../cli/doctor/config';
 import type { DoctorContext } from '../../cli/doctor/doctor';
-import { resetSsmClient } from '../../functions/shared/aws/ssm';
 import type { SuiteConfig } from '../../functions/shared/config';
 import { loadConfig } from '../../infra/load-config';
-import { RunnerConfigParameters } from '../../infra/rollout/runner-config-parameters';
-import { testApp } from '../helpers/app';
 import { EXAMPLE } from '../cli/run-cli';
+import {
+  createSecrets as createAll,
+  publishConfig,
+  putParameter as put,
+  SECRET_PARAMETERS,
+  synthesizedParameters as synthesized,
+} from './doctor-deployment';
+import { resetDoctorClients } from './doctor-fleet';
 import { describeWithMoto, useMotoServer } from './moto';
 
 /**
@@ -32,12 +34,9 @@ if (!manager?.runnerConfig) throw new Error('the example config has a manager fl
 const { template: TEMPLATE_FILE, values: VALUES_FILE } = manager.runnerConfig;
 const FILE = '/deploy/prod.yaml';
 const PREFIX = '/runner-autopilot/gitlab-runners/manager/config';
-const TOKENS = [
-  '/runner-autopilot/gitlab-runners/manager/instance-runner-token',
-  '/runner-autopilot/gitlab-runners/manager/docker-runner-token',
-];
-const WEBHOOK_TOKEN = '/runner-autopilot/gitlab-webhook-token';
-const KUBECONFIG = '/runner-autopilot/kubeconfig';
+const TOKENS = [SECRET_PARAMETERS.instanceToken, SECRET_PARAMETERS.dockerToken];
+const WEBHOOK_TOKEN = SECRET_PARAMETERS.webhookToken;
+const KUBECONFIG = SECRET_PARAMETERS.kubeconfig;
 const CHAT_SECRET = 'platform-alerts-webhook';
 
 /** The example, plus a chat webhook whose URL is a Secrets Manager secret. */
@@ -50,46 +49,15 @@ const config: SuiteConfig = {
 };
 const ctx: DoctorContext = { config, configFile: FILE, now: new Date(), deployed: true };
 
-/** The manager's config parameters as the stack synthesizes them: name and value. */
-const synthesizedParameters = (templateFile = TEMPLATE_FILE): { name: string; value: string }[] => {
-  const stack = new Stack(testApp(), 'Config');
-  new RunnerConfigParameters(stack, 'RunnerConfig', {
-    deployment: config.deployment,
-    fleet: 'manager',
-    templateFile,
-    valuesFile: VALUES_FILE,
-    jobGroups: jobGroupsOf(config, 'manager'),
-  });
-  return Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter')).map((r) => {
-    const props = (r as { Properties: { Name: string; Value: string } }).Properties;
-    return { name: props.Name, value: props.Value };
-  });
-};
-
+const synthesizedParameters = (templateFile = TEMPLATE_FILE) => synthesized(config, templateFile);
+const publish = (parameters = synthesizedParameters()): Promise<void> => publishConfig(parameters);
+const createSecrets = (skip: string[] = []): Promise<void> =>
+  createAll({ skip, secretsManager: [CHAT_SECRET] });
 const ssm = (): SSMClient => new SSMClient({});
-const put = (name: string, value: string, type: 'String' | 'SecureString' = 'String') =>
-  ssm().send(new PutParameterCommand({ Name: name, Value: value, Type: type, Overwrite: true }));
-
-const publish = async (parameters = synthesizedParameters()): Promise<void> => {
-  for (const p of parameters) await put(p.name, p.value);
-};
-const createSecrets = async (skip: string[] = []): Promise<void> => {
-  for (const name of [...TOKENS, WEBHOOK_TOKEN, KUBECONFIG].filter((n) => !skip.includes(n)))
-    await put(name, 'not-a-real-secret', 'SecureString');
-  if (!skip.includes(CHAT_SECRET))
-    await new SecretsManagerClient({}).send(
-      new CreateSecretCommand({ Name: CHAT_SECRET, SecretString: 'https://hooks.example.com/x' }),
-    );
-};
-
-const resetClients = (): void => {
-  resetSsmClient();
-  resetSecretStoreClients();
-};
 
 describeWithMoto('doctor config [moto]', () => {
   useMotoServer({
-    resetClients,
+    resetClients: resetDoctorClients,
     // moto loads a service on its first request: once, before the first test's clock starts.
     afterStart: async () => {
       await ssm().send(new PutParameterCommand({ Name: '/warm-up', Value: 'x', Type: 'String' }));

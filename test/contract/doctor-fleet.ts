@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
   SuspendProcessesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, EC2Client, type RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
@@ -16,14 +17,19 @@ import {
 import { resetAutoScalingClient } from '../../functions/shared/aws/autoscaling';
 import { resetDocumentClient } from '../../functions/shared/aws/dynamodb';
 import { resetEc2Client } from '../../functions/shared/aws/ec2';
+import { resetImageBuilderClient } from '../../functions/shared/aws/imagebuilder';
 import { resetSsmClient } from '../../functions/shared/aws/ssm';
 import type { SuiteConfig } from '../../functions/shared/config';
 import { DEPLOYMENT_TAG } from '../../functions/shared/names';
 import { loadConfig } from '../../infra/load-config';
+import { resetAmisClient } from '../../cli/doctor/aws/amis';
 import { resetDoctorAutoScalingClient } from '../../cli/doctor/aws/autoscaling';
 import { resetDoctorEc2Client } from '../../cli/doctor/aws/ec2';
 import { resetDoctorIamClient } from '../../cli/doctor/aws/iam';
+import { resetImagePipelinesClient } from '../../cli/doctor/aws/image-pipelines';
 import { resetDoctorLambdaClient } from '../../cli/doctor/aws/lambda';
+import { resetLedgerTableClient } from '../../cli/doctor/aws/ledger-table';
+import { resetSecretStoreClients } from '../../cli/doctor/aws/secret-stores';
 import { resetCloudFormationClient } from '../../cli/doctor/aws/stack';
 
 /**
@@ -41,10 +47,15 @@ export const resetDoctorClients = (): void => {
   resetEc2Client();
   resetSsmClient();
   resetDocumentClient();
+  resetImageBuilderClient();
+  resetAmisClient();
   resetDoctorAutoScalingClient();
   resetDoctorEc2Client();
   resetDoctorIamClient();
+  resetImagePipelinesClient();
   resetDoctorLambdaClient();
+  resetLedgerTableClient();
+  resetSecretStoreClients();
   resetCloudFormationClient();
 };
 
@@ -158,4 +169,12 @@ export const seedFleet = async (
       );
   }
   return ids;
+};
+
+/** The instances of the manager's group (moto launches its one at creation). */
+export const managerInstances = async (): Promise<string[]> => {
+  const out = await new AutoScalingClient({}).send(
+    new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['gitlab-runner-manager'] }),
+  );
+  return out.AutoScalingGroups?.[0]?.Instances?.map((i) => i.InstanceId ?? '') ?? [];
 };

@@ -1,10 +1,9 @@
-import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
-
 import { getStackOutputs, resetCloudFormationClient } from '../../cli/doctor/aws/stack';
 import { gitlabCheck } from '../../cli/doctor/gitlab';
 import { loadConfig } from '../../infra/load-config';
 import { FAKE_TOKEN, type FakeGitLab, startFakeGitLab } from '../cli/doctor/fake-gitlab';
 import { EXAMPLE } from '../cli/run-cli';
+import { deployAutopilotStack, STACK } from './doctor-deployment';
 import { describeWithMoto, useMotoServer } from './moto';
 
 /**
@@ -12,20 +11,10 @@ import { describeWithMoto, useMotoServer } from './moto';
  * fake of test/cli/doctor (where every GitLab case is).
  */
 
-const STACK = 'gitlab-runners-autopilot';
 const DEPLOYED = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-2.on.aws/';
 
-/** A stack with the outputs the autopilot stack publishes (moto needs one resource). */
-const deployStack = (outputs: Record<string, string>): Promise<unknown> =>
-  new CloudFormationClient({}).send(
-    new CreateStackCommand({
-      StackName: STACK,
-      TemplateBody: JSON.stringify({
-        Resources: { Topic: { Type: 'AWS::SNS::Topic' } },
-        Outputs: Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, { Value: value }])),
-      }),
-    }),
-  );
+/** A stack with the outputs the autopilot stack publishes. */
+const deployStack = (outputs: Record<string, string>): Promise<void> => deployAutopilotStack({ outputs });
 
 describeWithMoto('doctor gitlab area: the deployed stack on moto', () => {
   useMotoServer({ resetClients: resetCloudFormationClient });

@@ -4,13 +4,12 @@ import {
   PutScheduledUpdateGroupActionCommand,
   PutWarmPoolCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 import { groupsCheck } from '../../cli/doctor/groups';
 import type { Finding } from '../../cli/doctor/finding';
 import { acquireLease } from '../../functions/shared/ledger';
 import { DEPLOYMENT_TAG } from '../../functions/shared/names';
-import { ledgerTableName } from '../../infra/naming';
+import { createLedger, LEDGER_TABLE } from './doctor-deployment';
 import { EXAMPLE_FILE, example, type FleetOverrides, resetDoctorClients, seedFleet } from './doctor-fleet';
 import { describeWithMoto, useMotoServer } from './moto';
 
@@ -130,23 +129,9 @@ describeWithMoto('doctor groups (moto)', () => {
     const check = await seeded({ groups: { [MANAGER]: { suspended: ['AZRebalance', 'ReplaceUnhealthy'] } } });
 
     const noLedger = await check();
-    const table = ledgerTableName('gitlab-runners');
-    await new DynamoDBClient({}).send(
-      new CreateTableCommand({
-        TableName: table,
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createLedger();
     const noLease = await check();
-    await acquireLease(table, {
+    await acquireLease(LEDGER_TABLE, {
       fleet: 'manager',
       holder: 'drain-1',
       action: 'drain',

@@ -1,31 +1,21 @@
 import {
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
-  CreateTagsCommand,
   DeregisterImageCommand,
   DescribeLaunchTemplatesCommand,
   EC2Client,
   ModifyLaunchTemplateCommand,
-  RegisterImageCommand,
 } from '@aws-sdk/client-ec2';
-import {
-  ImagebuilderClient,
-  type ImageSummary,
-  ListImagePipelineImagesCommand,
-  ListImagePipelinesCommand,
-} from '@aws-sdk/client-imagebuilder';
+import { ImagebuilderClient, type ImageSummary } from '@aws-sdk/client-imagebuilder';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { resetAmisClient } from '../../cli/doctor/aws/amis';
-import { resetImagePipelinesClient } from '../../cli/doctor/aws/image-pipelines';
 import type { DoctorContext } from '../../cli/doctor/doctor';
 import type { Finding } from '../../cli/doctor/finding';
 import { imagesCheck } from '../../cli/doctor/images';
-import { resetEc2Client } from '../../functions/shared/aws/ec2';
-import { resetImageBuilderClient } from '../../functions/shared/aws/imagebuilder';
-import { DEPLOYMENT_TAG, IMAGE_KIND_TAG, PIPELINE_TAG } from '../../functions/shared/names';
 import { loadConfig } from '../../infra/load-config';
 import { EXAMPLE } from '../cli/run-cli';
+import { build, type PipelineName, registerAmi, stubPipelines as stub } from './doctor-deployment';
+import { resetDoctorClients } from './doctor-fleet';
 import { describeWithMoto, useMotoServer } from './moto';
 
 /**
@@ -37,59 +27,14 @@ import { describeWithMoto, useMotoServer } from './moto';
 const config = loadConfig(EXAMPLE);
 const FILE = '/deploy/prod.yaml';
 const HOUR = 3_600_000;
-const ARN = {
-  jobs: 'arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-jobs',
-  manager: 'arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-manager',
-};
 
 const imageBuilder = mockClient(ImagebuilderClient);
-
-/** Builds of a pipeline as ListImagePipelineImages lists them. */
-const build = (
-  pipeline: 'jobs' | 'manager',
-  created: Date,
-  status: string,
-  reason?: string,
-  version = '1.0.1/3',
-): ImageSummary => ({
-  arn: `arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-${pipeline}/${version}`,
-  version,
-  dateCreated: created.toISOString(),
-  state: { status: status as 'AVAILABLE', ...(reason ? { reason } : {}) },
-});
-
 const stubPipelines = (
-  images: Partial<Record<'jobs' | 'manager', ImageSummary[]>>,
-  deployed: ('jobs' | 'manager')[] = ['jobs', 'manager'],
-): void => {
-  imageBuilder.on(ListImagePipelinesCommand).resolves({
-    imagePipelineList: deployed.map((p) => ({ name: `gitlab-runners-${p}`, arn: ARN[p] })),
-  });
-  for (const p of ['jobs', 'manager'] as const)
-    imageBuilder
-      .on(ListImagePipelineImagesCommand, { imagePipelineArn: ARN[p] })
-      .resolves({ imageSummaryList: images[p] ?? [] });
-};
+  images: Partial<Record<PipelineName, ImageSummary[]>>,
+  deployed?: PipelineName[],
+): void => stub(imageBuilder, images, deployed);
 
 const ec2 = (): EC2Client => new EC2Client({});
-
-/** An AMI of the account, tagged as the given pipeline's bakes tag theirs (none: not ours). */
-const registerAmi = async (name: string, pipeline?: 'jobs' | 'manager'): Promise<string> => {
-  const out = await ec2().send(new RegisterImageCommand({ Name: name, RootDeviceName: '/dev/sda1' }));
-  const imageId = out.ImageId ?? '';
-  if (pipeline)
-    await ec2().send(
-      new CreateTagsCommand({
-        Resources: [imageId],
-        Tags: [
-          { Key: DEPLOYMENT_TAG, Value: 'gitlab-runners' },
-          { Key: PIPELINE_TAG, Value: pipeline },
-          { Key: IMAGE_KIND_TAG, Value: pipeline },
-        ],
-      }),
-    );
-  return imageId;
-};
 
 /** A launch template with one version per AMI, the last one (or `defaultVersion`) the default. */
 const launchTemplate = async (
@@ -132,12 +77,7 @@ const notPassing = (findings: Finding[]): Finding[] => findings.filter((f) => f.
 
 describeWithMoto('doctor images [moto + Image Builder stubbed]', () => {
   useMotoServer({
-    resetClients: () => {
-      resetEc2Client();
-      resetAmisClient();
-      resetImageBuilderClient();
-      resetImagePipelinesClient();
-    },
+    resetClients: resetDoctorClients,
     afterStart: async () => {
       await ec2().send(new DescribeLaunchTemplatesCommand({}));
     },
@@ -153,7 +93,7 @@ describeWithMoto('doctor images [moto + Image Builder stubbed]', () => {
     const { jobsAmi, managerAmi } = await healthyTemplates();
     stubPipelines({
       jobs: [
-        build('jobs', new Date(now.getTime() - 30 * HOUR), 'AVAILABLE', undefined, '1.0.1/2'),
+        build('jobs', new Date(now.getTime() - 30 * HOUR), 'AVAILABLE', { version: '1.0.1/2' }),
         build('jobs', new Date(now.getTime() - 2 * HOUR), 'AVAILABLE'),
       ],
       manager: [build('manager', new Date(now.getTime() - 3 * HOUR), 'AVAILABLE')],
@@ -194,13 +134,10 @@ describeWithMoto('doctor images [moto + Image Builder stubbed]', () => {
     stubPipelines(
       {
         jobs: [
-          build('jobs', new Date(now.getTime() - 26 * HOUR), 'AVAILABLE', undefined, '1.0.1/2'),
-          build(
-            'jobs',
-            new Date(now.getTime() - 2 * HOUR),
-            'FAILED',
-            'Image tests failed: docker did not start',
-          ),
+          build('jobs', new Date(now.getTime() - 26 * HOUR), 'AVAILABLE', { version: '1.0.1/2' }),
+          build('jobs', new Date(now.getTime() - 2 * HOUR), 'FAILED', {
+            reason: 'Image tests failed: docker did not start',
+          }),
         ],
       },
       ['jobs'],

@@ -1,23 +1,26 @@
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import {
-  IAMClient,
-  type PolicyEvaluationDecisionType,
-  SimulatePrincipalPolicyCommand,
-  type SimulatePrincipalPolicyCommandInput,
-} from '@aws-sdk/client-iam';
-import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import type { Finding } from '../../cli/doctor/finding';
 import { rolesCheck, SSM_AGENT_ACTIONS } from '../../cli/doctor/roles';
-import { EXAMPLE_FILE, example, type FleetOverrides, resetDoctorClients, seedFleet } from './doctor-fleet';
+import { freshGaps, type Gaps, stubGaps } from './doctor-deployment';
+import {
+  EXAMPLE_FILE,
+  example,
+  type FleetOverrides,
+  managerInstances,
+  resetDoctorClients,
+  seedFleet,
+} from './doctor-fleet';
 import { describeWithMoto, useMotoServer } from './moto';
 
 /**
  * doctor's roles area against moto: templates, instance profiles and groups are moto's. moto 5.2
  * has no iam:SimulatePrincipalPolicy and no ssm:DescribeInstanceInformation (both answer HTTP 500):
  * those two calls alone are stubbed (aws-sdk-client-mock, every other call passes through to moto),
- * the simulator answering from the actions each test grants and recording what was asked.
+ * the simulator answering from the actions each test refuses and recording what was asked.
  */
 
 const NOW = new Date('2026-12-04T12:00:00Z');
@@ -27,49 +30,12 @@ const INSTANCE_ROLE = `arn:aws:iam::${ACCOUNT}:role/gitlab-runner-instance`;
 
 const iam = mockClient(IAMClient);
 const ssm = mockClient(SSMClient);
-
-/** What IAM would decide, per role ARN: allowed unless listed here. */
-let refused: Record<string, Partial<Record<string, PolicyEvaluationDecisionType>>> = {};
-let online: Set<string> = new Set();
-const asked: SimulatePrincipalPolicyCommandInput[] = [];
-
-const stubGaps = (): void => {
-  iam.reset();
-  ssm.reset();
-  iam.send.callThrough();
-  ssm.send.callThrough();
-  iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => {
-    asked.push(input);
-    const role = refused[input.PolicySourceArn ?? ''] ?? {};
-    return {
-      EvaluationResults: (input.ActionNames ?? []).map((a) => ({
-        EvalActionName: a,
-        EvalResourceName: input.ResourceArns?.[0] ?? '*',
-        EvalDecision: role[a] ?? 'allowed',
-      })),
-      IsTruncated: false,
-    };
-  });
-  ssm
-    .on(DescribeInstanceInformationCommand)
-    .callsFake((input: { Filters?: { Key?: string; Values?: string[] }[] }) => ({
-      InstanceInformationList: (input.Filters?.find((f) => f.Key === 'InstanceIds')?.Values ?? [])
-        .filter((id) => online.has(id))
-        .map((id) => ({ InstanceId: id, PingStatus: 'Online' })),
-    }));
-};
-
-const managerInstances = async (): Promise<string[]> => {
-  const out = await new AutoScalingClient({}).send(
-    new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['gitlab-runner-manager'] }),
-  );
-  return out.AutoScalingGroups?.[0]?.Instances?.map((i) => i.InstanceId ?? '') ?? [];
-};
+let gaps: Gaps = freshGaps();
 
 const run = async (overrides: FleetOverrides = {}, managerOnline = true): Promise<Finding[]> => {
   const config = example();
   await seedFleet(config, overrides);
-  online = new Set(managerOnline ? await managerInstances() : []);
+  gaps.online = new Set(managerOnline ? await managerInstances() : []);
   return rolesCheck.run({ config, configFile: EXAMPLE_FILE, now: NOW, deployed: true });
 };
 
@@ -82,10 +48,8 @@ describeWithMoto('doctor roles (moto, with the simulator and SSM instance inform
   useMotoServer({
     resetClients: resetDoctorClients,
     afterReset: () => {
-      refused = {};
-      online = new Set();
-      asked.length = 0;
-      stubGaps();
+      gaps = freshGaps();
+      stubGaps(gaps, { iam, ssm });
       return Promise.resolve();
     },
   });
@@ -120,7 +84,7 @@ describeWithMoto('doctor roles (moto, with the simulator and SSM instance inform
       )
     ).AutoScalingGroups?.[0]?.AutoScalingGroupARN;
 
-    expect(asked).toContainEqual({
+    expect(gaps.asked).toContainEqual({
       PolicySourceArn: MANAGER_ROLE,
       ActionNames: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
       ResourceArns: [groupArn],
@@ -132,7 +96,7 @@ describeWithMoto('doctor roles (moto, with the simulator and SSM instance inform
         },
       ]),
     });
-    expect(asked).toContainEqual({
+    expect(gaps.asked).toContainEqual({
       PolicySourceArn: MANAGER_ROLE,
       ActionNames: ['ec2-instance-connect:SendSSHPublicKey'],
       ResourceArns: [`arn:aws:ec2:us-east-2:${ACCOUNT}:instance/*`],
@@ -145,12 +109,15 @@ describeWithMoto('doctor roles (moto, with the simulator and SSM instance inform
         { ContextKeyName: 'ec2:osuser', ContextKeyType: 'string', ContextKeyValues: ['ubuntu'] },
       ]),
     });
-    expect(asked).toContainEqual({
+    expect(gaps.asked).toContainEqual({
       PolicySourceArn: INSTANCE_ROLE,
       ActionNames: ['ssm:GetParameter'],
       ResourceArns: [`arn:aws:ssm:us-east-2:${ACCOUNT}:parameter/runner-autopilot/kubeconfig`],
     });
-    expect(asked).toContainEqual({ PolicySourceArn: INSTANCE_ROLE, ActionNames: [...SSM_AGENT_ACTIONS] });
+    expect(gaps.asked).toContainEqual({
+      PolicySourceArn: INSTANCE_ROLE,
+      ActionNames: [...SSM_AGENT_ACTIONS],
+    });
   });
 
   it('fails a profile that holds another role than the fleets name', async () => {
@@ -166,7 +133,7 @@ describeWithMoto('doctor roles (moto, with the simulator and SSM instance inform
       })),
     );
     // The role the instances really get is the one simulated.
-    expect(asked.some((a) => a.PolicySourceArn === other)).toBe(true);
+    expect(gaps.asked.some((a) => a.PolicySourceArn === other)).toBe(true);
   });
 
   it('fails a template whose default version names no instance profile', async () => {
@@ -193,7 +160,7 @@ describeWithMoto('doctor roles (moto, with the simulator and SSM instance inform
   });
 
   it('fails a role SSM cannot use, naming the refused actions, with the managed policy to attach', async () => {
-    refused = {
+    gaps.refused = {
       [INSTANCE_ROLE]: {
         'ssmmessages:OpenControlChannel': 'implicitDeny',
         'ec2messages:GetMessages': 'implicitDeny',
@@ -213,7 +180,7 @@ describeWithMoto('doctor roles (moto, with the simulator and SSM instance inform
   });
 
   it('fails a manager role the fleeting plugin cannot use, with the statement to add on the group', async () => {
-    refused = { [MANAGER_ROLE]: { 'autoscaling:SetDesiredCapacity': 'implicitDeny' } };
+    gaps.refused = { [MANAGER_ROLE]: { 'autoscaling:SetDesiredCapacity': 'implicitDeny' } };
 
     const findings = await run();
 
@@ -230,7 +197,7 @@ describeWithMoto('doctor roles (moto, with the simulator and SSM instance inform
   });
 
   it('fails an explicit deny with where to look, since no allow overrides it', async () => {
-    refused = { [MANAGER_ROLE]: { 'autoscaling:DescribeAutoScalingGroups': 'explicitDeny' } };
+    gaps.refused = { [MANAGER_ROLE]: { 'autoscaling:DescribeAutoScalingGroups': 'explicitDeny' } };
 
     const findings = await run();
 

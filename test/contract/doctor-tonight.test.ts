@@ -1,35 +1,25 @@
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DynamoDBClient,
-  ListTablesCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
-  ImagebuilderClient,
-  type ImageSummary,
-  ListImagePipelineImagesCommand,
-  ListImagePipelinesCommand,
-} from '@aws-sdk/client-imagebuilder';
-import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { resetImagePipelinesClient } from '../../cli/doctor/aws/image-pipelines';
-import { resetLedgerTableClient } from '../../cli/doctor/aws/ledger-table';
 import type { DoctorContext } from '../../cli/doctor/doctor';
 import type { Finding } from '../../cli/doctor/finding';
 import { tonightCheck } from '../../cli/doctor/tonight';
-import { resetDocumentClient } from '../../functions/shared/aws/dynamodb';
-import { resetImageBuilderClient } from '../../functions/shared/aws/imagebuilder';
 import { acquireLease, createRollout, putBrake } from '../../functions/shared/ledger';
-import { candidateIdFor } from '../../functions/shared/rollout/decide';
-import type { ImageRollout, RolloutState } from '../../functions/shared/rollout/model';
 import { loadConfig } from '../../infra/load-config';
-import { ledgerTableName } from '../../infra/naming';
-import { LedgerTable } from '../../infra/rollout/ledger-table';
 import { EXAMPLE } from '../cli/run-cli';
-import { rollout } from '../fixtures/rollout';
-import { testApp } from '../helpers/app';
+import {
+  build,
+  createLedger,
+  imageArn as IMAGE_ARN,
+  imageRolloutAt,
+  JOBS_TEMPLATE,
+  LEDGER_TABLE as TABLE,
+  MANAGER_TEMPLATE,
+  rolledOut as rolledOutAt,
+  stubPipelines,
+} from './doctor-deployment';
+import { resetDoctorClients } from './doctor-fleet';
 import { describeWithMoto, useMotoServer } from './moto';
 
 /**
@@ -40,112 +30,53 @@ import { describeWithMoto, useMotoServer } from './moto';
 
 const config = loadConfig(EXAMPLE);
 const FILE = '/deploy/prod.yaml';
-const TABLE = ledgerTableName(config.deployment);
 const NOW = new Date('2026-12-04T12:00:00Z');
 const HOUR = 3_600_000;
 const hoursAgo = (h: number): string => new Date(NOW.getTime() - h * HOUR).toISOString();
 
-const PIPELINE_ARN = (p: string) =>
-  `arn:aws:imagebuilder:us-east-2:123456789012:image-pipeline/gitlab-runners-${p}`;
-const IMAGE_ARN = (p: string, version: string) =>
-  `arn:aws:imagebuilder:us-east-2:123456789012:image/gitlab-runners-${p}/${version}`;
 const JOBS_IMAGE = IMAGE_ARN('jobs', '1.0.1/3');
 const MANAGER_IMAGE = IMAGE_ARN('manager', '1.0.1/3');
-const JOBS_TEMPLATE = 'gitlab-runner-autoscaler';
-const MANAGER_TEMPLATE = 'gitlab-runner-manager';
 
 const imageBuilder = mockClient(ImagebuilderClient);
 
-const available = (arn: string, hours: number, ami: string): ImageSummary => ({
-  arn,
-  version: arn.split('/').slice(-2)[0],
-  dateCreated: hoursAgo(hours),
-  state: { status: 'AVAILABLE' },
-  outputResources: { amis: [{ region: 'us-east-2', image: ami }] },
-});
-
-/** Each pipeline's newest image, AVAILABLE 10 hours ago. */
-const stubImages = (extra: Partial<Record<'jobs' | 'manager', ImageSummary[]>> = {}): void => {
-  imageBuilder.on(ListImagePipelinesCommand).resolves({
-    imagePipelineList: ['jobs', 'manager'].map((p) => ({
-      name: `gitlab-runners-${p}`,
-      arn: PIPELINE_ARN(p),
-    })),
+/** Each pipeline's newest image, 1.0.1/3, AVAILABLE 10 hours ago. */
+const stubImages = (): void =>
+  stubPipelines(imageBuilder, {
+    jobs: [build('jobs', new Date(hoursAgo(10)), 'AVAILABLE', { ami: 'ami-0aaaaaaaaaaaaaaa3' })],
+    manager: [build('manager', new Date(hoursAgo(10)), 'AVAILABLE', { ami: 'ami-0bbbbbbbbbbbbbbb3' })],
   });
-  imageBuilder.on(ListImagePipelineImagesCommand, { imagePipelineArn: PIPELINE_ARN('jobs') }).resolves({
-    imageSummaryList: [available(JOBS_IMAGE, 10, 'ami-0aaaaaaaaaaaaaaa3'), ...(extra.jobs ?? [])],
-  });
-  imageBuilder.on(ListImagePipelineImagesCommand, { imagePipelineArn: PIPELINE_ARN('manager') }).resolves({
-    imageSummaryList: [available(MANAGER_IMAGE, 10, 'ami-0bbbbbbbbbbbbbbb3'), ...(extra.manager ?? [])],
-  });
-};
 
-/** A rollout of `imageArn` on a template, as stage-candidate records it under the lead fleet. */
-const imageRollout = (
-  template: typeof JOBS_TEMPLATE | typeof MANAGER_TEMPLATE,
-  imageArn: string,
-  state: RolloutState,
-  overrides: Partial<ImageRollout> = {},
-): ImageRollout => {
-  const jobs = template === JOBS_TEMPLATE;
-  return rollout({
-    fleet: jobs ? 'jobs-docker' : 'manager',
-    fleets: jobs ? ['jobs-docker', 'jobs-instance'] : ['manager'],
-    role: jobs ? 'jobs' : 'manager',
-    pipeline: jobs ? 'jobs' : 'manager',
-    candidateId: candidateIdFor(template, imageArn),
-    imageArn,
-    amiId: jobs ? 'ami-0aaaaaaaaaaaaaaa3' : 'ami-0bbbbbbbbbbbbbbb3',
-    candidateVersion: 7,
-    state,
-    stateSince: hoursAgo(8),
-    history: [
-      { at: hoursAgo(9.5), state: 'staged', note: 'candidate version 7 created' },
-      { at: hoursAgo(8), state, note: `entered ${state}` },
-    ],
-    ...overrides,
-  });
-};
-
-/** Both templates rolled out to their pipeline's newest image. */
-const rolledOut = async (): Promise<void> => {
-  await createRollout(TABLE, imageRollout(JOBS_TEMPLATE, JOBS_IMAGE, 'done'));
-  await createRollout(TABLE, imageRollout(MANAGER_TEMPLATE, MANAGER_IMAGE, 'done'));
-};
-
-/** The ledger table's CloudFormation properties as synthesized: keys, index and billing from infra. */
-const synthesizedTable = (): CreateTableCommandInput => {
-  const stack = new Stack(testApp(), 'Ledger');
-  new LedgerTable(stack, 'Ledger', { tableName: TABLE });
-  const [table] = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table'));
-  const props = (table as { Properties: Record<string, unknown> }).Properties;
-  return {
-    TableName: TABLE,
-    KeySchema: props.KeySchema,
-    AttributeDefinitions: props.AttributeDefinitions,
-    GlobalSecondaryIndexes: props.GlobalSecondaryIndexes,
-    BillingMode: props.BillingMode,
-  } as CreateTableCommandInput;
-};
+const imageRollout = imageRolloutAt(NOW);
+const rolledOut = (): Promise<void> => rolledOutAt(NOW);
 
 const ctx: DoctorContext = { config, configFile: FILE, now: NOW, deployed: true };
+
+/** The next 24 hours of the example's plan from Friday noon, as tonight says them. */
+const TONIGHT_PLAN = [
+  [
+    'fleet manager',
+    '2026-12-05 01:00 UTC: start of a maintenance window of manager until 05:00: a drain or restart may start until 02:37',
+  ],
+  [
+    'pipeline jobs',
+    '2026-12-05 02:00 UTC: pipeline jobs bakes (schedule "0 2 * * *" UTC); at about 02:55 its image is staged as a candidate on launch template gitlab-runner-autoscaler for jobs-docker (recycle; its canary settings apply) and jobs-instance (natural)',
+  ],
+  [
+    `launch template ${JOBS_TEMPLATE}`,
+    'about 2026-12-05 03:01 UTC: the candidate of the 02:00 bake of jobs passes its canary and becomes the default of gitlab-runner-autoscaler: jobs-instance takes it at its next launches (natural) and jobs-docker (recycle) is replaced by a graceful restart of manager Sun 01:00 (by then the window until 05:00 has about 119 of the 145 min a drain needs); rolled back if the runner system-failure alarm of manager fires within 60 min',
+  ],
+];
 const notPassing = (findings: Finding[]): Finding[] => findings.filter((f) => f.status !== 'pass');
 
 describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
-  const table = synthesizedTable();
   let withTable = true;
   useMotoServer({
-    resetClients: () => {
-      resetDocumentClient();
-      resetLedgerTableClient();
-      resetImageBuilderClient();
-      resetImagePipelinesClient();
-    },
+    resetClients: resetDoctorClients,
     afterStart: async () => {
       await new DynamoDBClient({}).send(new ListTablesCommand({}));
     },
     afterReset: async () => {
-      if (withTable) await new DynamoDBClient({}).send(new CreateTableCommand(table));
+      if (withTable) await createLedger();
     },
   });
   beforeEach(() => {
@@ -188,6 +119,7 @@ describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
         'fleet jobs-docker',
         'no rollout in progress; the last, candidate ami-0aaaaaaaaaaaaaaa3 of pipeline jobs (version 7), is done since 2026-12-04 04:00 UTC (8 hours ago)',
       ],
+      ...TONIGHT_PLAN,
     ]);
   });
 
@@ -202,7 +134,8 @@ describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
 
     const findings = await tonightCheck.run(ctx);
 
-    expect(findings.filter((f) => f.subject.startsWith('launch template'))).toEqual([
+    // The candidates, before the plan's promotion on the jobs template.
+    expect(findings.filter((f) => f.subject.startsWith('launch template')).slice(0, 2)).toEqual([
       {
         area: 'tonight',
         subject: `launch template ${JOBS_TEMPLATE}`,
@@ -312,6 +245,13 @@ describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
         says: 'c-old took it for drain and it expired 3 hours ago without being released: its holder stopped before the end (the next drain takes it over)',
         fix: `see where c-old stopped: npm run ledger -- manager -c ${FILE}`,
       },
+      {
+        area: 'tonight',
+        subject: `launch template ${JOBS_TEMPLATE}`,
+        status: 'warn',
+        says: 'the emergency brake on all fleets (set by alice: release day) is in force until 2026-12-05 08:00 UTC, past this promotion: promote (functions/shared/rollout/promotion.ts) holds the candidate in promotion-deferred, looking again every 15 minutes, and promotes it when the brake ends, at 2026-12-05 08:00 UTC; manager then restarts at 2026-12-06 01:00 UTC at the earliest',
+        fix: `when it is no longer needed: npm run unfreeze -- all -c ${FILE}`,
+      },
     ]);
     expect(findings).toContainEqual({
       area: 'tonight',
@@ -319,6 +259,59 @@ describeWithMoto('doctor tonight [moto + Image Builder stubbed]', () => {
       status: 'pass',
       says: 'candidate ami-0aaaaaaaaaaaaaaa3 of pipeline jobs (version 7) is promotion-deferred since 2026-12-04 11:00 UTC (1 hour ago), next step due 2026-12-04 22:00 UTC: freeze window until 23:00 Europe/Berlin',
     });
+  });
+
+  it("refines the plan's next day by the ledger: a brake over the promotion, a rollout on the template, a lease held into the window", async () => {
+    await rolledOut();
+    await createRollout(
+      TABLE,
+      imageRollout(JOBS_TEMPLATE, IMAGE_ARN('jobs', '1.0.1/2'), 'promotion-deferred', {
+        amiId: 'ami-0aaaaaaaaaaaaaaa2',
+        candidateVersion: 6,
+        stateSince: hoursAgo(9),
+        dueAt: '2026-12-04T22:00:00.000Z',
+        deadline: '2026-12-05T22:00:00.000Z',
+      }),
+    );
+    await putBrake(TABLE, {
+      scope: 'jobs-docker',
+      until: '2026-12-05T06:00:00.000Z',
+      reason: 'release day',
+      who: 'alice',
+      setAt: hoursAgo(1),
+    });
+    await acquireLease(TABLE, {
+      fleet: 'manager',
+      holder: 'c-old',
+      action: 'drain',
+      now: new Date(NOW.getTime() - HOUR),
+      ttlMinutes: 16.5 * 60,
+    });
+    stubImages();
+
+    const findings = await tonightCheck.run(ctx);
+
+    const [window, ...tonight] = TONIGHT_PLAN.map(([subject, says]) => [subject, 'pass', says]);
+    const plan = findings.slice(findings.findIndex((f) => f.says === window?.[2]));
+    expect(plan.map(({ subject, status, says }) => [subject, status, says])).toEqual([
+      window,
+      [
+        'fleet manager lease',
+        'warn',
+        'held by c-old for drain until 2026-12-05 03:30 UTC, past the start of the maintenance window at 2026-12-05 01:00 UTC, and no rollout of manager in the ledger holds it: a drain, replacement or restart due in the window waits for it (holdLease in functions/shared/rollout/common.ts tries again every 10 minutes); free at 2026-12-05 03:30 UTC at the latest, too late for this window (maintenanceTiming: a drain needs 145 min of it): a drain starts at 2026-12-06 01:00 UTC at the earliest',
+      ],
+      ...tonight,
+      [
+        `launch template ${JOBS_TEMPLATE}`,
+        'warn',
+        'the emergency brake on fleet jobs-docker (set by alice: release day) is in force until 2026-12-05 06:00 UTC, past this promotion: promote (functions/shared/rollout/promotion.ts) holds the candidate in promotion-deferred, looking again every 15 minutes, and promotes it when the brake ends, at 2026-12-05 06:00 UTC; manager then restarts at 2026-12-06 01:00 UTC at the earliest',
+      ],
+      [
+        `launch template ${JOBS_TEMPLATE}`,
+        'pass',
+        "candidate ami-0aaaaaaaaaaaaaaa2 of pipeline jobs (version 6), promotion-deferred since 2026-12-04 03:00 UTC (9 hours ago), is not promoted yet: tonight's candidate does not wait for it (stageOnTemplate in functions/shared/rollout/staging.ts), and the newer stays the default (promote in promotion.ts): its promotion is due at 2026-12-04 22:00 UTC, before tonight's at about 2026-12-05 03:01 UTC, which then supersedes it while it still bakes (supersedeOlder)",
+      ],
+    ]);
   });
 
   describe('before the autopilot stack is deployed', () => {
