@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import fc from 'fast-check';
 
 import type { Window } from '../../../functions/shared/fleet';
@@ -55,6 +56,53 @@ describe('windowEnd', () => {
       { numRuns: 200 },
     );
   });
+
+  /** The definition, minute by minute over a month, with no knowledge kept between calls. */
+  const walked = (windows: readonly Window[], d: Date): Date | undefined => {
+    const crons = windows.flatMap((w) =>
+      w.periods.map((p) => new Cron(p, { timezone: w.timeZone, paused: true })),
+    );
+    const inside = (minute: number) => crons.some((c) => c.match(new Date(minute)));
+    let minute = Math.floor(d.getTime() / 60_000) * 60_000;
+    if (!inside(minute)) return d;
+    for (let i = 0; i < 31 * 24 * 60; i++) {
+      minute += 60_000;
+      if (!inside(minute)) return new Date(minute);
+    }
+    return undefined;
+  };
+
+  it('answers as the minute-by-minute walk does, whatever it learnt from earlier calls (property)', () => {
+    const sets: Window[][] = [
+      nightly,
+      fridayBerlin,
+      [{ periods: ['* * * * *'], timeZone: 'UTC' }],
+      [{ periods: ['* * 1-10 * *', '* 0-5 * * 1'], timeZone: 'America/New_York' }],
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom(...sets.keys()),
+            fc.date({
+              min: at('2026-11-01T00:00:00Z'),
+              max: at('2026-12-01T00:00:00Z'),
+              noInvalidDate: true,
+            }),
+          ),
+          { minLength: 1, maxLength: 4 },
+        ),
+        (calls) => {
+          for (const [set, d] of calls) {
+            // A fresh copy each time: what is known belongs to the windows' content, not the array.
+            const windows = structuredClone(sets[set] as Window[]);
+            expect(windowEnd(windows, d)).toEqual(walked(windows, d));
+          }
+        },
+      ),
+      { numRuns: 10 },
+    );
+  }, 120_000);
 });
 
 describe('nextWindowStart', () => {
