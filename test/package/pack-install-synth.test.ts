@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { CONFIG_FILE } from '../../functions/shared/settings';
+import { NO_CREDENTIALS } from '../cli/run-cli';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -63,7 +64,7 @@ describe('the packed package', () => {
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('installs into an empty project, synthesizes its own config offline from prebundled functions, and rehearses it', () => {
+  it('installs into an empty project, synthesizes its own config offline from prebundled functions, rehearses and plans it', () => {
     const packed = run('npm', ['pack', '--json', '--pack-destination', work], ROOT);
     const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [
       { filename: string },
@@ -118,5 +119,30 @@ describe('the packed package', () => {
     );
     expect(rehearsed.stdout).toContain('  jobs killed: 0 (must be 0) ok');
     expect(readFileSync(join(project, 'night.html'), 'utf8')).toMatch(/^<!doctype html>/i);
+
+    // plan is offline: the installed package plans the project's config.
+    const planned = run(
+      process.execPath,
+      [bin, 'plan', '-c', join('deploy', 'prod.yaml'), '--from', '2026-12-11T20:00', '--days', '1'],
+      project,
+    );
+    expect(planned.stdout).toContain(
+      '    02:00        pipeline jobs bakes (schedule "0 2 * * *" UTC); at about 02:55 its image is staged as a candidate on launch template gitlab-runner-autoscaler',
+    );
+    // doctor from the installed package loads every area, then stops at the first AWS call
+    // without credentials: one line, exit 1.
+    const doctor = spawnSync(process.execPath, [bin, 'doctor', '-c', join('deploy', 'prod.yaml')], {
+      cwd: project,
+      encoding: 'utf8',
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_'))),
+        HOME: project,
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+    });
+    expect({ status: doctor.status, last: doctor.stderr.trim().split('\n').at(-1) }).toEqual({
+      status: 1,
+      last: NO_CREDENTIALS,
+    });
   }, 600_000);
 });
