@@ -359,3 +359,99 @@ describe('groupsCheck (mocked: moto keeps no maintenance policy)', () => {
     });
   });
 });
+
+describe('judgeTemplate, the instance metadata tags fix', () => {
+  /**
+   * DescribeLaunchTemplateVersions answers MetadataOptions with `State` (pending | applied); the
+   * request shape (LaunchTemplateInstanceMetadataOptionsRequest, @aws-sdk/client-ec2) has none,
+   * and the AWS CLI refuses an unknown parameter: the printed fix copies only request fields.
+   */
+  it('prints launch template data that holds only request fields', () => {
+    const [, imds] = judgeTemplate('gitlab-runner-manager', [manager], 'gitlab-runners', {
+      template: { launchTemplateId: 'lt-0abc' },
+      settings: {
+        tags: { [DEPLOYMENT_TAG]: 'gitlab-runners' },
+        defaultVersion: {
+          number: 4,
+          metadataOptions: {
+            State: 'applied',
+            HttpTokens: 'required',
+            HttpPutResponseHopLimit: 2,
+            HttpEndpoint: 'enabled',
+            HttpProtocolIpv6: 'disabled',
+            InstanceMetadataTags: 'disabled',
+          },
+        },
+      },
+    });
+    const data = /--launch-template-data '([^']*)'/.exec(imds?.fix ?? '')?.[1];
+
+    expect(imds?.status).toBe('fail');
+    expect(JSON.parse(data ?? 'null')).toEqual({
+      MetadataOptions: {
+        HttpTokens: 'required',
+        HttpPutResponseHopLimit: 2,
+        HttpEndpoint: 'enabled',
+        HttpProtocolIpv6: 'disabled',
+        InstanceMetadataTags: 'enabled',
+      },
+    });
+  });
+});
+
+describe('judgeGroup, a manager group of more than one', () => {
+  /**
+   * With a minimum above 1 Auto Scaling refuses `--max-size 1` alone (the maximum may not be below
+   * the minimum; UpdateAutoScalingGroup keeps every size not given): the fix lowers both.
+   */
+  it('lowers the minimum along with the maximum when the minimum is above 1', () => {
+    const group: Group = {
+      name: 'gitlab-runner-manager',
+      minSize: 2,
+      maxSize: 2,
+      desiredCapacity: 2,
+      launchTemplate: { id: 'lt-0abc', name: 'gitlab-runner-manager', version: '$Default' },
+      suspendedProcesses: ['AZRebalance'],
+      instances: [],
+    };
+
+    const maxSize = judgeGroup(manager, healthyFacts(group), FILE).find((f) => /max size/.test(f.says));
+
+    expect(maxSize?.status).toBe('fail');
+    expect(maxSize?.fix).toMatch(
+      /^aws autoscaling update-auto-scaling-group --auto-scaling-group-name gitlab-runner-manager --min-size [01] --max-size 1 /,
+    );
+  });
+});
+
+describe('judgeGroup, a job group with a minimum size', () => {
+  /**
+   * The runner's autoscaler sets the desired capacity (down to 0 when idle); a desired capacity
+   * below the group's minimum is refused by Auto Scaling (DesiredCapacity "must be greater than or
+   * equal to the minimum size of the group", UpdateAutoScalingGroup/SetDesiredCapacity).
+   */
+  it('fails a job group whose minimum size is above 0, with the fix', () => {
+    const group: Group = {
+      name: 'gitlab-runner-ao-group-docker',
+      minSize: 2,
+      maxSize: 10,
+      desiredCapacity: 2,
+      launchTemplate: { id: 'lt-0abc', name: 'gitlab-runner-autoscaler', version: '$Default' },
+      suspendedProcesses: ['AZRebalance'],
+      instances: [],
+    };
+
+    const findings = judgeGroup(jobs, healthyFacts(group), FILE);
+    const min = findings.find((f) => f.status !== 'pass');
+
+    expect(min).toMatchObject({
+      area: 'groups',
+      subject: 'group gitlab-runner-ao-group-docker',
+      status: 'fail',
+    });
+    expect(min?.says).toMatch(/min(imum)? size 2/);
+    expect(min?.fix).toContain(
+      'aws autoscaling update-auto-scaling-group --auto-scaling-group-name gitlab-runner-ao-group-docker --min-size 0',
+    );
+  });
+});
