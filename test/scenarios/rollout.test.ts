@@ -256,6 +256,24 @@ describe('rollout scenarios', () => {
     expectPromisesKept(s);
   });
 
+  it('refuses to stage a manager candidate when the manager group is gone, saying so', async () => {
+    const s = new Scenario({ start: TUESDAY_NIGHT });
+    standardFleet(s.world);
+    // DescribeWarmPool answers a group that does not exist with a ValidationError (contract suite):
+    // staging must not ask it for a group DescribeAutoScalingGroups did not find.
+    s.world.groups.delete('gitlab-runner-manager');
+
+    s.imageReady('manager', AMI.managerNew);
+    await s.runUntilQuiet();
+
+    expect(s.world.templateByName(TEMPLATE.manager).versions).toHaveLength(1);
+    expect(canaries(s.world)).toEqual([]);
+    expect(s.historyOf('manager')).toEqual(['refused: group gitlab-runner-manager does not exist']);
+    expect(s.busEvents('Rollout Failed')).toEqual([
+      expect.objectContaining({ fleet: 'manager', outcome: 'refused' }),
+    ]);
+  });
+
   it('makes a recycle wait while a manager rollout holds the lease, then restarts the new manager', async () => {
     const s = new Scenario({ start: TUESDAY_NIGHT });
     const { manager } = standardFleet(s.world);

@@ -61,12 +61,13 @@ const stageOnTemplate = async (
   if (!template) problems.push(`launch template ${lead.launchTemplate} does not exist`);
   for (const fleet of fleets) {
     if (!template) break;
-    const [group, warmPool] = await Promise.all([
-      ports.fleet.describeGroup(fleet.autoScalingGroup),
-      fleet.role === 'manager'
-        ? ports.fleet.describeWarmPool(fleet.autoScalingGroup)
-        : Promise.resolve({ configured: false }),
-    ]);
+    const group = await ports.fleet.describeGroup(fleet.autoScalingGroup);
+    // Only for a group that exists: DescribeWarmPool answers a missing one with a ValidationError,
+    // which would retry the step instead of refusing it for the missing group.
+    const warmPool =
+      fleet.role === 'manager' && group
+        ? await ports.fleet.describeWarmPool(fleet.autoScalingGroup)
+        : { configured: false };
     // A suspended ReplaceUnhealthy is ours while a drain of this manager holds its lease.
     const lease = fleet.role === 'manager' ? await ports.ledger.getLease(fleet.name) : undefined;
     const leaseHeld = lease !== undefined && Date.parse(lease.expiresAt) > now.getTime();
