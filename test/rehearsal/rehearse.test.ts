@@ -104,7 +104,7 @@ describe('a rehearsal with a scripted fault', () => {
     );
     expect(decisions(r, 'reconciler').filter((d) => d.includes('-> rejected'))).toEqual([
       expect.stringMatching(
-        /^03:10 reconciled jobs-docker canary-booting -> rejected: rejected: canary i-\w+ did not come online in SSM within 15 minutes; default stays 1$/,
+        /^03:10 reconciled jobs-docker canary-booting -> rejected: canary i-\w+ did not come online in SSM within 15 minutes; default stays 1$/,
       ),
     ]);
     expect(figures(r, 'jobs-docker')).toMatchObject({ candidates: 1, promotions: 0 });
@@ -117,7 +117,7 @@ describe('a rehearsal with a scripted fault', () => {
     expect(decisions(r, 'command-status')).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
-          /^03:01 advanced jobs-docker canary-testing -> rejected: rejected: smoke test failed: command \S+ ended Failed; default stays 1$/,
+          /^03:01 advanced jobs-docker canary-testing -> rejected: smoke test failed: command \S+ ended Failed; default stays 1$/,
         ),
       ]),
     );

@@ -188,7 +188,7 @@ describe('rollout scenarios', () => {
       expect.objectContaining({ fleet: 'jobs-docker', stage: 'canary-testing', outcome: 'rejected' }),
     ]);
     expect(s.historyOf('jobs-docker').at(-1)).toMatch(
-      /^rejected: rejected: smoke test failed: command \S+ ended Failed; default stays 1$/,
+      /^rejected: smoke test failed: command \S+ ended Failed; default stays 1$/,
     );
     expect(s.rollouts('manager')).toEqual([]);
     expectPromisesKept(s);
@@ -206,7 +206,7 @@ describe('rollout scenarios', () => {
     expect(s.rollout('jobs-docker').state).toBe('rejected');
     expect(canaries(s.world).map((c) => c.state)).toEqual(['terminated']);
     expect(s.historyOf('jobs-docker').at(-1)).toMatch(
-      /^rejected: rejected: canary i-\w+ did not come online in SSM within 15 minutes; default stays 1$/,
+      /^rejected: canary i-\w+ did not come online in SSM within 15 minutes; default stays 1$/,
     );
     expect(s.busEvents('Rollout Failed')).toEqual([
       expect.objectContaining({ outcome: 'rejected', stage: 'canary-booting' }),

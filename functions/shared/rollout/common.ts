@@ -336,7 +336,7 @@ export const reject = async (
     ctx,
     { ...item, reason, ...(excerpt ? { excerpt } : {}) },
     'rejected',
-    `rejected: ${reason}; default stays ${item.previousDefault}`,
+    `${reason}; default stays ${item.previousDefault}`,
     {
       alert: { stage: item.state, outcome: 'rejected' },
     },
