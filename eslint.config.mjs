@@ -24,6 +24,8 @@ const INFRA_CONTRACTS = [
   'shared/config',
   'shared/fleet',
   'shared/schema-primitives',
+  /** The schema library with its messages: the schemas infra parses the config with are its. */
+  'shared/valibot',
   /** The slice protocol: the file name and `$env` references infra writes and settings.ts reads. */
   'shared/settings',
   'shared/events',
@@ -42,12 +44,15 @@ const RUNTIME_ONLY = {
     'Runtime code (functions/) is bundled into Lambda: it may not import infra/, scripts/, cli/ or rehearsal/.',
 };
 
-/** zod only through functions/shared/zod.ts: zod/mini with its English locale configured (issue 12). */
-const ZOD_THROUGH_SHARED = {
-  regex: '^zod(/|$)',
+/**
+ * valibot only through functions/shared/valibot.ts, whose messages never quote the refused value;
+ * zod not at all (its schema construction was most of a small function's cold start, issue 12).
+ */
+const SCHEMAS_THROUGH_SHARED = {
+  regex: '^(valibot|zod)(/|$)',
   allowTypeImports: true,
   message:
-    "Import zod as `import * as z from '<path>/functions/shared/zod'`: classic zod bundles 454 KB into a function, and zod/mini says only 'Invalid input' without the English locale that module configures.",
+    "Import the schema library as `import * as v from '<path>/functions/shared/valibot'`: its messages never quote a refused value (a secret pasted in the wrong field), valibot's own do.",
 };
 
 const restrictImports = (patterns) => ({
@@ -64,10 +69,10 @@ const boundaries = [
           'functions/shared is bundled into every function: it may not import a function folder. Move what both need into functions/shared.',
       },
       RUNTIME_ONLY,
-      ZOD_THROUGH_SHARED,
+      SCHEMAS_THROUGH_SHARED,
     ]),
   },
-  { files: ['functions/shared/zod.ts'], rules: restrictImports([RUNTIME_ONLY]) },
+  { files: ['functions/shared/valibot.ts'], rules: restrictImports([RUNTIME_ONLY]) },
   ...FUNCTIONS.map((fn) => ({
     files: [`functions/${fn}/**/*.ts`],
     rules: restrictImports([
@@ -77,7 +82,7 @@ const boundaries = [
           'A function imports only functions/shared and its own folder. Move what two functions share into functions/shared.',
       },
       RUNTIME_ONLY,
-      ZOD_THROUGH_SHARED,
+      SCHEMAS_THROUGH_SHARED,
     ]),
   })),
   {
@@ -93,10 +98,13 @@ const boundaries = [
         allowTypeImports: true,
         message: "infra may import a function's settings only as a type (`import type`).",
       },
-      ZOD_THROUGH_SHARED,
+      SCHEMAS_THROUGH_SHARED,
     ]),
   },
-  { files: ['cli/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'], rules: restrictImports([ZOD_THROUGH_SHARED]) },
+  {
+    files: ['cli/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
+    rules: restrictImports([SCHEMAS_THROUGH_SHARED]),
+  },
   {
     files: ['rehearsal/**/*.ts'],
     rules: {
@@ -121,7 +129,7 @@ const boundaries = [
           message:
             'rehearsal/ runs outside jest with the runtime dependencies only: no test library (its fakes are rehearsal/fast-stub.ts and rehearsal/clock.ts).',
         },
-        ZOD_THROUGH_SHARED,
+        SCHEMAS_THROUGH_SHARED,
       ]),
     },
   },

@@ -33,10 +33,10 @@ const pieces = (fn: string, extra: string[]): Record<string, string> => {
   const names = [...own.keys()];
   return {
     'empty module': 'export const x = 1;',
-    'zod, one schema': `import * as z from '../../functions/shared/zod'; export const s = z.object({ a: z.string() });`,
+    'valibot, one schema': `import * as v from '../../functions/shared/valibot'; export const s = v.object({ a: v.string() });`,
     'Powertools Logger': `import { makeLogger } from '../../functions/shared/observability'; export const l = makeLogger('x');`,
     'metrics (our EMF writer)': `import { makeMetrics } from '../../functions/shared/observability'; export const m = makeMetrics('x');`,
-    'handler factory, one field': `import { makeHandler } from '../../functions/shared/make-handler'; import * as z from '../../functions/shared/zod'; export const h = makeHandler({ name: 'x', schema: z.object({ a: z.string() }), run: async () => ({ outcome: 'ok' }) });`,
+    'handler factory, one field': `import { makeHandler } from '../../functions/shared/make-handler'; import * as v from '../../functions/shared/valibot'; export const h = makeHandler({ name: 'x', schema: v.object({ a: v.string() }), run: async () => ({ outcome: 'ok' }) });`,
     ...Object.fromEntries([...own].map(([name, source]) => [`its ${name}`, source])),
     // Not its handler: a piece is bundled alone, so the SDK clients its ports import would load twice.
     [`its ${names.slice(0, -1).join(', ')} and ${names.at(-1)}`]: [...own.values()].join(' '),

@@ -1,15 +1,17 @@
+import { toJsonSchema } from '@valibot/to-json-schema';
+
 import { SuiteConfig } from '../functions/shared/config';
-import * as z from '../functions/shared/zod';
 
 /**
- * The config's JSON Schema and its reference page, both generated from the zod schema the suite
- * parses with, so an editor, the page and the parser never disagree. `npm run schema` writes them.
+ * The config's JSON Schema and its reference page, both generated from the valibot schema the
+ * suite parses with, so an editor, the page and the parser never disagree. `npm run schema` writes
+ * them.
  */
 
 export const SCHEMA_FILE = 'schema/runner-autopilot.schema.json';
 export const REFERENCE_FILE = 'docs/configuration.md';
 
-/** A JSON Schema node as zod writes it (draft-07), only the parts the reference reads. */
+/** A JSON Schema node as the converter writes it (draft-07), only the parts the reference reads. */
 interface Node {
   type?: string;
   description?: string;
@@ -29,15 +31,42 @@ interface Node {
 }
 
 /**
- * Draft-07, which every YAML editor's language server reads. `io: 'input'` describes what a user
- * writes: a key with a default is optional there.
+ * Draft-07, which every YAML editor's language server reads. `typeMode: 'input'` describes what a
+ * user writes: a key with a default is optional there. Checks that no JSON Schema keyword says
+ * (a cron's fields, the config's cross-references) are left to the parser; any other schema or
+ * action the converter cannot write throws, so nothing is dropped unnoticed.
  */
-export const configJsonSchema = (): Record<string, unknown> => ({
-  ...z.toJSONSchema(SuiteConfig, { io: 'input', target: 'draft-7' }),
-  title: 'runner-autopilot deployment config',
-  description:
-    'One file describes a deployment of runner-autopilot. Reference: docs/configuration.md. Paths in it are relative to the file.',
-});
+export const configJsonSchema = (): Record<string, unknown> => {
+  const { $schema, ...schema } = toJsonSchema(SuiteConfig, {
+    target: 'draft-07',
+    typeMode: 'input',
+    ignoreActions: ['check', 'raw_check'],
+    overrideAction: ({ valibotAction, jsonSchema }) =>
+      // The converter writes only `format: email`: the pattern is the one the parser checks.
+      valibotAction.type === 'email'
+        ? { ...jsonSchema, pattern: (valibotAction as unknown as { requirement: RegExp }).requirement.source }
+        : undefined,
+    overrideSchema: ({ valibotSchema, jsonSchema }) => {
+      // A constant keeps its type beside it, for the editors that show the type only.
+      if (valibotSchema.type === 'literal') {
+        const type = typeof jsonSchema.const;
+        return type === 'string' || type === 'boolean' ? { type, ...jsonSchema } : undefined;
+      }
+      // An object whose every key is optional needs no `required: []`.
+      if (jsonSchema.required?.length !== 0) return undefined;
+      const rest = { ...jsonSchema };
+      delete rest.required;
+      return rest;
+    },
+  });
+  return {
+    $schema,
+    ...schema,
+    title: 'runner-autopilot deployment config',
+    description:
+      'One file describes a deployment of runner-autopilot. Reference: docs/configuration.md. Paths in it are relative to the file.',
+  };
+};
 
 /** The two generated files as `npm run schema` writes them, by path from the repository root. */
 export const generatedFiles = (): Record<string, string> => {
@@ -59,12 +88,8 @@ const discriminatorOf = (variants: readonly Node[]): string | undefined =>
 const code = (value: unknown): string =>
   `\`${typeof value === 'string' && value !== '' ? value : JSON.stringify(value)}\``;
 
-/** zod's `int()` bounds an integer to the safe range: no bound a user could mean. */
-const bound = (n: number | undefined): number | undefined =>
-  n === undefined || Math.abs(n) >= Number.MAX_SAFE_INTEGER ? undefined : n;
-
 const range = (node: Node): string => {
-  const [min, max] = [bound(node.minimum), bound(node.maximum)];
+  const [min, max] = [node.minimum, node.maximum];
   if (min !== undefined && max !== undefined) return ` ${min}-${max}`;
   if (min !== undefined) return ` ≥ ${min}`;
   return max !== undefined ? ` ≤ ${max}` : '';

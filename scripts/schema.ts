@@ -1,6 +1,6 @@
 /**
  * `npm run schema`: writes the config's JSON Schema and its reference page, both generated from
- * the zod schema (a test fails while either is stale).
+ * the valibot schema (a test fails while either is stale).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,4 +1,5 @@
-import * as z from '../../functions/shared/zod';
+import { formatIssues } from '../../functions/shared/issues';
+import * as v from '../../functions/shared/valibot';
 
 /**
  * The GitLab REST reads doctor makes (Project webhooks API, docs.gitlab.com/api/project_webhooks),
@@ -19,36 +20,36 @@ const MAX_HOOK_PAGES = 3;
 /** The events endpoint refuses per_page above 20 (lib/api/hooks/events.rb: `values: 1..20`). */
 const EVENTS_PER_PAGE = 20;
 
-/** GitLab treats a `null` boolean as false (REST API, "null vs false"). */
-const flag = z.pipe(
-  z.optional(z.nullable(z.boolean())),
-  z.transform((v) => v === true),
+/** GitLab treats a `null` boolean as false (REST API, "null vs false"), and so does a missing one. */
+const flag = v.pipe(
+  v.optional(v.nullable(v.boolean()), false),
+  v.transform((b) => b === true),
 );
 
-const ProjectHook = z.looseObject({
-  id: z.number(),
-  url: z.string(),
+const ProjectHook = v.looseObject({
+  id: v.number(),
+  url: v.string(),
   push_events: flag,
   tag_push_events: flag,
   enable_ssl_verification: flag,
-  push_events_branch_filter: z.optional(z.nullable(z.string())),
+  push_events_branch_filter: v.optional(v.nullable(v.string())),
   /** `wildcard` (the default), `regex` or `all_branches`. */
-  branch_filter_strategy: z.optional(z.nullable(z.string())),
+  branch_filter_strategy: v.optional(v.nullable(v.string())),
   /** `executable`, `temporarily_disabled` or `disabled` (WebHooks::AutoDisabling); old instances omit it. */
-  alert_status: z.optional(z.nullable(z.string())),
-  disabled_until: z.optional(z.nullable(z.string())),
+  alert_status: v.optional(v.nullable(v.string())),
+  disabled_until: v.optional(v.nullable(v.string())),
 });
-export type ProjectHook = z.infer<typeof ProjectHook>;
+export type ProjectHook = v.InferOutput<typeof ProjectHook>;
 
-const HookEvent = z.looseObject({
+const HookEvent = v.looseObject({
   /** A status code as a string, or `internal error` when GitLab got no answer (timeout, refused connection). */
-  response_status: z.pipe(
-    z.union([z.string(), z.number()]),
-    z.transform((s) => String(s)),
+  response_status: v.pipe(
+    v.union([v.string(), v.number()]),
+    v.transform((s) => String(s)),
   ),
-  created_at: z.optional(z.nullable(z.string())),
+  created_at: v.optional(v.nullable(v.string())),
 });
-export type HookEvent = z.infer<typeof HookEvent>;
+export type HookEvent = v.InferOutput<typeof HookEvent>;
 
 export interface HookEvents {
   readonly events: readonly HookEvent[];
@@ -121,8 +122,9 @@ const HEADER_VALUE = /^[\x21-\x7e]+$/;
 /** Named here, not imported: gitlab-api stays free of the command's module. */
 const TOKEN_ENV_HINT = 'RUNNER_AUTOPILOT_GITLAB_TOKEN';
 
-const shapeError = (what: string, project: string, error: z.core.$ZodError): Error =>
-  new Error(`GitLab answered an unexpected ${what} for ${project}: ${z.prettifyError(error).split('\n')[0]}`);
+/** The first issue only, with its path. */
+const shapeError = (what: string, project: string, issues: readonly v.BaseIssue<unknown>[]): Error =>
+  new Error(`GitLab answered an unexpected ${what} for ${project}: ${formatIssues(issues, 'inline', 1)}`);
 
 export const gitlabApi = (
   gitlabUrl: string,
@@ -193,9 +195,9 @@ export const gitlabApi = (
       for (let page = 0; url && page < MAX_HOOK_PAGES; page++) {
         const { res, body } = await get(url);
         if (!res.ok) return refusal(res, body);
-        const parsed = z.array(ProjectHook).safeParse(body);
-        if (!parsed.success) throw shapeError('hook list', project, parsed.error);
-        hooks.push(...parsed.data);
+        const parsed = v.safeParse(v.array(ProjectHook), body);
+        if (!parsed.success) throw shapeError('hook list', project, parsed.issues);
+        hooks.push(...parsed.output);
         url = nextPage(url, res);
       }
       return { ok: true, value: hooks };
@@ -207,12 +209,12 @@ export const gitlabApi = (
       url.searchParams.set('per_page', String(EVENTS_PER_PAGE));
       const { res, body } = await get(url);
       if (!res.ok) return refusal(res, body);
-      const parsed = z.array(HookEvent).safeParse(body);
-      if (!parsed.success) throw shapeError('event list', project, parsed.error);
+      const parsed = v.safeParse(v.array(HookEvent), body);
+      if (!parsed.success) throw shapeError('event list', project, parsed.issues);
       const total = Number(res.headers.get('x-total') ?? Number.NaN);
       return {
         ok: true,
-        value: { events: parsed.data, ...(Number.isInteger(total) ? { total } : {}) },
+        value: { events: parsed.output, ...(Number.isInteger(total) ? { total } : {}) },
       };
     },
   };

@@ -1,6 +1,6 @@
 import { busEvent, EventBridgeEnvelope } from '../shared/eventbridge-envelope';
 import { DetailType } from '../shared/events';
-import * as z from '../shared/zod';
+import * as v from '../shared/valibot';
 
 /**
  * What the alert function consumes: `CloudWatch Alarm State Change` for our alarms (metric,
@@ -9,51 +9,52 @@ import * as z from '../shared/zod';
  * checked, the rest passes through.
  */
 
-const AlarmState = z.looseObject({
-  value: z.string(),
-  reason: z.optional(z.string()),
+const AlarmState = v.looseObject({
+  value: v.string(),
+  reason: v.optional(v.string()),
   /** JSON text: `triggeringAlarms` for a composite alarm, evaluated datapoints for a metric alarm. */
-  reasonData: z.optional(z.string()),
-  timestamp: z.string(),
+  reasonData: v.optional(v.string()),
+  timestamp: v.string(),
 });
 
-const MetricDefinition = z.looseObject({
-  id: z.optional(z.string()),
-  label: z.optional(z.string()),
+const MetricDefinition = v.looseObject({
+  id: v.optional(v.string()),
+  label: v.optional(v.string()),
   /** A metric-math or Metrics Insights expression. */
-  expression: z.optional(z.string()),
-  metricStat: z.optional(
-    z.looseObject({
-      metric: z.looseObject({
-        namespace: z.optional(z.string()),
-        name: z.optional(z.string()),
-        dimensions: z.optional(z.record(z.string(), z.string())),
+  expression: v.optional(v.string()),
+  metricStat: v.optional(
+    v.looseObject({
+      metric: v.looseObject({
+        namespace: v.optional(v.string()),
+        name: v.optional(v.string()),
+        dimensions: v.optional(v.record(v.string(), v.string())),
       }),
-      period: z.optional(z.number()),
-      stat: z.optional(z.string()),
+      period: v.optional(v.number()),
+      stat: v.optional(v.string()),
     }),
   ),
-  returnData: z.optional(z.boolean()),
+  returnData: v.optional(v.boolean()),
 });
 
-export const AlarmStateChange = z.extend(EventBridgeEnvelope, {
-  source: z.literal('aws.cloudwatch'),
-  'detail-type': z.literal('CloudWatch Alarm State Change'),
-  detail: z.looseObject({
-    alarmName: z.string().check(z.minLength(1)),
+export const AlarmStateChange = v.object({
+  ...EventBridgeEnvelope.entries,
+  source: v.literal('aws.cloudwatch'),
+  'detail-type': v.literal('CloudWatch Alarm State Change'),
+  detail: v.looseObject({
+    alarmName: v.pipe(v.string(), v.minLength(1)),
     state: AlarmState,
-    previousState: z.optional(z.partial(AlarmState, { timestamp: true })),
-    configuration: z.optional(
-      z.looseObject({
-        description: z.optional(z.string()),
-        metrics: z.optional(z.array(MetricDefinition)),
+    previousState: v.optional(v.partial(AlarmState, ['timestamp'])),
+    configuration: v.optional(
+      v.looseObject({
+        description: v.optional(v.string()),
+        metrics: v.optional(v.array(MetricDefinition)),
         /** Composite alarms only. */
-        alarmRule: z.optional(z.string()),
+        alarmRule: v.optional(v.string()),
       }),
     ),
   }),
 });
-export type AlarmStateChange = z.infer<typeof AlarmStateChange>;
+export type AlarmStateChange = v.InferOutput<typeof AlarmStateChange>;
 
 /** CloudWatch writes `+0000`; ECMAScript's date format wants `+00:00`. */
 export const alarmTime = (timestamp: string): string => {
@@ -67,13 +68,13 @@ export const ImageReady = busEvent(DetailType.ImageReady);
 export const RolloutFailed = busEvent(DetailType.RolloutFailed);
 export const ConfigApplyFailed = busEvent(DetailType.ConfigApplyFailed);
 export const ConfigDriftDetected = busEvent(DetailType.ConfigDriftDetected);
-export type BakeFailed = z.infer<typeof BakeFailed>;
-export type ImageReady = z.infer<typeof ImageReady>;
-export type RolloutFailed = z.infer<typeof RolloutFailed>;
-export type ConfigApplyFailed = z.infer<typeof ConfigApplyFailed>;
-export type ConfigDriftDetected = z.infer<typeof ConfigDriftDetected>;
+export type BakeFailed = v.InferOutput<typeof BakeFailed>;
+export type ImageReady = v.InferOutput<typeof ImageReady>;
+export type RolloutFailed = v.InferOutput<typeof RolloutFailed>;
+export type ConfigApplyFailed = v.InferOutput<typeof ConfigApplyFailed>;
+export type ConfigDriftDetected = v.InferOutput<typeof ConfigDriftDetected>;
 
-export const AlertInput = z.discriminatedUnion('detail-type', [
+export const AlertInput = v.variant('detail-type', [
   AlarmStateChange,
   BakeFailed,
   RolloutFailed,
@@ -81,7 +82,7 @@ export const AlertInput = z.discriminatedUnion('detail-type', [
   ConfigDriftDetected,
   ImageReady,
 ]);
-export type AlertInput = z.infer<typeof AlertInput>;
+export type AlertInput = v.InferOutput<typeof AlertInput>;
 export type FailureEvent = BakeFailed | RolloutFailed | ConfigApplyFailed | ConfigDriftDetected;
 /** The inputs that may become a message: all but `Image Ready`. */
 export type AlertableInput = AlarmStateChange | FailureEvent;
@@ -92,9 +93,9 @@ export const isAlarm = (event: AlertInput): event is AlarmStateChange => event.s
  * A re-check of one alarm, put by the one-time schedule created when the rate limit held back its
  * ALARM: read the alarm's state now and tell the receivers if it differs from what they were told.
  */
-export const RecheckInput = z.strictObject({ recheck: z.string().check(z.minLength(1), z.maxLength(255)) });
-export type RecheckInput = z.infer<typeof RecheckInput>;
+export const RecheckInput = v.strictObject({ recheck: v.pipe(v.string(), v.minLength(1), v.maxLength(255)) });
+export type RecheckInput = v.InferOutput<typeof RecheckInput>;
 
 /** What the alert function is invoked with: an event, or a scheduled re-check. */
-export const AlertRequest = z.union([AlertInput, RecheckInput]);
-export type AlertRequest = z.infer<typeof AlertRequest>;
+export const AlertRequest = v.union([AlertInput, RecheckInput]);
+export type AlertRequest = v.InferOutput<typeof AlertRequest>;

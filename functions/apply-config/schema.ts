@@ -1,24 +1,25 @@
 import { busEvent, EventBridgeEnvelope } from '../shared/eventbridge-envelope';
 import { DetailType } from '../shared/events';
-import * as z from '../shared/zod';
+import * as v from '../shared/valibot';
 
 /** A deploy wrote a manager fleet's manifest parameter (last, after its template and values). */
-export const ManifestChanged = z.extend(EventBridgeEnvelope, {
-  source: z.literal('aws.ssm'),
-  'detail-type': z.literal('Parameter Store Change'),
-  detail: z.looseObject({ name: z.string(), operation: z.string() }),
+export const ManifestChanged = v.object({
+  ...EventBridgeEnvelope.entries,
+  source: v.literal('aws.ssm'),
+  'detail-type': v.literal('Parameter Store Change'),
+  detail: v.looseObject({ name: v.string(), operation: v.string() }),
 });
 
 /** The nightly drift check of one manager fleet (Scheduler input, no envelope). */
-export const DriftCheck = z.strictObject({
-  fleet: z.string().check(z.minLength(1)),
-  mode: z.literal('drift'),
-  scheduledTime: z.iso.datetime({ offset: true }),
+export const DriftCheck = v.strictObject({
+  fleet: v.pipe(v.string(), v.minLength(1)),
+  mode: v.literal('drift'),
+  scheduledTime: v.pipe(v.string(), v.isoTimestamp()),
 });
 
-export const ApplyConfigInput = z.union([
+export const ApplyConfigInput = v.union([
   ManifestChanged,
   busEvent(DetailType.ConfigApplyRequested),
   DriftCheck,
 ]);
-export type ApplyConfigInput = z.infer<typeof ApplyConfigInput>;
+export type ApplyConfigInput = v.InferOutput<typeof ApplyConfigInput>;

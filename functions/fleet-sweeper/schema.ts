@@ -1,10 +1,10 @@
-import * as z from '../shared/zod';
+import * as v from '../shared/valibot';
 
 /**
  * The sweep schedule's input (Scheduler passes it as the whole event, no envelope);
  * `scheduledTime` comes from `<aws.scheduler.scheduled-time>`, the same on every retry.
  */
-export const SweepInput = z.strictObject({
-  scheduledTime: z.iso.datetime({ offset: true }),
+export const SweepInput = v.strictObject({
+  scheduledTime: v.pipe(v.string(), v.isoTimestamp()),
 });
-export type SweepInput = z.infer<typeof SweepInput>;
+export type SweepInput = v.InferOutput<typeof SweepInput>;

@@ -1,10 +1,10 @@
-import * as z from '../shared/zod';
+import * as v from '../shared/valibot';
 
 /**
  * The daily schedule's input (Scheduler passes it as the whole event, no envelope);
  * `scheduledTime` comes from `<aws.scheduler.scheduled-time>`, the same on every retry.
  */
-export const HousekeepingInput = z.strictObject({
-  scheduledTime: z.iso.datetime({ offset: true }),
+export const HousekeepingInput = v.strictObject({
+  scheduledTime: v.pipe(v.string(), v.isoTimestamp()),
 });
-export type HousekeepingInput = z.infer<typeof HousekeepingInput>;
+export type HousekeepingInput = v.InferOutput<typeof HousekeepingInput>;

@@ -1,13 +1,14 @@
 import { EventBridgeEnvelope } from '../shared/eventbridge-envelope';
-import * as z from '../shared/zod';
+import * as v from '../shared/valibot';
 
 /** `detail` is kept open: Image Builder adds states and fields over time (DESIGN.md). */
-export const ImageStateChange = z.extend(EventBridgeEnvelope, {
-  source: z.literal('aws.imagebuilder'),
-  'detail-type': z.literal('EC2 Image Builder Image State Change'),
-  resources: z.array(z.string()).check(z.minLength(1)),
-  detail: z.looseObject({
-    state: z.looseObject({ status: z.string(), reason: z.optional(z.string()) }),
+export const ImageStateChange = v.object({
+  ...EventBridgeEnvelope.entries,
+  source: v.literal('aws.imagebuilder'),
+  'detail-type': v.literal('EC2 Image Builder Image State Change'),
+  resources: v.pipe(v.array(v.string()), v.minLength(1)),
+  detail: v.looseObject({
+    state: v.looseObject({ status: v.string(), reason: v.optional(v.string()) }),
   }),
 });
-export type ImageStateChange = z.infer<typeof ImageStateChange>;
+export type ImageStateChange = v.InferOutput<typeof ImageStateChange>;

@@ -1,10 +1,11 @@
-import * as z from '../shared/zod';
+import * as v from '../shared/valibot';
 
 /** image-state's slice: our pipelines (by ARN) and the bus its events go to. */
-export const ImageStateSettings = z.strictObject({
-  eventBusName: z.string().check(z.minLength(1)),
-  pipelines: z
-    .array(z.strictObject({ name: z.string(), arn: z.string().check(z.startsWith('arn:')) }))
-    .check(z.minLength(1)),
+export const ImageStateSettings = v.strictObject({
+  eventBusName: v.pipe(v.string(), v.minLength(1)),
+  pipelines: v.pipe(
+    v.array(v.strictObject({ name: v.string(), arn: v.pipe(v.string(), v.startsWith('arn:')) })),
+    v.minLength(1),
+  ),
 });
-export type ImageStateSettings = z.infer<typeof ImageStateSettings>;
+export type ImageStateSettings = v.InferOutput<typeof ImageStateSettings>;

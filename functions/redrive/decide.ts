@@ -1,5 +1,6 @@
 import { type BusEntry, busEntry } from '../shared/events';
 import { RedriveMessage } from '../shared/redrive';
+import * as v from '../shared/valibot';
 import type { SqsRecord } from './schema';
 
 /**
@@ -20,15 +21,15 @@ const parse = (body: string): unknown => {
 };
 
 export const decideRedrive = (record: SqsRecord, eventBusName: string): RedriveDecision => {
-  const message = RedriveMessage.safeParse(parse(record.body));
+  const message = v.safeParse(RedriveMessage, parse(record.body));
   if (!message.success) return { kind: 'refuse', reason: 'the body is not a redrive message' };
   const entries: BusEntry[] = [];
-  for (const [i, { detailType, detail }] of message.data.entries.entries()) {
+  for (const [i, { detailType, detail }] of message.output.entries.entries()) {
     try {
       entries.push(busEntry(detailType, detail as never, eventBusName));
     } catch {
       return { kind: 'refuse', reason: `entry ${i}: the detail does not match the ${detailType} schema` };
     }
   }
-  return { kind: 'put', origin: message.data.origin, entries };
+  return { kind: 'put', origin: message.output.origin, entries };
 };

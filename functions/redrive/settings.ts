@@ -1,7 +1,7 @@
-import * as z from '../shared/zod';
+import * as v from '../shared/valibot';
 
 /** The redrive's slice of the suite config: the bus it puts on, whatever a message says. */
-export const RedriveSettings = z.strictObject({
-  eventBusName: z.string().check(z.minLength(1)),
+export const RedriveSettings = v.strictObject({
+  eventBusName: v.pipe(v.string(), v.minLength(1)),
 });
-export type RedriveSettings = z.infer<typeof RedriveSettings>;
+export type RedriveSettings = v.InferOutput<typeof RedriveSettings>;

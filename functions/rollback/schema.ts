@@ -1,15 +1,16 @@
 import { busEvent, EventBridgeEnvelope } from '../shared/eventbridge-envelope';
 import { DetailType } from '../shared/events';
-import * as z from '../shared/zod';
+import * as v from '../shared/valibot';
 
-export const AlarmStateChange = z.extend(EventBridgeEnvelope, {
-  source: z.literal('aws.cloudwatch'),
-  'detail-type': z.literal('CloudWatch Alarm State Change'),
-  detail: z.looseObject({
-    alarmName: z.string(),
-    state: z.looseObject({ value: z.string(), reason: z.optional(z.string()) }),
+export const AlarmStateChange = v.object({
+  ...EventBridgeEnvelope.entries,
+  source: v.literal('aws.cloudwatch'),
+  'detail-type': v.literal('CloudWatch Alarm State Change'),
+  detail: v.looseObject({
+    alarmName: v.string(),
+    state: v.looseObject({ value: v.string(), reason: v.optional(v.string()) }),
   }),
 });
 
-export const RollbackInput = z.union([AlarmStateChange, busEvent(DetailType.RollbackRequested)]);
-export type RollbackInput = z.infer<typeof RollbackInput>;
+export const RollbackInput = v.union([AlarmStateChange, busEvent(DetailType.RollbackRequested)]);
+export type RollbackInput = v.InferOutput<typeof RollbackInput>;

@@ -1,9 +1,9 @@
-import * as z from '../shared/zod';
+import * as v from '../shared/valibot';
 
 /** The input of the one-time schedules that re-invoke a rollout step (no envelope). */
-export const StepInput = z.strictObject({
-  fleet: z.string().check(z.minLength(1)),
-  candidateId: z.string().check(z.minLength(1)),
-  step: z.enum(['canary-check', 'promote', 'maintenance', 'health-check', 'bake-end']),
+export const StepInput = v.strictObject({
+  fleet: v.pipe(v.string(), v.minLength(1)),
+  candidateId: v.pipe(v.string(), v.minLength(1)),
+  step: v.picklist(['canary-check', 'promote', 'maintenance', 'health-check', 'bake-end']),
 });
-export type StepInput = z.infer<typeof StepInput>;
+export type StepInput = v.InferOutput<typeof StepInput>;

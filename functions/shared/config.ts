@@ -1,3 +1,5 @@
+import * as v from './valibot';
+
 import { cronExpression } from './cron-schema';
 import {
   CANARY_CHECKS,
@@ -10,18 +12,17 @@ import {
 } from './fleet';
 import {
   name,
+  nearestKey,
   SecretRef,
   securityGroupId,
   subnetId,
-  suggestKnownKeys,
   timeZone,
   unixUser,
   version,
 } from './schema-primitives';
-import { formatIssues } from './issues';
+import { formatIssues, type SchemaIssue } from './issues';
 import { ConfigError } from './settings';
 import { WebhookConfig, WebhookRule } from './webhook-config';
-import * as z from './zod';
 
 export { SecretRef, WebhookRule };
 
@@ -30,380 +31,423 @@ export { SecretRef, WebhookRule };
  * each function receives only its slice (see `settings.ts`).
  */
 
-export const BakeSchedule = z
-  .strictObject({
-    cron: z
-      ._default(cronExpression, '0 2 * * *')
-      .check(
-        z.describe(
-          'When a nightly bake starts: a 5-field cron (minute hour day-of-month month day-of-week).',
-        ),
+export const BakeSchedule = described(
+  v.strictObject({
+    cron: described(
+      v.optional(cronExpression, '0 2 * * *'),
+      'When a nightly bake starts: a 5-field cron (minute hour day-of-month month day-of-week).',
+    ),
+    timeZone: described(
+      v.optional(timeZone, 'UTC'),
+      'IANA time zone the cron is read in, such as Europe/Berlin.',
+    ),
+    enabled: described(
+      v.optional(v.boolean(), true),
+      'Turn the scheduled bake off; webhook and CLI bakes still run.',
+    ),
+  }),
+  "The EventBridge Scheduler schedule that starts this pipeline's bake.",
+);
+
+const kubeconfigParameter = described(
+  v.pipe(v.string(), v.regex(/^\/[\w./-]+$/)),
+  'SecureString parameter holding the kubeconfig, such as /runner-autopilot/kubeconfig.',
+);
+const KUBECONFIG_CONSENT =
+  'baking a kubeconfig puts a credential in every AMI snapshot: set it to true to accept that';
+const Kubeconfig = described(
+  v.variant('mode', [
+    v.strictObject({ mode: described(v.literal('none'), 'No kubeconfig on the instances.') }),
+    v.strictObject({
+      mode: described(
+        v.literal('boot'),
+        "Fetched at boot by a small unit, so no credential sits in the AMI's snapshots (the instance role needs ssm:GetParameter on it).",
       ),
-    timeZone: z
-      ._default(timeZone, 'UTC')
-      .check(z.describe('IANA time zone the cron is read in, such as Europe/Berlin.')),
-    enabled: z
-      ._default(z.boolean(), true)
-      .check(z.describe('Turn the scheduled bake off; webhook and CLI bakes still run.')),
-  })
-  .check(z.describe("The EventBridge Scheduler schedule that starts this pipeline's bake."));
-
-const kubeconfigParameter = z
-  .string()
-  .check(
-    z.regex(/^\/[\w./-]+$/),
-    z.describe('SecureString parameter holding the kubeconfig, such as /runner-autopilot/kubeconfig.'),
-  );
-const Kubeconfig = z
-  .discriminatedUnion('mode', [
-    z.strictObject({ mode: z.literal('none').check(z.describe('No kubeconfig on the instances.')) }),
-    z.strictObject({
-      mode: z
-        .literal('boot')
-        .check(
-          z.describe(
-            "Fetched at boot by a small unit, so no credential sits in the AMI's snapshots (the instance role needs ssm:GetParameter on it).",
-          ),
-        ),
       parameter: kubeconfigParameter,
     }),
-    z.strictObject({
-      mode: z
-        .literal('baked')
-        .check(
-          z.describe(
-            'Read at bake time and written into the image: every snapshot then holds the credential.',
-          ),
+    v.strictObject(
+      {
+        mode: described(
+          v.literal('baked'),
+          'Read at bake time and written into the image: every snapshot then holds the credential.',
         ),
-      parameter: kubeconfigParameter,
-      acceptCredentialInSnapshots: z
-        .literal(true, {
-          message:
-            'baking a kubeconfig puts a credential in every AMI snapshot: set it to true to accept that',
-        })
-        .check(z.describe('Must be true: baking puts a credential in every AMI snapshot.')),
-    }),
-  ])
-  .check(z.describe('A kubeconfig for kubectl and helm on job instances.'));
+        parameter: kubeconfigParameter,
+        acceptCredentialInSnapshots: described(
+          v.literal(true, KUBECONFIG_CONSENT),
+          'Must be true: baking puts a credential in every AMI snapshot.',
+        ),
+      },
+      // A missing key is the object's issue, not its schema's: it says the same.
+      (issue) =>
+        issue.expected === '"acceptCredentialInSnapshots"' ? KUBECONFIG_CONSENT : v.issueMessage(issue),
+    ),
+  ]),
+  'A kubeconfig for kubectl and helm on job instances.',
+);
 
-const imageRef = z
-  .string()
-  .check(
-    z.regex(/^[a-z0-9][\w./:@-]*$/i, 'must be an image reference such as docker.io/library/alpine:3.22'),
-  );
+const imageRef = v.pipe(
+  v.string(),
+  // Spelled out rather than a case-insensitive flag, which a JSON Schema pattern cannot carry.
+  v.regex(/^[a-zA-Z0-9][\w./:@-]*$/, 'must be an image reference such as docker.io/library/alpine:3.22'),
+);
+
+/** An integer from `min` to `max`, defaulting to `dflt`. */
+const integer = (min: number, max: number, dflt: number) =>
+  v.optional(v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max)), dflt);
 
 const PipelineBase = {
-  name: name.check(z.describe("The pipeline's name; fleets and webhook rules refer to it.")),
-  description: z
-    ._default(z.string(), '')
-    .check(z.describe('Free text, shown on the Image Builder pipeline.')),
-  base: z
-    ._default(z.enum(['ubuntu-24.04', 'ubuntu-22.04']), 'ubuntu-24.04')
-    .check(
-      z.describe(
-        "Ubuntu LTS release the image starts from, resolved through Canonical's public SSM parameters.",
-      ),
-    ),
-  architecture: z
-    ._default(z.enum(['x86_64', 'arm64']), 'x86_64')
-    .check(z.describe('CPU architecture of the image.')),
-  instanceTypes: z
-    .array(z.string().check(z.regex(/^[a-z0-9]+\.[a-z0-9]+$/)))
-    .check(z.minLength(1), z.describe('Instance types that build and test the image, such as c7a.4xlarge.')),
-  rootVolumeGiB: z
-    ._default(z.number().check(z.int(), z.minimum(8), z.maximum(16384)), 50)
-    .check(z.describe('Root volume size of the image, in GiB.')),
-  schedule: z.prefault(BakeSchedule, {}),
-  subnetId: z
-    .optional(subnetId)
-    .check(z.describe("Subnet for build and test instances; the account's default VPC when unset.")),
-  securityGroupIds: z
-    ._default(z.array(securityGroupId), [])
-    .check(
-      z.describe("Security groups of build and test instances; the default VPC's default group when empty."),
-    ),
+  name: described(name, "The pipeline's name; fleets and webhook rules refer to it."),
+  description: described(v.optional(v.string(), ''), 'Free text, shown on the Image Builder pipeline.'),
+  base: described(
+    v.optional(v.picklist(['ubuntu-24.04', 'ubuntu-22.04']), 'ubuntu-24.04'),
+    "Ubuntu LTS release the image starts from, resolved through Canonical's public SSM parameters.",
+  ),
+  architecture: described(
+    v.optional(v.picklist(['x86_64', 'arm64']), 'x86_64'),
+    'CPU architecture of the image.',
+  ),
+  instanceTypes: described(
+    v.pipe(v.array(v.pipe(v.string(), v.regex(/^[a-z0-9]+\.[a-z0-9]+$/))), v.minLength(1)),
+    'Instance types that build and test the image, such as c7a.4xlarge.',
+  ),
+  rootVolumeGiB: described(integer(8, 16384, 50), 'Root volume size of the image, in GiB.'),
+  schedule: v.optional(BakeSchedule, {}),
+  subnetId: described(
+    v.optional(subnetId),
+    "Subnet for build and test instances; the account's default VPC when unset.",
+  ),
+  securityGroupIds: described(
+    v.optional(v.array(securityGroupId), []),
+    "Security groups of build and test instances; the default VPC's default group when empty.",
+  ),
 };
 
-export const JobsPipeline = z.strictObject({
+export const JobsPipeline = v.strictObject({
   ...PipelineBase,
-  kind: z.literal('jobs').check(z.describe('Bakes job instance images (docker, git, gitlab-runner, tools).')),
-  connectorUser: z
-    ._default(unixUser, 'ubuntu')
-    .check(
-      z.describe('The user the fleeting plugin connects as (connector_config.username in config.toml).'),
-    ),
-  tools: z
-    .prefault(
-      z.strictObject({
-        kubectl: z._default(version, '1.34.2').check(z.describe('kubectl version installed in the image.')),
-        helm: z._default(version, '3.19.2').check(z.describe('helm version installed in the image.')),
-        terraform: z
-          ._default(version, '1.14.0')
-          .check(z.describe('terraform version installed in the image.')),
+  kind: described(v.literal('jobs'), 'Bakes job instance images (docker, git, gitlab-runner, tools).'),
+  connectorUser: described(
+    v.optional(unixUser, 'ubuntu'),
+    'The user the fleeting plugin connects as (connector_config.username in config.toml).',
+  ),
+  tools: described(
+    v.optional(
+      v.strictObject({
+        kubectl: described(v.optional(version, '1.34.2'), 'kubectl version installed in the image.'),
+        helm: described(v.optional(version, '3.19.2'), 'helm version installed in the image.'),
+        terraform: described(v.optional(version, '1.14.0'), 'terraform version installed in the image.'),
       }),
       {},
-    )
-    .check(z.describe('Exact versions of the tools baked into job images.')),
-  prePullImages: z
-    ._default(z.array(imageRef), [])
-    .check(z.describe('Container images pulled at bake time, so the first jobs start without pulling them.')),
-  kubeconfig: z._default(Kubeconfig, { mode: 'none' }),
+    ),
+    'Exact versions of the tools baked into job images.',
+  ),
+  prePullImages: described(
+    v.optional(v.array(imageRef), []),
+    'Container images pulled at bake time, so the first jobs start without pulling them.',
+  ),
+  kubeconfig: v.optional(Kubeconfig, { mode: 'none' }),
 });
 
-export const ManagerPipeline = z.strictObject({
+export const ManagerPipeline = v.strictObject({
   ...PipelineBase,
-  kind: z
-    .literal('manager')
-    .check(z.describe('Bakes manager images (gitlab-runner and the fleeting plugin).')),
-  fleetingPluginVersion: version.check(
-    z.describe('fleeting-plugin-aws version installed in the manager image, such as 1.0.0.'),
+  kind: described(v.literal('manager'), 'Bakes manager images (gitlab-runner and the fleeting plugin).'),
+  fleetingPluginVersion: described(
+    version,
+    'fleeting-plugin-aws version installed in the manager image, such as 1.0.0.',
   ),
 });
 
-export const Pipeline = z.discriminatedUnion('kind', [JobsPipeline, ManagerPipeline]);
-export type Pipeline = z.infer<typeof Pipeline>;
-export type JobsPipeline = z.infer<typeof JobsPipeline>;
-export type ManagerPipeline = z.infer<typeof ManagerPipeline>;
+export const Pipeline = v.variant('kind', [JobsPipeline, ManagerPipeline]);
+export type Pipeline = v.InferOutput<typeof Pipeline>;
+export type JobsPipeline = v.InferOutput<typeof JobsPipeline>;
+export type ManagerPipeline = v.InferOutput<typeof ManagerPipeline>;
 
 export { Fleet };
 
-export const SuiteConfig = z
-  .strictObject({
-    deployment: name.check(
-      z.describe(
-        'Names the deployment: its stacks (`<deployment>-images`, `<deployment>-autopilot`), resources and parameter paths.',
-      ),
+const HTTPS_ONLY = 'must be an https URL';
+
+type IssuePath = [v.IssuePathItem, ...v.IssuePathItem[]];
+type Key = string | number;
+
+/** The issue path of `keys` below `root`, as valibot's own issues carry it. */
+const pathTo = (root: unknown, keys: readonly [Key, ...Key[]]): IssuePath => {
+  let input = root as Record<Key, unknown>;
+  return keys.map((key) => {
+    const value = input[key];
+    const item = { type: typeof key === 'number' ? 'array' : 'object', origin: 'value', input, key, value };
+    input = value as Record<Key, unknown>;
+    return item as v.IssuePathItem;
+  }) as IssuePath;
+};
+
+export const SuiteConfig = v.pipe(
+  v.strictObject({
+    deployment: described(
+      name,
+      'Names the deployment: its stacks (`<deployment>-images`, `<deployment>-autopilot`), resources and parameter paths.',
     ),
-    region: z
-      .string()
-      .check(
-        z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-2'),
-        z.describe('AWS region of the fleet and the suite, such as us-east-2.'),
-      ),
-    account: z
-      .optional(z.string().check(z.regex(/^\d{12}$/)))
-      .check(z.describe("AWS account id (12 digits); the credentials' account at deploy time when unset.")),
-    gitlab: z
-      .strictObject({
-        url: z
-          .url({ protocol: /^https$/, message: 'must be an https URL' })
-          .check(z.describe('Your GitLab instance, such as https://gitlab.example.com (https only).')),
-        runnerVersion: version.check(
-          z.describe(
-            'gitlab-runner version baked into job images and the manager image, such as 18.6.2: the two must match.',
+    region: described(
+      v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-2')),
+      'AWS region of the fleet and the suite, such as us-east-2.',
+    ),
+    account: described(
+      v.optional(v.pipe(v.string(), v.regex(/^\d{12}$/))),
+      "AWS account id (12 digits); the credentials' account at deploy time when unset.",
+    ),
+    gitlab: described(
+      v.strictObject({
+        url: described(
+          v.pipe(
+            v.string(),
+            v.url(HTTPS_ONLY),
+            // Only a URL that parses gets here without an issue already.
+            v.check((url) => !URL.canParse(url) || new URL(url).protocol === 'https:', HTTPS_ONLY),
           ),
+          'Your GitLab instance, such as https://gitlab.example.com (https only).',
+        ),
+        runnerVersion: described(
+          version,
+          'gitlab-runner version baked into job images and the manager image, such as 18.6.2: the two must match.',
         ),
         // The stack adds the bus name and the fallback topic when it hands the webhook its slice.
-        webhook: z
-          .optional(
-            z.extend(WebhookConfig, {
-              reservedConcurrency: z
-                .optional(z.number().check(z.int(), z.minimum(1)))
-                .check(
-                  z.describe(
-                    "Reserved concurrency of the webhook function, opt-in: bounds what a flood of requests to its public URL can take from the account. The account must keep 100 units unreserved, and a bound below GitLab's own peak loses pushes.",
-                  ),
-                ),
-            }),
-          )
-          .check(
-            z.describe(
-              'Start bakes from GitLab push and tag push hooks. Without it, bakes run only on schedule or by hand.',
-            ),
-          ),
-      })
-      .check(z.describe('The GitLab instance the runners serve.')),
-    pipelines: z
-      .array(Pipeline)
-      .check(
-        z.minLength(1),
-        z.describe(
-          'EC2 Image Builder pipelines: each bakes one image, for job instances (kind jobs) or managers (kind manager).',
-        ),
-      ),
-    fleets: z
-      ._default(z.array(fleetSchema(described)), [])
-      .check(z.describe('Auto Scaling Groups the suite rolls new images out to, each fed by one pipeline.')),
-    alerts: z
-      .prefault(
-        z.strictObject({
-          emails: z
-            ._default(z.array(z.email()), [])
-            .check(
-              z.describe(
-                'Email addresses subscribed to the alert topic (each confirms its subscription once).',
+        webhook: described(
+          v.optional(
+            v.strictObject({
+              ...WebhookConfig.entries,
+              reservedConcurrency: described(
+                v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+                "Reserved concurrency of the webhook function, opt-in: bounds what a flood of requests to its public URL can take from the account. The account must keep 100 units unreserved, and a bound below GitLab's own peak loses pushes.",
               ),
-            ),
-          chat: z
-            ._default(
-              z.array(
-                z.strictObject({
-                  kind: z
-                    .enum(['slack', 'mattermost', 'teams'])
-                    .check(z.describe('The chat service of the webhook.')),
-                  name: name.check(z.describe('Names this destination in logs and messages.')),
-                  url: SecretRef.check(
-                    z.describe(
-                      'The incoming webhook URL, a secret: the SecureString parameter (`parameter: /path`) or Secrets Manager secret (`secretsManager: name`) that holds it. Never the URL itself.',
-                    ),
+            }),
+          ),
+          'Start bakes from GitLab push and tag push hooks. Without it, bakes run only on schedule or by hand.',
+        ),
+      }),
+      'The GitLab instance the runners serve.',
+    ),
+    pipelines: described(
+      v.pipe(v.array(Pipeline), v.minLength(1)),
+      'EC2 Image Builder pipelines: each bakes one image, for job instances (kind jobs) or managers (kind manager).',
+    ),
+    fleets: described(
+      v.optional(v.array(fleetSchema(described)), []),
+      'Auto Scaling Groups the suite rolls new images out to, each fed by one pipeline.',
+    ),
+    alerts: described(
+      v.optional(
+        v.strictObject({
+          emails: described(
+            v.optional(v.array(v.pipe(v.string(), v.email())), []),
+            'Email addresses subscribed to the alert topic (each confirms its subscription once).',
+          ),
+          chat: described(
+            v.optional(
+              v.array(
+                v.strictObject({
+                  kind: described(
+                    v.picklist(['slack', 'mattermost', 'teams']),
+                    'The chat service of the webhook.',
+                  ),
+                  name: described(name, 'Names this destination in logs and messages.'),
+                  url: described(
+                    SecretRef,
+                    'The incoming webhook URL, a secret: the SecureString parameter (`parameter: /path`) or Secrets Manager secret (`secretsManager: name`) that holds it. Never the URL itself.',
                   ),
                 }),
               ),
               [],
-            )
-            .check(z.describe('Chat incoming webhooks that receive every alert.')),
-          rateLimitMinutes: z
-            ._default(z.number().check(z.int(), z.minimum(1), z.maximum(1440)), 30)
-            .check(z.describe('A flapping alarm sends at most one message per this many minutes.')),
-          bakeFailureWindowHours: z
-            ._default(z.number().check(z.int(), z.minimum(1), z.maximum(168)), 72)
-            .check(
-              z.describe('Consecutive Bake Failed of one pipeline within this many hours are one alert.'),
             ),
+            'Chat incoming webhooks that receive every alert.',
+          ),
+          rateLimitMinutes: described(
+            integer(1, 1440, 30),
+            'A flapping alarm sends at most one message per this many minutes.',
+          ),
+          bakeFailureWindowHours: described(
+            integer(1, 168, 72),
+            'Consecutive Bake Failed of one pipeline within this many hours are one alert.',
+          ),
         }),
         {},
-      )
-      .check(
-        z.describe(
-          'Where alarms and failure events are sent: each becomes one alert, deduplicated and rate-limited.',
-        ),
       ),
-    sweepEveryMinutes: z
-      ._default(z.number().check(z.int(), z.minimum(1), z.maximum(60)), 5)
-      .check(z.describe('How often the fleet sweeper classifies instances and publishes fleet metrics.')),
-    housekeeping: z
-      .prefault(
-        z.strictObject({
-          keepVersions: z
-            ._default(z.number().check(z.int(), z.minimum(2), z.maximum(1000)), 10)
-            .check(
-              z.describe(
-                'Launch template versions kept per template, besides the default and the previous default.',
-              ),
-            ),
-          amiRetentionDays: z
-            ._default(z.number().check(z.int(), z.minimum(1), z.maximum(3650)), 30)
-            .check(
-              z.describe(
-                'AMIs baked by this suite that nothing references are deregistered, with their snapshots, after this many days.',
-              ),
-            ),
-          dryRun: z
-            ._default(z.boolean(), true)
-            .check(
-              z.describe(
-                'Report what would be deleted without deleting it. Safe by default: set false to delete.',
-              ),
-            ),
+      'Where alarms and failure events are sent: each becomes one alert, deduplicated and rate-limited.',
+    ),
+    sweepEveryMinutes: described(
+      integer(1, 60, 5),
+      'How often the fleet sweeper classifies instances and publishes fleet metrics.',
+    ),
+    housekeeping: described(
+      v.optional(
+        v.strictObject({
+          keepVersions: described(
+            integer(2, 1000, 10),
+            'Launch template versions kept per template, besides the default and the previous default.',
+          ),
+          amiRetentionDays: described(
+            integer(1, 3650, 30),
+            'AMIs baked by this suite that nothing references are deregistered, with their snapshots, after this many days.',
+          ),
+          dryRun: described(
+            v.optional(v.boolean(), true),
+            'Report what would be deleted without deleting it. Safe by default: set false to delete.',
+          ),
         }),
         {},
-      )
-      .check(z.describe('Nightly clean-up of old launch template versions and unreferenced AMIs.')),
-    logLevel: z
-      ._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO')
-      .check(z.describe('Log level of every function.')),
-  })
-  .check(
-    z.superRefine((cfg, ctx) => {
-      const pipelines = new Set<string>();
-      cfg.pipelines.forEach((p, i) => {
-        if (pipelines.has(p.name))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['pipelines', i, 'name'],
-            message: `duplicate pipeline "${p.name}"`,
-          });
-        pipelines.add(p.name);
-      });
-      cfg.gitlab.webhook?.rules.forEach((rule, i) =>
-        rule.pipelines.forEach((p, j) => {
-          if (!pipelines.has(p))
-            ctx.addIssue({
-              code: 'custom',
-              path: ['gitlab', 'webhook', 'rules', i, 'pipelines', j],
-              message: `unknown pipeline "${p}"; configured: ${[...pipelines].join(', ')}`,
-            });
-        }),
-      );
-      const fleets = new Map(cfg.fleets.map((f) => [f.name, f]));
-      cfg.fleets.forEach((f, i) => {
-        if (!pipelines.has(f.pipeline))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['fleets', i, 'pipeline'],
-            message: `unknown pipeline "${f.pipeline}"`,
-          });
-        const kind = cfg.pipelines.find((p) => p.name === f.pipeline)?.kind;
-        if (kind && kind !== f.role)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['fleets', i, 'pipeline'],
-            message: `a ${f.role} fleet needs a ${f.role} image, but pipeline "${f.pipeline}" bakes ${kind} images`,
-          });
-        if (f.role === 'jobs' && fleets.get(f.manager ?? '')?.role !== 'manager')
-          ctx.addIssue({
-            code: 'custom',
-            path: ['fleets', i, 'manager'],
-            message: 'a jobs fleet must name its manager fleet (a fleet with role manager)',
-          });
-        if (f.role === 'manager' && f.manager)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['fleets', i, 'manager'],
-            message: 'only a jobs fleet names a manager',
-          });
-        if (f.runnerConfig && f.role !== 'manager')
-          ctx.addIssue({
-            code: 'custom',
-            path: ['fleets', i, 'runnerConfig'],
-            message: 'only a manager fleet has a runner config',
-          });
-        if (f.rollout === 'recycle' && f.role !== 'jobs')
-          ctx.addIssue({
-            code: 'custom',
-            path: ['fleets', i, 'rollout'],
-            message: 'only a jobs fleet can be recycled',
-          });
-        if (f.rollout === 'recycle' && fleets.get(f.manager ?? '')?.runnerStateStorage)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['fleets', i, 'rollout'],
-            message: `manager fleet "${f.manager}" keeps its instances across restarts (runnerStateStorage), so a restart would not replace them: use rollout "natural"`,
-          });
-        const own: readonly CanaryCheck[] = CANARY_CHECKS[f.role];
-        const foreign = (f.canary.checks ?? []).filter((c) => !own.includes(c));
-        if (foreign.length > 0)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['fleets', i, 'canary', 'checks'],
-            message: `a ${f.role} fleet has no check ${foreign.map((c) => `"${c}"`).join(', ')}: use ${own.join(', ')}`,
-          });
-        else if (canaryChecks(f).every((c) => c === SSH_PATH_CHECK))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['fleets', i, 'canary', 'checks'],
-            message: `name at least one check that runs on the canary itself: "${SSH_PATH_CHECK}" runs from the manager, and only when one is live`,
-          });
-      });
-      const groups = new Map<string, string>();
-      cfg.fleets.forEach((f, i) => {
-        const other = groups.get(f.autoScalingGroup);
-        if (other)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['fleets', i, 'autoScalingGroup'],
-            message: `group "${f.autoScalingGroup}" is already fleet "${other}": two fleets on one group fight over it`,
-          });
-        groups.set(f.autoScalingGroup, f.name);
-      });
-    }),
-  );
-export type SuiteConfig = z.infer<typeof SuiteConfig>;
+      ),
+      'Nightly clean-up of old launch template versions and unreferenced AMIs.',
+    ),
+    logLevel: described(
+      v.optional(v.picklist(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+      'Log level of every function.',
+    ),
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const cfg = dataset.value;
+    const report = (keys: readonly [Key, ...Key[]], message: string): void =>
+      addIssue({ message, path: pathTo(cfg, keys) });
+    const pipelines = new Set<string>();
+    cfg.pipelines.forEach((p, i) => {
+      if (pipelines.has(p.name)) report(['pipelines', i, 'name'], `duplicate pipeline "${p.name}"`);
+      pipelines.add(p.name);
+    });
+    cfg.gitlab.webhook?.rules.forEach((rule, i) =>
+      rule.pipelines.forEach((p, j) => {
+        if (!pipelines.has(p))
+          report(
+            ['gitlab', 'webhook', 'rules', i, 'pipelines', j],
+            `unknown pipeline "${p}"; configured: ${[...pipelines].join(', ')}`,
+          );
+      }),
+    );
+    const fleets = new Map(cfg.fleets.map((f) => [f.name, f]));
+    cfg.fleets.forEach((f, i) => {
+      if (!pipelines.has(f.pipeline)) report(['fleets', i, 'pipeline'], `unknown pipeline "${f.pipeline}"`);
+      const kind = cfg.pipelines.find((p) => p.name === f.pipeline)?.kind;
+      if (kind && kind !== f.role)
+        report(
+          ['fleets', i, 'pipeline'],
+          `a ${f.role} fleet needs a ${f.role} image, but pipeline "${f.pipeline}" bakes ${kind} images`,
+        );
+      if (f.role === 'jobs' && fleets.get(f.manager ?? '')?.role !== 'manager')
+        report(
+          ['fleets', i, 'manager'],
+          'a jobs fleet must name its manager fleet (a fleet with role manager)',
+        );
+      if (f.role === 'manager' && f.manager)
+        report(['fleets', i, 'manager'], 'only a jobs fleet names a manager');
+      if (f.runnerConfig && f.role !== 'manager')
+        report(['fleets', i, 'runnerConfig'], 'only a manager fleet has a runner config');
+      if (f.rollout === 'recycle' && f.role !== 'jobs')
+        report(['fleets', i, 'rollout'], 'only a jobs fleet can be recycled');
+      if (f.rollout === 'recycle' && fleets.get(f.manager ?? '')?.runnerStateStorage)
+        report(
+          ['fleets', i, 'rollout'],
+          `manager fleet "${f.manager}" keeps its instances across restarts (runnerStateStorage), so a restart would not replace them: use rollout "natural"`,
+        );
+      const own: readonly CanaryCheck[] = CANARY_CHECKS[f.role];
+      const foreign = (f.canary.checks ?? []).filter((c) => !own.includes(c));
+      if (foreign.length > 0)
+        report(
+          ['fleets', i, 'canary', 'checks'],
+          `a ${f.role} fleet has no check ${foreign.map((c) => `"${c}"`).join(', ')}: use ${own.join(', ')}`,
+        );
+      else if (canaryChecks(f).every((c) => c === SSH_PATH_CHECK))
+        report(
+          ['fleets', i, 'canary', 'checks'],
+          `name at least one check that runs on the canary itself: "${SSH_PATH_CHECK}" runs from the manager, and only when one is live`,
+        );
+    });
+    const groups = new Map<string, string>();
+    cfg.fleets.forEach((f, i) => {
+      const other = groups.get(f.autoScalingGroup);
+      if (other)
+        report(
+          ['fleets', i, 'autoScalingGroup'],
+          `group "${f.autoScalingGroup}" is already fleet "${other}": two fleets on one group fight over it`,
+        );
+      groups.set(f.autoScalingGroup, f.name);
+    });
+  }),
+);
+export type SuiteConfig = v.InferOutput<typeof SuiteConfig>;
+
+/** The parts of a schema `knownKeys` walks through: valibot keeps them on the schema object. */
+interface SchemaNode {
+  readonly type: string;
+  readonly entries?: Readonly<Record<string, v.GenericSchema>>;
+  readonly wrapped?: v.GenericSchema;
+  readonly options?: readonly SchemaNode[];
+  readonly item?: v.GenericSchema;
+  readonly value?: v.GenericSchema;
+  readonly key?: string;
+  readonly getter?: (input: unknown) => v.GenericSchema;
+}
+const WRAPPERS = new Set(['optional', 'exact_optional', 'nullable', 'nullish', 'undefinedable']);
+
+/** The object schemas `schema` parses `input` with: through wrappers, unions and variants. */
+const objectSchemas = (schema: v.GenericSchema | SchemaNode, input: unknown): SchemaNode[] => {
+  const node = schema as SchemaNode;
+  if (WRAPPERS.has(node.type) && node.wrapped) return objectSchemas(node.wrapped, input);
+  if (node.type === 'lazy' && node.getter) return objectSchemas(node.getter(input), input);
+  if (node.type === 'union') return (node.options ?? []).flatMap((o) => objectSchemas(o, input));
+  if (node.type === 'variant') {
+    const tag = (input as Record<string, unknown>)[node.key!];
+    return (node.options ?? [])
+      .filter((o) => o.type === 'variant' || v.is(o.entries![node.key!]!, tag))
+      .flatMap((o) => objectSchemas(o, input));
+  }
+  return [node];
+};
+
+/** The schema of `key` in a value that `node` parses. */
+const childSchema = (node: SchemaNode, key: unknown): v.GenericSchema | undefined => {
+  if (node.entries) return node.entries[key as string];
+  if (node.type === 'array') return node.item;
+  return node.type === 'record' ? node.value : undefined;
+};
+
+/** The keys the object schema of `object`, at `path` below `root`, knows. */
+const knownKeys = (root: v.GenericSchema, path: readonly v.IssuePathItem[], object: unknown): string[] => {
+  let schemas: v.GenericSchema[] = [root];
+  for (const { input, key } of path)
+    schemas = schemas.flatMap((s) => objectSchemas(s, input)).flatMap((n) => childSchema(n, key) ?? []);
+  const objects = schemas.flatMap((s) => objectSchemas(s, object));
+  return [...new Set(objects.flatMap((n) => Object.keys(n.entries ?? {})))];
+};
+
+/**
+ * An unknown key of a strict object names the nearest known key, or lists them all when none is
+ * near, on the object's path; every unknown key of that object is named, where valibot stops at the
+ * first. Other issues are kept as they are.
+ */
+export const suggestKnownKeys = (
+  schema: v.GenericSchema,
+  issues: readonly v.BaseIssue<unknown>[],
+): SchemaIssue[] =>
+  issues.map((issue) => {
+    const last = issue.path?.at(-1);
+    if (issue.type !== 'strict_object' || issue.expected !== 'never' || last?.origin !== 'key') return issue;
+    const path = issue.path!.slice(0, -1);
+    const known = knownKeys(schema, path, last.input);
+    if (known.length === 0) return issue;
+    const unknown = Object.keys(last.input as object).filter((key) => !known.includes(key));
+    const message = unknown
+      .map((key) => {
+        const near = nearestKey(key, known);
+        return near
+          ? `unknown key "${key}": did you mean "${near}"?`
+          : `unknown key "${key}"; the keys here are ${known.join(', ')}`;
+      })
+      .join('; ');
+    return { path, message };
+  });
 
 /** Parses a whole suite config; an unknown key names the nearest known one. */
 export const parseSuiteConfig = (value: unknown, source = 'config'): SuiteConfig => {
-  const result = SuiteConfig.safeParse(value, { error: suggestKnownKeys });
+  const result = v.safeParse(SuiteConfig, value);
   if (!result.success)
-    throw new ConfigError(`invalid config in ${source}:\n${formatIssues(result.error.issues)}`);
-  return result.data;
+    throw new ConfigError(
+      `invalid config in ${source}:\n${formatIssues(suggestKnownKeys(SuiteConfig, result.issues))}`,
+    );
+  return result.output;
 };

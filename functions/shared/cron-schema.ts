@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 
-import * as z from './zod';
+import * as v from './valibot';
 
 /**
  * The cron field of the schemas that hold one (fleet windows, bake schedules, drift checks), apart
@@ -41,14 +41,16 @@ const cronerError = (expr: string): string | undefined => {
 };
 
 /** Five-field cron (minute hour day-of-month month day-of-week), as the runner's own `periods`. */
-export const cronExpression = z.string().check(
-  z.superRefine((expr, ctx) => {
+export const cronExpression = v.pipe(
+  v.string(),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const expr = dataset.value;
     const fields = expr.trim().split(/\s+/);
     const problem =
       fields.length === 5
         ? (cronRangeError(fields) ?? cronerError(expr))
         : `it has ${fields.length} field${fields.length === 1 ? '' : 's'}, not 5 (${CRON_FORMAT})`;
-    if (problem)
-      ctx.addIssue({ code: 'custom', message: `"${expr}" is not a valid 5-field cron: ${problem}` });
+    if (problem) addIssue({ message: `"${expr}" is not a valid 5-field cron: ${problem}` });
   }),
 );

@@ -1,6 +1,6 @@
 /**
  * The names of our bus's events, and the PutEvents entry, without their schemas (`events.ts`):
- * no zod, so a producer that validates its detail otherwise (the webhook) bundles none.
+ * no schema, so a module that only names them (the alert's routing, infra's rules) builds none.
  */
 export const EVENT_SOURCE = 'runner-autopilot';
 

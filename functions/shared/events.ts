@@ -1,10 +1,10 @@
 import { type BusEntry, DetailType, entryOf } from './detail-types';
-import * as z from './zod';
+import * as v from './valibot';
 
 /**
  * The event catalogue of our custom bus. Every step can be started by hand or by a test by putting
  * one of these events; producers validate a detail against its schema before putting it. Its
- * names live in `detail-types.ts`, which carries no zod (the webhook builds its entries from it).
+ * names live in `detail-types.ts`, which carries no schema (the webhook builds its entries from it).
  */
 export {
   ALERT_ROUTED_DETAIL_TYPES,
@@ -15,111 +15,112 @@ export {
 } from './detail-types';
 
 /** A pipeline or fleet name: what the config schema accepts for both. */
-const resourceName = () => z.string().check(z.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/));
+const resourceName = () => v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/));
 
 /**
  * Each detail's schema, built on first use: a function constructs only the few it puts or
- * receives, not the catalogue (schema construction is most of what zod costs at cold start).
+ * receives, not the catalogue.
  */
 const DETAIL_SCHEMAS = {
   [DetailType.BakeRequested]: () =>
-    z.object({
+    v.object({
       pipeline: resourceName(),
       /** Same on every retry of the same origin (GitLab delivery, CLI call): the build's client token derives from it. */
-      idempotencyKey: z.string().check(z.minLength(1), z.maxLength(256)),
+      idempotencyKey: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
       /** Human-readable origin, e.g. "push to platform/runner-images main (1a2b3c4) matched rule runner-images". */
-      reason: z._default(z.string().check(z.maxLength(1024)), 'requested'),
+      reason: v.optional(v.pipe(v.string(), v.maxLength(1024)), 'requested'),
     }),
   [DetailType.BakeFailed]: () =>
-    z.object({
+    v.object({
       pipeline: resourceName(),
-      pipelineArn: z.string(),
-      imageArn: z.string(),
-      status: z.enum(['FAILED', 'CANCELLED']),
-      reason: z.string(),
+      pipelineArn: v.string(),
+      imageArn: v.string(),
+      status: v.picklist(['FAILED', 'CANCELLED']),
+      reason: v.string(),
     }),
   [DetailType.ImageReady]: () =>
-    z.object({
+    v.object({
       pipeline: resourceName(),
-      pipelineArn: z.string(),
-      imageArn: z.string(),
-      imageVersion: z.string(),
-      amis: z
-        .array(
-          z.object({
-            region: z.string(),
-            imageId: z.string().check(z.regex(/^ami-[0-9a-f]+$/)),
-            accountId: z.optional(z.string()),
+      pipelineArn: v.string(),
+      imageArn: v.string(),
+      imageVersion: v.string(),
+      amis: v.pipe(
+        v.array(
+          v.object({
+            region: v.string(),
+            imageId: v.pipe(v.string(), v.regex(/^ami-[0-9a-f]+$/)),
+            accountId: v.optional(v.string()),
           }),
-        )
-        .check(z.minLength(1)),
+        ),
+        v.minLength(1),
+      ),
     }),
   [DetailType.CandidatePromoted]: () =>
-    z.object({
+    v.object({
       fleet: resourceName(),
-      fleets: z.array(resourceName()),
-      candidateId: z.string(),
-      imageArn: z.string(),
-      amiId: z.string(),
-      launchTemplateId: z.string(),
-      version: z.number().check(z.int()),
-      previousVersion: z.number().check(z.int()),
+      fleets: v.array(resourceName()),
+      candidateId: v.string(),
+      imageArn: v.string(),
+      amiId: v.string(),
+      launchTemplateId: v.string(),
+      version: v.pipe(v.number(), v.integer()),
+      previousVersion: v.pipe(v.number(), v.integer()),
     }),
   [DetailType.RolloutFailed]: () =>
-    z.object({
+    v.object({
       fleet: resourceName(),
-      candidateId: z.string(),
-      imageArn: z.optional(z.string()),
+      candidateId: v.string(),
+      imageArn: v.optional(v.string()),
       /** The state the rollout was in when it failed, e.g. `canary-testing`. */
-      stage: z.string(),
+      stage: v.string(),
       /** What happened to the fleet: `refused`, `rejected`, `rolled-back`, `failed`. */
-      outcome: z.string(),
-      reason: z.string(),
-      excerpt: z.optional(z.string().check(z.maxLength(4000))),
+      outcome: v.string(),
+      reason: v.string(),
+      excerpt: v.optional(v.pipe(v.string(), v.maxLength(4000))),
     }),
   [DetailType.RollbackRequested]: () =>
-    z.object({
+    v.object({
       fleet: resourceName(),
-      reason: z._default(z.string().check(z.maxLength(1024)), 'requested'),
-      idempotencyKey: z.string().check(z.minLength(1), z.maxLength(256)),
+      reason: v.optional(v.pipe(v.string(), v.maxLength(1024)), 'requested'),
+      idempotencyKey: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
     }),
   [DetailType.ManagerRestartRequested]: () =>
-    z.object({
+    v.object({
       /** The manager fleet to restart gracefully. */
       fleet: resourceName(),
-      reason: z.string().check(z.maxLength(1024)),
-      idempotencyKey: z.string().check(z.minLength(1), z.maxLength(256)),
+      reason: v.pipe(v.string(), v.maxLength(1024)),
+      idempotencyKey: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
     }),
   [DetailType.ConfigApplyRequested]: () =>
-    z.object({
+    v.object({
       /** The manager fleet whose config.toml to apply. */
       fleet: resourceName(),
       /** `drift` reports differences and changes nothing. */
-      mode: z._default(z.enum(['apply', 'drift']), 'apply'),
-      reason: z._default(z.string().check(z.maxLength(1024)), 'requested'),
-      idempotencyKey: z.string().check(z.minLength(1), z.maxLength(256)),
+      mode: v.optional(v.picklist(['apply', 'drift']), 'apply'),
+      reason: v.optional(v.pipe(v.string(), v.maxLength(1024)), 'requested'),
+      idempotencyKey: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
     }),
   [DetailType.ConfigApplyFailed]: () =>
-    z.object({
+    v.object({
       fleet: resourceName(),
-      applyId: z.string(),
+      applyId: v.string(),
       /** Where it stopped: `lint`, `stale`, `failed-restored`, `failed`... */
-      stage: z.string(),
-      reason: z.string(),
-      excerpt: z.optional(z.string().check(z.maxLength(4000))),
+      stage: v.string(),
+      reason: v.string(),
+      excerpt: v.optional(v.pipe(v.string(), v.maxLength(4000))),
     }),
   [DetailType.ConfigDriftDetected]: () =>
-    z.object({
+    v.object({
       fleet: resourceName(),
-      applyId: z.string(),
-      instanceId: z.string(),
-      changes: z.string(),
-      configHash: z.optional(z.string()),
+      applyId: v.string(),
+      instanceId: v.string(),
+      changes: v.string(),
+      configHash: v.optional(v.string()),
     }),
-} satisfies Record<DetailType, () => z.ZodMiniType>;
+} satisfies Record<DetailType, () => v.GenericSchema>;
 
 type DetailSchema<T extends DetailType> = ReturnType<(typeof DETAIL_SCHEMAS)[T]>;
-const built = new Map<DetailType, z.ZodMiniType>();
+const built = new Map<DetailType, v.GenericSchema>();
 
 /** The schema of one detail type, built once per container. */
 export const detailSchema = <T extends DetailType>(type: T): DetailSchema<T> => {
@@ -131,21 +132,23 @@ export const detailSchema = <T extends DetailType>(type: T): DetailSchema<T> => 
   return schema as DetailSchema<T>;
 };
 
-export type BakeRequestedDetail = z.infer<DetailSchema<typeof DetailType.BakeRequested>>;
-export type BakeFailedDetail = z.infer<DetailSchema<typeof DetailType.BakeFailed>>;
-export type ImageReadyDetail = z.infer<DetailSchema<typeof DetailType.ImageReady>>;
-export type CandidatePromotedDetail = z.infer<DetailSchema<typeof DetailType.CandidatePromoted>>;
-export type RolloutFailedDetail = z.infer<DetailSchema<typeof DetailType.RolloutFailed>>;
-export type RollbackRequestedDetail = z.infer<DetailSchema<typeof DetailType.RollbackRequested>>;
-export type ManagerRestartRequestedDetail = z.infer<DetailSchema<typeof DetailType.ManagerRestartRequested>>;
-export type ConfigApplyRequestedDetail = z.infer<DetailSchema<typeof DetailType.ConfigApplyRequested>>;
-export type ConfigApplyFailedDetail = z.infer<DetailSchema<typeof DetailType.ConfigApplyFailed>>;
-export type ConfigDriftDetectedDetail = z.infer<DetailSchema<typeof DetailType.ConfigDriftDetected>>;
+export type BakeRequestedDetail = v.InferOutput<DetailSchema<typeof DetailType.BakeRequested>>;
+export type BakeFailedDetail = v.InferOutput<DetailSchema<typeof DetailType.BakeFailed>>;
+export type ImageReadyDetail = v.InferOutput<DetailSchema<typeof DetailType.ImageReady>>;
+export type CandidatePromotedDetail = v.InferOutput<DetailSchema<typeof DetailType.CandidatePromoted>>;
+export type RolloutFailedDetail = v.InferOutput<DetailSchema<typeof DetailType.RolloutFailed>>;
+export type RollbackRequestedDetail = v.InferOutput<DetailSchema<typeof DetailType.RollbackRequested>>;
+export type ManagerRestartRequestedDetail = v.InferOutput<
+  DetailSchema<typeof DetailType.ManagerRestartRequested>
+>;
+export type ConfigApplyRequestedDetail = v.InferOutput<DetailSchema<typeof DetailType.ConfigApplyRequested>>;
+export type ConfigApplyFailedDetail = v.InferOutput<DetailSchema<typeof DetailType.ConfigApplyFailed>>;
+export type ConfigDriftDetectedDetail = v.InferOutput<DetailSchema<typeof DetailType.ConfigDriftDetected>>;
 
 /** Builds a PutEvents entry, validating the detail so no producer can emit a malformed event. */
 export const busEntry = <T extends DetailType>(
   type: T,
-  detail: z.input<DetailSchema<T>>,
+  detail: v.InferInput<DetailSchema<T>>,
   eventBusName: string,
   resources: string[] = [],
-): BusEntry => entryOf(type, detailSchema(type).parse(detail), eventBusName, resources);
+): BusEntry => entryOf(type, v.parse(detailSchema(type), detail), eventBusName, resources);

@@ -1,4 +1,4 @@
-/** A schema issue as zod and Standard Schema report it: path segments may be `{ key }` objects. */
+/** A schema issue as Standard Schema reports it: path segments may be `{ key }` objects (valibot's are). */
 export interface SchemaIssue {
   readonly path?: readonly unknown[];
   readonly message: string;

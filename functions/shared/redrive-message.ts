@@ -4,7 +4,7 @@ import type { RedriveMessage } from './redrive';
 
 /**
  * The writer's half of `redrive.ts`, without its schema: a producer (the webhook) writes a
- * message without bundling zod; the redrive function parses it with `RedriveMessage`.
+ * message without building its schema; the redrive function parses it with `RedriveMessage`.
  */
 
 /**

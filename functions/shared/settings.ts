@@ -21,7 +21,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Any Standard Schema: zod's, or a function's hand-written one (the webhook's). */
+/** Any Standard Schema (every function's is valibot's). */
 export const parseWith = <S extends StandardSchemaV1>(
   schema: S,
   value: unknown,

@@ -1,5 +1,7 @@
+import * as v from './valibot';
+
+import { described } from './described';
 import { name, SecretRef } from './schema-primitives';
-import * as z from './zod';
 
 /**
  * The webhook's part of the user's config file (`gitlab.webhook`): its rules, its secret and its
@@ -7,48 +9,39 @@ import * as z from './zod';
  */
 
 /** Glob over refs or paths: `*` stays within one path segment, `**` crosses them. */
-const glob = z.string().check(z.minLength(1), z.maxLength(256));
+const glob = v.pipe(v.string(), v.minLength(1), v.maxLength(256));
 
-export const WebhookRule = z.strictObject({
-  name: name.check(z.describe('Names the rule in logs and answers.')),
-  project: z
-    .string()
-    .check(
-      z.regex(/^[\w.-]+(\/[\w.-]+)+$/, 'must be a project path such as group/project'),
-      z.describe(
-        'path_with_namespace of the GitLab project whose pushes this rule matches, such as platform/runner-images.',
-      ),
-    ),
-  branches: z
-    ._default(z.array(glob), [])
-    .check(
-      z.describe(
-        'Branch names (not refs) that trigger; with branches and tags both empty, any branch does. `*` stays within one path segment, `**` crosses them.',
-      ),
-    ),
-  tags: z._default(z.array(glob), []).check(z.describe('Tag names that trigger, as globs.')),
-  paths: z
-    ._default(z.array(glob), [])
-    .check(z.describe('Changed paths that trigger a bake, as globs; empty means any change.')),
-  pipelines: z.array(name).check(z.minLength(1), z.describe('The pipelines a matching push bakes.')),
-});
-export type WebhookRule = z.infer<typeof WebhookRule>;
-
-export const WebhookConfig = z.strictObject({
-  secret: SecretRef.check(
-    z.describe(
-      "The hook's secret token, checked against X-Gitlab-Token: the SecureString parameter (`parameter: /path`) or Secrets Manager secret (`secretsManager: name`) that holds it.",
-    ),
+export const WebhookRule = v.strictObject({
+  name: described(name, 'Names the rule in logs and answers.'),
+  project: described(
+    v.pipe(v.string(), v.regex(/^[\w.-]+(\/[\w.-]+)+$/, 'must be a project path such as group/project')),
+    'path_with_namespace of the GitLab project whose pushes this rule matches, such as platform/runner-images.',
   ),
-  maxBodyBytes: z
-    ._default(z.number().check(z.int(), z.minimum(1024), z.maximum(6 * 1024 * 1024)), 1024 * 1024)
-    .check(
-      z.describe(
-        'Bodies above this many bytes are refused with 413 before parsing; a push of 20 commits is far smaller.',
-      ),
-    ),
-  rules: z
-    .array(WebhookRule)
-    .check(z.minLength(1), z.describe("A push matching any rule bakes that rule's pipelines.")),
+  branches: described(
+    v.optional(v.array(glob), []),
+    'Branch names (not refs) that trigger; with branches and tags both empty, any branch does. `*` stays within one path segment, `**` crosses them.',
+  ),
+  tags: described(v.optional(v.array(glob), []), 'Tag names that trigger, as globs.'),
+  paths: described(
+    v.optional(v.array(glob), []),
+    'Changed paths that trigger a bake, as globs; empty means any change.',
+  ),
+  pipelines: described(v.pipe(v.array(name), v.minLength(1)), 'The pipelines a matching push bakes.'),
 });
-export type WebhookConfig = z.infer<typeof WebhookConfig>;
+export type WebhookRule = v.InferOutput<typeof WebhookRule>;
+
+export const WebhookConfig = v.strictObject({
+  secret: described(
+    SecretRef,
+    "The hook's secret token, checked against X-Gitlab-Token: the SecureString parameter (`parameter: /path`) or Secrets Manager secret (`secretsManager: name`) that holds it.",
+  ),
+  maxBodyBytes: described(
+    v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(6 * 1024 * 1024)), 1024 * 1024),
+    'Bodies above this many bytes are refused with 413 before parsing; a push of 20 commits is far smaller.',
+  ),
+  rules: described(
+    v.pipe(v.array(WebhookRule), v.minLength(1)),
+    "A push matching any rule bakes that rule's pipelines.",
+  ),
+});
+export type WebhookConfig = v.InferOutput<typeof WebhookConfig>;

@@ -1,17 +1,17 @@
 import { busEvent } from '../shared/eventbridge-envelope';
 import { DetailType } from '../shared/events';
-import * as z from '../shared/zod';
+import * as v from '../shared/valibot';
 
 /**
  * The nightly schedule's input (Scheduler passes it as the whole event, no envelope);
  * `scheduledTime` comes from `<aws.scheduler.scheduled-time>`, the same on every retry.
  */
-export const ScheduledBake = z.strictObject({
-  pipeline: z.string().check(z.minLength(1)),
-  scheduledTime: z.iso.datetime({ offset: true }),
+export const ScheduledBake = v.strictObject({
+  pipeline: v.pipe(v.string(), v.minLength(1)),
+  scheduledTime: v.pipe(v.string(), v.isoTimestamp()),
 });
 
 export const BakeRequestedEvent = busEvent(DetailType.BakeRequested);
 
-export const StartBakeInput = z.union([ScheduledBake, BakeRequestedEvent]);
-export type StartBakeInput = z.infer<typeof StartBakeInput>;
+export const StartBakeInput = v.union([ScheduledBake, BakeRequestedEvent]);
+export type StartBakeInput = v.InferOutput<typeof StartBakeInput>;

@@ -1,7 +1,7 @@
-import * as z from '../shared/zod';
+import * as v from '../shared/valibot';
 
 /** start-bake's slice of the suite config: the pipelines it may start, by name. */
-export const StartBakeSettings = z.strictObject({
-  pipelines: z.record(z.string(), z.strictObject({ arn: z.string().check(z.startsWith('arn:')) })),
+export const StartBakeSettings = v.strictObject({
+  pipelines: v.record(v.string(), v.strictObject({ arn: v.pipe(v.string(), v.startsWith('arn:')) })),
 });
-export type StartBakeSettings = z.infer<typeof StartBakeSettings>;
+export type StartBakeSettings = v.InferOutput<typeof StartBakeSettings>;

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 
 import { SCRIPT_CHECKS } from '../../functions/shared/fleet';
 import { name as deploymentName } from '../../functions/shared/schema-primitives';
+import * as v from '../../functions/shared/valibot';
 import {
   commandDocument,
   commandDocumentName,
@@ -84,7 +85,7 @@ export class RolloutDocuments extends Construct {
   constructor(scope: Construct, id: string, props: RolloutDocumentsProps) {
     super(scope, id);
     const { deployment, drainTimeoutSeconds: drain } = props;
-    if (!deploymentName.safeParse(deployment).success)
+    if (!v.safeParse(deploymentName, deployment).success)
       throw new Error(
         `deployment "${deployment}" is not a valid name: use 2-32 lowercase letters, digits and dashes, starting with a letter`,
       );

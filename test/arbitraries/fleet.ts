@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import * as v from '../../functions/shared/valibot';
 
 import type { Activity, FleetFacts, InstanceFacts } from '../../functions/fleet-sweeper/decide';
 import type { JobAnswer } from '../../functions/fleet-sweeper/job-check';
@@ -13,7 +14,7 @@ const MINUTE = 60_000;
 export const minutesAgo = (m: number): Date => new Date(NOW.getTime() - m * MINUTE);
 
 /** The schema's defaults, so a test changes only what it names. */
-export const DEFAULT_HEALTH = Fleet.shape.health.parse({});
+export const DEFAULT_HEALTH = v.parse(Fleet.entries.health, {});
 
 export const sweeperFleet = (over: Partial<SweeperFleet> = {}): SweeperFleet => ({
   name: 'jobs-docker',

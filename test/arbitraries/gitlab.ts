@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 
+import * as v from '../../functions/shared/valibot';
 import { PushPayload } from '../../functions/gitlab-webhook/payload';
 import { WebhookRule } from '../../functions/shared/webhook-config';
 import { parseStandard } from '../helpers/standard-schema';
@@ -52,7 +53,7 @@ export const rule = fc
     paths: fc.array(pathGlob, { maxLength: 3 }),
     pipelines: fc.array(pipelineName, { minLength: 1, maxLength: 3 }),
   })
-  .map((r) => WebhookRule.parse(r));
+  .map((r) => v.parse(WebhookRule, r));
 
 export const rules = fc.array(rule, { minLength: 1, maxLength: 4 });
 

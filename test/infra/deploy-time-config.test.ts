@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import fc from 'fast-check';
+import * as v from '../../functions/shared/valibot';
 
 import {
   CONFIG_ENV,
@@ -11,7 +12,6 @@ import {
   expandDeployTimeValues,
   readConfigSlice,
 } from '../../functions/shared/settings';
-import * as z from '../../functions/shared/zod';
 import { splitDeployTime } from '../../infra/deploy-time-config';
 import { resolveIntrinsics } from '../../infra/intrinsics';
 
@@ -116,7 +116,7 @@ describe('splitDeployTime', () => {
 });
 
 describe('readConfigSlice', () => {
-  const Schema = z.strictObject({ table: z.string(), arn: z.string() });
+  const Schema = v.strictObject({ table: v.string(), arn: v.string() });
   const taskRoot = (document: unknown): string => {
     const dir = mkdtempSync(join(tmpdir(), 'task-root-'));
     writeFileSync(join(dir, CONFIG_FILE), JSON.stringify(document));

@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parse } from 'yaml';
 
+import * as v from '../../functions/shared/valibot';
 import type { Pipeline } from '../../functions/shared/config';
 import { JobsPipeline, ManagerPipeline } from '../../functions/shared/config';
 import { testApp } from '../helpers/app';
@@ -10,7 +11,7 @@ import { resolveIntrinsics } from '../../infra/intrinsics';
 import { RunnerImagePipeline } from '../../infra/image-builder/runner-image-pipeline';
 
 const jobs = (overrides: Record<string, unknown> = {}): Pipeline =>
-  JobsPipeline.parse({
+  v.parse(JobsPipeline, {
     name: 'jobs',
     kind: 'jobs',
     instanceTypes: ['c7a.4xlarge'],
@@ -20,7 +21,7 @@ const jobs = (overrides: Record<string, unknown> = {}): Pipeline =>
     ...overrides,
   });
 const manager = (overrides: Record<string, unknown> = {}): Pipeline =>
-  ManagerPipeline.parse({
+  v.parse(ManagerPipeline, {
     name: 'manager',
     kind: 'manager',
     instanceTypes: ['t3.medium'],

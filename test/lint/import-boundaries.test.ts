@@ -68,22 +68,22 @@ const REFUSED: readonly Refused[] = [
     /only as a type/,
   ],
   [
-    'a function imports classic zod',
+    'a function imports valibot around the shared messages',
     'functions/alert/boundary-probe.ts',
-    "import { z } from 'zod';\nexport const s = z.string();",
-    /Import zod as `import \* as z from/,
+    "import * as v from 'valibot';\nexport const s = v.string();",
+    /Import the schema library as `import \* as v from/,
   ],
   [
-    'shared imports zod/mini around the configured locale',
+    'shared imports zod',
     'functions/shared/boundary-probe.ts',
     "import * as z from 'zod/mini';\nexport const s = z.string();",
-    /Import zod as `import \* as z from/,
+    /Import the schema library as `import \* as v from/,
   ],
   [
-    'infra imports zod',
+    'infra imports valibot',
     'infra/boundary-probe.ts',
-    "import * as z from 'zod';\nexport const s = z.string();",
-    /Import zod as `import \* as z from/,
+    "import * as v from 'valibot';\nexport const s = v.string();",
+    /Import the schema library as `import \* as v from/,
   ],
   [
     'the rehearsal imports a test helper',
@@ -104,10 +104,10 @@ const REFUSED: readonly Refused[] = [
     /no test library/,
   ],
   [
-    'a test imports zod',
+    'a test imports valibot',
     'test/boundary-probe.test.ts',
-    "import * as z from 'zod/mini';\nexport const s = z.string();",
-    /Import zod as `import \* as z from/,
+    "import * as v from 'valibot';\nexport const s = v.string();",
+    /Import the schema library as `import \* as v from/,
   ],
 ];
 
@@ -133,9 +133,9 @@ const ALLOWED: readonly Case[] = [
     "import type { AlertSettings } from '../functions/alert/settings';\nexport type S = AlertSettings;",
   ],
   [
-    'a function imports zod through shared/zod, and zod core types',
+    "a function imports valibot through shared/valibot, and valibot's types",
     'functions/alert/boundary-probe.ts',
-    "import type * as core from 'zod/v4/core';\nimport * as z from '../shared/zod';\nexport const s: core.$ZodType = z.string();",
+    "import type { GenericSchema } from 'valibot';\nimport * as v from '../shared/valibot';\nexport const s: GenericSchema = v.string();",
   ],
   [
     'the rehearsal imports functions, infra and its own folder',

@@ -1,3 +1,5 @@
+import * as v from '../../functions/shared/valibot';
+
 import { ReconcilerSettings } from '../../functions/reconciler/settings';
 import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
 import { ACCOUNT, type AwsEvent, MINUTE, REGION } from '../../rehearsal/fake-aws';
@@ -27,7 +29,7 @@ afterEach(endScenario);
 
 describe('lost image events', () => {
   it('hands the reconciler the pipelines that feed a fleet, as its schema reads them', () => {
-    const slice = ReconcilerSettings.parse(loadStack(EXAMPLE_CONFIG).settings('reconciler'));
+    const slice = v.parse(ReconcilerSettings, loadStack(EXAMPLE_CONFIG).settings('reconciler'));
 
     expect(slice.pipelines).toEqual(
       ['jobs', 'manager'].map((name) => ({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { formatIssues } from '../issues';
-import * as z from '../zod';
+import * as v from '../valibot';
 import { PLACEHOLDER_NAME } from './template';
 
 /**
@@ -28,44 +28,42 @@ export {
 } from './template';
 
 /** An SSM parameter name: letters, digits and `_.-/`, absolute, at most 1011 characters. */
-const parameterName = z
-  .string()
-  .check(
-    z.regex(
-      /^\/[A-Za-z0-9_.\-/]{1,1010}$/,
-      'must be an absolute SSM parameter name such as /runner-autopilot/x',
-    ),
-  );
+const parameterName = v.pipe(
+  v.string(),
+  v.regex(
+    /^\/[A-Za-z0-9_.\-/]{1,1010}$/,
+    'must be an absolute SSM parameter name such as /runner-autopilot/x',
+  ),
+);
 
-export const ValueRef = z.union([
-  z.string().check(z.regex(/^[^\r\n]*$/, 'must be one line (so template and rendered line numbers match)')),
+export const ValueRef = v.union([
+  v.pipe(v.string(), v.regex(/^[^\r\n]*$/, 'must be one line (so template and rendered line numbers match)')),
   // Where TOML wants a number or a boolean (`capacity_per_instance = ${capacity}`), JSON's own is
   // the natural way to write it; it is kept as its text, which is what the instance renders.
-  z.pipe(
-    z.union([z.number().check(z.refine(Number.isFinite)), z.boolean()]),
-    z.transform((v) => String(v)),
+  v.pipe(
+    v.union([v.pipe(v.number(), v.finite()), v.boolean()]),
+    v.transform((value) => String(value)),
   ),
-  z.strictObject({ secureParameter: parameterName }),
+  v.strictObject({ secureParameter: parameterName }),
 ]);
-export type ValueRef = z.infer<typeof ValueRef>;
-export const Values = z.record(z.string(), ValueRef).check(
-  z.superRefine((values, ctx) => {
-    for (const name of Object.keys(values))
-      if (!PLACEHOLDER_NAME.test(name))
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: 'placeholder names use lowercase letters, digits and _, starting with a letter',
-        });
-  }),
+export type ValueRef = v.InferOutput<typeof ValueRef>;
+export const Values = v.record(
+  v.pipe(
+    v.string(),
+    v.regex(
+      PLACEHOLDER_NAME,
+      'placeholder names use lowercase letters, digits and _, starting with a letter',
+    ),
+  ),
+  ValueRef,
 );
-export type Values = z.infer<typeof Values>;
+export type Values = v.InferOutput<typeof Values>;
 
 /** Parses a values file's content; throws with every issue listed. */
 export const parseValues = (value: unknown, source = 'values'): Values => {
-  const result = Values.safeParse(value);
-  if (result.success) return result.data;
-  throw new Error(`${source} is not a valid values file:\n${formatIssues(result.error.issues)}`);
+  const result = v.safeParse(Values, value);
+  if (result.success) return result.output;
+  throw new Error(`${source} is not a valid values file:\n${formatIssues(result.issues)}`);
 };
 
 /**

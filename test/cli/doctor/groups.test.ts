@@ -26,12 +26,13 @@ import { resetEc2Client } from '../../../functions/shared/aws/ec2';
 import { Fleet } from '../../../functions/shared/fleet';
 import { DEPLOYMENT_TAG } from '../../../functions/shared/names';
 import { groupProblems } from '../../../functions/shared/rollout/decide';
+import * as v from '../../../functions/shared/valibot';
 import { loadConfig } from '../../../infra/load-config';
 import { EXAMPLE } from '../run-cli';
 
 const FILE = 'deploy/prod.yaml';
 
-const jobs = Fleet.parse({
+const jobs = v.parse(Fleet, {
   name: 'jobs-docker',
   role: 'jobs',
   autoScalingGroup: 'gitlab-runner-ao-group-docker',
@@ -40,7 +41,7 @@ const jobs = Fleet.parse({
   pipeline: 'jobs',
   manager: 'manager',
 });
-const manager = Fleet.parse({
+const manager = v.parse(Fleet, {
   name: 'manager',
   role: 'manager',
   autoScalingGroup: 'gitlab-runner-manager',

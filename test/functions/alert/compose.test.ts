@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import * as v from '../../../functions/shared/valibot';
 
 import {
   alarmConsoleUrl,
@@ -23,7 +24,7 @@ import {
   SETTINGS,
 } from './samples';
 
-const parse = (sample: Sample): AlertableInput => AlertInput.parse(sample) as AlertableInput;
+const parse = (sample: Sample): AlertableInput => v.parse(AlertInput, sample) as AlertableInput;
 const alarm = (name: Parameters<typeof alarmSample>[0], patch: (s: Sample) => void = () => undefined) => {
   const sample = alarmSample(name);
   patch(sample);
@@ -348,7 +349,7 @@ describe('recheckEvent', () => {
   it('says the state CloudWatch gives now with the configuration kept from the held-back event', () => {
     const event = recheckEvent(NAME, { state: 'ALARM', reason: 'Threshold Crossed' }, memory, SETTINGS, NOW);
 
-    expect(AlertInput.safeParse(event).error).toBeUndefined();
+    expect(v.safeParse(AlertInput, event).issues).toBeUndefined();
     expect(event.detail).toMatchObject({
       alarmName: NAME,
       state: { value: 'ALARM', reason: 'Threshold Crossed' },

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import * as v from '../../../functions/shared/valibot';
 
 import {
   type AlarmMemory,
@@ -30,9 +31,9 @@ import {
 } from './samples';
 
 /** An event that may become a message (Image Ready has its own decision). */
-const parse = (sample: Sample): AlertableInput => AlertInput.parse(sample) as AlertableInput;
+const parse = (sample: Sample): AlertableInput => v.parse(AlertInput, sample) as AlertableInput;
 const ready = (overrides: Record<string, unknown> = {}, time?: string): ImageReady =>
-  ImageReady.parse({ ...imageReady(overrides), ...(time ? { time } : {}) });
+  v.parse(ImageReady, { ...imageReady(overrides), ...(time ? { time } : {}) });
 const alarm = (name: Parameters<typeof alarmSample>[0], patch: (s: Sample) => void = () => undefined) => {
   const sample = alarmSample(name);
   patch(sample);
@@ -54,28 +55,32 @@ describe('AlertInput schema', () => {
     ['Config Drift Detected', configDriftDetected()],
     ['Image Ready', imageReady()],
   ])('parses the %s sample', (_name, sample) => {
-    expect(AlertInput.safeParse(sample).error).toBeUndefined();
+    expect(v.safeParse(AlertInput, sample).issues).toBeUndefined();
   });
 
   it.each(['Candidate Promoted', 'Bake Requested'])(
     'refuses an event of our bus it is not routed (%s)',
     (type) => {
-      expect(AlertInput.safeParse({ ...bakeFailed(), 'detail-type': type }).success).toBe(false);
+      expect(v.safeParse(AlertInput, { ...bakeFailed(), 'detail-type': type }).success).toBe(false);
     },
   );
 
   it('refuses a Bake Failed detail under Image Ready', () => {
-    expect(AlertInput.safeParse({ ...bakeFailed(), 'detail-type': 'Image Ready' }).success).toBe(false);
+    expect(v.safeParse(AlertInput, { ...bakeFailed(), 'detail-type': 'Image Ready' }).success).toBe(false);
   });
 
   it('parses the settings of the samples', () => {
-    expect(AlertSettings.safeParse(SETTINGS).error).toBeUndefined();
+    expect(v.safeParse(AlertSettings, SETTINGS).issues).toBeUndefined();
   });
 
   it('refuses two chat channels with one name', () => {
     const chat = [SETTINGS.chat[0]!, { ...SETTINGS.chat[1]!, name: SETTINGS.chat[0]!.name }];
 
-    expect(AlertSettings.safeParse({ ...SETTINGS, chat }).error?.message).toMatch(/duplicate chat channel/);
+    const issues = v.safeParse(AlertSettings, { ...SETTINGS, chat }).issues ?? [];
+
+    expect(issues.map((i) => [v.getDotPath(i), i.message])).toEqual([
+      ['chat.1.name', `duplicate chat channel "${SETTINGS.chat[0]!.name}"`],
+    ]);
   });
 });
 

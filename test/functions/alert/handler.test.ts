@@ -5,6 +5,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import * as v from '../../../functions/shared/valibot';
 
 import { handler, resetSettings } from '../../../functions/alert/handler';
 import { contentKey } from '../../../functions/alert/decide';
@@ -212,7 +213,7 @@ describe('alert handler', () => {
     });
 
     it('asks for a retry while another invocation is delivering the same message', async () => {
-      const key = deliveryKey(contentKey(AlertInput.parse(alarmSample('singleMetric'))));
+      const key = deliveryKey(contentKey(v.parse(AlertInput, alarmSample('singleMetric'))));
       items.set(keyOf(key), {
         ...key,
         status: 'pending',

@@ -3,6 +3,7 @@ import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import * as v from '../../../functions/shared/valibot';
 
 import { type AlarmMemory, decideRecheck } from '../../../functions/alert/decide';
 import { handler, resetSettings } from '../../../functions/alert/handler';
@@ -245,15 +246,15 @@ describe('alert re-checks', () => {
 
 describe('AlertRequest', () => {
   it('accepts the re-check input', () => {
-    expect(AlertRequest.parse({ recheck: NAME })).toEqual({ recheck: NAME });
+    expect(v.parse(AlertRequest, { recheck: NAME })).toEqual({ recheck: NAME });
   });
 
   it('still accepts the events', () => {
-    expect(AlertRequest.parse(alarmSample('singleMetric'))).toMatchObject({ source: 'aws.cloudwatch' });
+    expect(v.parse(AlertRequest, alarmSample('singleMetric'))).toMatchObject({ source: 'aws.cloudwatch' });
   });
 
   it.each([{ recheck: '' }, { recheck: NAME, extra: 1 }, {}])('refuses %j', (input) => {
-    expect(AlertRequest.safeParse(input).success).toBe(false);
+    expect(v.safeParse(AlertRequest, input).success).toBe(false);
   });
 });
 

@@ -1,3 +1,5 @@
+import * as v from '../../../functions/shared/valibot';
+
 import type { AlertPorts, AlertStore } from '../../../functions/alert/ports';
 import { type AlertDeps, runAlert, runRecheck } from '../../../functions/alert/run';
 import { AlertInput } from '../../../functions/alert/schema';
@@ -47,7 +49,7 @@ describe('runAlert through its ports', () => {
   it('sends a failure event to the topic and to every chat channel', async () => {
     const ports = fakePorts();
 
-    const outcome = await runAlert(AlertInput.parse(rolloutFailed()), depsWith(ports));
+    const outcome = await runAlert(v.parse(AlertInput, rolloutFailed()), depsWith(ports));
 
     expect(outcome).toMatchObject({ outcome: 'sent', sentCount: 1 + SETTINGS.chat.length });
     expect(ports.publish).toHaveBeenCalledWith(expect.objectContaining({ topicArn: SETTINGS.topicArn }));
@@ -57,7 +59,7 @@ describe('runAlert through its ports', () => {
   it('sends nothing for a message already delivered', async () => {
     const ports = fakePorts({}, { kind: 'done', outcome: 'sent' });
 
-    const outcome = await runAlert(AlertInput.parse(rolloutFailed()), depsWith(ports));
+    const outcome = await runAlert(v.parse(AlertInput, rolloutFailed()), depsWith(ports));
 
     expect(outcome).toEqual({ outcome: 'suppressed', reason: 'duplicate' });
     expect(ports.publish).not.toHaveBeenCalled();
@@ -73,7 +75,7 @@ describe('runAlert through its ports', () => {
       ),
     });
 
-    const outcome = await runAlert(AlertInput.parse(rolloutFailed()), depsWith(ports));
+    const outcome = await runAlert(v.parse(AlertInput, rolloutFailed()), depsWith(ports));
 
     expect(outcome).toMatchObject({
       outcome: 'sent',

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import * as v from '../../../functions/shared/valibot';
 
 import { decideApplyRequest } from '../../../functions/apply-config/decide';
 import { ApplyConfigInput, ManifestChanged } from '../../../functions/apply-config/schema';
@@ -10,13 +11,13 @@ const PREFIXES = { manager: PREFIX, 'manager-arm': '/runner-autopilot/arm/config
 const manifestChange = (name: string) => {
   const raw = fixture<{ detail: { name: string } }>('ssm/parameter-store-change.manifest.json');
   raw.detail.name = name;
-  return ManifestChanged.parse(raw);
+  return v.parse(ManifestChanged, raw);
 };
 
 describe('decideApplyRequest', () => {
   it('checks the scheduled fleet for drift, once per schedule time', () => {
     const decision = decideApplyRequest(
-      ApplyConfigInput.parse(fixture('scheduler/drift-check.json')),
+      v.parse(ApplyConfigInput, fixture('scheduler/drift-check.json')),
       PREFIXES,
     );
 
@@ -63,7 +64,7 @@ describe('decideApplyRequest', () => {
   );
 
   it('takes a request as it was put', () => {
-    const event = ApplyConfigInput.parse(fixture('runner-autopilot/config-apply-requested.json'));
+    const event = v.parse(ApplyConfigInput, fixture('runner-autopilot/config-apply-requested.json'));
 
     const decision = decideApplyRequest(event, PREFIXES);
 

@@ -1,3 +1,5 @@
+import * as v from '../../../functions/shared/valibot';
+
 import { decideCommandStatus } from '../../../functions/command-status/decide';
 import { CommandStatusChange } from '../../../functions/command-status/schema';
 import { fixture } from '../../helpers/fixtures';
@@ -6,7 +8,7 @@ const event = (parameters: Record<string, string[]>, commandId = 'cmd-1') => {
   const raw = fixture<{ detail: Record<string, unknown> }>('ssm/command-status.success.json');
   raw.detail.parameters = parameters;
   raw.detail['command-id'] = commandId;
-  return CommandStatusChange.parse(raw);
+  return v.parse(CommandStatusChange, raw);
 };
 
 describe('decideCommandStatus', () => {
@@ -26,7 +28,7 @@ describe('decideCommandStatus', () => {
   });
 
   it('reads the status event SSM sends', () => {
-    const detail = CommandStatusChange.parse(fixture('ssm/command-status.success.json')).detail;
+    const detail = v.parse(CommandStatusChange, fixture('ssm/command-status.success.json')).detail;
 
     const advance = decideCommandStatus(detail);
 

@@ -7,6 +7,7 @@ import {
   REASON_MAX,
   type WebhookDecision,
 } from '../../../functions/gitlab-webhook/decide';
+import * as v from '../../../functions/shared/valibot';
 import { PushPayload } from '../../../functions/gitlab-webhook/payload';
 import { WebhookRule } from '../../../functions/shared/webhook-config';
 import { push, rule, rules } from '../../arbitraries/gitlab';
@@ -16,7 +17,7 @@ const SHA = 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7';
 const ZEROS = '0'.repeat(40);
 
 /** The rule of config/example.yaml. */
-const runnerImages = WebhookRule.parse({
+const runnerImages = v.parse(WebhookRule, {
   name: 'runner-images',
   project: 'platform/runner-images',
   branches: ['main'],
@@ -140,7 +141,12 @@ describe('decideWebhook', () => {
   });
 
   it('requests each pipeline once, listing every rule that asked for it, in config order', () => {
-    const docs = WebhookRule.parse({ ...runnerImages, name: 'docs', paths: [], pipelines: ['docs', 'jobs'] });
+    const docs = v.parse(WebhookRule, {
+      ...runnerImages,
+      name: 'docs',
+      paths: [],
+      pipelines: ['docs', 'jobs'],
+    });
 
     const decision = decideWebhook(pushOf(), [runnerImages, docs]);
 
@@ -171,7 +177,7 @@ describe('decideWebhook', () => {
     ['a branch glob crosses no slash with *', { branches: ['release/*'] }, 'refs/heads/release/1/2', false],
     ['a branch glob crosses slashes with **', { branches: ['release/**'] }, 'refs/heads/release/1/2', true],
   ])('ref rules: %s', (_name, overrides, ref, matched) => {
-    const r = WebhookRule.parse({ ...runnerImages, ...overrides, paths: [] });
+    const r = v.parse(WebhookRule, { ...runnerImages, ...overrides, paths: [] });
 
     const decision = decideWebhook(pushOf({ ref }), [r]);
 
@@ -186,7 +192,7 @@ describe('decideWebhook', () => {
   });
 
   it('requests a pipeline listed twice in one rule once', () => {
-    const r = WebhookRule.parse({ ...runnerImages, pipelines: ['jobs', 'jobs'] });
+    const r = v.parse(WebhookRule, { ...runnerImages, pipelines: ['jobs', 'jobs'] });
 
     expect(decideWebhook(pushOf(), [r])).toMatchObject({
       requests: [{ pipeline: 'jobs', rules: ['runner-images'] }],
@@ -194,7 +200,7 @@ describe('decideWebhook', () => {
   });
 
   it('matches any push, even one without commits, when the rule lists no paths', () => {
-    const r = WebhookRule.parse({ ...runnerImages, paths: [] });
+    const r = v.parse(WebhookRule, { ...runnerImages, paths: [] });
 
     expect(decideWebhook(pushOf({ changed: [], total: 0 }), [r]).kind).toBe('bake');
   });
@@ -252,7 +258,7 @@ describe('decideWebhook', () => {
       fc.assert(
         fc.property(push, rule, fc.integer({ min: 1, max: 30 }), (p, r, extra) => {
           const branch = 'main';
-          const matching = WebhookRule.parse({ ...r, branches: [branch] });
+          const matching = v.parse(WebhookRule, { ...r, branches: [branch] });
           const many = parseStandard(PushPayload, {
             ...p,
             ref: `refs/heads/${branch}`,

@@ -1,10 +1,12 @@
+import * as v from '../../../functions/shared/valibot';
+
 import { decideRestart, restartIdFor } from '../../../functions/manager-restart/decide';
 import { Fleet } from '../../../functions/shared/fleet';
 import { rollout } from '../../fixtures/rollout';
 import { MANAGER_FLEET } from '../../fixtures/rollout-settings';
 
 const NOW = new Date('2026-03-03T02:00:00.000Z');
-const manager = Fleet.parse(MANAGER_FLEET);
+const manager = v.parse(Fleet, MANAGER_FLEET);
 const detail = { fleet: 'manager', reason: 'recycle of jobs-docker', idempotencyKey: 'recycle:1' };
 
 describe('restartIdFor', () => {

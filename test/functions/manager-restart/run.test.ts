@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import * as v from '../../../functions/shared/valibot';
 
 import { runManagerRestart } from '../../../functions/manager-restart/run';
 import { PermanentError } from '../../../functions/shared/errors';
@@ -8,7 +9,7 @@ import { RolloutSettings } from '../../../functions/shared/rollout/settings';
 import { wirePorts } from '../../../functions/shared/rollout/wire-ports';
 import { PLACEHOLDER_DOCUMENTS, ROLLOUT_SETTINGS } from '../../fixtures/rollout-settings';
 
-const settings = RolloutSettings.parse({
+const settings = v.parse(RolloutSettings, {
   ...ROLLOUT_SETTINGS,
   connectorUsers: {},
   documents: PLACEHOLDER_DOCUMENTS,

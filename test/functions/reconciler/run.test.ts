@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import * as v from '../../../functions/shared/valibot';
 
 import type { ReconcilerPorts } from '../../../functions/reconciler/ports';
 import { runReconciler } from '../../../functions/reconciler/run';
@@ -11,7 +12,7 @@ import { rollout } from '../../fixtures/rollout';
 import { PLACEHOLDER_DOCUMENTS, ROLLOUT_SETTINGS } from '../../fixtures/rollout-settings';
 
 const NOW = new Date('2026-03-03T02:00:00.000Z');
-const settings = ReconcilerSettings.parse({
+const settings = v.parse(ReconcilerSettings, {
   ...ROLLOUT_SETTINGS,
   connectorUsers: {},
   documents: PLACEHOLDER_DOCUMENTS,

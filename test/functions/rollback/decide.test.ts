@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import * as v from '../../../functions/shared/valibot';
 
 import { decideRollback } from '../../../functions/rollback/decide';
 import { RollbackInput } from '../../../functions/rollback/schema';
@@ -8,9 +9,9 @@ import { fixture } from '../../helpers/fixtures';
 
 const SYSTEM_FAILURES = 'gitlab-runners-autopilot-manager-runner-system-failures';
 const FLEETS = [
-  Fleet.parse({ ...MANAGER_FLEET, rollbackAlarms: [SYSTEM_FAILURES] }),
-  Fleet.parse({ ...JOBS_INSTANCE_FLEET, rollbackAlarms: [SYSTEM_FAILURES, 'jobs-errors'] }),
-  Fleet.parse(JOBS_DOCKER_FLEET),
+  v.parse(Fleet, { ...MANAGER_FLEET, rollbackAlarms: [SYSTEM_FAILURES] }),
+  v.parse(Fleet, { ...JOBS_INSTANCE_FLEET, rollbackAlarms: [SYSTEM_FAILURES, 'jobs-errors'] }),
+  v.parse(Fleet, JOBS_DOCKER_FLEET),
 ];
 
 const alarm = (alarmName: string, value: string) => {
@@ -19,7 +20,7 @@ const alarm = (alarmName: string, value: string) => {
   );
   raw.detail.alarmName = alarmName;
   raw.detail.state.value = value;
-  return RollbackInput.parse(raw);
+  return v.parse(RollbackInput, raw);
 };
 
 describe('decideRollback', () => {
@@ -36,7 +37,7 @@ describe('decideRollback', () => {
   });
 
   it('a request concerns its fleet, for its reason', () => {
-    const event = RollbackInput.parse(fixture('runner-autopilot/rollback-requested.json'));
+    const event = v.parse(RollbackInput, fixture('runner-autopilot/rollback-requested.json'));
 
     const decision = decideRollback(event, FLEETS);
 

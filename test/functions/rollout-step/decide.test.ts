@@ -1,14 +1,15 @@
 import fc from 'fast-check';
+import * as v from '../../../functions/shared/valibot';
 
 import { decideStep } from '../../../functions/rollout-step/decide';
 import { StepInput } from '../../../functions/rollout-step/schema';
 import { fixture } from '../../helpers/fixtures';
 
-const STEPS = StepInput.shape.step.options;
+const STEPS = StepInput.entries.step.options;
 
 describe('decideStep', () => {
   it.each(STEPS)('advances the named item by a %s trigger', (step) => {
-    const input = StepInput.parse({ fleet: 'jobs-docker', candidateId: 'c-1', step });
+    const input = v.parse(StepInput, { fleet: 'jobs-docker', candidateId: 'c-1', step });
 
     const advance = decideStep(input);
 
@@ -16,7 +17,7 @@ describe('decideStep', () => {
   });
 
   it('reads the schedule input the stack writes', () => {
-    const input = StepInput.parse(fixture('scheduler/rollout-step.canary-check.json'));
+    const input = v.parse(StepInput, fixture('scheduler/rollout-step.canary-check.json'));
 
     const advance = decideStep(input);
 

@@ -93,7 +93,17 @@ describe('suite config', () => {
     [
       'a baked kubeconfig without consent',
       (c) => (c.pipelines[0].kubeconfig = { mode: 'baked', parameter: '/k' }),
-      'acceptCredentialInSnapshots',
+      'pipelines.0.kubeconfig.acceptCredentialInSnapshots: baking a kubeconfig puts a credential in every AMI snapshot: set it to true to accept that',
+    ],
+    [
+      'a misspelled key of one kubeconfig mode',
+      (c) => (c.pipelines[0].kubeconfig = { mode: 'boot', paramter: '/k' }),
+      'pipelines.0.kubeconfig: unknown key "paramter": did you mean "parameter"?',
+    ],
+    [
+      'two unknown keys in one object',
+      (c) => Object.assign(c.gitlab, { token: 'x', urll: 'https://x' }),
+      'gitlab: unknown key "token"; the keys here are url, runnerVersion, webhook; unknown key "urll": did you mean "url"?',
     ],
     [
       'a malformed subnet',

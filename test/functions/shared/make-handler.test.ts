@@ -1,17 +1,18 @@
+import * as v from '../../../functions/shared/valibot';
+
 import { PermanentError, TransientError } from '../../../functions/shared/errors';
 import { makeHandler, makeHttpHandler } from '../../../functions/shared/make-handler';
 import { outcomeMetric } from '../../../functions/shared/metric-names';
-import * as z from '../../../functions/shared/zod';
 import { context } from '../../../rehearsal/context';
 import { logEntries, metricNames, output } from '../../helpers/output';
 
-const Input = z.object({ id: z.string(), kind: z.enum(['ok', 'permanent', 'transient']) });
+const Input = v.object({ id: v.string(), kind: v.picklist(['ok', 'permanent', 'transient']) });
 
 const spec = {
   name: 'probe',
   schema: Input,
   correlationIdPath: 'id',
-  run: async ({ kind }: z.infer<typeof Input>) => {
+  run: async ({ kind }: v.InferOutput<typeof Input>) => {
     await Promise.resolve();
     if (kind === 'permanent') throw new PermanentError('never valid', { statusCode: 422 });
     if (kind === 'transient') throw new TransientError('try again', { cause: new Error('throttled') });

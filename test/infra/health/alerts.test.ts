@@ -5,6 +5,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import * as v from '../../../functions/shared/valibot';
 
 import { AlertSettings } from '../../../functions/alert/settings';
 import type { SuiteConfig } from '../../../functions/shared/config';
@@ -208,7 +209,8 @@ describe('Alerts', () => {
     ] as Resource;
 
     it('gets its settings slice: topic, table, chat channels, limits, fleets and the alarm name prefix', () => {
-      const settings = AlertSettings.parse(
+      const settings = v.parse(
+        AlertSettings,
         deployedSlice(alerts.function, {
           [logicalId(stack, alerts.topic.node.defaultChild)]: 'arn:aws:sns:us-east-2:123456789012:topic',
           [logicalId(stack, ledger!.table.node.defaultChild)]: 'gitlab-runners-autopilot-ledger',

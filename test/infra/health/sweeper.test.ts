@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
+import * as v from '../../../functions/shared/valibot';
 
 import { SweepInput } from '../../../functions/fleet-sweeper/schema';
 import { FleetSweeperSettings } from '../../../functions/fleet-sweeper/settings';
@@ -61,12 +62,13 @@ describe('Sweeper', () => {
   });
 
   it('gets an input its schema accepts, shaped like the sample event', () => {
-    expect(SweepInput.safeParse(fixture('scheduler/fleet-sweep.json')).success).toBe(true);
+    expect(v.safeParse(SweepInput, fixture('scheduler/fleet-sweep.json')).success).toBe(true);
   });
 
   it('hands the function its settings slice: fleets with health, connector users, the manager config prefix', () => {
     const ledgerId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0] as string;
-    const slice = FleetSweeperSettings.parse(
+    const slice = v.parse(
+      FleetSweeperSettings,
       deployedSlice(functionNamed(autopilot, 'fleet-sweeper'), { [ledgerId]: 'ledger-table' }),
     );
 

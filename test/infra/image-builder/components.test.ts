@@ -3,19 +3,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
+import { toJsonSchema } from '@valibot/to-json-schema';
+import * as v from '../../../functions/shared/valibot';
 import { parse } from 'yaml';
 
 import type { Pipeline } from '../../../functions/shared/config';
 import { JobsPipeline, ManagerPipeline } from '../../../functions/shared/config';
 import { Fleet } from '../../../functions/shared/fleet';
 import { drainBoundSeconds } from '../../../functions/shared/rollout/commands';
-import * as z from '../../../functions/shared/zod';
 import { bashStep, parseDocument, serializeDocument } from '../../../infra/image-builder/component-document';
 import { IMAGE_DIR, packedImageFile, planComponents } from '../../../infra/image-builder/components';
 import { MAX_DRAIN_TIMEOUT_SECONDS } from '../../../infra/rollout/documents';
 
 const jobs = (overrides: Record<string, unknown> = {}): Pipeline =>
-  JobsPipeline.parse({
+  v.parse(JobsPipeline, {
     name: 'jobs',
     kind: 'jobs',
     instanceTypes: ['c7a.large'],
@@ -24,7 +25,7 @@ const jobs = (overrides: Record<string, unknown> = {}): Pipeline =>
     ...overrides,
   });
 const manager = (): Pipeline =>
-  ManagerPipeline.parse({
+  v.parse(ManagerPipeline, {
     name: 'manager',
     kind: 'manager',
     instanceTypes: ['t3.medium'],
@@ -242,7 +243,7 @@ describe('the config boot script', () => {
   it("gives the drain drop-in, without a bound of its own, one that outlasts any fleet's", () => {
     const script = readFileSync(join(IMAGE_DIR, 'scripts', 'runner-autopilot-config-boot.sh'), 'utf8');
     const longest = Number(/^LONGEST_DRAIN_SECONDS=(\d+)$/m.exec(script)?.[1]);
-    const { properties } = z.toJSONSchema(Fleet, { io: 'input' }) as {
+    const { properties } = toJsonSchema(Fleet, { typeMode: 'input', errorMode: 'ignore' }) as {
       properties: Record<string, { maximum?: number }>;
     };
     const maxJobMinutes = properties.maxJobMinutes?.maximum ?? Number.NaN;

@@ -4,19 +4,21 @@ import { gunzipSync } from 'node:zlib';
 
 import { parse } from 'yaml';
 
+import * as v from '../../../functions/shared/valibot';
 import type { Pipeline } from '../../../functions/shared/config';
 import { JobsPipeline, ManagerPipeline } from '../../../functions/shared/config';
 import { MAX_COMPONENT_DATA } from '../../../infra/image-builder/component-document';
 import { IMAGE_DIR, planComponents } from '../../../infra/image-builder/components';
 
 const manager = (): Pipeline =>
-  ManagerPipeline.parse({
+  v.parse(ManagerPipeline, {
     name: 'manager',
     kind: 'manager',
     instanceTypes: ['t3.medium'],
     fleetingPluginVersion: '1.0.0',
   });
-const jobs = (): Pipeline => JobsPipeline.parse({ name: 'jobs', kind: 'jobs', instanceTypes: ['c7a.large'] });
+const jobs = (): Pipeline =>
+  v.parse(JobsPipeline, { name: 'jobs', kind: 'jobs', instanceTypes: ['c7a.large'] });
 const source = (path: string) => readFileSync(join(IMAGE_DIR, path), 'utf8');
 const commandOf = (plan: {
   document: { phases: readonly { steps: readonly { inputs: { commands: readonly string[] } }[] }[] };

@@ -1,8 +1,9 @@
+import * as v from '../../../functions/shared/valibot';
 import { JobsPipeline } from '../../../functions/shared/config';
 import { instanceTypeArchitecture, validatePipeline } from '../../../infra/image-builder/validation';
 
 const pipeline = (overrides: Record<string, unknown>) =>
-  JobsPipeline.parse({ name: 'jobs', kind: 'jobs', instanceTypes: ['c7a.large'], ...overrides });
+  v.parse(JobsPipeline, { name: 'jobs', kind: 'jobs', instanceTypes: ['c7a.large'], ...overrides });
 
 describe('instanceTypeArchitecture', () => {
   it.each([

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
+import * as v from '../../../functions/shared/valibot';
 
 import { HousekeepingInput } from '../../../functions/housekeeper/schema';
 import { HousekeeperSettings } from '../../../functions/housekeeper/settings';
@@ -91,7 +92,7 @@ describe('Housekeeping', () => {
   it('gets an input its schema accepts, shaped like the sample event', () => {
     const sample = fixture('scheduler/housekeeping.json');
 
-    expect(HousekeepingInput.safeParse(sample).success).toBe(true);
+    expect(v.safeParse(HousekeepingInput, sample).success).toBe(true);
     expect(Object.keys(sample)).toEqual(['scheduledTime']);
   });
 
@@ -100,7 +101,7 @@ describe('Housekeeping', () => {
       [`${ledgerId()}`]: 'ledger-table',
     });
 
-    expect(HousekeeperSettings.parse(slice)).toEqual({
+    expect(v.parse(HousekeeperSettings, slice)).toEqual({
       ledgerTable: 'ledger-table',
       region: 'us-east-2',
       deployment: 'gitlab-runners',

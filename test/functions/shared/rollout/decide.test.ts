@@ -1,6 +1,7 @@
 import { CommandInvocationStatus, CommandStatus } from '@aws-sdk/client-ssm';
 import fc from 'fast-check';
 
+import * as v from '../../../../functions/shared/valibot';
 import type { Group } from '../../../../functions/shared/aws/autoscaling';
 import { Fleet } from '../../../../functions/shared/fleet';
 import {
@@ -23,7 +24,7 @@ import {
 import type { Rollout } from '../../../../functions/shared/rollout/model';
 
 const fleet = (over: Record<string, unknown> = {}) =>
-  Fleet.parse({
+  v.parse(Fleet, {
     name: 'jobs-docker',
     role: 'jobs',
     autoScalingGroup: 'gitlab-runner-ao-group-docker',

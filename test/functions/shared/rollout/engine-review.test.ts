@@ -1,3 +1,4 @@
+import * as v from '../../../../functions/shared/valibot';
 import type { Group } from '../../../../functions/shared/aws/autoscaling';
 import { CommandRefusedError } from '../../../../functions/shared/aws/ssm';
 import { ALL_STEPS } from '../../../../functions/shared/rollout/all-steps';
@@ -22,7 +23,7 @@ import { MANAGER_FLEET, ROLLOUT_SETTINGS, PLACEHOLDER_DOCUMENTS } from '../../..
  * found by the review; its comment says what happens and what should.
  */
 
-const settings = RolloutSettings.parse({
+const settings = v.parse(RolloutSettings, {
   ...ROLLOUT_SETTINGS,
   connectorUsers: { jobs: 'ubuntu' },
   documents: PLACEHOLDER_DOCUMENTS,
@@ -448,7 +449,7 @@ describe('the reconciler on an item past its deadline, in every live state', () 
 
 describe('maintenanceTiming', () => {
   const manager = (maintenanceWindows: unknown, maxJobMinutes = 120) =>
-    Fleet.parse({ ...MANAGER_FLEET, maxJobMinutes, maintenanceWindows });
+    v.parse(Fleet, { ...MANAGER_FLEET, maxJobMinutes, maintenanceWindows });
 
   // A one-hour window and a drain that needs exactly one hour (maxJobMinutes 35: bound 35 + 15,
   // plus 10 for the replacement's start). At 01:00:00 the window fits and the step is scheduled

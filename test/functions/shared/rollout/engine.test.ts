@@ -1,3 +1,4 @@
+import * as v from '../../../../functions/shared/valibot';
 import * as applyConfig from '../../../../functions/apply-config/run';
 import * as commandStatus from '../../../../functions/command-status/run';
 import * as managerRestart from '../../../../functions/manager-restart/run';
@@ -23,7 +24,7 @@ import { ROLLOUT_SETTINGS, PLACEHOLDER_DOCUMENTS } from '../../../fixtures/rollo
 
 /** The engine's rules: what each function registers, and what it refuses. */
 
-const settings = RolloutSettings.parse({
+const settings = v.parse(RolloutSettings, {
   ...ROLLOUT_SETTINGS,
   connectorUsers: {},
   documents: PLACEHOLDER_DOCUMENTS,

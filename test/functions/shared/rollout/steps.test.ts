@@ -36,6 +36,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as v from '../../../../functions/shared/valibot';
 import { putBrake } from '../../../../functions/shared/ledger';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
@@ -102,7 +103,7 @@ const DOCS = {
   applyConfig: 'gitlab-runners-ApplyConfig',
 };
 
-const settings = RolloutSettings.parse({
+const settings = v.parse(RolloutSettings, {
   ...ROLLOUT_SETTINGS,
   fleets: [
     MANAGER_FLEET,

@@ -6,6 +6,7 @@ import {
   type Rollout,
   type RolloutState,
 } from '../../../../functions/shared/rollout/model';
+import * as v from '../../../../functions/shared/valibot';
 import { Fleet } from '../../../../functions/shared/fleet';
 import {
   INITIAL_STATES,
@@ -53,7 +54,7 @@ const reachableFrom = (starts: readonly RolloutState[]): Set<RolloutState> => {
 };
 
 const fleet = (overrides: Record<string, unknown> = {}): Fleet =>
-  Fleet.parse({
+  v.parse(Fleet, {
     name: 'manager',
     role: 'manager',
     pipeline: 'manager',
