@@ -1,8 +1,8 @@
 import { PermanentError } from '../shared/errors';
-import { busEntry, DetailType } from '../shared/events';
 import { formatIssues } from '../shared/issues';
 import type { RunDeps } from '../shared/make-handler';
-import * as v from '../shared/valibot';
+import { validateNow } from '../shared/standard-schema';
+import { bakeRequestedEntry } from './bake-requested';
 import { decideWebhook } from './decide';
 import { handOff } from './hand-off';
 import { PushPayload } from './payload';
@@ -109,18 +109,17 @@ export const runWebhook = async (
       `no usable delivery id: Idempotency-Key or X-Gitlab-Event-UUID must be 1-200 printable characters, got ${shown(deliveryKey)}`,
     );
 
-  const parsed = v.safeParse(PushPayload, parseJson(event));
-  if (!parsed.success)
+  const parsed = validateNow(PushPayload, parseJson(event));
+  if (parsed.issues)
     throw new PermanentError(`body is not a push payload: ${formatIssues(parsed.issues, 'inline', 5)}`);
 
-  const decision = decideWebhook(parsed.output, cfg.rules);
+  const decision = decideWebhook(parsed.value, cfg.rules);
   if (decision.kind === 'ignore') return { statusCode: 202, outcome: 'ignored', reason: decision.reason };
   logger.debug('rule verdicts', { verdicts: decision.verdicts });
   if (decision.kind === 'no-match') return { statusCode: 202, outcome: 'no-match', reason: decision.reason };
 
   const entries = decision.requests.map((r) =>
-    busEntry(
-      DetailType.BakeRequested,
+    bakeRequestedEntry(
       // Per pipeline, so two pipelines of one delivery never share a key (nor a build client token).
       { pipeline: r.pipeline, idempotencyKey: `gitlab:${deliveryKey}:${r.pipeline}`, reason: r.reason },
       cfg.eventBusName,
