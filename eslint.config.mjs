@@ -162,6 +162,20 @@ export default tseslint.config(
   },
   ...boundaries,
   {
+    // A ValiError carries the refused value in its issues, and the logger prints an error whole.
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='v'][callee.property.name=/^(parse|parser|assert)$/]",
+          message:
+            'Use v.safeParse and throw the formatted issues (formatIssues): a ValiError holds the refused value, which a log line would print.',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',

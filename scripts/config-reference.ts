@@ -40,12 +40,8 @@ export const configJsonSchema = (): Record<string, unknown> => {
   const { $schema, ...schema } = toJsonSchema(SuiteConfig, {
     target: 'draft-07',
     typeMode: 'input',
-    ignoreActions: ['check', 'raw_check'],
-    overrideAction: ({ valibotAction, jsonSchema }) =>
-      // The converter writes only `format: email`: the pattern is the one the parser checks.
-      valibotAction.type === 'email'
-        ? { ...jsonSchema, pattern: (valibotAction as unknown as { requirement: RegExp }).requirement.source }
-        : undefined,
+    // Trimming changes nothing a user writes: a JSON Schema has no word for it.
+    ignoreActions: ['check', 'raw_check', 'trim'],
     overrideSchema: ({ valibotSchema, jsonSchema }) => {
       // A constant keeps its type beside it, for the editors that show the type only.
       if (valibotSchema.type === 'literal') {
@@ -88,8 +84,12 @@ const discriminatorOf = (variants: readonly Node[]): string | undefined =>
 const code = (value: unknown): string =>
   `\`${typeof value === 'string' && value !== '' ? value : JSON.stringify(value)}\``;
 
+/** A safe integer's own bound is no bound a user could mean. */
+const bound = (n: number | undefined): number | undefined =>
+  n === undefined || Math.abs(n) >= Number.MAX_SAFE_INTEGER ? undefined : n;
+
 const range = (node: Node): string => {
-  const [min, max] = [node.minimum, node.maximum];
+  const [min, max] = [bound(node.minimum), bound(node.maximum)];
   if (min !== undefined && max !== undefined) return ` ${min}-${max}`;
   if (min !== undefined) return ` ≥ ${min}`;
   return max !== undefined ? ` ≤ ${max}` : '';

@@ -38,13 +38,13 @@ export const AlertSettings = v.pipe(
      */
     alarmNamePrefix: v.pipe(v.string(), v.minLength(1)),
     chat: v.optional(v.array(ChatChannel), []),
-    rateLimitMinutes: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)),
+    rateLimitMinutes: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(1440)),
     /**
      * Re-checks of alarms whose ALARM the rate limit held back. The stack always sets it; without it
      * (a bare test config) nothing is scheduled and a warning is logged.
      */
     recheck: v.optional(RecheckSettings),
-    bakeFailureWindowHours: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(168)),
+    bakeFailureWindowHours: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(168)),
     /** Fleets by group and pipeline, to name the fleet of an alarm, an instance or a bake. */
     fleets: v.optional(
       v.array(v.strictObject({ name: v.string(), autoScalingGroup: v.string(), pipeline: v.string() })),

@@ -14,7 +14,7 @@ export const ManifestChanged = v.object({
 export const DriftCheck = v.strictObject({
   fleet: v.pipe(v.string(), v.minLength(1)),
   mode: v.literal('drift'),
-  scheduledTime: v.pipe(v.string(), v.isoTimestamp()),
+  scheduledTime: v.dateTime({ offset: true }),
 });
 
 export const ApplyConfigInput = v.union([

@@ -5,6 +5,6 @@ import * as v from '../shared/valibot';
  * `scheduledTime` comes from `<aws.scheduler.scheduled-time>`, the same on every retry.
  */
 export const SweepInput = v.strictObject({
-  scheduledTime: v.pipe(v.string(), v.isoTimestamp()),
+  scheduledTime: v.dateTime({ offset: true }),
 });
 export type SweepInput = v.InferOutput<typeof SweepInput>;

@@ -27,7 +27,7 @@ export const FleetSweeperSettings = v.strictObject({
   /** `<deployment>-autopilot-job-check`: runs image/ssm/job-check.sh. */
   jobCheckDocument: v.pipe(v.string(), v.minLength(1)),
   /** The schedule's interval: each sweep counts this many minutes of instance time. */
-  sweepEveryMinutes: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(60)),
+  sweepEveryMinutes: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(60)),
   fleets: v.pipe(v.array(SweeperFleet), v.minLength(1)),
   /** Per manager fleet: `/runner-autopilot/<deployment>/<fleet>/config` (then /template, /values). */
   configPrefixes: v.optional(v.record(v.string(), v.string()), {}),

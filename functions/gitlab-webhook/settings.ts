@@ -8,6 +8,7 @@ import {
   string,
   withDefault,
 } from '../shared/standard-schema';
+import { RESERVED_NAME_MESSAGE, RESERVED_NAMES, unknownKeysMessage } from '../shared/known-keys';
 import type { SecretRef } from '../shared/schema-primitives';
 import type { WebhookConfig } from '../shared/webhook-config';
 
@@ -29,6 +30,7 @@ const name = string({
     /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
     'use 2-32 lowercase letters, digits and dashes, starting with a letter',
   ],
+  refused: [RESERVED_NAMES, RESERVED_NAME_MESSAGE],
 });
 const glob = string({ min: 1, max: 256 });
 const globs = withDefault(array(glob), () => []);
@@ -44,6 +46,8 @@ const secretsManagerRef = object({ secretsManager: string({ min: 1 }) }, 'strict
  * the one that got its own key as a string and nothing else (valibot's "typed" alternative); else
  * the union's own message, which for a string is how to store a secret written inline.
  */
+const SECRET_REF_KEYS = ['parameter', 'secretsManager'];
+
 const secretRef = (value: unknown, path: Path, issues: Issues): SecretRef | undefined => {
   if (isObject(value)) {
     const [asParameter, asSecret]: [Issues, Issues] = [[], []];
@@ -55,11 +59,14 @@ const secretRef = (value: unknown, path: Path, issues: Issues): SecretRef | unde
     if (only('parameter')) return void issues.push(...asParameter);
     if (only('secretsManager')) return void issues.push(...asSecret);
   }
+  const unknown = isObject(value) ? Object.keys(value).filter((key) => !SECRET_REF_KEYS.includes(key)) : [];
   issues.push({
     message:
       typeof value === 'string'
         ? "is a secret, so it is never written in the config: store it as a SecureString parameter (aws ssm put-parameter --type SecureString --name /runner-autopilot/<name> --value '<secret>') and write `{ parameter: /runner-autopilot/<name> }` here, or `{ secretsManager: <secret name> }` for a Secrets Manager secret"
-        : 'must be `{ parameter: /path }` (a SecureString parameter) or `{ secretsManager: <secret name> }`',
+        : unknown.length
+          ? unknownKeysMessage(unknown, SECRET_REF_KEYS)
+          : 'must be `{ parameter: /path }` (a SecureString parameter) or `{ secretsManager: <secret name> }`',
     path,
   });
   return undefined;

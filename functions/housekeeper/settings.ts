@@ -10,8 +10,8 @@ export const HousekeeperSettings = v.strictObject({
   /** `runner-autopilot:deployment` on the AMIs the Image Builder distribution creates. */
   deployment: v.pipe(v.string(), v.minLength(1)),
   /** Newest versions kept per launch template, besides the protected ones. */
-  keepVersions: v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(1000)),
-  amiRetentionDays: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650)),
+  keepVersions: v.pipe(v.number(), v.safeInteger(), v.minValue(2), v.maxValue(1000)),
+  amiRetentionDays: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(3650)),
   /** Report what would be deleted and delete nothing. Safe by default, as in the suite config. */
   dryRun: v.optional(v.boolean(), true),
   fleets: v.pipe(

@@ -10,17 +10,9 @@ import {
   fleetSchema,
   SSH_PATH_CHECK,
 } from './fleet';
-import {
-  name,
-  nearestKey,
-  SecretRef,
-  securityGroupId,
-  subnetId,
-  timeZone,
-  unixUser,
-  version,
-} from './schema-primitives';
+import { name, SecretRef, securityGroupId, subnetId, timeZone, unixUser, version } from './schema-primitives';
 import { formatIssues, type SchemaIssue } from './issues';
+import { unknownKeysMessage } from './known-keys';
 import { ConfigError } from './settings';
 import { WebhookConfig, WebhookRule } from './webhook-config';
 
@@ -85,6 +77,19 @@ const Kubeconfig = described(
   'A kubeconfig for kubectl and helm on job instances.',
 );
 
+/**
+ * An email address as SNS takes it: zod's pattern, which this schema used before valibot, whose
+ * own refuses addresses with an apostrophe or a punycode domain that worked then.
+ */
+const email = v.pipe(
+  v.string(),
+  v.regex(
+    /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/,
+    'must be an email address such as ops@example.com',
+  ),
+  v.metadata({ format: 'email' }),
+);
+
 const imageRef = v.pipe(
   v.string(),
   // Spelled out rather than a case-insensitive flag, which a JSON Schema pattern cannot carry.
@@ -93,7 +98,7 @@ const imageRef = v.pipe(
 
 /** An integer from `min` to `max`, defaulting to `dflt`. */
 const integer = (min: number, max: number, dflt: number) =>
-  v.optional(v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max)), dflt);
+  v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max)), dflt);
 
 const PipelineBase = {
   name: described(name, "The pipeline's name; fleets and webhook rules refer to it."),
@@ -198,6 +203,8 @@ export const SuiteConfig = v.pipe(
         url: described(
           v.pipe(
             v.string(),
+            // A URL pasted with a newline or a space: the instance scripts' parameter pattern has none.
+            v.trim(),
             v.url(HTTPS_ONLY),
             // Only a URL that parses gets here without an issue already.
             v.check((url) => !URL.canParse(url) || new URL(url).protocol === 'https:', HTTPS_ONLY),
@@ -214,7 +221,7 @@ export const SuiteConfig = v.pipe(
             v.strictObject({
               ...WebhookConfig.entries,
               reservedConcurrency: described(
-                v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+                v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
                 "Reserved concurrency of the webhook function, opt-in: bounds what a flood of requests to its public URL can take from the account. The account must keep 100 units unreserved, and a bound below GitLab's own peak loses pushes.",
               ),
             }),
@@ -236,7 +243,7 @@ export const SuiteConfig = v.pipe(
       v.optional(
         v.strictObject({
           emails: described(
-            v.optional(v.array(v.pipe(v.string(), v.email())), []),
+            v.optional(v.array(email), []),
             'Email addresses subscribed to the alert topic (each confirms its subscription once).',
           ),
           chat: described(
@@ -431,15 +438,7 @@ export const suggestKnownKeys = (
     const known = knownKeys(schema, path, last.input);
     if (known.length === 0) return issue;
     const unknown = Object.keys(last.input as object).filter((key) => !known.includes(key));
-    const message = unknown
-      .map((key) => {
-        const near = nearestKey(key, known);
-        return near
-          ? `unknown key "${key}": did you mean "${near}"?`
-          : `unknown key "${key}"; the keys here are ${known.join(', ')}`;
-      })
-      .join('; ');
-    return { path, message };
+    return { path, message: unknownKeysMessage(unknown, known) };
   });
 
 /** Parses a whole suite config; an unknown key names the nearest known one. */

@@ -13,7 +13,7 @@ export const EventBridgeEnvelope = v.object({
   id: v.string(),
   source: v.string(),
   account: v.string(),
-  time: v.pipe(v.string(), v.isoTimestamp()),
+  time: v.dateTime(),
   region: v.string(),
   resources: v.array(v.string()),
   'detail-type': v.string(),

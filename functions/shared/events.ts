@@ -1,4 +1,5 @@
 import { type BusEntry, DetailType, entryOf } from './detail-types';
+import { formatIssues } from './issues';
 import * as v from './valibot';
 
 /**
@@ -63,8 +64,8 @@ const DETAIL_SCHEMAS = {
       imageArn: v.string(),
       amiId: v.string(),
       launchTemplateId: v.string(),
-      version: v.pipe(v.number(), v.integer()),
-      previousVersion: v.pipe(v.number(), v.integer()),
+      version: v.pipe(v.number(), v.safeInteger()),
+      previousVersion: v.pipe(v.number(), v.safeInteger()),
     }),
   [DetailType.RolloutFailed]: () =>
     v.object({
@@ -145,10 +146,18 @@ export type ConfigApplyRequestedDetail = v.InferOutput<DetailSchema<typeof Detai
 export type ConfigApplyFailedDetail = v.InferOutput<DetailSchema<typeof DetailType.ConfigApplyFailed>>;
 export type ConfigDriftDetectedDetail = v.InferOutput<DetailSchema<typeof DetailType.ConfigDriftDetected>>;
 
-/** Builds a PutEvents entry, validating the detail so no producer can emit a malformed event. */
+/**
+ * Builds a PutEvents entry, validating the detail so no producer can emit a malformed event. A
+ * refusal throws the issues' paths and messages only: valibot's own error carries the detail,
+ * which the logger would print whole.
+ */
 export const busEntry = <T extends DetailType>(
   type: T,
   detail: v.InferInput<DetailSchema<T>>,
   eventBusName: string,
   resources: string[] = [],
-): BusEntry => entryOf(type, v.parse(detailSchema(type), detail), eventBusName, resources);
+): BusEntry => {
+  const checked = v.safeParse(detailSchema(type), detail);
+  if (!checked.success) throw new Error(`invalid ${type} detail: ${formatIssues(checked.issues, 'inline')}`);
+  return entryOf(type, checked.output, eventBusName, resources);
+};

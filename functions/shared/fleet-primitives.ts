@@ -1,3 +1,4 @@
+import { RESERVED_NAME_MESSAGE, RESERVED_NAMES } from './known-keys';
 import * as v from './valibot';
 
 /**
@@ -12,6 +13,7 @@ export const name = v.pipe(
     /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
     'use 2-32 lowercase letters, digits and dashes, starting with a letter',
   ),
+  v.check((text) => !RESERVED_NAMES.includes(text), RESERVED_NAME_MESSAGE),
 );
 
 export const timeZone = v.pipe(

@@ -57,20 +57,20 @@ const canarySchema = (doc: Doc) =>
         "Security groups of the canary; the launch template's own when empty.",
       ),
       onlineTimeoutMinutes: doc(
-        v.optional(v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(120)), 15),
+        v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(2), v.maxValue(120)), 15),
         'How long the canary may take to come online in SSM before the candidate is rejected.',
       ),
       // EventBridge Scheduler is minute-grained.
       checkIntervalMinutes: doc(
-        v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(30)), 2),
+        v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(30)), 2),
         'Interval of the re-checks while waiting for the canary.',
       ),
       smokeTimeoutMinutes: doc(
-        v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(120)), 20),
+        v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(120)), 20),
         'Execution timeout of the smoke test.',
       ),
       minFreeDiskGiB: doc(
-        v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(16384)), 10),
+        v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(16384)), 10),
         'The disk check fails below this much free space, in GiB.',
       ),
       /**
@@ -141,26 +141,26 @@ export const fleetSchema = (doc: Doc) => {
     ),
     canary: v.optional(canarySchema(doc), {}),
     maxJobMinutes: doc(
-      v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2800)), 180),
+      v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(2800)), 180),
       "Manager fleets: the longest a job may run (set the runner's maximum job timeout in GitLab to match). A drain waits this long, plus a margin, and is alerted, never cut short, beyond it.",
     ),
     healthTimeoutMinutes: doc(
-      v.optional(v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(120)), 15),
+      v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(2), v.maxValue(120)), 15),
       'Manager fleets: how long a replaced manager has to become healthy before it is rolled back.',
     ),
     bakePeriodMinutes: doc(
-      v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10080)), 60),
+      v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(10080)), 60),
       'After promotion, a rollback alarm going off within this many minutes rolls the fleet back.',
     ),
     health: doc(
       v.optional(
         v.strictObject({
           idleTimeMinutes: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)), 20),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(1440)), 20),
             "The runner's idle_time for this group: idle longer than this plus the grace is wasted.",
           ),
           idleGraceMinutes: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1440)), 10),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(1440)), 10),
             'Minutes added to idleTimeMinutes before an instance counts as idle.',
           ),
           idleCpuPercent: doc(
@@ -172,43 +172,43 @@ export const fleetSchema = (doc: Doc) => {
             'The network side of the idle candidate test, in bytes per minute.',
           ),
           maxJobChecksPerSweep: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(50)), 10),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(50)), 10),
             'Instances asked per sweep whether they run a job (each answer costs an SSM command).',
           ),
           stuckPendingMinutes: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)), 15),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(1440)), 15),
             'An instance pending longer than this is stuck.',
           ),
           ssmOfflineMinutes: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)), 15),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(1440)), 15),
             'A running instance offline in SSM longer than this is stuck.',
           ),
           lifecycleWaitMinutes: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(2880)), 60),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(2880)), 60),
             'An instance in a lifecycle wait state longer than this is stuck.',
           ),
           outdatedHours: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(720)), 48),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(720)), 48),
             "An instance not on the template's default version for longer than this is outdated.",
           ),
           idleAlarmThreshold: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 3),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1)), 3),
             'Idle instances that raise the idle alarm, over alarmPeriods sweeps.',
           ),
           stuckAlarmThreshold: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 1),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1)), 1),
             'Stuck instances that raise the stuck alarm, over alarmPeriods sweeps.',
           ),
           outdatedAlarmThreshold: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 1),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1)), 1),
             'Outdated instances that raise the outdated alarm, over alarmPeriods sweeps.',
           ),
           alarmPeriods: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(24)), 3),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(24)), 3),
             'Sweeps over which a threshold must hold before its alarm fires.',
           ),
           systemFailureThreshold: doc(
-            v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 3),
+            v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1)), 3),
             "Manager fleets: jobs failed with runner_system_failure within 5 minutes that fire the fleet's system-failure alarm, the default rollback alarm of the manager and its job fleets.",
           ),
           terminateOrphans: doc(

@@ -42,9 +42,9 @@ export const invalidType = (expected: string, value: unknown, path: Path, issues
   return undefined;
 };
 
-/** What valibot takes for an object: anything non-null of type object, arrays included. */
+/** What our objects and records take (`valibot.ts`): a non-null object that is not an array. */
 export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null;
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The keys valibot copies from an object (loose objects, records): its own, bar the prototype's names. */
 const copiedKeys = (value: Record<string, unknown>): string[] =>
@@ -55,11 +55,13 @@ export interface StringRules {
   readonly max?: number;
   /** A pattern and the message the valibot schema gives for it. */
   readonly pattern?: readonly [RegExp, string];
+  /** Values refused after the pattern, and the message for them (`v.check`). */
+  readonly refused?: readonly [readonly string[], string];
 }
 
-/** `v.pipe(v.string(), v.minLength, v.maxLength, v.regex)`: every failing rule, in that order. */
+/** `v.pipe(v.string(), v.minLength, v.maxLength, v.regex, v.check)`: every failing rule, in that order. */
 export const string =
-  ({ min, max, pattern }: StringRules = {}): Check<string> =>
+  ({ min, max, pattern, refused }: StringRules = {}): Check<string> =>
   (value, path, issues) => {
     if (typeof value !== 'string') return invalidType('string', value, path, issues);
     const before = issues.length;
@@ -68,6 +70,7 @@ export const string =
     if (max !== undefined && value.length > max)
       issues.push({ message: `Invalid max length: expected <=${max}`, path });
     if (pattern && !pattern[0].test(value)) issues.push({ message: pattern[1], path });
+    if (refused?.[0].includes(value)) issues.push({ message: refused[1], path });
     return issues.length === before ? value : undefined;
   };
 
@@ -84,13 +87,13 @@ export const array =
     return issues.length === before ? (items as T[]) : undefined;
   };
 
-/** `v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max))`. */
+/** `v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max))`. */
 export const integer =
   ({ min, max }: { readonly min?: number; readonly max?: number } = {}): Check<number> =>
   (value, path, issues) => {
     if (typeof value !== 'number' || Number.isNaN(value)) return invalidType('number', value, path, issues);
     const before = issues.length;
-    if (!Number.isInteger(value)) issues.push({ message: 'Invalid integer', path });
+    if (!Number.isSafeInteger(value)) issues.push({ message: 'Invalid safe integer', path });
     if (min !== undefined && value < min)
       issues.push({ message: `Invalid min value: expected >=${min}`, path });
     if (max !== undefined && value > max)

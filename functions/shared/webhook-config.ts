@@ -36,7 +36,10 @@ export const WebhookConfig = v.strictObject({
     "The hook's secret token, checked against X-Gitlab-Token: the SecureString parameter (`parameter: /path`) or Secrets Manager secret (`secretsManager: name`) that holds it.",
   ),
   maxBodyBytes: described(
-    v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(6 * 1024 * 1024)), 1024 * 1024),
+    v.optional(
+      v.pipe(v.number(), v.safeInteger(), v.minValue(1024), v.maxValue(6 * 1024 * 1024)),
+      1024 * 1024,
+    ),
     'Bodies above this many bytes are refused with 413 before parsing; a push of 20 commits is far smaller.',
   ),
   rules: described(

@@ -8,7 +8,7 @@ import * as v from '../shared/valibot';
  */
 export const ScheduledBake = v.strictObject({
   pipeline: v.pipe(v.string(), v.minLength(1)),
-  scheduledTime: v.pipe(v.string(), v.isoTimestamp()),
+  scheduledTime: v.dateTime({ offset: true }),
 });
 
 export const BakeRequestedEvent = busEvent(DetailType.BakeRequested);

@@ -3,7 +3,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { formatIssues } from '../../functions/shared/issues';
 import { validateNow } from '../../functions/shared/standard-schema';
 
-/** Like zod's `parse`, for any Standard Schema: the value, or an error naming every issue. */
+/** Like valibot's `parse`, for any Standard Schema: the value, or an error naming every issue. */
 export const parseStandard = <S extends StandardSchemaV1>(
   schema: S,
   value: unknown,

@@ -19,7 +19,7 @@ import { testApp } from '../helpers/app';
 
 const EXAMPLE = join(__dirname, '..', '..', 'config', 'example.yaml');
 
-/** The schema each function's handler reads its slice with (zod's, or the webhook's own); typed against the stack's map. */
+/** The schema each function's handler reads its slice with (valibot's, or the webhook's own); typed against the stack's map. */
 const SCHEMAS: { readonly [N in FunctionName]: StandardSchemaV1<unknown, FunctionSettings[N]> } = {
   alert: AlertSettings,
   'apply-config': RolloutSettings,

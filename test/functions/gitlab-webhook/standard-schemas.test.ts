@@ -48,7 +48,7 @@ const TwinPushPayload = v.looseObject({
     v.array(v.looseObject({ id: objectId, added: paths, modified: paths, removed: paths })),
     [],
   ),
-  total_commits_count: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  total_commits_count: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
 });
 
 const TwinWebhookSettings = v.strictObject({

@@ -82,3 +82,40 @@ describe('schema messages', () => {
     expect(formatIssues(result.issues ?? [])).not.toContain('glpat-0123456789abcdef');
   });
 });
+
+describe('objects and records', () => {
+  it.each([
+    ['an object', v.object({ a: v.optional(v.string(), 'x') })],
+    ['a strict object', v.strictObject({ a: v.optional(v.string(), 'x') })],
+    ['a loose object', v.looseObject({ a: v.optional(v.string(), 'x') })],
+    ['a record', v.record(v.string(), v.string())],
+  ])('%s refuses an array, as a type issue', (_what, schema) => {
+    const result = v.safeParse(schema, []);
+
+    expect(formatIssues(result.issues ?? [])).toBe(
+      '  - (root): Invalid type: expected Object, received array',
+    );
+    expect(v.safeParse(schema, {}).success).toBe(true);
+  });
+});
+
+describe('dateTime', () => {
+  it.each(['2026-01-31T02:00:00Z', '2026-01-31T02:00Z', '2024-02-29T23:59:59.123Z'])('takes %s', (text) => {
+    expect(v.is(v.dateTime(), text)).toBe(true);
+  });
+
+  it.each([
+    '2026-02-30T00:00:00Z',
+    '2026-01-31 02:00:00Z',
+    '2026-01-31T02:00:00',
+    '2026-01-31T03:00:00+01:00',
+    '2026-13-01T00:00:00Z',
+  ])('refuses %s without an offset allowed', (text) => {
+    expect(v.is(v.dateTime(), text)).toBe(false);
+  });
+
+  it('takes an offset of hours and minutes only when allowed', () => {
+    expect(v.is(v.dateTime({ offset: true }), '2026-01-31T03:00:00+01:00')).toBe(true);
+    expect(v.is(v.dateTime({ offset: true }), '2026-01-31T03:00:00+01')).toBe(false);
+  });
+});
