@@ -28,27 +28,13 @@ import { DEPLOYMENT_TAG } from '../../../functions/shared/names';
 import { groupProblems } from '../../../functions/shared/rollout/decide';
 import * as v from '../../../functions/shared/valibot';
 import { loadConfig } from '../../../infra/load-config';
+import { JOBS_DOCKER_FLEET, MANAGER_FLEET } from '../../fixtures/rollout-settings';
 import { EXAMPLE } from '../run-cli';
 
 const FILE = 'deploy/prod.yaml';
 
-const jobs = v.parse(Fleet, {
-  name: 'jobs-docker',
-  role: 'jobs',
-  autoScalingGroup: 'gitlab-runner-ao-group-docker',
-  launchTemplate: 'gitlab-runner-autoscaler',
-  instanceRole: 'gitlab-runner-instance',
-  pipeline: 'jobs',
-  manager: 'manager',
-});
-const manager = v.parse(Fleet, {
-  name: 'manager',
-  role: 'manager',
-  autoScalingGroup: 'gitlab-runner-manager',
-  launchTemplate: 'gitlab-runner-manager',
-  instanceRole: 'gitlab-runner-manager',
-  pipeline: 'manager',
-});
+const jobs = v.parse(Fleet, JOBS_DOCKER_FLEET);
+const manager = v.parse(Fleet, MANAGER_FLEET);
 
 /** A job group as the fleeting plugin asks for it: no fault of its own. */
 const healthyFacts = (group: Group | undefined, over: Partial<GroupFacts> = {}): GroupFacts => ({

@@ -22,18 +22,9 @@ import {
   verdictOf,
 } from '../../../../functions/shared/rollout/decide';
 import type { Rollout } from '../../../../functions/shared/rollout/model';
+import { JOBS_DOCKER_FLEET } from '../../../fixtures/rollout-settings';
 
-const fleet = (over: Record<string, unknown> = {}) =>
-  v.parse(Fleet, {
-    name: 'jobs-docker',
-    role: 'jobs',
-    autoScalingGroup: 'gitlab-runner-ao-group-docker',
-    launchTemplate: 'gitlab-runner-autoscaler',
-    instanceRole: 'gitlab-runner-instance',
-    pipeline: 'jobs',
-    manager: 'manager',
-    ...over,
-  });
+const fleet = (over: Record<string, unknown> = {}) => v.parse(Fleet, { ...JOBS_DOCKER_FLEET, ...over });
 const manager = fleet({
   name: 'manager',
   role: 'manager',
