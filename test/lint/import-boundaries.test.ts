@@ -203,3 +203,29 @@ describe('jest globals in the rehearsal', () => {
     expect(inTest).toEqual([]);
   }, 60_000);
 });
+
+describe('schema errors in functions', () => {
+  const PARSE = "import * as v from '../shared/valibot';\nexport const n = v.parse(v.number(), 1);";
+  const SAFE_PARSE = "import * as v from '../shared/valibot';\nexport const n = v.safeParse(v.number(), 1);";
+
+  it('refuses v.parse in functions/ (its error holds the refused value) and allows v.safeParse', () => {
+    const [parse, safeParse, inTest] = lint(
+      [
+        ['parse', 'functions/alert/boundary-probe.ts', PARSE],
+        ['safeParse', 'functions/alert/boundary-probe.ts', SAFE_PARSE],
+        [
+          'a test',
+          'test/boundary-probe.test.ts',
+          PARSE.replace('../shared/valibot', '../functions/shared/valibot'),
+        ],
+      ],
+      'no-restricted-syntax',
+    );
+
+    expect(parse).toEqual([
+      expect.stringMatching(/^no-restricted-syntax: Use v\.safeParse and throw the formatted issues/),
+    ]);
+    expect(safeParse).toEqual([]);
+    expect(inTest).toEqual([]);
+  }, 60_000);
+});
