@@ -12,7 +12,6 @@ import {
 } from './fleet';
 import { name, SecretRef, securityGroupId, subnetId, timeZone, unixUser, version } from './schema-primitives';
 import { formatIssues, type SchemaIssue } from './issues';
-import { unknownKeysMessage } from './known-keys';
 import { ConfigError } from './settings';
 import { WebhookConfig, WebhookRule } from './webhook-config';
 
@@ -378,75 +377,19 @@ export const SuiteConfig = v.pipe(
 );
 export type SuiteConfig = v.InferOutput<typeof SuiteConfig>;
 
-/** The parts of a schema `knownKeys` walks through: valibot keeps them on the schema object. */
-interface SchemaNode {
-  readonly type: string;
-  readonly entries?: Readonly<Record<string, v.GenericSchema>>;
-  readonly wrapped?: v.GenericSchema;
-  readonly options?: readonly SchemaNode[];
-  readonly item?: v.GenericSchema;
-  readonly value?: v.GenericSchema;
-  readonly key?: string;
-  readonly getter?: (input: unknown) => v.GenericSchema;
-}
-const WRAPPERS = new Set(['optional', 'exact_optional', 'nullable', 'nullish', 'undefinedable']);
-
-/** The object schemas `schema` parses `input` with: through wrappers, unions and variants. */
-const objectSchemas = (schema: v.GenericSchema | SchemaNode, input: unknown): SchemaNode[] => {
-  const node = schema as SchemaNode;
-  if (WRAPPERS.has(node.type) && node.wrapped) return objectSchemas(node.wrapped, input);
-  if (node.type === 'lazy' && node.getter) return objectSchemas(node.getter(input), input);
-  if (node.type === 'union') return (node.options ?? []).flatMap((o) => objectSchemas(o, input));
-  if (node.type === 'variant') {
-    const tag = (input as Record<string, unknown>)[node.key!];
-    return (node.options ?? [])
-      .filter((o) => o.type === 'variant' || v.is(o.entries![node.key!]!, tag))
-      .flatMap((o) => objectSchemas(o, input));
-  }
-  return [node];
-};
-
-/** The schema of `key` in a value that `node` parses. */
-const childSchema = (node: SchemaNode, key: unknown): v.GenericSchema | undefined => {
-  if (node.entries) return node.entries[key as string];
-  if (node.type === 'array') return node.item;
-  return node.type === 'record' ? node.value : undefined;
-};
-
-/** The keys the object schema of `object`, at `path` below `root`, knows. */
-const knownKeys = (root: v.GenericSchema, path: readonly v.IssuePathItem[], object: unknown): string[] => {
-  let schemas: v.GenericSchema[] = [root];
-  for (const { input, key } of path)
-    schemas = schemas.flatMap((s) => objectSchemas(s, input)).flatMap((n) => childSchema(n, key) ?? []);
-  const objects = schemas.flatMap((s) => objectSchemas(s, object));
-  return [...new Set(objects.flatMap((n) => Object.keys(n.entries ?? {})))];
-};
-
 /**
- * An unknown key of a strict object names the nearest known key, or lists them all when none is
- * near, on the object's path; every unknown key of that object is named, where valibot stops at the
- * first. Other issues are kept as they are.
+ * An unknown key is reported on its object's path: the message names every unknown key of it
+ * (`valibot.ts`'s strict objects).
  */
-export const suggestKnownKeys = (
-  schema: v.GenericSchema,
-  issues: readonly v.BaseIssue<unknown>[],
-): SchemaIssue[] =>
-  issues.map((issue) => {
-    const last = issue.path?.at(-1);
-    if (issue.type !== 'strict_object' || issue.expected !== 'never' || last?.origin !== 'key') return issue;
-    const path = issue.path!.slice(0, -1);
-    const known = knownKeys(schema, path, last.input);
-    if (known.length === 0) return issue;
-    const unknown = Object.keys(last.input as object).filter((key) => !known.includes(key));
-    return { path, message: unknownKeysMessage(unknown, known) };
-  });
+const onObjectPath = (issue: v.BaseIssue<unknown>): SchemaIssue =>
+  issue.expected === 'never' && issue.path?.at(-1)?.origin === 'key'
+    ? { path: issue.path.slice(0, -1), message: issue.message }
+    : issue;
 
 /** Parses a whole suite config; an unknown key names the nearest known one. */
 export const parseSuiteConfig = (value: unknown, source = 'config'): SuiteConfig => {
   const result = v.safeParse(SuiteConfig, value);
   if (!result.success)
-    throw new ConfigError(
-      `invalid config in ${source}:\n${formatIssues(suggestKnownKeys(SuiteConfig, result.issues))}`,
-    );
+    throw new ConfigError(`invalid config in ${source}:\n${formatIssues(result.issues.map(onObjectPath))}`);
   return result.output;
 };

@@ -1,5 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 
+import { unknownKeysMessage } from './known-keys';
+
 /**
  * Hand-written Standard Schema validators, for the webhook (issue 12): GitLab's timer sees its
  * cold start, and a schema library's code and schema construction were a third of what it added
@@ -132,7 +134,8 @@ type Out<S extends Shape> = { [K in keyof S]: S[K] extends Check<infer T> ? T : 
 
 /**
  * `v.object` (`strip`), `v.strictObject` (`strict`) or `v.looseObject` (`loose`): the shape's
- * keys in order (a missing one is "required" at its path), then, strict, the first unknown key.
+ * keys in order (a missing one is "required" at its path), then, strict, one issue at the first
+ * unknown key naming them all.
  */
 export const object =
   <S extends Shape>(shape: S, unknownKeys: 'strip' | 'strict' | 'loose' = 'strip'): Check<Out<S>> =>
@@ -148,7 +151,7 @@ export const object =
     }
     const unknown = Object.keys(value).filter((key) => !Object.hasOwn(shape, key));
     if (unknownKeys === 'strict' && unknown[0] !== undefined)
-      issues.push({ message: 'unknown key', path: [...path, unknown[0]] });
+      issues.push({ message: unknownKeysMessage(unknown, Object.keys(shape)), path: [...path, unknown[0]] });
     if (unknownKeys === 'loose')
       for (const key of copiedKeys(value)) if (!Object.hasOwn(shape, key)) output[key] = value[key];
     return issues.length === before ? (output as Out<S>) : undefined;

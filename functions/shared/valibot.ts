@@ -1,6 +1,8 @@
 import * as valibot from 'valibot';
 import type { BaseIssue, Config, GenericSchema } from 'valibot';
 
+import { unknownKeysMessage } from './known-keys';
+
 /**
  * The schema library of every function and of the config loader: valibot, whose schemas are plain
  * objects built by small functions (a cold start pays for the schemas a function builds, not for a
@@ -13,7 +15,6 @@ import type { BaseIssue, Config, GenericSchema } from 'valibot';
  */
 export const issueMessage = (issue: BaseIssue<unknown>): string => {
   const last = issue.path?.at(-1);
-  if (last?.origin === 'key' && issue.expected === 'never') return 'unknown key';
   if (last?.origin === 'key' && issue.input === undefined) return 'required';
   if (issue.kind === 'schema')
     return `Invalid type: expected ${issue.expected}, received ${typeOf(issue.input)}`;
@@ -49,8 +50,29 @@ const refusingArrays = <S extends GenericSchema>(schema: S): S => {
 
 export const object = ((...args: Parameters<typeof valibot.object>) =>
   refusingArrays(valibot.object(...args))) as typeof valibot.object;
-export const strictObject = ((...args: Parameters<typeof valibot.strictObject>) =>
-  refusingArrays(valibot.strictObject(...args))) as typeof valibot.strictObject;
+/**
+ * A strict object names every unknown key of the object with the known key nearest to it ("did you
+ * mean"), where valibot stops at the first and only says it is unknown. The issue stays at the
+ * first unknown key's path; its other issues keep the schema's own message.
+ */
+export const strictObject = ((
+  entries: valibot.ObjectEntries,
+  message?: valibot.ErrorMessage<valibot.StrictObjectIssue>,
+) => {
+  const known = Object.keys(entries);
+  return refusingArrays(
+    valibot.strictObject(entries, (issue) => {
+      const object = issue.path?.at(-1)?.input;
+      if (issue.expected === 'never' && typeof object === 'object' && object !== null)
+        return unknownKeysMessage(
+          Object.keys(object).filter((key) => !known.includes(key)),
+          known,
+        );
+      if (typeof message === 'function') return message(issue);
+      return message ?? issueMessage(issue);
+    }),
+  );
+}) as typeof valibot.strictObject;
 export const looseObject = ((...args: Parameters<typeof valibot.looseObject>) =>
   refusingArrays(valibot.looseObject(...args))) as typeof valibot.looseObject;
 export const record = ((...args: Parameters<typeof valibot.record>) =>

@@ -66,9 +66,20 @@ describe('schema messages', () => {
     );
   });
 
-  it('say a key is required or unknown at its path', () => {
+  it('say a key is required or unknown at its path, naming the key meant', () => {
+    expect(
+      messagesFor({ pipelne: 'ok', kind: 'push', source: 'runner-autopilot', count: 1, tags: [], nte: 'x' }),
+    ).toBe(
+      [
+        '  - pipeline: required',
+        '  - pipelne: unknown key "pipelne": did you mean "pipeline"?; unknown key "nte": did you mean "note"?',
+      ].join('\n'),
+    );
     expect(messagesFor({ kind: 'push', source: 'runner-autopilot', count: 1, tags: [], extra: 'x' })).toBe(
-      ['  - pipeline: required', '  - extra: unknown key'].join('\n'),
+      [
+        '  - pipeline: required',
+        '  - extra: unknown key "extra"; the keys here are pipeline, kind, source, count, tags, note',
+      ].join('\n'),
     );
   });
 
