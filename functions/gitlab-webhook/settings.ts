@@ -8,7 +8,8 @@ import {
   string,
   withDefault,
 } from '../shared/standard-schema';
-import { RESERVED_NAME_MESSAGE, RESERVED_NAMES, unknownKeysMessage } from '../shared/known-keys';
+import { RESERVED_NAME_MESSAGE, RESERVED_NAMES } from '../shared/known-keys';
+import { secretRefRefusal } from '../shared/secret-ref';
 import type { SecretRef } from '../shared/schema-primitives';
 import type { WebhookConfig } from '../shared/webhook-config';
 
@@ -46,8 +47,6 @@ const secretsManagerRef = object({ secretsManager: string({ min: 1 }) }, 'strict
  * the one that got its own key as a string and nothing else (valibot's "typed" alternative); else
  * the union's own message, which for a string is how to store a secret written inline.
  */
-const SECRET_REF_KEYS = ['parameter', 'secretsManager'];
-
 const secretRef = (value: unknown, path: Path, issues: Issues): SecretRef | undefined => {
   if (isObject(value)) {
     const [asParameter, asSecret]: [Issues, Issues] = [[], []];
@@ -59,16 +58,7 @@ const secretRef = (value: unknown, path: Path, issues: Issues): SecretRef | unde
     if (only('parameter')) return void issues.push(...asParameter);
     if (only('secretsManager')) return void issues.push(...asSecret);
   }
-  const unknown = isObject(value) ? Object.keys(value).filter((key) => !SECRET_REF_KEYS.includes(key)) : [];
-  issues.push({
-    message:
-      typeof value === 'string'
-        ? "is a secret, so it is never written in the config: store it as a SecureString parameter (aws ssm put-parameter --type SecureString --name /runner-autopilot/<name> --value '<secret>') and write `{ parameter: /runner-autopilot/<name> }` here, or `{ secretsManager: <secret name> }` for a Secrets Manager secret"
-        : unknown.length
-          ? unknownKeysMessage(unknown, SECRET_REF_KEYS)
-          : 'must be `{ parameter: /path }` (a SecureString parameter) or `{ secretsManager: <secret name> }`',
-    path,
-  });
+  issues.push({ message: secretRefRefusal(value), path });
   return undefined;
 };
 

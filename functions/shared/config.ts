@@ -1,15 +1,8 @@
 import * as v from './valibot';
 
 import { cronExpression } from './cron-schema';
-import {
-  CANARY_CHECKS,
-  type CanaryCheck,
-  canaryChecks,
-  described,
-  Fleet,
-  fleetSchema,
-  SSH_PATH_CHECK,
-} from './fleet';
+import { described } from './described';
+import { CANARY_CHECKS, type CanaryCheck, canaryChecks, Fleet, fleetSchema, SSH_PATH_CHECK } from './fleet';
 import { name, SecretRef, securityGroupId, subnetId, timeZone, unixUser, version } from './schema-primitives';
 import { formatIssues, type SchemaIssue } from './issues';
 import { ConfigError } from './settings';

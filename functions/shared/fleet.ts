@@ -4,8 +4,6 @@ import { cronExpression } from './cron-schema';
 import type { Doc } from './described';
 import { iamRole, name, securityGroupId, subnetId, timeZone } from './fleet-primitives';
 
-export { described, type Doc } from './described';
-
 const undescribed: Doc = (schema) => schema;
 
 /**

@@ -24,6 +24,12 @@ export const nearestKey = (key: string, known: readonly string[]): string | unde
   return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
 };
 
+/** The keys of `value` outside `known`: none when `value` is no object (or an array). */
+export const unknownKeysOf = (value: unknown, known: readonly string[]): string[] =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? Object.keys(value).filter((key) => !known.includes(key))
+    : [];
+
 /** What an object with unknown keys is told: each key, with the known key it is nearest to. */
 export const unknownKeysMessage = (unknown: readonly string[], known: readonly string[]): string =>
   unknown

@@ -1,4 +1,4 @@
-import { unknownKeysMessage } from './known-keys';
+import { secretRefRefusal } from './secret-ref';
 import * as v from './valibot';
 
 /** Schema building blocks shared by the suite config and the function slices that reuse its parts. */
@@ -13,8 +13,6 @@ export const unixUser = v.pipe(
 
 export const version = v.pipe(v.string(), v.regex(/^\d+\.\d+\.\d+$/, 'use an exact version such as 1.2.3'));
 
-const SECRET_REF_KEYS = ['parameter', 'secretsManager'];
-
 /**
  * Where a secret lives: a SecureString parameter or a Secrets Manager secret. A secret written
  * inline (a webhook URL, a token) is refused with how to store it instead, never echoing it; a
@@ -27,20 +25,8 @@ export const SecretRef = v.union(
     }),
     v.strictObject({ secretsManager: v.pipe(v.string(), v.minLength(1)) }),
   ],
-  ({ input }) => {
-    if (typeof input === 'string')
-      return "is a secret, so it is never written in the config: store it as a SecureString parameter (aws ssm put-parameter --type SecureString --name /runner-autopilot/<name> --value '<secret>') and write `{ parameter: /runner-autopilot/<name> }` here, or `{ secretsManager: <secret name> }` for a Secrets Manager secret";
-    const unknown = isPlainObject(input)
-      ? Object.keys(input).filter((key) => !SECRET_REF_KEYS.includes(key))
-      : [];
-    return unknown.length
-      ? unknownKeysMessage(unknown, SECRET_REF_KEYS)
-      : 'must be `{ parameter: /path }` (a SecureString parameter) or `{ secretsManager: <secret name> }`';
-  },
+  ({ input }) => secretRefRefusal(input),
 );
 export type SecretRef = v.InferOutput<typeof SecretRef>;
 
 export { describeSecretRef } from './secret-ref';
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 
-import { unknownKeysMessage } from './known-keys';
+import { unknownKeysMessage, unknownKeysOf } from './known-keys';
 
 /**
  * Hand-written Standard Schema validators, for the webhook (issue 12): GitLab's timer sees its
@@ -149,7 +149,7 @@ export const object =
         if (field !== undefined) output[key] = field;
       } else issues.push({ message: 'required', path: [...path, key] });
     }
-    const unknown = Object.keys(value).filter((key) => !Object.hasOwn(shape, key));
+    const unknown = unknownKeysOf(value, Object.keys(shape));
     if (unknownKeys === 'strict' && unknown[0] !== undefined)
       issues.push({ message: unknownKeysMessage(unknown, Object.keys(shape)), path: [...path, unknown[0]] });
     if (unknownKeys === 'loose')

@@ -1,7 +1,7 @@
 import * as valibot from 'valibot';
 import type { BaseIssue, Config, GenericSchema } from 'valibot';
 
-import { unknownKeysMessage } from './known-keys';
+import { unknownKeysMessage, unknownKeysOf } from './known-keys';
 
 /**
  * The schema library of every function and of the config loader: valibot, whose schemas are plain
@@ -62,12 +62,8 @@ export const strictObject = ((
   const known = Object.keys(entries);
   return refusingArrays(
     valibot.strictObject(entries, (issue) => {
-      const object = issue.path?.at(-1)?.input;
-      if (issue.expected === 'never' && typeof object === 'object' && object !== null)
-        return unknownKeysMessage(
-          Object.keys(object).filter((key) => !known.includes(key)),
-          known,
-        );
+      if (issue.expected === 'never')
+        return unknownKeysMessage(unknownKeysOf(issue.path?.at(-1)?.input, known), known);
       if (typeof message === 'function') return message(issue);
       return message ?? issueMessage(issue);
     }),
