@@ -1,4 +1,9 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+
+import { parse, stringify } from 'yaml';
+
 import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
+import { jobGroup, managerGroup } from '../../rehearsal/example-fleet';
 import { loadStack } from '../../rehearsal/router';
 import {
   alarmsConfig,
@@ -103,6 +108,50 @@ describe('rollout scenarios', () => {
       expect.stringMatching(/^\(restart\) done: restarted i-\w+ gracefully$/),
     ]);
     expect(liveManagers(s.world).map((m) => [m.id, m.runner])).toEqual([[manager.id, 'running']]);
+    expectPromisesKept(s);
+  });
+
+  it("recycles every manager whose jobs fleets share the promoted template, not only the lead fleet's", async () => {
+    // manager-b's two jobs fleets run on the example's jobs template and are recycled too; the
+    // first by name of the four fleets on it, jobs-b-docker, leads the rollout.
+    const second = secondManagerConfig();
+    const config = parse(readFileSync(second.configPath, 'utf8')) as { fleets: Record<string, unknown>[] };
+    for (const fleet of config.fleets.filter((f) => f.manager === 'manager-b')) {
+      fleet.launchTemplate = TEMPLATE.jobs;
+      fleet.rollout = 'recycle';
+    }
+    writeFileSync(second.configPath, stringify(config));
+    const s = new Scenario({ configPath: second.configPath, start: TUESDAY_NIGHT });
+    const { manager } = standardFleet(s.world);
+    const jobsLt = s.world.templateByName(TEMPLATE.jobs);
+    const managerB = s.world.launchIntoGroup(
+      s.world.addGroup(
+        managerGroup(SECOND.manager, s.world.addLaunchTemplate(SECOND.managerTemplate, [AMI.managerOld])),
+      ),
+      { alreadyOnline: true },
+    );
+    for (const name of [SECOND.jobsInstance, SECOND.jobsDocker]) s.world.addGroup(jobGroup(name, jobsLt));
+
+    s.imageReady('jobs', AMI.jobsNew);
+    await s.runUntilQuiet();
+
+    expect(s.rollout('jobs-b-docker')).toMatchObject({
+      state: 'done',
+      fleets: ['jobs-b-docker', 'jobs-b-instance', 'jobs-docker', 'jobs-instance'],
+    });
+    expect(s.world.templateByName(TEMPLATE.jobs).defaultVersion).toBe(2);
+    expect(s.historyOf('manager', 'restart')).toEqual([
+      '(restart) awaiting-maintenance: recycle jobs-docker onto version 2',
+      '(restart) awaiting-maintenance: suspending ReplaceUnhealthy for the drain',
+      expect.stringMatching(/^\(restart\) draining: restarting i-\w+ \(running jobs finish first/),
+      `(restart) done: restarted ${manager.id} gracefully`,
+    ]);
+    expect(s.historyOf('manager-b', 'restart')).toEqual([
+      '(restart) awaiting-maintenance: recycle jobs-b-docker, jobs-b-instance onto version 2',
+      '(restart) awaiting-maintenance: suspending ReplaceUnhealthy for the drain',
+      expect.stringMatching(/^\(restart\) draining: restarting i-\w+ \(running jobs finish first/),
+      `(restart) done: restarted ${managerB.id} gracefully`,
+    ]);
     expectPromisesKept(s);
   });
 

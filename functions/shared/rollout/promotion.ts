@@ -1,4 +1,5 @@
 import { busEntry, DetailType } from '../events';
+import type { Fleet } from '../fleet';
 import {
   after,
   asImageRollout,
@@ -10,7 +11,7 @@ import {
   fleetsOf,
   persist,
   reject,
-  requireManager,
+  requireManagerOf,
   scheduleStep,
   settle,
   unchanged,
@@ -151,19 +152,26 @@ const promote: StepFn = async (stored, ctx, trigger) => {
   }
 
   const recycled = fleetsOf(ctx, promoting).filter((f) => f.rollout === 'recycle');
-  if (recycled.length > 0) {
-    const manager = requireManager(ctx, promoting);
-    await ports.bus.put([
-      busEntry(
-        DetailType.ManagerRestartRequested,
-        {
-          fleet: manager.name,
-          reason: `recycle ${recycled.map((f) => f.name).join(', ')} onto version ${candidate}`,
-          idempotencyKey: `recycle:${promoting.candidateId}`,
-        },
-        settings.eventBusName,
+  // Fleets on one template may have different managers: each restarts the fleets it runs.
+  const byManager = new Map<string, Fleet[]>();
+  for (const f of recycled) {
+    const manager = requireManagerOf(ctx, f).name;
+    byManager.set(manager, [...(byManager.get(manager) ?? []), f]);
+  }
+  if (byManager.size > 0) {
+    await ports.bus.put(
+      [...byManager].map(([manager, fleets]) =>
+        busEntry(
+          DetailType.ManagerRestartRequested,
+          {
+            fleet: manager,
+            reason: `recycle ${fleets.map((f) => f.name).join(', ')} onto version ${candidate}`,
+            idempotencyKey: `recycle:${promoting.candidateId}`,
+          },
+          settings.eventBusName,
+        ),
       ),
-    ]);
+    );
   }
   return startBake(
     ctx,
