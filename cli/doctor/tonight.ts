@@ -366,11 +366,15 @@ const judgePromotionBrake = (
       : timing.kind === 'wait'
         ? `when the brake ends a freeze window still holds it, until ${timeText(timing.until)}`
         : 'when the brake ends a freeze window that never ends within a month fails it';
-  const m = c.maintenance;
-  const follow =
-    m && promoted && !m.supersededBy
-      ? `; ${m.manager.name} ${m.action === 'replace' ? 'is then replaced' : 'then restarts'} ${drainStartText(m.manager, drainFrom(m.manager, promoted))}`
-      : '';
+  const follow = promoted
+    ? c.maintenance
+        .filter((m) => !m.supersededBy)
+        .map(
+          (m) =>
+            `; ${m.manager.name} ${m.action === 'replace' ? 'is then replaced' : 'then restarts'} ${drainStartText(m.manager, drainFrom(m.manager, promoted))}`,
+        )
+        .join('')
+    : '';
   return warn(
     'tonight',
     `launch template ${c.launchTemplate}`,

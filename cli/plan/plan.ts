@@ -91,7 +91,11 @@ export interface Candidate {
   readonly promotedAt: Date | undefined;
   /** A newer candidate becomes the default at the same moment (both held by one freeze). */
   readonly supersededBy?: BakeRef;
-  readonly maintenance?: Maintenance;
+  /**
+   * The drains its promotion leads to: the manager's replacement for a manager image, a restart of
+   * each manager whose `recycle` fleets are on the template for a jobs image; none otherwise.
+   */
+  readonly maintenance: readonly Maintenance[];
 }
 
 export interface Bake extends BakeRef {
@@ -186,8 +190,8 @@ export interface Plan {
 }
 
 /** `a, b and c` */
-export const list = (items: readonly string[]): string =>
-  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+export const list = (items: readonly string[], conjunction: 'and' | 'or' = 'and'): string =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${conjunction} ${items.at(-1)}`;
 
 /** `03:01 UTC`: a time of day in the zone it is written in. */
 const clock = (date: Date, zone: string): string => `${localTime(date, zone).time} ${zone}`;
@@ -261,18 +265,15 @@ const canaryPassedAt = (stagedAt: Date, lead: Fleet): Date => {
 const fleetByName = (config: SuiteConfig, name: string | undefined): Fleet | undefined =>
   config.fleets.find((f) => f.name === name);
 
-/** The drain a promotion leads to, as promotion.ts and manager.ts decide it; undefined: none. */
-const maintenanceAfter = (
-  config: SuiteConfig,
-  fleets: readonly Fleet[],
+type Drain = Omit<Maintenance, 'sharedWith'>;
+
+/** When the drain of `manager` asked for at `promotedAt` may start, and the window it misses. */
+const drainAfter = (
+  action: Maintenance['action'],
+  manager: Fleet,
+  recycled: readonly Fleet[],
   promotedAt: Date,
-): Omit<Maintenance, 'sharedWith'> | undefined => {
-  const lead = fleets[0] as Fleet;
-  const recycled = lead.role === 'jobs' ? fleets.filter((f) => f.rollout === 'recycle') : [];
-  // A jobs candidate restarts the lead's manager (requireManager): the rollouts' own choice.
-  const manager = lead.role === 'manager' ? lead : fleetByName(config, lead.manager);
-  if (!manager || (lead.role === 'jobs' && recycled.length === 0)) return undefined;
-  const action = lead.role === 'manager' ? 'replace' : 'restart';
+): Drain => {
   const timing = maintenanceTiming(manager, promotedAt, drainWindowMinutes(manager));
   if (timing.kind === 'never') return { action, manager, recycled, at: undefined, estimate: false };
   if (timing.kind === 'now') return { action, manager, recycled, at: promotedAt, estimate: true };
@@ -287,6 +288,23 @@ const maintenanceAfter = (
         }
       : undefined;
   return { action, manager, recycled, at: timing.until, estimate: false, ...(skipped ? { skipped } : {}) };
+};
+
+/**
+ * The drains a promotion leads to, as promotion.ts and manager.ts decide them: the manager's
+ * replacement, or a restart of each manager of the template's recycle fleets.
+ */
+const drainsAfter = (config: SuiteConfig, fleets: readonly Fleet[], promotedAt: Date): Drain[] => {
+  const lead = fleets[0] as Fleet;
+  if (lead.role === 'manager') return [drainAfter('replace', lead, [], promotedAt)];
+  const byManager = new Map<string, Fleet[]>();
+  for (const f of fleets.filter((f) => f.rollout === 'recycle' && f.manager !== undefined)) {
+    byManager.set(f.manager as string, [...(byManager.get(f.manager as string) ?? []), f]);
+  }
+  return [...byManager].flatMap(([name, recycled]) => {
+    const manager = fleetByName(config, name);
+    return manager ? [drainAfter('restart', manager, recycled, promotedAt)] : [];
+  });
 };
 
 const sameTime = (a: Date | undefined, b: Date | undefined): boolean =>
@@ -335,22 +353,28 @@ const candidatesOf = (config: SuiteConfig, lookFrom: Date, until: Date): Bake[] 
     drafts.filter((o) => o.launchTemplate === d.launchTemplate && o.bake.at > d.bake.at);
   // Held by one freeze, candidates of one template wake together: only the newest stays the default.
   const promotedOver = (d: Draft) => newer(d).find((o) => sameTime(o.promotedAt, d.promotedAt));
-  const drains = new Map<Draft, Omit<Maintenance, 'sharedWith'>>();
+  const drains = new Map<Draft, Drain[]>();
   for (const d of drafts) {
     if (!d.promotedAt || promotedOver(d)) continue;
-    const m = maintenanceAfter(config, d.fleets, d.promotedAt);
-    if (!m) continue;
-    // A newer promotion ends a replacement still waiting for its window (promotion.ts, supersedeOlder).
-    const over =
-      m.action === 'replace'
-        ? newer(d)
-            .filter((o) => o.promotedAt && !promotedOver(o) && (!m.at || o.promotedAt < m.at))
-            .sort((a, b) => (a.promotedAt as Date).getTime() - (b.promotedAt as Date).getTime())[0]
-        : undefined;
-    drains.set(d, over ? { ...m, supersededBy: refOf(over) } : m);
+    const promotedAt = d.promotedAt;
+    drains.set(
+      d,
+      drainsAfter(config, d.fleets, promotedAt).map((m) => {
+        // A newer promotion ends a replacement still waiting for its window (promotion.ts, supersedeOlder).
+        const over =
+          m.action === 'replace'
+            ? newer(d)
+                .filter((o) => o.promotedAt && !promotedOver(o) && (!m.at || o.promotedAt < m.at))
+                .sort((a, b) => (a.promotedAt as Date).getTime() - (b.promotedAt as Date).getTime())[0]
+            : undefined;
+        return over ? { ...m, supersededBy: refOf(over) } : m;
+      }),
+    );
   }
-  const live = [...drains.entries()].filter(([, m]) => !m.supersededBy && m.at);
-  const sharedWith = (d: Draft, m: Omit<Maintenance, 'sharedWith'>): BakeRef[] =>
+  const live = [...drains].flatMap(([d, ms]) =>
+    ms.filter((m) => !m.supersededBy && m.at).map((m) => [d, m] as const),
+  );
+  const sharedWith = (d: Draft, m: Drain): BakeRef[] =>
     live
       .filter(([o, om]) => o !== d && om.manager.name === m.manager.name && sameTime(om.at, m.at))
       .map(([o]) => refOf(o));
@@ -358,11 +382,13 @@ const candidatesOf = (config: SuiteConfig, lookFrom: Date, until: Date): Bake[] 
     ...bake,
     candidates: own.map((d): Candidate => {
       const over = promotedOver(d);
-      const m = drains.get(d);
       return {
         ...d,
         ...(over ? { supersededBy: refOf(over) } : {}),
-        ...(m ? { maintenance: { ...m, sharedWith: m.supersededBy ? [] : sharedWith(d, m) } } : {}),
+        maintenance: (drains.get(d) ?? []).map((m) => ({
+          ...m,
+          sharedWith: m.supersededBy ? [] : sharedWith(d, m),
+        })),
       };
     }),
   }));
@@ -388,11 +414,10 @@ const bakeEvents = (bakes: readonly Bake[]): PlanEvent[] =>
         events.push({ ...base, kind: 'promotion-held', at: c.passedAt, estimate: true });
       if (c.promotedAt)
         events.push({ ...base, kind: 'promotion', at: c.promotedAt, estimate: c.promotion.kind === 'now' });
-      const m = c.maintenance;
-      if (m?.at && !m.supersededBy)
+      for (const m of c.maintenance.filter((m) => m.at && !m.supersededBy))
         events.push({
           kind: m.action === 'replace' ? 'manager-replacement' : 'manager-restart',
-          at: m.at,
+          at: m.at as Date,
           estimate: m.estimate,
           subject: m.manager.name,
           fleets: names([m.manager, ...m.recycled]),
@@ -553,22 +578,37 @@ const freezeFindings = (
   return [...never, ...covering];
 };
 
-/** A recycle that lands a night later after every bake of the plan: said once, with how to change it. */
+/**
+ * A manager whose recycle lands a night later after every bake of the plan: said once per
+ * manager, with how to change it.
+ */
 const recycleFindings = (bakes: readonly Bake[], from: Date): Finding[] => {
   const restarts = bakes
     .filter((b) => b.at >= from)
     .flatMap((b) => b.candidates)
-    .filter((c) => c.maintenance?.action === 'restart' && c.maintenance.at && !c.maintenance.supersededBy);
-  const first = restarts[0];
-  const m = first?.maintenance;
-  if (!first || !m?.skipped || !restarts.every((c) => c.maintenance?.skipped)) return [];
+    .flatMap((c) =>
+      c.maintenance.filter((m) => m.action === 'restart' && m.at && !m.supersededBy).map((m) => ({ c, m })),
+    );
+  const managers = [...new Set(restarts.map(({ m }) => m.manager.name))];
+  return managers.flatMap((manager) => {
+    const own = restarts.filter(({ m }) => m.manager.name === manager);
+    const { c: first, m } = own[0] as (typeof own)[number];
+    return m.skipped && own.every(({ m }) => m.skipped) ? [recycleNextNight(first, m, m.skipped)] : [];
+  });
+};
+
+const recycleNextNight = (
+  first: Candidate,
+  m: Maintenance,
+  skipped: NonNullable<Maintenance['skipped']>,
+): Finding => {
   const zone = zoneOfWindows(m.manager.maintenanceWindows);
   // The whole window the promotion fell in (the skipped part begins at the promotion itself).
   const promotedAt = first.promotedAt as Date;
   const window =
     spans(m.manager.maintenanceWindows, after(promotedAt, -24 * 60), after(promotedAt, 1)).find(
       (s) => s.start <= promotedAt && s.end !== undefined && s.end > promotedAt,
-    ) ?? m.skipped;
+    ) ?? skipped;
   const lastStart = lastDrainStart(m.manager, { ...window, open: false });
   const lead = minutesBetween(first.bake.at, first.passedAt);
   const recycled = names(m.recycled);
@@ -579,15 +619,13 @@ const recycleFindings = (bakes: readonly Bake[], from: Date): Finding[] => {
       : lastStart
         ? `To recycle the same night, bake by about ${clock(after(lastStart, -lead), zone)} or end the window later.`
         : 'To recycle the same night, end the window later.';
-  return [
-    {
-      severity: 'note',
-      kind: 'recycle-next-night',
-      fleets: [m.manager.name, ...recycled],
-      windows: m.manager.maintenanceWindows.map(windowText),
-      message: `${recycled.join(', ')} ${recycled.length > 1 ? 'are' : 'is'} not recycled in the maintenance window after the promotion of a candidate, but in the one after: the candidate of a ${clock(first.bake.at, zone)} bake of pipeline ${first.bake.pipeline} is promoted at about ${clock(promotedAt, zone)}, when the maintenance window of ${m.manager.name} (until ${clock(m.skipped.end, zone)}) has about ${m.skipped.leftMinutes} min left, less than the ${drainNeeds(m.manager)}. ${advice}`,
-    },
-  ];
+  return {
+    severity: 'note',
+    kind: 'recycle-next-night',
+    fleets: [m.manager.name, ...recycled],
+    windows: m.manager.maintenanceWindows.map(windowText),
+    message: `${recycled.join(', ')} ${recycled.length > 1 ? 'are' : 'is'} not recycled in the maintenance window after the promotion of a candidate, but in the one after: the candidate of a ${clock(first.bake.at, zone)} bake of pipeline ${first.bake.pipeline} is promoted at about ${clock(promotedAt, zone)}, when the maintenance window of ${m.manager.name} (until ${clock(skipped.end, zone)}) has about ${skipped.leftMinutes} min left, less than the ${drainNeeds(m.manager)}. ${advice}`,
+  };
 };
 
 const throughoutOf = (config: SuiteConfig, from: Date): Throughout[] => [

@@ -63,15 +63,16 @@ const rollbackAlarms = (fleets: readonly Fleet[]): string => {
     ...new Set(fleets.map((f) => (f.role === 'manager' ? f.name : f.manager)).filter((m) => m !== undefined)),
   ];
   const own = [...new Set(fleets.flatMap((f) => f.rollbackAlarms))];
-  return list([...own, ...managers.map((m) => `the runner system-failure alarm of ${m}`)]);
+  // Any one of them firing rolls back.
+  return list([...own, ...managers.map((m) => `the runner system-failure alarm of ${m}`)], 'or');
 };
 
 /** What follows a promotion: the fleets' rollout by strategy, and the bake period. */
 const followUp = (c: Candidate, zone: string, day: string): string => {
   const lead = c.fleets[0] as Fleet;
-  const m = c.maintenance;
   const alarms = `${rollbackAlarms(c.fleets)} fires within ${lead.bakePeriodMinutes} min`;
   if (lead.role === 'manager') {
+    const m = c.maintenance[0];
     if (!m?.at) return `; ${lead.name} is never drained: no maintenance window is long enough (see warnings)`;
     if (m.supersededBy)
       return `; before its window, ${candidateOf(m.supersededBy, zone, day)} is promoted over it, and ${lead.name} is replaced once, from that one`;
@@ -83,7 +84,7 @@ const followUp = (c: Candidate, zone: string, day: string): string => {
         `${names(natural)} ${natural.length > 1 ? 'take' : 'takes'} it at ${natural.length > 1 ? 'their' : 'its'} next launches (natural)`,
       ]
     : [];
-  if (m) {
+  for (const m of c.maintenance) {
     const recycled = `${names(m.recycled)} (recycle)`;
     parts.push(
       m.at

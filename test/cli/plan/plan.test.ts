@@ -165,9 +165,9 @@ describe('planConfig, the example config', () => {
     );
 
     expect(kinds(early)).toEqual([]);
-    expect(candidates(early, 'jobs').map((c) => c.maintenance?.at?.toISOString().slice(11, 16))).toEqual(
-      Array(7).fill('02:31'),
-    );
+    expect(
+      candidates(early, 'jobs').map((c) => c.maintenance.map((m) => m.at?.toISOString().slice(11, 16))),
+    ).toEqual(Array(7).fill(['02:31']));
   });
 });
 
@@ -224,8 +224,8 @@ describe('planConfig, a freeze that holds a promotion back', () => {
 
     expect(older?.promotedAt).toEqual(newer?.promotedAt);
     expect(older?.supersededBy?.at).toEqual(new Date('2026-12-05T02:00:00Z'));
-    expect(older?.maintenance).toBeUndefined();
-    expect(newer?.maintenance?.at).toEqual(new Date('2026-12-06T01:00:00Z'));
+    expect(older?.maintenance).toEqual([]);
+    expect(newer?.maintenance.map((m) => m.at)).toEqual([new Date('2026-12-06T01:00:00Z')]);
   });
 });
 
@@ -301,7 +301,7 @@ describe('planConfig, windows that never let a rollout through', () => {
     ]);
     // What the functions do: promoted at the freeze's end, drained in the next (frozen) window.
     expect(manager?.promotedAt).toEqual(new Date('2026-12-06T06:00:00Z'));
-    expect(manager?.maintenance?.at).toEqual(new Date('2026-12-07T01:00:00Z'));
+    expect(manager?.maintenance.map((m) => m.at)).toEqual([new Date('2026-12-07T01:00:00Z')]);
   });
 
   it('warns when a freeze never ends: nothing is promoted on its template', () => {
@@ -324,5 +324,60 @@ describe('planConfig, windows that never let a rollout through', () => {
     expect(text).toContain(
       '    about 03:01  the candidate of the 02:00 bake of jobs passes its canary inside a freeze window of jobs-instance that does not end within a month: the rollout fails and nothing is promoted (see warnings)',
     );
+  });
+});
+
+describe('planConfig, one jobs template recycled by two managers', () => {
+  // manager-b (window 03:00-06:59 UTC) runs jobs-b on the example's jobs template, recycled too.
+  const plan = planConfig(
+    exampleWith((raw) => {
+      const manager = fleetIn(raw, 'manager');
+      (raw.fleets as unknown[]).push(
+        {
+          ...manager,
+          name: 'manager-b',
+          autoScalingGroup: 'gitlab-runner-manager-b',
+          launchTemplate: 'gitlab-runner-manager-b',
+          maintenanceWindows: [{ periods: ['* 3-6 * * *'], timeZone: 'UTC' }],
+          runnerConfig: undefined,
+        },
+        {
+          ...fleetIn(raw, 'jobs-docker'),
+          name: 'jobs-b',
+          autoScalingGroup: 'gitlab-runner-b',
+          manager: 'manager-b',
+        },
+      );
+    }),
+    FRIDAY,
+    2,
+  );
+  const utc = section(planText(plan), 'In UTC (manager, jobs-docker, manager-b, jobs-b):');
+
+  it('restarts each manager for its own recycle fleets, in its own window (promotion.ts asks each)', () => {
+    const [first] = candidates(plan, 'jobs');
+
+    expect(first?.fleets.map((f) => f.name)).toEqual(['jobs-b', 'jobs-docker', 'jobs-instance']);
+    expect(
+      first?.maintenance.map((m) => [m.manager.name, m.recycled.map((f) => f.name), m.at?.toISOString()]),
+    ).toEqual([
+      ['manager-b', ['jobs-b'], '2026-12-05T03:01:00.000Z'],
+      ['manager', ['jobs-docker'], '2026-12-06T01:00:00.000Z'],
+    ]);
+    expect(day(utc, 'Sat 2026-12-05')).toContain(
+      '    about 03:01  the candidate of the 02:00 bake of jobs passes its canary and becomes the default of gitlab-runner-autoscaler: jobs-instance takes it at its next launches (natural), jobs-b (recycle) is replaced by a graceful restart of manager-b right away, inside its maintenance window and jobs-docker (recycle) is replaced by a graceful restart of manager Sun 01:00 (by then the window until 05:00 has about 119 of the 145 min a drain needs); rolled back if the runner system-failure alarm of manager-b or the runner system-failure alarm of manager fires within 60 min',
+    );
+    expect(day(utc, 'Sat 2026-12-05')).toContain(
+      '    about 03:01  manager-b restarts gracefully (running jobs finish), as asked when the candidate of the 02:00 bake of jobs was promoted: every job instance of jobs-b is replaced from the default of gitlab-runner-autoscaler',
+    );
+    expect(day(utc, 'Sun 2026-12-06')).toContain(
+      '    01:00        manager restarts gracefully (running jobs finish), as asked when the candidate of the Sat 02:00 bake of jobs was promoted: every job instance of jobs-docker is replaced from the default of gitlab-runner-autoscaler',
+    );
+  });
+
+  it('notes the late recycle of the manager whose window the promotion misses, and not of the other', () => {
+    const notes = plan.findings.filter((f) => f.kind === 'recycle-next-night');
+
+    expect(notes.map((f) => f.fleets)).toEqual([['manager', 'jobs-docker']]);
   });
 });
