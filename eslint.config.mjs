@@ -172,6 +172,11 @@ export default tseslint.config(
           message:
             'Use v.safeParse and throw the formatted issues (formatIssues): a ValiError holds the refused value, which a log line would print.',
         },
+        {
+          selector: "CallExpression[callee.object.name='v'][callee.property.name='integer']",
+          message:
+            'Use v.safeInteger: past 2^53 a JSON number is no longer the one written (9007199254740993 parses as ...992), and v.integer accepts it.',
+        },
       ],
     },
   },

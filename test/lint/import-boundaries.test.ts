@@ -228,4 +228,19 @@ describe('schema errors in functions', () => {
     expect(safeParse).toEqual([]);
     expect(inTest).toEqual([]);
   }, 60_000);
+
+  it('refuses v.integer in functions/ (past 2^53 it accepts a number not the one written) and allows v.safeInteger', () => {
+    const schema = (check: string) =>
+      `import * as v from '../shared/valibot';\nexport const n = v.pipe(v.number(), v.${check}());`;
+    const [integer, safeInteger] = lint(
+      [
+        ['integer', 'functions/alert/boundary-probe.ts', schema('integer')],
+        ['safeInteger', 'functions/alert/boundary-probe.ts', schema('safeInteger')],
+      ],
+      'no-restricted-syntax',
+    );
+
+    expect(integer).toEqual([expect.stringMatching(/^no-restricted-syntax: Use v\.safeInteger: past 2\^53/)]);
+    expect(safeInteger).toEqual([]);
+  }, 60_000);
 });
