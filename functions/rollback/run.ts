@@ -1,5 +1,6 @@
 import type { RunDeps } from '../shared/make-handler';
 import type { Ports, StepResult } from '../shared/rollout/context';
+import { leadFleetOf } from '../shared/rollout/decide';
 import { createEngine } from '../shared/rollout/engine';
 import { MANAGER_STEPS } from '../shared/rollout/manager';
 import { ROLLBACK_STEPS, rollbackTarget } from '../shared/rollout/rollback';
@@ -10,16 +11,23 @@ import type { RollbackInput } from './schema';
 // A rollback restores the default and starts a manager's drain; the rest runs in rollout-step.
 export const engine = createEngine({ ...ROLLBACK_STEPS, 'start-drain': MANAGER_STEPS['start-drain'] });
 
-/** For each concerned fleet, its latest promoted rollout (if it may still be rolled back) is rolled back. */
+/**
+ * For each concerned fleet, its latest promoted rollout (if it may still be rolled back) is rolled
+ * back, once however many of the fleets sharing its template are concerned.
+ */
 export const runRollback = async (
   event: RollbackInput,
   { settings, now, ports }: RunDeps<RolloutSettings, Ports>,
 ) => {
   const { source, fleets, reason } = decideRollback(event, settings.fleets);
   const results: StepResult[] = [];
+  const handled = new Set<string>();
   for (const fleet of fleets) {
-    const rollout = rollbackTarget(await ports.ledger.listFleet(fleet), fleet, source);
-    if (!rollout) continue;
+    // A rollout of fleets sharing a template is kept under the lead, whichever fleet asks.
+    const rollouts = await ports.ledger.listFleet(leadFleetOf(settings.fleets, fleet));
+    const rollout = rollbackTarget(rollouts, fleet, source);
+    if (!rollout || handled.has(rollout.candidateId)) continue;
+    handled.add(rollout.candidateId);
     results.push(
       await engine.advance(
         rollout.fleet,

@@ -140,6 +140,9 @@ describe('rollout scenarios', () => {
       fleets: ['jobs-b-docker', 'jobs-b-instance', 'jobs-docker', 'jobs-instance'],
     });
     expect(s.world.templateByName(TEMPLATE.jobs).defaultVersion).toBe(2);
+    expect(s.historyOf('jobs-b-docker')).toContain(
+      'baking: default is now version 2; 2 manager restarts requested',
+    );
     expect(s.historyOf('manager', 'restart')).toEqual([
       '(restart) awaiting-maintenance: recycle jobs-docker onto version 2',
       '(restart) awaiting-maintenance: suspending ReplaceUnhealthy for the drain',

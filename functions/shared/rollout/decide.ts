@@ -16,6 +16,12 @@ export const candidateIdFor = (launchTemplate: string, imageArn: string): string
 export const fleetsOnTemplate = (fleets: readonly Fleet[], launchTemplate: string): Fleet[] =>
   fleets.filter((f) => f.launchTemplate === launchTemplate).sort((a, b) => a.name.localeCompare(b.name));
 
+/** The fleet whose name the ledger keeps a template's image rollouts under: the lead of its template. */
+export const leadFleetOf = (fleets: readonly Fleet[], name: string): string => {
+  const fleet = fleets.find((f) => f.name === name);
+  return fleet ? (fleetsOnTemplate(fleets, fleet.launchTemplate)[0]?.name ?? name) : name;
+};
+
 /**
  * Processes a manager group must never have suspended, and why: the replacement after a drain is
  * the group's own work (Auto Scaling user guide, "How suspended processes affect other processes").

@@ -17,7 +17,7 @@ import {
   unchanged,
 } from './common';
 import { brakeOn, holdByBrake } from './brake';
-import type { StepContext, StepResult } from './context';
+import type { StepContext, StepResult, Trigger } from './context';
 import { promotionTiming } from './decide';
 import { ALARM_HOLD_MINUTES } from './table';
 import type { StepFn } from './engine';
@@ -32,7 +32,8 @@ const SUPERSEDABLE: ReadonlySet<Rollout['state']> = new Set(['baking', 'awaiting
 
 /** The fleets' rollback alarms now in ALARM. */
 export const firingAlarms = async (ctx: StepContext, item: Rollout): Promise<string[]> => {
-  const alarms = fleetsOf(ctx, item).flatMap((f) => f.rollbackAlarms);
+  // Fleets on one template often share an alarm (their manager's system-failure alarm): once each.
+  const alarms = [...new Set(fleetsOf(ctx, item).flatMap((f) => f.rollbackAlarms))];
   if (alarms.length === 0) return [];
   const states = await ctx.ports.fleet.alarmStates(alarms);
   return alarms.filter((a) => states[a]?.state === 'ALARM');
@@ -65,25 +66,24 @@ const hold = async (
   return result;
 };
 
-const promote: StepFn = async (stored, ctx, trigger) => {
-  const item = asImageRollout(stored);
-  const { settings, now, ports } = ctx;
-  if (
-    item.state === 'promotion-deferred' &&
-    trigger.kind !== 'timeout' &&
-    item.dueAt &&
-    !due(item.dueAt, now)
-  )
-    return unchanged(item, 'promotion not due');
+/**
+ * What keeps a candidate from becoming the default now: an operator's brake, a freeze window, a
+ * firing rollback alarm (promoting would roll back at once). Undefined: nothing, promote.
+ */
+const holdOrReject = async (
+  ctx: StepContext,
+  item: ImageRollout,
+  trigger: Trigger,
+): Promise<StepResult | undefined> => {
   // Before the freeze windows: an operator's brake holds even a promotion the config would allow,
   // and at the hold's deadline too (a brake never rejects a candidate, it only waits).
   const braked = await brakeOn(ctx, item, item.fleets, 'promotion-deferred');
   if (braked.kind === 'held') {
     if (item.canaryInstanceId && !braked.announced)
-      await ports.fleet.terminateInstances([item.canaryInstanceId]);
+      await ctx.ports.fleet.terminateInstances([item.canaryInstanceId]);
     return holdByBrake(ctx, item, braked, { state: 'promotion-deferred', step: 'promote' });
   }
-  const timing = promotionTiming(fleetsOf(ctx, item), now);
+  const timing = promotionTiming(fleetsOf(ctx, item), ctx.now);
   if (timing.kind === 'never')
     return fail(ctx, item, 'a freeze window never ends within a month: check the config');
   if (timing.kind === 'wait')
@@ -94,34 +94,55 @@ const promote: StepFn = async (stored, ctx, trigger) => {
       timing.until,
       true,
     );
-  // Promoting while a rollback alarm fires would roll back at once: hold until it clears.
   const firing = await firingAlarms(ctx, item);
-  if (firing.length > 0) {
-    const reason = `rollback alarm ${firing.join(', ')} in ALARM`;
-    if (trigger.kind === 'timeout') return reject(ctx, item, `${reason} for the whole hold: not promoted`);
-    return hold(
-      ctx,
-      item,
-      `held: ${reason}; promoting now would roll back at once`,
-      after(now, ALARM_RECHECK_MINUTES),
-    );
-  }
+  if (firing.length === 0) return undefined;
+  const reason = `rollback alarm ${firing.join(', ')} in ALARM`;
+  if (trigger.kind === 'timeout') return reject(ctx, item, `${reason} for the whole hold: not promoted`);
+  return hold(
+    ctx,
+    item,
+    `held: ${reason}; promoting now would roll back at once`,
+    after(ctx.now, ALARM_RECHECK_MINUTES),
+  );
+};
 
+const restartsNote = (managers: number): string =>
+  managers === 0
+    ? ''
+    : managers === 1
+      ? '; manager restart requested'
+      : `; ${managers} manager restarts requested`;
+
+const promote: StepFn = async (stored, ctx, trigger) => {
+  const item = asImageRollout(stored);
+  const { settings, now, ports } = ctx;
+  if (
+    item.state === 'promotion-deferred' &&
+    trigger.kind !== 'timeout' &&
+    item.dueAt &&
+    !due(item.dueAt, now)
+  )
+    return unchanged(item, 'promotion not due');
   // The rollback target is the default this promotion replaces, read now: another candidate may
   // have been promoted since staging.
   const current = await ports.fleet.getLaunchTemplate({ launchTemplateId: item.launchTemplateId ?? '' });
   if (!current) return fail(ctx, item, `launch template ${item.launchTemplateId} no longer exists`);
   const candidate = item.candidateVersion ?? 0;
-  if (current.defaultVersion > candidate)
-    return reject(
-      ctx,
-      item,
-      `superseded: the default is already version ${current.defaultVersion}, newer than this candidate`,
-    );
-  // The rollback target is saved before the default changes: a retry after a crash finds the
-  // default already at the candidate and must not fall back on the default seen at staging.
+  // Already the default (a retry after the default changed, or someone set it): the candidate is
+  // live, so a hold or a rejection would leave it running unwatched. The promotion finishes and its
+  // bake watches the rollback alarms.
   let promoting: ImageRollout = item;
   if (current.defaultVersion !== candidate) {
+    const held = await holdOrReject(ctx, item, trigger);
+    if (held) return held;
+    if (current.defaultVersion > candidate)
+      return reject(
+        ctx,
+        item,
+        `superseded: the default is already version ${current.defaultVersion}, newer than this candidate`,
+      );
+    // The rollback target is saved before the default changes: a retry after a crash finds the
+    // default already at the candidate and must not fall back on the default seen at staging.
     promoting = await persist(ctx, item, { ...item, previousDefault: current.defaultVersion });
   }
   await ports.fleet.setDefaultVersion(promoting.launchTemplateId ?? '', candidate);
@@ -173,11 +194,7 @@ const promote: StepFn = async (stored, ctx, trigger) => {
       ),
     );
   }
-  return startBake(
-    ctx,
-    promoting,
-    `default is now version ${candidate}${recycled.length ? '; manager restart requested' : ''}`,
-  );
+  return startBake(ctx, promoting, `default is now version ${candidate}${restartsNote(byManager.size)}`);
 };
 
 /**
