@@ -553,8 +553,16 @@ export const judgeTonight = (facts: TonightFacts): Finding[] => {
   const alongside = new Set<Candidate>();
   const windows = new Set<string>();
   const earlier = (e: PlanEvent): boolean => 'candidate' in e && e.candidate.bake.at < plan.from;
+  // A brake that holds a promotion moves its drains too: its warning says when they come instead.
+  const braked = new Set(
+    plan.events.flatMap((e) =>
+      e.kind === 'promotion' && judgePromotionBrake(e.candidate, brakes, configFile) ? [e.candidate] : [],
+    ),
+  );
+  const movedByBrake = (e: PlanEvent): boolean =>
+    (e.kind === 'manager-replacement' || e.kind === 'manager-restart') && braked.has(e.candidate);
   for (const e of plan.events) {
-    if (!TONIGHT_EVENTS.has(e.kind) || earlier(e)) continue;
+    if (!TONIGHT_EVENTS.has(e.kind) || earlier(e) || movedByBrake(e)) continue;
     findings.push(
       pass('tonight', eventSubject(e), `${e.estimate ? 'about ' : ''}${timeText(e.at)}: ${eventSentence(e)}`),
     );
