@@ -1,6 +1,6 @@
 import type { RunDeps } from '../shared/make-handler';
 import type { Ports, StepResult } from '../shared/rollout/context';
-import { leadFleetOf } from '../shared/rollout/decide';
+import { templateFleetsOf } from '../shared/rollout/decide';
 import { createEngine } from '../shared/rollout/engine';
 import { MANAGER_STEPS } from '../shared/rollout/manager';
 import { ROLLBACK_STEPS, rollbackTarget } from '../shared/rollout/rollback';
@@ -23,8 +23,9 @@ export const runRollback = async (
   const results: StepResult[] = [];
   const handled = new Set<string>();
   for (const fleet of fleets) {
-    // A rollout of fleets sharing a template is kept under the lead, whichever fleet asks.
-    const rollouts = await ports.ledger.listFleet(leadFleetOf(settings.fleets, fleet));
+    // A rollout of fleets sharing a template is kept under its lead, whichever fleet asks.
+    const names = templateFleetsOf(settings.fleets, fleet);
+    const rollouts = (await Promise.all(names.map((name) => ports.ledger.listFleet(name)))).flat();
     const rollout = rollbackTarget(rollouts, fleet, source);
     if (!rollout || handled.has(rollout.candidateId)) continue;
     handled.add(rollout.candidateId);

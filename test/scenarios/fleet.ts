@@ -195,3 +195,11 @@ export const expectPromisesKept = (s: Scenario): void => {
   expect(s.permanentFailures).toEqual([]);
   expect(s.failureQueue).toEqual([]);
 };
+
+/** The rollback alarms of a fleet, as the deployed rollback function's settings hold them (defaults included). */
+export const rollbackAlarmsOf = (s: Scenario, fleet: string): string[] =>
+  (
+    (s.settings('rollback').fleets as { name: string; rollbackAlarms: string[] }[]).find(
+      (f) => f.name === fleet,
+    ) as { rollbackAlarms: string[] }
+  ).rollbackAlarms;

@@ -8,7 +8,15 @@ import { parseSuiteConfig } from '../../functions/shared/config';
 import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
 import { jobGroup, managerGroup } from '../../rehearsal/example-fleet';
 import { loadStack } from '../../rehearsal/router';
-import { AMI, expectPromisesKept, secondManagerConfig, SECOND, standardFleet, TEMPLATE } from './fleet';
+import {
+  AMI,
+  expectPromisesKept,
+  rollbackAlarmsOf,
+  secondManagerConfig,
+  SECOND,
+  standardFleet,
+  TEMPLATE,
+} from './fleet';
 
 /**
  * One jobs template recycled by two managers: manager-b's two jobs fleets are moved onto the
@@ -55,13 +63,6 @@ const worldOf = (s: Scenario) => {
   for (const name of [SECOND.jobsInstance, SECOND.jobsDocker]) s.world.addGroup(jobGroup(name, jobsLt));
   return { manager, managerB };
 };
-
-const rollbackAlarmsOf = (s: Scenario, fleet: string): string[] =>
-  (
-    (s.settings('rollback').fleets as { name: string; rollbackAlarms: string[] }[]).find(
-      (f) => f.name === fleet,
-    ) as { rollbackAlarms: string[] }
-  ).rollbackAlarms;
 
 const restartsOf = (s: Scenario, manager: string) => s.rollouts(manager).filter((r) => r.kind === 'restart');
 

@@ -16,10 +16,15 @@ export const candidateIdFor = (launchTemplate: string, imageArn: string): string
 export const fleetsOnTemplate = (fleets: readonly Fleet[], launchTemplate: string): Fleet[] =>
   fleets.filter((f) => f.launchTemplate === launchTemplate).sort((a, b) => a.name.localeCompare(b.name));
 
-/** The fleet whose name the ledger keeps a template's image rollouts under: the lead of its template. */
-export const leadFleetOf = (fleets: readonly Fleet[], name: string): string => {
+/**
+ * The fleets the ledger may keep a fleet's image rollouts under: every fleet of its template (the
+ * lead when the rollout was staged, which a later deploy may have changed) and the fleet itself.
+ */
+export const templateFleetsOf = (fleets: readonly Fleet[], name: string): string[] => {
   const fleet = fleets.find((f) => f.name === name);
-  return fleet ? (fleetsOnTemplate(fleets, fleet.launchTemplate)[0]?.name ?? name) : name;
+  return [
+    ...new Set([...(fleet ? fleetsOnTemplate(fleets, fleet.launchTemplate).map((f) => f.name) : []), name]),
+  ];
 };
 
 /**

@@ -144,6 +144,20 @@ const promote: StepFn = async (stored, ctx, trigger) => {
     // The rollback target is saved before the default changes: a retry after a crash finds the
     // default already at the candidate and must not fall back on the default seen at staging.
     promoting = await persist(ctx, item, { ...item, previousDefault: current.defaultVersion });
+  } else {
+    // Live already, so a firing rollback alarm rolls it back now, before any manager acts on it: the
+    // alarm's own event found nothing promoted to roll back.
+    const firing = await firingAlarms(ctx, item);
+    if (firing.length > 0) {
+      if (item.canaryInstanceId) await ports.fleet.terminateInstances([item.canaryInstanceId]);
+      const live = enter(ctx, item, 'baking', `default is already version ${candidate}`, {
+        promotedAt: now.toISOString(),
+      });
+      return ctx.dispatch(await persist(ctx, item, live), {
+        kind: 'rollback',
+        reason: `alarm ${firing.join(', ')} in ALARM when the promotion was retried`,
+      });
+    }
   }
   await ports.fleet.setDefaultVersion(promoting.launchTemplateId ?? '', candidate);
   if (promoting.canaryInstanceId) await ports.fleet.terminateInstances([promoting.canaryInstanceId]);

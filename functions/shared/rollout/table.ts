@@ -185,6 +185,11 @@ export const STEP_TARGETS: Readonly<Record<StepName, readonly RolloutState[]>> =
     'replacing',
     'baking',
     'failed',
+    // A retry that finds the candidate already the default and an alarm firing rolls it back.
+    'rolled-back',
+    'rollback-draining',
+    'rollback-replacing',
+    'superseded',
   ],
   'end-bake': [
     'baking',
@@ -236,7 +241,7 @@ export const STEP_TARGETS: Readonly<Record<StepName, readonly RolloutState[]>> =
  */
 export const HANDS_ON: Readonly<Partial<Record<StepName, readonly TriggerKind[]>>> = {
   'read-smoke': ['passed'],
-  promote: ['maintenance'],
+  promote: ['maintenance', 'rollback'],
   'end-bake': ['rollback'],
   'check-replacement': ['rollback'],
   'read-health': ['rollback'],
