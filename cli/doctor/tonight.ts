@@ -11,6 +11,7 @@ import {
   fleetsOnTemplate,
   maintenanceTiming,
   promotionTiming,
+  type Timing,
 } from '../../functions/shared/rollout/decide';
 import {
   ALL_FLEETS,
@@ -26,7 +27,13 @@ import {
   type SeenImage,
 } from '../../functions/reconciler/lost-images';
 import { ledgerTableName } from '../../infra/naming';
-import { type Candidate, type Finding as PlanFinding, type PlanEvent, planConfig } from '../plan/plan';
+import {
+  type Candidate,
+  type Maintenance,
+  type Finding as PlanFinding,
+  type PlanEvent,
+  planConfig,
+} from '../plan/plan';
 import { eventSentence } from '../plan/render';
 import { findImagePipelines } from './aws/image-pipelines';
 import { describeTableStatus } from './aws/ledger-table';
@@ -343,12 +350,11 @@ const drainStartText = (manager: Fleet, start: Date | undefined): string =>
     ? `at ${timeText(start)} at the earliest`
     : `never: no maintenance window of ${manager.name} is long enough`;
 
-/** A brake in force at a promotion holds it (promote checks the brake before the freeze windows). */
-const judgePromotionBrake = (
+/** A brake in force at a promotion, and when the candidate is promoted after it (undefined: never). */
+const promotionBrake = (
   c: Candidate,
   brakes: ReadonlyMap<string, Brake | undefined>,
-  configFile: string,
-): Finding | undefined => {
+): { brake: Brake; timing: Timing; promoted: Date | undefined } | undefined => {
   if (!c.promotedAt || c.supersededBy) return undefined;
   const brake = brakeAt(
     brakes,
@@ -357,21 +363,44 @@ const judgePromotionBrake = (
     'promotion-deferred',
   );
   if (!brake) return undefined;
+  const timing = promotionTiming(c.fleets, new Date(brake.until));
+  const promoted =
+    timing.kind === 'now' ? new Date(brake.until) : timing.kind === 'wait' ? timing.until : undefined;
+  return { brake, timing, promoted };
+};
+
+/** The brake scopes that hold a drain: a replacement is its image rollout's item, a restart the manager's own. */
+const drainScopes = (c: Candidate, m: Maintenance): string[] =>
+  m.action === 'replace' ? [...c.fleets.map((f) => f.name), m.manager.name] : [m.manager.name];
+
+/** A brake in force at a promotion holds it (promote checks the brake before the freeze windows). */
+const judgePromotionBrake = (
+  c: Candidate,
+  brakes: ReadonlyMap<string, Brake | undefined>,
+  configFile: string,
+): Finding | undefined => {
+  const held = promotionBrake(c, brakes);
+  if (!held) return undefined;
+  const { brake, timing, promoted } = held;
   const end = new Date(brake.until);
-  const timing = promotionTiming(c.fleets, end);
-  const promoted = timing.kind === 'now' ? end : timing.kind === 'wait' ? timing.until : undefined;
   const then =
     timing.kind === 'now'
       ? `promotes it when the brake ends, at ${timeText(end)}`
       : timing.kind === 'wait'
         ? `when the brake ends a freeze window still holds it, until ${timeText(timing.until)}`
         : 'when the brake ends a freeze window that never ends within a month fails it';
+  const drain = (m: Maintenance, at: Date): string => {
+    const start = drainFrom(m.manager, at);
+    // The manager's own brake, if one holds the drain then, has its own warning.
+    const own = start && brakeAt(brakes, drainScopes(c, m), start, 'awaiting-maintenance');
+    return own ? `after ${brakeText(own)} (see fleet ${m.manager.name})` : drainStartText(m.manager, start);
+  };
   const follow = promoted
     ? c.maintenance
         .filter((m) => !m.supersededBy)
         .map(
           (m) =>
-            `; ${m.manager.name} ${m.action === 'replace' ? 'is then replaced' : 'then restarts'} ${drainStartText(m.manager, drainFrom(m.manager, promoted))}`,
+            `; ${m.manager.name} ${m.action === 'replace' ? 'is then replaced' : 'then restarts'} ${drain(m, promoted)}`,
         )
         .join('')
     : '';
@@ -390,10 +419,7 @@ const judgeDrainBrake = (
   configFile: string,
 ): Finding | undefined => {
   const m = e.maintenance;
-  // A replacement is its image rollout's item (the template's fleets); a restart is the manager's own.
-  const fleets =
-    m.action === 'replace' ? [...e.candidate.fleets.map((f) => f.name), m.manager.name] : [m.manager.name];
-  const brake = brakeAt(brakes, fleets, e.at, 'awaiting-maintenance');
+  const brake = brakeAt(brakes, drainScopes(e.candidate, m), e.at, 'awaiting-maintenance');
   if (!brake) return undefined;
   const end = new Date(brake.until);
   return warn(
@@ -553,16 +579,21 @@ export const judgeTonight = (facts: TonightFacts): Finding[] => {
   const alongside = new Set<Candidate>();
   const windows = new Set<string>();
   const earlier = (e: PlanEvent): boolean => 'candidate' in e && e.candidate.bake.at < plan.from;
-  // A brake that holds a promotion moves its drains too: its warning says when they come instead.
-  const braked = new Set(
-    plan.events.flatMap((e) =>
-      e.kind === 'promotion' && judgePromotionBrake(e.candidate, brakes, configFile) ? [e.candidate] : [],
-    ),
-  );
-  const movedByBrake = (e: PlanEvent): boolean =>
-    (e.kind === 'manager-replacement' || e.kind === 'manager-restart') && braked.has(e.candidate);
   for (const e of plan.events) {
-    if (!TONIGHT_EVENTS.has(e.kind) || earlier(e) || movedByBrake(e)) continue;
+    if (!TONIGHT_EVENTS.has(e.kind) || earlier(e)) continue;
+    // A brake that holds a promotion moves its drains: the promotion's warning says when they come,
+    // and a brake of the manager's own, in force then, has its warning at that time.
+    const held =
+      (e.kind === 'manager-replacement' || e.kind === 'manager-restart') &&
+      promotionBrake(e.candidate, brakes);
+    if (held) {
+      const start = held.promoted && drainFrom(e.maintenance.manager, held.promoted);
+      if (start)
+        findings.push(
+          ...[judgeDrainBrake({ ...e, at: start }, brakes, configFile)].filter((f) => f !== undefined),
+        );
+      continue;
+    }
     findings.push(
       pass('tonight', eventSubject(e), `${e.estimate ? 'about ' : ''}${timeText(e.at)}: ${eventSentence(e)}`),
     );

@@ -24,5 +24,29 @@ export const fleetIn = (raw: Raw, name: string): Raw => {
   return fleet;
 };
 
+/**
+ * The example plus manager-b (maintenance window 03:00-06:59 UTC), whose jobs fleet jobs-b runs on
+ * the example's jobs template and is recycled: one template, two managers to restart.
+ */
+export const twoManagersOnOneJobsTemplate = (): SuiteConfig =>
+  exampleWith((raw) => {
+    (raw.fleets as unknown[]).push(
+      {
+        ...fleetIn(raw, 'manager'),
+        name: 'manager-b',
+        autoScalingGroup: 'gitlab-runner-manager-b',
+        launchTemplate: 'gitlab-runner-manager-b',
+        maintenanceWindows: [{ periods: ['* 3-6 * * *'], timeZone: 'UTC' }],
+        runnerConfig: undefined,
+      },
+      {
+        ...fleetIn(raw, 'jobs-docker'),
+        name: 'jobs-b',
+        autoScalingGroup: 'gitlab-runner-b',
+        manager: 'manager-b',
+      },
+    );
+  });
+
 /** A Friday afternoon: the example's Friday freeze (12-23 Europe/Berlin) is on. */
 export const FRIDAY = new Date('2026-12-04T14:00:00Z');

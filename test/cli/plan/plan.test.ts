@@ -1,6 +1,6 @@
 import { type Candidate, type Plan, planConfig } from '../../../cli/plan/plan';
 import { planText } from '../../../cli/plan/render';
-import { exampleWith, fleetIn, FRIDAY } from './example-config';
+import { exampleWith, fleetIn, FRIDAY, twoManagersOnOneJobsTemplate } from './example-config';
 
 /** The lines of one zone's section of the text, from its heading to the next blank line. */
 const section = (text: string, heading: string): string[] => {
@@ -328,30 +328,7 @@ describe('planConfig, windows that never let a rollout through', () => {
 });
 
 describe('planConfig, one jobs template recycled by two managers', () => {
-  // manager-b (window 03:00-06:59 UTC) runs jobs-b on the example's jobs template, recycled too.
-  const plan = planConfig(
-    exampleWith((raw) => {
-      const manager = fleetIn(raw, 'manager');
-      (raw.fleets as unknown[]).push(
-        {
-          ...manager,
-          name: 'manager-b',
-          autoScalingGroup: 'gitlab-runner-manager-b',
-          launchTemplate: 'gitlab-runner-manager-b',
-          maintenanceWindows: [{ periods: ['* 3-6 * * *'], timeZone: 'UTC' }],
-          runnerConfig: undefined,
-        },
-        {
-          ...fleetIn(raw, 'jobs-docker'),
-          name: 'jobs-b',
-          autoScalingGroup: 'gitlab-runner-b',
-          manager: 'manager-b',
-        },
-      );
-    }),
-    FRIDAY,
-    2,
-  );
+  const plan = planConfig(twoManagersOnOneJobsTemplate(), FRIDAY, 2);
   const utc = section(planText(plan), 'In UTC (manager, jobs-docker, manager-b, jobs-b):');
 
   it('restarts each manager for its own recycle fleets, in its own window (promotion.ts asks each)', () => {
