@@ -1,22 +1,21 @@
 import { emitFailure, resultOf } from '../shared/rollout/common';
 import type { StepContext, StepResult } from '../shared/rollout/context';
-import { fleetsOnTemplate, transition } from '../shared/rollout/decide';
-import type { ImageRollout } from '../shared/rollout/model';
+import { fleetsOnTemplate, latestPromoted, transition } from '../shared/rollout/decide';
 
 /**
  * Fleets are often managed by Terraform: an apply can put the template's default back, outside
- * runner-autopilot. For each template whose latest rollout is done, a default other than the
- * promoted version is alerted once (and recorded), never fought.
+ * runner-autopilot. For each template whose latest promoted rollout is done, a default other than
+ * the promoted version is alerted once (and recorded), never fought. A candidate rejected since
+ * never became the default: it changes nothing here.
  */
 export const checkDefaults = async (ctx: StepContext): Promise<StepResult[]> => {
   const results: StepResult[] = [];
   const templates = [...new Set(ctx.settings.fleets.map((f) => f.launchTemplate))].sort();
   for (const template of templates) {
-    const lead = fleetsOnTemplate(ctx.settings.fleets, template)[0];
-    if (!lead) continue;
-    const latest = (await ctx.ports.ledger.listFleet(lead.name)).find(
-      (r): r is ImageRollout => r.kind === 'rollout',
-    );
+    // Under every fleet of the template: a deploy may have changed the lead since a rollout.
+    const fleets = fleetsOnTemplate(ctx.settings.fleets, template);
+    const rollouts = (await Promise.all(fleets.map((f) => ctx.ports.ledger.listFleet(f.name)))).flat();
+    const latest = latestPromoted(rollouts);
     if (!latest || latest.state !== 'done' || latest.candidateVersion === undefined) continue;
     const current = await ctx.ports.fleet.getLaunchTemplate({ launchTemplateName: template });
     if (

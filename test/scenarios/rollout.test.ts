@@ -660,6 +660,32 @@ describe('rollout scenarios', () => {
     expectPromisesKept(s);
   });
 
+  it('still alerts a default put back after a rollout when a later candidate was rejected', async () => {
+    const s = new Scenario({ start: TUESDAY_NIGHT });
+    standardFleet(s.world);
+    s.imageReady('jobs', AMI.jobsNew);
+    await s.runUntilQuiet();
+    s.world.scripts['smoke-jobs'] = () => ({ kind: 'fail', output: 'RESULT fail: docker as ubuntu' });
+    s.imageReady('jobs', 'ami-0000000000000a003', 2);
+    await s.runUntilQuiet();
+    expect(s.rollouts('jobs-docker').map((r) => r.state)).toEqual(
+      expect.arrayContaining(['done', 'rejected']),
+    );
+
+    s.world.templateByName(TEMPLATE.jobs).defaultVersion = 1;
+    await s.reconcileNow();
+
+    expect(s.busEvents('Rollout Failed')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          outcome: 'default-reverted',
+          reason: expect.stringContaining('version 1, not the promoted 2'),
+        }),
+      ]),
+    );
+    expectPromisesKept(s);
+  });
+
   it('never terminates a manager while a job runs on it, and never runs two managers', async () => {
     const s = new Scenario({ start: TUESDAY_NIGHT });
     const { manager } = standardFleet(s.world);

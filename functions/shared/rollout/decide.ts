@@ -4,7 +4,7 @@ import type { Group } from '../aws/autoscaling';
 import type { Fleet } from '../fleet';
 import { isInside, nextWindowStart, windowEnd } from '../windows';
 import { drainBoundSeconds } from './commands';
-import type { HistoryEntry, Rollout, RolloutState } from './model';
+import type { HistoryEntry, ImageRollout, Rollout, RolloutState } from './model';
 
 /** Pure rules of the rollout: no SDK, no clock, no logging. */
 
@@ -15,6 +15,12 @@ export const candidateIdFor = (launchTemplate: string, imageArn: string): string
 /** Fleets sharing one launch template roll out together; the first by name leads. */
 export const fleetsOnTemplate = (fleets: readonly Fleet[], launchTemplate: string): Fleet[] =>
   fleets.filter((f) => f.launchTemplate === launchTemplate).sort((a, b) => a.name.localeCompare(b.name));
+
+/** The image rollout promoted last, of those given (undefined: none was promoted). */
+export const latestPromoted = (rollouts: readonly Rollout[]): ImageRollout | undefined =>
+  rollouts
+    .filter((r): r is ImageRollout => r.kind === 'rollout' && r.promotedAt !== undefined)
+    .sort((a, b) => (b.promotedAt ?? '').localeCompare(a.promotedAt ?? ''))[0];
 
 /**
  * The fleets the ledger may keep a fleet's image rollouts under: every fleet of its template (the

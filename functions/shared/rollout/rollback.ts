@@ -1,4 +1,4 @@
-import { maintenanceTiming, drainWindowMinutes } from './decide';
+import { drainWindowMinutes, latestPromoted, maintenanceTiming } from './decide';
 import {
   asImageRollout,
   commit,
@@ -38,12 +38,7 @@ export const rollbackTarget = (
   source: 'alarm' | 'request',
 ): ImageRollout | undefined => {
   // Only the latest promoted rollout: rolling that one back never cascades to older ones.
-  const latest = rollouts
-    .filter(
-      (r): r is ImageRollout =>
-        r.kind === 'rollout' && r.fleets.includes(fleet) && r.promotedAt !== undefined,
-    )
-    .sort((a, b) => (b.promotedAt ?? '').localeCompare(a.promotedAt ?? ''))[0];
+  const latest = latestPromoted(rollouts.filter((r) => r.fleets.includes(fleet)));
   const allowed = source === 'alarm' ? ALARM_ROLLBACK_FROM : REQUEST_ROLLBACK_FROM;
   return latest && allowed.has(latest.state) ? latest : undefined;
 };
