@@ -218,12 +218,16 @@ export const transition = <T extends Rollout>(
 ): T => {
   const entry: HistoryEntry = { at: now.toISOString(), state, note };
   const sameState = state === item.state;
+  const last = item.history.at(-1);
+  // A recheck that finds the same (an alarm still firing) says so once: a day of them would push
+  // the rest of the story out of the capped history.
+  const repeated = last?.state === state && last.note === note;
   return {
     ...item,
     attempts: sameState ? item.attempts : 0,
     ...patch,
     state,
     stateSince: sameState ? item.stateSince : now.toISOString(),
-    history: [...item.history, entry].slice(-MAX_HISTORY),
+    history: repeated ? item.history : [...item.history, entry].slice(-MAX_HISTORY),
   };
 };

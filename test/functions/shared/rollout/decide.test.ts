@@ -374,6 +374,43 @@ describe('transition', () => {
     expect(next.history).toHaveLength(MAX_HISTORY);
     expect(next.history.at(-1)?.note).toBe('last');
   });
+
+  it('says a recheck that finds the same once, so a day of them keeps the rest of the history', () => {
+    const held = 'held: rollback alarm a in ALARM; promoting now would roll back at once';
+    const start = { ...item, state: 'promotion-deferred' as const };
+    const first = transition(start, 'promotion-deferred', held, new Date('2026-12-01T00:10:00Z'));
+
+    const rechecks = Array.from({ length: 144 }, (_, i) => i).reduce(
+      (at, i) =>
+        transition(
+          at,
+          'promotion-deferred',
+          held,
+          new Date(Date.parse('2026-12-01T00:20:00Z') + i * 600_000),
+        ),
+      first,
+    );
+    const cleared = transition(
+      rechecks,
+      'baking',
+      'default is now version 7',
+      new Date('2026-12-02T00:20:00Z'),
+    );
+
+    expect(cleared.history).toEqual([
+      { at: '2026-12-01T00:10:00.000Z', state: 'promotion-deferred', note: held },
+      { at: '2026-12-02T00:20:00.000Z', state: 'baking', note: 'default is now version 7' },
+    ]);
+  });
+
+  it('records the same note again after another one came between', () => {
+    const a = transition(item, 'canary-booting', 'not yet', new Date('2026-12-01T00:10:00Z'));
+    const b = transition(a, 'canary-booting', 'still booting', new Date('2026-12-01T00:20:00Z'));
+
+    const c = transition(b, 'canary-booting', 'not yet', new Date('2026-12-01T00:30:00Z'));
+
+    expect(c.history.map((h) => h.note)).toEqual(['not yet', 'still booting', 'not yet']);
+  });
 });
 
 describe('excerptOf', () => {
