@@ -1,11 +1,8 @@
 import type { ManagerRestartRequestedDetail } from '../shared/events';
 import type { Fleet } from '../shared/fleet';
-import { candidateIdFor, transition } from '../shared/rollout/decide';
+import { transition } from '../shared/rollout/decide';
 import type { ManagerRestart, Rollout } from '../shared/rollout/model';
-
-/** One restart per request, however often the request is delivered. */
-export const restartIdFor = (manager: string, idempotencyKey: string): string =>
-  candidateIdFor(`restart:${manager}`, idempotencyKey);
+import { restartIdFor } from '../shared/rollout/recycle';
 
 export interface RestartFacts {
   readonly detail: ManagerRestartRequestedDetail;

@@ -5,7 +5,8 @@ import type { Ports, StepContext, StepResult } from '../shared/rollout/context';
 import { createEngine, guardRefusal } from '../shared/rollout/engine';
 import { MANAGER_STEPS } from '../shared/rollout/manager';
 import type { RolloutSettings } from '../shared/rollout/settings';
-import { decideRestart, restartIdFor } from './decide';
+import { restartIdFor } from '../shared/rollout/recycle';
+import { decideRestart } from './decide';
 
 // A restart waits for its window or starts its drain; the rest runs in rollout-step.
 export const engine = createEngine({ 'start-drain': MANAGER_STEPS['start-drain'] });

@@ -127,7 +127,7 @@ export const fleetSchema = (doc: Doc) => {
     manager: doc(v.optional(name), 'Jobs fleets: the manager fleet whose runner scales this group.'),
     rollout: doc(
       v.optional(v.picklist(['natural', 'recycle']), 'natural'),
-      "Jobs fleets. natural: promotion is the rollout, instances retire by themselves. recycle: then a graceful restart of its manager fleet in that fleet's next maintenance window replaces every job instance (needs the runner's state storage off, its default).",
+      "Jobs fleets. natural: promotion is the rollout, instances retire by themselves. recycle: then a graceful restart of its manager fleet in that fleet's next maintenance window replaces every job instance, and again onto the restored default after a rollback (needs the runner's state storage off, its default).",
     ),
     freezeWindows: doc(
       v.optional(v.array(Window), []),

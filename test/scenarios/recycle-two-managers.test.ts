@@ -88,7 +88,8 @@ describe('one jobs template recycled by two managers', () => {
       note: s.historyOf('jobs-b-docker').at(-1),
       withinTenMinutes: Date.parse(s.rollout('jobs-b-docker').stateSince) - promotedAt < 10 * 60_000,
     }).toEqual({
-      note: `rolled-back: default restored to version 1: alarm ${alarm} is ALARM`,
+      // Both managers had begun their restarts onto version 2: both restart again.
+      note: `rolled-back: default restored to version 1: alarm ${alarm} is ALARM; 2 manager restarts requested`,
       withinTenMinutes: true,
     });
   });
@@ -254,7 +255,8 @@ describe('one jobs template recycled by two managers', () => {
     }).toEqual({
       lead: 'rolled-back',
       default: 1,
-      manager: ['done'],
+      // manager had restarted onto version 2, so it restarts again onto 1; manager-b had not begun.
+      manager: ['done', 'done'],
       managerB: ['done'],
       managerBAt: '2026-11-03T03:00:00.000Z',
     });

@@ -396,9 +396,22 @@ describe('rollout scenarios', () => {
 
     expect(s.world.templateByName(TEMPLATE.jobs).defaultVersion).toBe(1);
     expect(s.rollout('jobs-docker').state).toBe('rolled-back');
+    // jobs-docker (recycle) was recycled onto version 2 already: its manager restarts again.
     expect(s.historyOf('jobs-docker').at(-1)).toBe(
-      'rolled-back: default restored to version 1: alarm jobs-docker-errors is ALARM',
+      'rolled-back: default restored to version 1: alarm jobs-docker-errors is ALARM; manager restart requested',
     );
+    expect(s.historyOf('manager', 'restart')).toEqual(
+      expect.arrayContaining([
+        '(restart) awaiting-maintenance: recycle jobs-docker back onto version 1 after the rollback of version 2',
+        expect.stringMatching(/^\(restart\) done: restarted i-\w+ gracefully$/),
+      ]),
+    );
+    expect(
+      s
+        .rollouts('manager')
+        .filter((r) => r.kind === 'restart')
+        .map((r) => r.state),
+    ).toEqual(['done', 'done']);
     expect(s.busEvents('Rollout Failed')).toEqual([
       expect.objectContaining({ fleet: 'jobs-docker', outcome: 'rolled-back', stage: 'baking' }),
     ]);

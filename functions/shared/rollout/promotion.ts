@@ -1,5 +1,4 @@
 import { busEntry, DetailType } from '../events';
-import type { Fleet } from '../fleet';
 import {
   after,
   asImageRollout,
@@ -11,7 +10,6 @@ import {
   fleetsOf,
   persist,
   reject,
-  requireManagerOf,
   scheduleStep,
   settle,
   unchanged,
@@ -21,6 +19,7 @@ import type { StepContext, StepResult, Trigger } from './context';
 import { promotionTiming } from './decide';
 import { ALARM_HOLD_MINUTES } from './table';
 import type { StepFn } from './engine';
+import { recycledByManager, recycleKey, requestRestarts, restartsNote } from './recycle';
 import { FINAL_STATES, type ImageRollout, type Rollout } from './model';
 
 /** Promotion (after freeze windows and firing alarms), the bake period, and what supersedes what. */
@@ -106,13 +105,6 @@ const holdOrReject = async (
   );
 };
 
-const restartsNote = (managers: number): string =>
-  managers === 0
-    ? ''
-    : managers === 1
-      ? '; manager restart requested'
-      : `; ${managers} manager restarts requested`;
-
 const promote: StepFn = async (stored, ctx, trigger) => {
   const item = asImageRollout(stored);
   const { settings, now, ports } = ctx;
@@ -186,28 +178,13 @@ const promote: StepFn = async (stored, ctx, trigger) => {
     return ctx.dispatch(await persist(ctx, promoting, waiting), { kind: 'maintenance' });
   }
 
-  const recycled = fleetsOf(ctx, promoting).filter((f) => f.rollout === 'recycle');
-  // Fleets on one template may have different managers: each restarts the fleets it runs.
-  const byManager = new Map<string, Fleet[]>();
-  for (const f of recycled) {
-    const manager = requireManagerOf(ctx, f).name;
-    byManager.set(manager, [...(byManager.get(manager) ?? []), f]);
-  }
-  if (byManager.size > 0) {
-    await ports.bus.put(
-      [...byManager].map(([manager, fleets]) =>
-        busEntry(
-          DetailType.ManagerRestartRequested,
-          {
-            fleet: manager,
-            reason: `recycle ${fleets.map((f) => f.name).join(', ')} onto version ${candidate}`,
-            idempotencyKey: `recycle:${promoting.candidateId}`,
-          },
-          settings.eventBusName,
-        ),
-      ),
-    );
-  }
+  const byManager = recycledByManager(ctx, promoting);
+  await requestRestarts(
+    ctx,
+    byManager,
+    recycleKey(promoting.candidateId),
+    (fleets) => `recycle ${fleets.map((f) => f.name).join(', ')} onto version ${candidate}`,
+  );
   return startBake(ctx, promoting, `default is now version ${candidate}${restartsNote(byManager.size)}`);
 };
 

@@ -12,7 +12,9 @@ import {
   scheduleStep,
   settle,
 } from './common';
+import type { StepContext } from './context';
 import type { StepFn } from './engine';
+import { recycledByManager, recycleKey, requestRestarts, restartIdFor, restartsNote } from './recycle';
 import { type ImageRollout, type Rollout, type RolloutState } from './model';
 
 /**
@@ -72,7 +74,10 @@ const rollBack: StepFn = async (stored, ctx, trigger) => {
   if (!ours) await ctx.ports.fleet.setDefaultVersion(item.launchTemplateId, item.previousDefault);
   await emitFailure(ctx, { ...restoring, reason }, item.state, 'rolled-back', reason);
   const note = `default restored to version ${item.previousDefault}: ${reason}`;
-  if (item.role === 'jobs') return settle(ctx, { ...restoring, reason }, 'rolled-back', note);
+  if (item.role === 'jobs') {
+    const again = await recycleBack(ctx, item);
+    return settle(ctx, { ...restoring, reason }, 'rolled-back', `${note}${again}`);
+  }
 
   const manager = requireManager(ctx, item);
   const immediate = MID_REPLACEMENT.has(item.state);
@@ -100,6 +105,28 @@ const rollBack: StepFn = async (stored, ctx, trigger) => {
   }
   const saved = await persist(ctx, restoring, marked);
   return item.state === 'draining' ? resultOf(item, saved) : ctx.dispatch(saved, { kind: 'maintenance' });
+};
+
+/**
+ * The `recycle` fleets a manager has already restarted onto the candidate (its restart began) keep
+ * running it until their instances retire: that manager restarts again, in its window, onto the
+ * restored default. A restart not begun yet starts the runner after the restore and needs none.
+ * The default is restored before this runs, so a restart that begins meanwhile is right too.
+ */
+const recycleBack = async (ctx: StepContext, item: ImageRollout): Promise<string> => {
+  const byManager = recycledByManager(ctx, item);
+  for (const manager of [...byManager.keys()]) {
+    const restart = await ctx.ports.ledger.get(manager, restartIdFor(manager, recycleKey(item.candidateId)));
+    if (!restart || restart.state === 'awaiting-maintenance') byManager.delete(manager);
+  }
+  await requestRestarts(
+    ctx,
+    byManager,
+    `rollback:${item.candidateId}`,
+    (fleets) =>
+      `recycle ${fleets.map((f) => f.name).join(', ')} back onto version ${item.previousDefault} after the rollback of version ${item.candidateVersion}`,
+  );
+  return restartsNote(byManager.size);
 };
 
 export const ROLLBACK_STEPS = { 'roll-back': rollBack } as const;

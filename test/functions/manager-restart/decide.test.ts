@@ -1,6 +1,7 @@
 import * as v from '../../../functions/shared/valibot';
 
-import { decideRestart, restartIdFor } from '../../../functions/manager-restart/decide';
+import { decideRestart } from '../../../functions/manager-restart/decide';
+import { restartIdFor } from '../../../functions/shared/rollout/recycle';
 import { Fleet } from '../../../functions/shared/fleet';
 import { rollout } from '../../fixtures/rollout';
 import { MANAGER_FLEET } from '../../fixtures/rollout-settings';

@@ -1,0 +1,56 @@
+import { busEntry, DetailType } from '../events';
+import type { Fleet } from '../fleet';
+import { fleetsOf, requireManagerOf } from './common';
+import type { StepContext } from './context';
+import { candidateIdFor } from './decide';
+import type { Rollout } from './model';
+
+/**
+ * `recycle` fleets: a graceful restart of their manager replaces every job instance from the
+ * template's default (DESIGN.md, fleeting plugin). The restarts are manager-restart's items, asked
+ * for by event; a request delivered twice is one restart.
+ */
+
+/** The id of the restart item asked for with `idempotencyKey`: one restart per request. */
+export const restartIdFor = (manager: string, idempotencyKey: string): string =>
+  candidateIdFor(`restart:${manager}`, idempotencyKey);
+
+/** The key of the restarts a promotion asks for, to recycle its fleets onto the candidate. */
+export const recycleKey = (candidateId: string): string => `recycle:${candidateId}`;
+
+/** An item's `recycle` fleets by the manager that restarts them (fleets on one template may have several). */
+export const recycledByManager = (ctx: StepContext, item: Rollout): Map<string, Fleet[]> => {
+  const byManager = new Map<string, Fleet[]>();
+  for (const f of fleetsOf(ctx, item).filter((fleet) => fleet.rollout === 'recycle')) {
+    const manager = requireManagerOf(ctx, f).name;
+    byManager.set(manager, [...(byManager.get(manager) ?? []), f]);
+  }
+  return byManager;
+};
+
+/** Asks each manager for a graceful restart of its fleets, in one PutEvents. */
+export const requestRestarts = async (
+  ctx: StepContext,
+  byManager: ReadonlyMap<string, readonly Fleet[]>,
+  idempotencyKey: string,
+  reason: (fleets: readonly Fleet[]) => string,
+): Promise<void> => {
+  if (byManager.size === 0) return;
+  await ctx.ports.bus.put(
+    [...byManager].map(([manager, fleets]) =>
+      busEntry(
+        DetailType.ManagerRestartRequested,
+        { fleet: manager, reason: reason(fleets), idempotencyKey },
+        ctx.settings.eventBusName,
+      ),
+    ),
+  );
+};
+
+/** `; manager restart requested`, or how many were. */
+export const restartsNote = (managers: number): string =>
+  managers === 0
+    ? ''
+    : managers === 1
+      ? '; manager restart requested'
+      : `; ${managers} manager restarts requested`;
