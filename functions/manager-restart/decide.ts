@@ -30,6 +30,7 @@ export const decideRestart = ({ detail, manager, existing, now }: RestartFacts):
     candidateId: restartIdFor(manager.name, detail.idempotencyKey),
     role: 'manager',
     pipeline: manager.pipeline,
+    ...(detail.afterRollback ? { afterRollback: true } : {}),
     state: 'awaiting-maintenance',
     stateSince: now.toISOString(),
     attempts: 0,

@@ -91,6 +91,8 @@ const DETAIL_SCHEMAS = {
       fleet: resourceName(),
       reason: v.pipe(v.string(), v.maxLength(1024)),
       idempotencyKey: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+      /** Part of a rollback (its fleets back onto the restored default): no brake holds it. */
+      afterRollback: v.optional(v.boolean(), false),
     }),
   [DetailType.ConfigApplyRequested]: () =>
     v.object({

@@ -41,6 +41,9 @@ const ACTION: Record<Rollout['kind'], string> = {
   config: 'config-restart',
 };
 const rollingBack = (item: Rollout): boolean => item.state.startsWith('rollback-');
+/** Part of a rollback: a rollback's drain, or the restart that recycles fleets back after one. */
+const partOfRollback = (item: Rollout): boolean =>
+  rollingBack(item) || (item.kind === 'restart' && item.afterRollback === true);
 
 /** The versions a manager may run after this item's replacement: its target, or the current default. */
 const acceptedVersions = async (ctx: StepContext, item: Rollout): Promise<number[]> => {
@@ -54,9 +57,9 @@ const startDrain: StepFn = async (item, ctx, trigger) => {
   const manager = requireManager(ctx, item);
   if (trigger.kind === 'reconcile' && item.dueAt !== undefined && !due(item.dueAt, ctx.now))
     return unchanged(item, 'maintenance not due');
-  // A rollback's drain is never held (see brake.ts); any other drain, restart or restarting apply
-  // waits while a brake covers its fleets or its manager, even past its deadline.
-  if (!rollingBack(item)) {
+  // A rollback's drain (or restart) is never held (see brake.ts); any other drain, restart or
+  // restarting apply waits while a brake covers its fleets or its manager, even past its deadline.
+  if (!partOfRollback(item)) {
     const braked = await brakeOn(ctx, item, [...item.fleets, manager.name]);
     if (braked.kind === 'held') return holdByBrake(ctx, item, braked, { step: 'maintenance' });
   }

@@ -129,6 +129,8 @@ export interface ImageRollout extends ItemBase {
 /** A graceful manager restart asked for by a jobs fleet's `recycle` strategy. */
 export interface ManagerRestart extends ItemBase {
   readonly kind: 'restart';
+  /** Recycles the fleets back onto a rollback's restored default: like a rollback, never held by a brake. */
+  readonly afterRollback?: boolean;
   readonly role: 'manager';
 }
 

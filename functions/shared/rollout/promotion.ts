@@ -229,6 +229,9 @@ export const startBake = async (
 
 const endBake: StepFn = async (stored, ctx, trigger) => {
   const item = asImageRollout(stored);
+  // A rollback that restored the default and then died, retries spent: it is finished, not baked.
+  if (item.restoring)
+    return ctx.dispatch(item, { kind: 'rollback', reason: item.reason ?? 'an interrupted rollback' });
   if (trigger.kind !== 'timeout' && !due(item.deadline, ctx.now))
     return unchanged(item, 'bake period not over');
   const firing = await firingAlarms(ctx, item);

@@ -34,13 +34,14 @@ export const requestRestarts = async (
   byManager: ReadonlyMap<string, readonly Fleet[]>,
   idempotencyKey: string,
   reason: (fleets: readonly Fleet[]) => string,
+  afterRollback = false,
 ): Promise<void> => {
   if (byManager.size === 0) return;
   await ctx.ports.bus.put(
     [...byManager].map(([manager, fleets]) =>
       busEntry(
         DetailType.ManagerRestartRequested,
-        { fleet: manager, reason: reason(fleets), idempotencyKey },
+        { fleet: manager, reason: reason(fleets), idempotencyKey, afterRollback },
         ctx.settings.eventBusName,
       ),
     ),

@@ -125,6 +125,7 @@ const recycleBack = async (ctx: StepContext, item: ImageRollout): Promise<string
     `rollback:${item.candidateId}`,
     (fleets) =>
       `recycle ${fleets.map((f) => f.name).join(', ')} back onto version ${item.previousDefault} after the rollback of version ${item.candidateVersion}`,
+    true,
   );
   return restartsNote(byManager.size);
 };

@@ -8,7 +8,12 @@ import { MANAGER_FLEET } from '../../fixtures/rollout-settings';
 
 const NOW = new Date('2026-03-03T02:00:00.000Z');
 const manager = v.parse(Fleet, MANAGER_FLEET);
-const detail = { fleet: 'manager', reason: 'recycle of jobs-docker', idempotencyKey: 'recycle:1' };
+const detail = {
+  fleet: 'manager',
+  reason: 'recycle of jobs-docker',
+  idempotencyKey: 'recycle:1',
+  afterRollback: false,
+};
 
 describe('restartIdFor', () => {
   it.each([

@@ -28,7 +28,7 @@ describe('runManagerRestart', () => {
     };
 
     const run = runManagerRestart(
-      { detail: { fleet: 'gone', reason: 'recycle', idempotencyKey: 'k-1' } },
+      { detail: { fleet: 'gone', reason: 'recycle', idempotencyKey: 'k-1', afterRollback: false } },
       deps,
     );
 
