@@ -7,6 +7,7 @@ import {
   fleetsOnTemplate,
   maintenanceTiming,
   promotionTiming,
+  recycleFleetsByManager,
   REPLACEMENT_START_MINUTES,
   type Timing,
 } from '../../functions/shared/rollout/decide';
@@ -297,11 +298,7 @@ const drainAfter = (
 const drainsAfter = (config: SuiteConfig, fleets: readonly Fleet[], promotedAt: Date): Drain[] => {
   const lead = fleets[0] as Fleet;
   if (lead.role === 'manager') return [drainAfter('replace', lead, [], promotedAt)];
-  const byManager = new Map<string, Fleet[]>();
-  for (const f of fleets.filter((f) => f.rollout === 'recycle' && f.manager !== undefined)) {
-    byManager.set(f.manager as string, [...(byManager.get(f.manager as string) ?? []), f]);
-  }
-  return [...byManager].flatMap(([name, recycled]) => {
+  return [...recycleFleetsByManager(fleets)].flatMap(([name, recycled]) => {
     const manager = fleetByName(config, name);
     return manager ? [drainAfter('restart', manager, recycled, promotedAt)] : [];
   });

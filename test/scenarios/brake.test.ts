@@ -7,6 +7,7 @@ import {
   exampleConfigWith,
   liveManagers,
   MANAGER_CONFIG,
+  runBounded,
   standardFleet,
   TEMPLATE,
 } from './fleet';
@@ -31,14 +32,6 @@ const brakeDeps = async (s: Scenario, lines: string[]): Promise<BrakeDeps> => ({
   print: (line) => lines.push(line),
   fleets: ['manager', 'jobs-instance', 'jobs-docker'],
 });
-
-const runBounded = async (s: Scenario, maxMinutes: number, until?: () => boolean): Promise<void> => {
-  try {
-    await s.runUntilQuiet({ maxMinutes, ...(until ? { until } : {}) });
-  } catch (error) {
-    if (!/still busy after its time bound|did not settle/.test((error as Error).message)) throw error;
-  }
-};
 
 const drains = (s: Scenario) =>
   s.world.commands.filter((c) => /-autopilot-(drain|restart)-manager$/.test(c.documentName));

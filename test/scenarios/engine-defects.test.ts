@@ -5,7 +5,16 @@ import { keyOf } from '../../rehearsal/document-table';
 import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
 import { MINUTE } from '../../rehearsal/fake-aws';
 import { loadStack } from '../../rehearsal/router';
-import { alarmsConfig, AMI, GROUP, isCommandEvent, liveManagers, standardFleet, TEMPLATE } from './fleet';
+import {
+  alarmsConfig,
+  AMI,
+  GROUP,
+  isCommandEvent,
+  liveManagers,
+  runBounded,
+  standardFleet,
+  TEMPLATE,
+} from './fleet';
 
 /**
  * Defects 1-6 and 9 of issue 9 ("Rollout engine: one transition table, every state bounded, never
@@ -35,13 +44,6 @@ const DRAIN_BOUND_MINUTES = 120 + 15;
  * final state keeps the reconciler busy past the bound: that is reported by the assertions on
  * the states that follow, not by the driver's error.
  */
-const runBounded = async (s: Scenario, maxMinutes: number, until?: () => boolean): Promise<void> => {
-  try {
-    await s.runUntilQuiet({ maxMinutes, ...(until ? { until } : {}) });
-  } catch (error) {
-    if (!/still busy after its time bound|did not settle/.test((error as Error).message)) throw error;
-  }
-};
 
 /** Every ledger item of the fleet not in a final state. */
 const unfinished = (s: Scenario, fleet: string): string[] =>

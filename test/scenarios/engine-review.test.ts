@@ -10,6 +10,7 @@ import {
   GROUP,
   liveManagers,
   MANAGER_CONFIG,
+  runBounded,
   standardFleet,
   TEMPLATE,
 } from './fleet';
@@ -36,14 +37,6 @@ const alarmsConfig = (): string =>
     for (const fleet of config.fleets as { name: string; rollbackAlarms?: string[] }[])
       fleet.rollbackAlarms = [`${fleet.name}-errors`];
   });
-
-const runBounded = async (s: Scenario, maxMinutes: number, until?: () => boolean): Promise<void> => {
-  try {
-    await s.runUntilQuiet({ maxMinutes, ...(until ? { until } : {}) });
-  } catch (error) {
-    if (!/still busy after its time bound|did not settle/.test((error as Error).message)) throw error;
-  }
-};
 
 const managerItems = (s: Scenario) => s.rollouts('manager');
 const rolloutsOf = (s: Scenario) => managerItems(s).filter((r) => r.kind === 'rollout');

@@ -203,3 +203,20 @@ export const rollbackAlarmsOf = (s: Scenario, fleet: string): string[] =>
       (f) => f.name === fleet,
     ) as { rollbackAlarms: string[] }
   ).rollbackAlarms;
+
+/** Runs the scenario for up to `maxMinutes` (or until `until`), when it is not meant to go quiet. */
+export const runBounded = async (s: Scenario, maxMinutes: number, until?: () => boolean): Promise<void> => {
+  try {
+    await s.runUntilQuiet({ maxMinutes, ...(until ? { until } : {}) });
+  } catch (error) {
+    if (!/still busy after its time bound|did not settle/.test((error as Error).message)) throw error;
+  }
+};
+
+/** A manager fleet's graceful restarts (recycles) in the ledger. */
+export const restartsOf = (s: Scenario, manager: string) =>
+  s.rollouts(manager).filter((r) => r.kind === 'restart');
+
+/** The restart commands sent to any manager. */
+export const restartCommands = (s: Scenario) =>
+  s.world.commands.filter((c) => c.documentName.endsWith('-autopilot-restart-manager'));

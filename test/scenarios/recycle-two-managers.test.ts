@@ -11,9 +11,11 @@ import { loadStack } from '../../rehearsal/router';
 import {
   AMI,
   expectPromisesKept,
+  restartCommands,
+  restartsOf,
   rollbackAlarmsOf,
-  secondManagerConfig,
   SECOND,
+  secondManagerConfig,
   standardFleet,
   TEMPLATE,
 } from './fleet';
@@ -63,8 +65,6 @@ const worldOf = (s: Scenario) => {
   for (const name of [SECOND.jobsInstance, SECOND.jobsDocker]) s.world.addGroup(jobGroup(name, jobsLt));
   return { manager, managerB };
 };
-
-const restartsOf = (s: Scenario, manager: string) => s.rollouts(manager).filter((r) => r.kind === 'restart');
 
 describe('one jobs template recycled by two managers', () => {
   it('rolls back at once when the system-failure alarm of the manager whose fleets do not lead the template fires during the bake', async () => {
@@ -203,8 +203,6 @@ describe('one jobs template recycled by two managers', () => {
         fleets: ['manager', 'jobs-docker', 'jobs-instance', 'manager-b', 'jobs-b-docker', 'jobs-b-instance'],
       },
     );
-  const restartCommands = (s: Scenario) =>
-    s.world.commands.filter((c) => c.documentName.endsWith('restart-manager'));
 
   it("holds only the braked manager's restart: the other manager restarts in its own window", async () => {
     const s = new Scenario({

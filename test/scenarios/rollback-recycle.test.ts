@@ -1,7 +1,16 @@
 import { brakeLedger, freezeCommand } from '../../cli/commands/freeze';
 import { endScenario, EXAMPLE_CONFIG, Scenario } from '../../rehearsal/driver';
 import { loadStack } from '../../rehearsal/router';
-import { alarmsConfig, AMI, expectPromisesKept, standardFleet, TEMPLATE } from './fleet';
+import {
+  alarmsConfig,
+  AMI,
+  expectPromisesKept,
+  restartCommands,
+  restartsOf,
+  runBounded,
+  standardFleet,
+  TEMPLATE,
+} from './fleet';
 
 /**
  * A rolled-back jobs candidate restarts, in their windows, the managers that already recycled
@@ -19,18 +28,6 @@ beforeAll(() => {
 
 afterEach(endScenario);
 
-const runBounded = async (s: Scenario, maxMinutes: number, until?: () => boolean): Promise<void> => {
-  try {
-    await s.runUntilQuiet({ maxMinutes, ...(until ? { until } : {}) });
-  } catch (error) {
-    if (!/still busy after its time bound|did not settle/.test((error as Error).message)) throw error;
-  }
-};
-
-const restartsOf = (s: Scenario) => s.rollouts('manager').filter((r) => r.kind === 'restart');
-const restartCommands = (s: Scenario) =>
-  s.world.commands.filter((c) => c.documentName.endsWith('-autopilot-restart-manager'));
-
 describe('recycling back after a jobs rollback', () => {
   it('restarts again when the rollback lands while the promotion restart drains: one more drain, never a job lost', async () => {
     const s = new Scenario({ start: TUESDAY_NIGHT, configPath: alarmsConfig() });
@@ -38,7 +35,7 @@ describe('recycling back after a jobs rollback', () => {
     // A job keeps the promotion's graceful restart draining for an hour.
     s.world.startJob(manager.id, 60);
     s.imageReady('jobs', AMI.jobsNew);
-    await runBounded(s, 6 * 60, () => restartsOf(s)[0]?.state === 'draining');
+    await runBounded(s, 6 * 60, () => restartsOf(s, 'manager')[0]?.state === 'draining');
     expect(s.rollout('jobs-docker').state).toBe('baking');
     expect(restartCommands(s).map((c) => c.status)).toEqual(['InProgress']);
 
@@ -54,8 +51,8 @@ describe('recycling back after a jobs rollback', () => {
     expect({
       default: s.world.templateByName(TEMPLATE.jobs).defaultVersion,
       rollout: s.rollout('jobs-docker').state,
-      firstRestartEndedAfterRestore: Date.parse(restartsOf(s)[0]?.stateSince ?? '') > restoredAt,
-      restarts: restartsOf(s).length,
+      firstRestartEndedAfterRestore: Date.parse(restartsOf(s, 'manager')[0]?.stateSince ?? '') > restoredAt,
+      restarts: restartsOf(s, 'manager').length,
       restartCommands: restartCommands(s).length,
     }).toEqual({
       default: 1,
@@ -71,7 +68,7 @@ describe('recycling back after a jobs rollback', () => {
     const s = new Scenario({ start: TUESDAY_NIGHT, configPath: alarmsConfig() });
     standardFleet(s.world);
     s.imageReady('jobs', AMI.jobsNew);
-    await runBounded(s, 6 * 60, () => restartsOf(s)[0]?.state === 'done');
+    await runBounded(s, 6 * 60, () => restartsOf(s, 'manager')[0]?.state === 'done');
     expect(s.rollout('jobs-docker').state).toBe('baking');
 
     // An incident: the operator freezes everything, and the jobs image's alarm fires.
@@ -91,7 +88,7 @@ describe('recycling back after a jobs rollback', () => {
     expect({
       rollout: s.rollout('jobs-docker').state,
       default: s.world.templateByName(TEMPLATE.jobs).defaultVersion,
-      restartBack: restartsOf(s).map((r) => [r.state, r.history.at(-1)?.note]),
+      restartBack: restartsOf(s, 'manager').map((r) => [r.state, r.history.at(-1)?.note]),
       held: s
         .busEvents('Rollout Failed')
         .filter((e) => e.outcome === 'held')
@@ -111,7 +108,7 @@ describe('recycling back after a jobs rollback', () => {
     const s = new Scenario({ start: TUESDAY_NIGHT, configPath: alarmsConfig() });
     standardFleet(s.world);
     s.imageReady('jobs', AMI.jobsNew);
-    await runBounded(s, 6 * 60, () => restartsOf(s)[0]?.state === 'done');
+    await runBounded(s, 6 * 60, () => restartsOf(s, 'manager')[0]?.state === 'done');
     // Dies right after its Rollout Failed alert, after the restore, before the restart request.
     s.world.crashAfter('PutEvents', 1);
     s.world.setAlarm('jobs-docker-errors', 'ALARM');
@@ -121,7 +118,7 @@ describe('recycling back after a jobs rollback', () => {
       crashed: s.world.crashed.length,
       rollout: s.rollout('jobs-docker').state,
       default: s.world.templateByName(TEMPLATE.jobs).defaultVersion,
-      restarts: restartsOf(s).map((r) => r.state),
+      restarts: restartsOf(s, 'manager').map((r) => r.state),
     }).toEqual({ crashed: 1, rollout: 'rolled-back', default: 1, restarts: ['done', 'done'] });
   });
 
@@ -129,7 +126,7 @@ describe('recycling back after a jobs rollback', () => {
     const s = new Scenario({ start: TUESDAY_NIGHT, configPath: alarmsConfig() });
     standardFleet(s.world);
     s.imageReady('jobs', AMI.jobsNew);
-    await runBounded(s, 6 * 60, () => restartsOf(s)[0]?.state === 'done');
+    await runBounded(s, 6 * 60, () => restartsOf(s, 'manager')[0]?.state === 'done');
     s.world.crashAfter('PutEvents', 3);
     s.world.setAlarm('jobs-docker-errors', 'ALARM');
     await runBounded(s, 10, () => s.failureQueue.length > 0);
@@ -140,7 +137,7 @@ describe('recycling back after a jobs rollback', () => {
       failureQueue: s.failureQueue.length,
       default: s.world.templateByName(TEMPLATE.jobs).defaultVersion,
       rollout: s.rollout('jobs-docker').state,
-      restarts: restartsOf(s).map((r) => r.state),
+      restarts: restartsOf(s, 'manager').map((r) => r.state),
     }).toEqual({ failureQueue: 1, default: 1, rollout: 'rolled-back', restarts: ['done', 'done'] });
   });
 
@@ -150,12 +147,12 @@ describe('recycling back after a jobs rollback', () => {
       const s = new Scenario({ start: TUESDAY_NIGHT, configPath: alarmsConfig(), duplicate });
       standardFleet(s.world);
       s.imageReady('jobs', AMI.jobsNew);
-      await runBounded(s, 6 * 60, () => restartsOf(s)[0]?.state === 'done');
+      await runBounded(s, 6 * 60, () => restartsOf(s, 'manager')[0]?.state === 'done');
       s.world.setAlarm('jobs-docker-errors', 'ALARM');
       await runBounded(s, 24 * 60);
       expect({
         rollout: s.rollout('jobs-docker').state,
-        restarts: restartsOf(s).map((r) => r.state),
+        restarts: restartsOf(s, 'manager').map((r) => r.state),
         commands: restartCommands(s).length,
         violations: s.world.violations,
       }).toEqual({ rollout: 'rolled-back', restarts: ['done', 'done'], commands: 2, violations: [] });
@@ -169,13 +166,15 @@ describe('recycling back after a jobs rollback', () => {
     await runBounded(
       s,
       6 * 60,
-      () => restartsOf(s)[0]?.state === 'awaiting-maintenance' && s.rollout('jobs-docker').state === 'baking',
+      () =>
+        restartsOf(s, 'manager')[0]?.state === 'awaiting-maintenance' &&
+        s.rollout('jobs-docker').state === 'baking',
     );
     s.world.setAlarm('jobs-docker-errors', 'ALARM');
     await runBounded(s, 2 * 24 * 60);
     expect({
       note: s.historyOf('jobs-docker').at(-1),
-      restarts: restartsOf(s).map((r) => r.state),
+      restarts: restartsOf(s, 'manager').map((r) => r.state),
     }).toEqual({
       note: 'rolled-back: default restored to version 1: alarm jobs-docker-errors is ALARM',
       restarts: ['done'],

@@ -31,25 +31,18 @@ export const fleetByName = (ctx: StepContext, name: string): Fleet => {
   return fleet;
 };
 
-/** The manager fleet of a fleet: itself, or the manager a jobs fleet names (if any). */
-const managerOfFleet = (ctx: StepContext, fleet: Fleet): Fleet | undefined => {
-  if (fleet.role === 'manager') return fleet;
-  return fleet.manager ? fleetByName(ctx, fleet.manager) : undefined;
+/** The manager fleet of an item: the lead itself, or the manager of a jobs fleet (if any). */
+export const managerFleetOf = (ctx: StepContext, item: Rollout): Fleet | undefined => {
+  const lead = fleetByName(ctx, item.fleet);
+  if (lead.role === 'manager') return lead;
+  return lead.manager ? fleetByName(ctx, lead.manager) : undefined;
 };
 
-/** The manager fleet of an item: the lead's. */
-export const managerFleetOf = (ctx: StepContext, item: Rollout): Fleet | undefined =>
-  managerOfFleet(ctx, fleetByName(ctx, item.fleet));
-
-/** The manager fleet of a fleet, which the config requires of a jobs fleet. */
-export const requireManagerOf = (ctx: StepContext, fleet: Fleet): Fleet => {
-  const manager = managerOfFleet(ctx, fleet);
-  if (!manager) throw new Error(`fleet "${fleet.name}" has no manager fleet`);
+export const requireManager = (ctx: StepContext, item: Rollout): Fleet => {
+  const manager = managerFleetOf(ctx, item);
+  if (!manager) throw new Error(`fleet "${item.fleet}" has no manager fleet`);
   return manager;
 };
-
-export const requireManager = (ctx: StepContext, item: Rollout): Fleet =>
-  requireManagerOf(ctx, fleetByName(ctx, item.fleet));
 
 export const fleetsOf = (ctx: StepContext, item: Rollout): Fleet[] =>
   item.fleets.map((f) => fleetByName(ctx, f));

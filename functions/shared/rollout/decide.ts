@@ -16,6 +16,19 @@ export const candidateIdFor = (launchTemplate: string, imageArn: string): string
 export const fleetsOnTemplate = (fleets: readonly Fleet[], launchTemplate: string): Fleet[] =>
   fleets.filter((f) => f.launchTemplate === launchTemplate).sort((a, b) => a.name.localeCompare(b.name));
 
+/**
+ * The `recycle` fleets among `fleets`, by the manager fleet that restarts them (a jobs fleet names
+ * its manager; fleets on one template may name different ones).
+ */
+export const recycleFleetsByManager = (fleets: readonly Fleet[]): Map<string, Fleet[]> => {
+  const byManager = new Map<string, Fleet[]>();
+  for (const f of fleets) {
+    if (f.rollout !== 'recycle' || f.manager === undefined) continue;
+    byManager.set(f.manager, [...(byManager.get(f.manager) ?? []), f]);
+  }
+  return byManager;
+};
+
 /** The image rollout promoted last, of those given (undefined: none was promoted). */
 export const latestPromoted = (rollouts: readonly Rollout[]): ImageRollout | undefined =>
   rollouts

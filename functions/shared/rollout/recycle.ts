@@ -1,8 +1,8 @@
 import { busEntry, DetailType } from '../events';
 import type { Fleet } from '../fleet';
-import { fleetsOf, requireManagerOf } from './common';
+import { fleetsOf } from './common';
 import type { StepContext } from './context';
-import { candidateIdFor } from './decide';
+import { candidateIdFor, recycleFleetsByManager } from './decide';
 import type { Rollout } from './model';
 
 /**
@@ -18,15 +18,9 @@ export const restartIdFor = (manager: string, idempotencyKey: string): string =>
 /** The key of the restarts a promotion asks for, to recycle its fleets onto the candidate. */
 export const recycleKey = (candidateId: string): string => `recycle:${candidateId}`;
 
-/** An item's `recycle` fleets by the manager that restarts them (fleets on one template may have several). */
-export const recycledByManager = (ctx: StepContext, item: Rollout): Map<string, Fleet[]> => {
-  const byManager = new Map<string, Fleet[]>();
-  for (const f of fleetsOf(ctx, item).filter((fleet) => fleet.rollout === 'recycle')) {
-    const manager = requireManagerOf(ctx, f).name;
-    byManager.set(manager, [...(byManager.get(manager) ?? []), f]);
-  }
-  return byManager;
-};
+/** An item's `recycle` fleets by the manager that restarts them. */
+export const recycledByManager = (ctx: StepContext, item: Rollout): Map<string, Fleet[]> =>
+  recycleFleetsByManager(fleetsOf(ctx, item));
 
 /** Asks each manager for a graceful restart of its fleets, in one PutEvents. */
 export const requestRestarts = async (
